@@ -1,0 +1,90 @@
+#!/usr/bin/env bun
+// The `relbot` command. Each subcommand parses its arguments and hands over to the composition root.
+import { parseArgs } from "node:util";
+import { findRuntimeProblems } from "./check.ts";
+import { ConfigError, configExists, loadConfig } from "./config/index.ts";
+import { createLogger } from "./log.ts";
+import { startRelbot } from "./main.ts";
+
+const usage = `relbot: a GitOps release bot for Go services
+
+usage: relbot <command> [options]
+
+commands:
+  serve [--config FILE]   run the HTTP service (default)
+  check [--config FILE]   validate the config and reach every repository
+  start                   serve when a config exists, else explain how to write one
+
+The config is --config, else $RELBOT_CONFIG, else ./relbot.yaml.`;
+
+export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const [command = "serve", ...rest] = argv;
+  const { values } = parseArgs({
+    args: rest,
+    options: { config: { type: "string" }, help: { type: "boolean", short: "h" } },
+    allowPositionals: true,
+    strict: false,
+  });
+  const configFile = typeof values.config === "string" ? values.config : undefined;
+  if (values.help || command === "help" || command === "--help" || command === "-h") {
+    console.log(usage);
+    return 0;
+  }
+  try {
+    switch (command) {
+      case "serve":
+        return await serve(configFile, env);
+      case "start":
+        if (!configExists(configFile, env, process.cwd())) {
+          console.error("relbot: no relbot.yaml here; copy relbot.example.yaml to relbot.yaml and edit it.");
+          return 1;
+        }
+        return await serve(configFile, env);
+      case "check":
+        return await check(configFile, env);
+      default:
+        console.error(`relbot: unknown command "${command}"\n\n${usage}`);
+        return 2;
+    }
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+async function serve(configFile: string | undefined, env: NodeJS.ProcessEnv): Promise<number> {
+  const loaded = loadConfig({ file: configFile, env });
+  const logger = createLogger(env);
+  const relbot = await startRelbot({ loaded, env, logger });
+  console.log(`relbot listening on ${relbot.url}`);
+  await new Promise<void>((resolve) => {
+    const shutdown = (signal: string) => {
+      logger.info({ signal }, "shutting down");
+      relbot.stop().then(resolve, resolve);
+    };
+    process.once("SIGINT", () => shutdown("SIGINT"));
+    process.once("SIGTERM", () => shutdown("SIGTERM"));
+  });
+  return 0;
+}
+
+async function check(configFile: string | undefined, env: NodeJS.ProcessEnv): Promise<number> {
+  const loaded = loadConfig({ file: configFile, env });
+  const problems = await findRuntimeProblems(loaded, env);
+  if (problems.length === 0) {
+    console.log(
+      `${loaded.file}: ok (${Object.keys(loaded.config.apps).length} apps, every repository reached)`,
+    );
+    return 0;
+  }
+  console.error(`${loaded.file}: ${problems.length} problem(s):`);
+  for (const problem of problems) console.error(`  - ${problem}`);
+  return 1;
+}
+
+if (import.meta.main) {
+  process.exitCode = await runCli(process.argv.slice(2));
+}

@@ -1,0 +1,161 @@
+import path from "node:path";
+import { z } from "zod";
+
+// Every object is strict: a misspelt key ("aprovers") must fail loudly, never be ignored.
+
+/** "60s", "5m", "250ms", "1h" or a number of seconds; 0 turns a periodic task off. Parsed to milliseconds. */
+export const durationSchema = z.union([z.number().nonnegative(), z.string()]).transform((value, ctx) => {
+  if (typeof value === "number") return value * 1000;
+  const match = /^(\d+)(ms|s|m|h)?$/.exec(value.trim());
+  if (!match) {
+    ctx.addIssue({ code: "custom", message: `"${value}" is not a duration like 60s, 5m or 250ms` });
+    return z.NEVER;
+  }
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(match[2] ?? "s") as "ms" | "s" | "m" | "h"];
+  return Number(match[1]) * unit;
+});
+
+/** The name of an environment variable that holds a secret; the secret itself never sits in the file. */
+const envVarName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be the name of an environment variable, not the secret itself");
+
+/** A path inside the GitOps repository: relative, no "..", no NUL. */
+export const repoRelativePath = z.string().superRefine((file, ctx) => {
+  if (!isInsideRepo(file)) ctx.addIssue({ code: "custom", message: "must stay inside the GitOps repo" });
+});
+
+export function isInsideRepo(file: string): boolean {
+  if (file.length === 0 || file.includes("\0") || file.includes("\\")) return false;
+  if (path.posix.isAbsolute(file)) return false;
+  const normal = path.posix.normalize(file);
+  return normal !== "." && normal !== ".." && !normal.startsWith("../");
+}
+
+const environmentSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "must be lower-case letters, digits and dashes"),
+  file: repoRelativePath,
+  auto: z.boolean().default(false),
+  prerelease: z.boolean().default(false),
+  /** User names or "@org/team" slugs allowed to promote into this environment. */
+  approvers: z
+    .array(z.string().regex(/^(@[\w.-]+\/[\w.-]+|[\w.-]+)$/, "must be a user name or @org/team"))
+    .optional(),
+  /** metadata.name of the Application to edit when the file holds several documents. */
+  application: z.string().optional(),
+});
+
+const sbomSchema = z.union([
+  z.strictObject({ asset: z.string().min(1), required: z.boolean().default(false) }),
+  z.strictObject({ path: repoRelativePath, required: z.boolean().default(false) }),
+]);
+
+const appSchema = z.strictObject({
+  repo: z.string().min(1),
+  module: z.string().regex(/^[^\s/][^\s]*[^\s/]$/, "must be a Go module path without a /vN suffix"),
+  dir: z
+    .string()
+    .default("")
+    .refine((dir) => dir === "" || isInsideRepo(dir), "must be a relative sub-directory of the repository"),
+  signers: z.string().min(1),
+  sbom: sbomSchema.optional(),
+  environments: z.array(environmentSchema).min(1, "needs at least one environment"),
+});
+
+const signerSetSchema = z
+  .strictObject({
+    openpgp: z.array(z.string().min(1)).default([]),
+    ssh: z.string().min(1).optional(),
+  })
+  .refine(
+    (set) => set.openpgp.length > 0 || set.ssh !== undefined,
+    "needs openpgp keys or an ssh allowed_signers file",
+  );
+
+const tokenSchema = z.strictObject({
+  name: z.string().min(1),
+  tokenEnv: envVarName,
+  scopes: z.array(z.enum(["read", "promote"])).min(1),
+});
+
+export const configSchema = z
+  .strictObject({
+    server: z
+      .strictObject({ port: z.number().int().min(0).max(65535).default(8080) })
+      .default({ port: 8080 }),
+    database: z
+      .strictObject({ path: z.string().min(1).default("./data/relbot.db") })
+      .default({ path: "./data/relbot.db" }),
+    gitops: z.strictObject({
+      url: z.string().min(1),
+      branch: z.string().min(1).default("main"),
+      tokenEnv: envVarName.optional(),
+      author: z
+        .strictObject({ name: z.string().min(1), email: z.string().min(3) })
+        .default({ name: "relbot", email: "relbot@localhost" }),
+      /** Where the persistent working copy lives. */
+      cacheDir: z.string().default("./data/gitops"),
+    }),
+    github: z
+      .strictObject({
+        apiUrl: z.string().url().default("https://api.github.com"),
+        tokenEnv: envVarName.optional(),
+        webhookSecretEnv: envVarName.optional(),
+      })
+      .optional(),
+    slack: z
+      .strictObject({
+        signingSecretEnv: envVarName,
+        users: z.record(z.string(), z.string()).default({}),
+      })
+      .optional(),
+    reconcile: z.strictObject({ interval: durationSchema.default(60_000) }).default({ interval: 60_000 }),
+    api: z.strictObject({ tokens: z.array(tokenSchema).default([]) }).default({ tokens: [] }),
+    signers: z.record(z.string(), signerSetSchema),
+    apps: z.record(z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, "app names are lower-case"), appSchema),
+  })
+  .superRefine((config, ctx) => {
+    for (const [appName, app] of Object.entries(config.apps)) {
+      if (!(app.signers in config.signers)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["apps", appName, "signers"],
+          message: `unknown signer set "${app.signers}" (known: ${Object.keys(config.signers).join(", ") || "none"})`,
+        });
+      }
+      const seen = new Set<string>();
+      app.environments.forEach((env, index) => {
+        if (seen.has(env.name)) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["apps", appName, "environments", index, "name"],
+            message: `duplicate environment "${env.name}"`,
+          });
+        }
+        seen.add(env.name);
+        if (env.auto && env.approvers && env.approvers.length > 0) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["apps", appName, "environments", index, "approvers"],
+            message: "an auto environment cannot have approvers: nobody approves an automatic promotion",
+          });
+        }
+      });
+    }
+    const tokenNames = new Set<string>();
+    config.api.tokens.forEach((token, index) => {
+      if (tokenNames.has(token.name)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["api", "tokens", index, "name"],
+          message: "duplicate token name",
+        });
+      }
+      tokenNames.add(token.name);
+    });
+  });
+
+export type RelbotConfig = z.output<typeof configSchema>;
+export type AppConfig = RelbotConfig["apps"][string];
+export type EnvironmentConfig = AppConfig["environments"][number];
+export type SignerSetConfig = RelbotConfig["signers"][string];

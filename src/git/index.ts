@@ -1,0 +1,2 @@
+export { gitAuthHeaders, redactUrl } from "./credentials.ts";
+export { probeRemote } from "./probe.ts";

@@ -1,0 +1,70 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
+import { requestId } from "hono/request-id";
+import { RelbotError } from "../errors.ts";
+import type { Logger } from "../log.ts";
+import { errorBody, handleError } from "./errors.ts";
+
+/** Bodies over this are refused with 413 before anything reads them (SPEC §5). */
+export const maxBodyBytes = 1024 * 1024;
+
+export interface ReadinessCheck {
+  name: string;
+  check(): Promise<void> | void;
+}
+
+export interface HttpDeps {
+  logger: Logger;
+  /** Each must pass for /readyz to answer 200 (database, GitOps repository, ...). */
+  readiness: ReadinessCheck[];
+}
+
+export type RelbotApp = OpenAPIHono;
+
+/** The transport shell every route is mounted on: ids, limits, one log line per request, one error shape. */
+export function createHttpApp(deps: HttpDeps): RelbotApp {
+  const app = new OpenAPIHono();
+  app.use(requestId());
+  app.use(async (c, next) => {
+    const started = performance.now();
+    await next();
+    deps.logger.info(
+      {
+        requestId: c.get("requestId"),
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        ms: Math.round((performance.now() - started) * 10) / 10,
+      },
+      "request",
+    );
+  });
+  app.use(
+    bodyLimit({
+      maxSize: maxBodyBytes,
+      onError: () => {
+        throw new RelbotError("payload_too_large", `request body is over ${maxBodyBytes} bytes`, 413);
+      },
+    }),
+  );
+
+  app.get("/healthz", (c) => c.json({ status: "ok" }));
+  app.get("/readyz", async (c) => {
+    const results = await Promise.all(
+      deps.readiness.map(async ({ name, check }) => {
+        try {
+          await check();
+          return { name, ok: true as const };
+        } catch (error) {
+          return { name, ok: false as const, error: (error as Error).message };
+        }
+      }),
+    );
+    const ready = results.every((r) => r.ok);
+    return c.json({ status: ready ? "ready" : "not ready", checks: results }, ready ? 200 : 503);
+  });
+
+  app.notFound((c) => c.json(errorBody("not_found", `no route for ${c.req.method} ${c.req.path}`), 404));
+  app.onError((error, c) => handleError(error, c, deps.logger));
+  return app;
+}

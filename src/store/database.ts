@@ -1,0 +1,73 @@
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { BaseSQLiteDatabase } from "drizzle-orm/sqlite-core";
+import * as schema from "./schema.ts";
+
+/** The drizzle handle every query module takes. Both drivers are synchronous, so queries read the same. */
+export type Db = BaseSQLiteDatabase<"sync", unknown, typeof schema>;
+
+export interface Database {
+  db: Db;
+  driver: "bun:sqlite" | "better-sqlite3";
+  /** Runs a raw statement (pragmas, tests that tamper with rows on purpose). */
+  exec(sql: string): void;
+  close(): void;
+}
+
+export const migrationsFolder = fileURLToPath(new URL("../../migrations", import.meta.url));
+
+const pragmas = [
+  "PRAGMA journal_mode = WAL",
+  "PRAGMA synchronous = NORMAL",
+  "PRAGMA busy_timeout = 5000",
+  "PRAGMA foreign_keys = ON",
+];
+
+/**
+ * Opens (creating if needed) the SQLite file and applies every pending migration.
+ * Bun cannot load better-sqlite3 and Node cannot load bun:sqlite, so the driver is imported lazily here, in one place.
+ */
+export async function openDatabase(file: string): Promise<Database> {
+  if (file !== ":memory:") mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  return "Bun" in globalThis ? openWithBun(file) : openWithBetterSqlite(file);
+}
+
+async function openWithBun(file: string): Promise<Database> {
+  const { Database: BunDatabase } = await import("bun:sqlite");
+  const { drizzle } = await import("drizzle-orm/bun-sqlite");
+  const { migrate } = await import("drizzle-orm/bun-sqlite/migrator");
+  const client = new BunDatabase(file, { create: true });
+  for (const pragma of pragmas) client.run(pragma);
+  const db = drizzle({ client, schema });
+  migrate(db, { migrationsFolder });
+  return {
+    db: db as unknown as Db,
+    driver: "bun:sqlite",
+    exec: (sql) => client.run(sql),
+    close: () => client.close(),
+  };
+}
+
+async function openWithBetterSqlite(file: string): Promise<Database> {
+  let BetterSqlite: typeof import("better-sqlite3");
+  try {
+    BetterSqlite = (await import("better-sqlite3")).default;
+  } catch (error) {
+    throw new Error(
+      `better-sqlite3 (the SQLite driver under Node.js) is not installed or not built: run "npm install". ${(error as Error).message}`,
+    );
+  }
+  const { drizzle } = await import("drizzle-orm/better-sqlite3");
+  const { migrate } = await import("drizzle-orm/better-sqlite3/migrator");
+  const client = new BetterSqlite(file);
+  for (const pragma of pragmas) client.exec(pragma);
+  const db = drizzle({ client, schema });
+  migrate(db, { migrationsFolder });
+  return {
+    db: db as unknown as Db,
+    driver: "better-sqlite3",
+    exec: (sql) => client.exec(sql),
+    close: () => client.close(),
+  };
+}

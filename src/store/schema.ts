@@ -1,0 +1,130 @@
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+// Times are Unix milliseconds (UTC): cheap to index and compare, formatted as ISO 8601 by the API.
+
+/** A tag that went through the release checks, verified or rejected. */
+export const releases = sqliteTable(
+  "releases",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    app: text("app").notNull(),
+    module: text("module").notNull(),
+    version: text("version").notNull(),
+    tagName: text("tag_name").notNull(),
+    /** sha of the annotated tag object (or the commit, for a rejected lightweight tag). */
+    tagObject: text("tag_object").notNull(),
+    commit: text("commit"),
+    signatureFormat: text("signature_format", { enum: ["openpgp", "ssh"] }),
+    signer: text("signer"),
+    keyFingerprint: text("key_fingerprint"),
+    sbomDigest: text("sbom_digest"),
+    sbomFormat: text("sbom_format", { enum: ["spdx", "cyclonedx"] }),
+    status: text("status", { enum: ["verified", "rejected"] }).notNull(),
+    /** JSON array of {code, message}: every failed check, not just the first. */
+    reasons: text("reasons", { mode: "json" })
+      .$type<{ code: string; message: string }[]>()
+      .notNull()
+      .default([]),
+    /** Whether the tag still points where it did when verified (the reconciler keeps it current). */
+    tagState: text("tag_state", { enum: ["ok", "moved", "deleted"] })
+      .notNull()
+      .default("ok"),
+    source: text("source").notNull().default("webhook"),
+    deliveryId: text("delivery_id"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    // One row per (app, version, tag object): re-verifying the same object is a no-op, a moved tag is a new row.
+    uniqueIndex("releases_app_version_object").on(t.app, t.version, t.tagObject),
+    index("releases_app_created").on(t.app, t.createdAt),
+  ],
+);
+
+/** One environment change requested by someone (or relbot itself), and what became of it. */
+export const promotions = sqliteTable(
+  "promotions",
+  {
+    /** Sortable unique id (time prefix), also written as the Relbot-Promotion commit trailer. */
+    id: text("id").primaryKey(),
+    /** Promotions asked for together share one request id and one GitOps commit. */
+    requestId: text("request_id").notNull(),
+    app: text("app").notNull(),
+    env: text("env").notNull(),
+    fromVersion: text("from_version"),
+    toVersion: text("to_version").notNull(),
+    kind: text("kind", { enum: ["promote", "rollback"] })
+      .notNull()
+      .default("promote"),
+    actor: text("actor").notNull(),
+    source: text("source", { enum: ["webhook", "reconcile", "slack", "github", "api", "cli"] }).notNull(),
+    reason: text("reason"),
+    status: text("status", { enum: ["queued", "running", "succeeded", "failed", "denied"] }).notNull(),
+    gitopsCommit: text("gitops_commit"),
+    error: text("error"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+    finishedAt: integer("finished_at"),
+  },
+  (t) => [
+    index("promotions_app_env_created").on(t.app, t.env, t.createdAt, t.id),
+    index("promotions_actor_created").on(t.actor, t.createdAt, t.id),
+    index("promotions_status_created").on(t.status, t.createdAt, t.id),
+    index("promotions_created").on(t.createdAt, t.id),
+    index("promotions_request").on(t.requestId),
+  ],
+);
+
+/** The durable queue: webhooks, promotions and reconcile work are stored here before they are acknowledged. */
+export const jobs = sqliteTable(
+  "jobs",
+  {
+    id: text("id").primaryKey(),
+    kind: text("kind").notNull(),
+    /** Two enqueues with the same key are one job (a tag seen by webhook and reconciler). */
+    dedupKey: text("dedup_key"),
+    payload: text("payload", { mode: "json" }).$type<unknown>().notNull(),
+    status: text("status", { enum: ["queued", "running", "succeeded", "failed"] }).notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    maxAttempts: integer("max_attempts").notNull().default(8),
+    runAt: integer("run_at").notNull(),
+    leaseOwner: text("lease_owner"),
+    leaseUntil: integer("lease_until"),
+    lastError: text("last_error"),
+    result: text("result", { mode: "json" }).$type<unknown>(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [uniqueIndex("jobs_dedup_key").on(t.dedupKey), index("jobs_status_run_at").on(t.status, t.runAt)],
+);
+
+/** Webhook deliveries already accepted, so a redelivery is answered without doing anything twice. */
+export const deliveries = sqliteTable("deliveries", {
+  id: text("id").primaryKey(),
+  event: text("event").notNull(),
+  jobIds: text("job_ids", { mode: "json" }).$type<string[]>().notNull(),
+  receivedAt: integer("received_at").notNull(),
+});
+
+/** Append-only, hash-chained log: hash = sha256(prevHash + canonical JSON of the event). */
+export const auditEvents = sqliteTable(
+  "audit_events",
+  {
+    seq: integer("seq").primaryKey({ autoIncrement: true }),
+    time: integer("time").notNull(),
+    kind: text("kind").notNull(),
+    actor: text("actor").notNull(),
+    subject: text("subject").notNull(),
+    payload: text("payload", { mode: "json" }).$type<unknown>().notNull(),
+    prevHash: text("prev_hash").notNull(),
+    hash: text("hash").notNull(),
+  },
+  (t) => [index("audit_kind_seq").on(t.kind, t.seq), index("audit_subject_seq").on(t.subject, t.seq)],
+);
+
+export type ReleaseRow = typeof releases.$inferSelect;
+export type NewReleaseRow = typeof releases.$inferInsert;
+export type PromotionRow = typeof promotions.$inferSelect;
+export type NewPromotionRow = typeof promotions.$inferInsert;
+export type JobRow = typeof jobs.$inferSelect;
+export type AuditEventRow = typeof auditEvents.$inferSelect;

@@ -1,0 +1,175 @@
+import { describe, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { parse, stringify } from "yaml";
+import { ConfigError, loadConfig, parseConfig, readSecret } from "../../src/config/index.ts";
+
+const examplePath = path.join(import.meta.dir, "../../relbot.example.yaml");
+const exampleText = readFileSync(examplePath, "utf8");
+
+/** The example config with one change applied to its parsed form. */
+function variant(change: (raw: any) => void): string {
+  const raw = parse(exampleText);
+  change(raw);
+  return stringify(raw);
+}
+
+function problemsOf(text: string, env: NodeJS.ProcessEnv = {}): string[] {
+  try {
+    parseConfig(text, "/etc/relbot/relbot.yaml", env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error("expected the config to be rejected");
+}
+
+describe("config loading", () => {
+  test("the sample config loads with defaults filled in and key paths resolved", () => {
+    const { config } = parseConfig(exampleText, "/etc/relbot/relbot.yaml");
+    expect(config.server.port).toBe(8080);
+    expect(config.reconcile.interval).toBe(60_000);
+    expect(config.gitops.branch).toBe("main");
+    expect(config.signers["release-team"]?.openpgp).toEqual(["/etc/relbot/keys/release-team.asc"]);
+    expect(config.signers["release-team"]?.ssh).toBe("/etc/relbot/keys/allowed_signers");
+    const envs = config.apps["order-svc"]?.environments ?? [];
+    expect(envs.map((e) => e.name)).toEqual(["dev", "staging", "prod"]);
+    expect(envs[0]?.auto).toBe(true);
+    expect(envs[1]?.auto).toBe(false);
+    expect(envs[2]?.approvers).toEqual(["alice", "@acme/sre"]);
+  });
+
+  test("PORT and RELBOT_DB override the file", () => {
+    const { config } = parseConfig(exampleText, "/x/relbot.yaml", {
+      PORT: "9999",
+      RELBOT_DB: "/tmp/other.db",
+    });
+    expect(config.server.port).toBe(9999);
+    expect(config.database.path).toBe("/tmp/other.db");
+    expect(problemsOf(exampleText, { PORT: "http" })).toEqual(['PORT: "http" is not a TCP port']);
+  });
+
+  test("--config, then $RELBOT_CONFIG, then ./relbot.yaml", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "relbot-config-"));
+    writeFileSync(path.join(dir, "relbot.yaml"), exampleText);
+    writeFileSync(
+      path.join(dir, "other.yaml"),
+      variant((raw) => (raw.server.port = 7000)),
+    );
+    writeFileSync(
+      path.join(dir, "third.yaml"),
+      variant((raw) => (raw.server.port = 7001)),
+    );
+    expect(loadConfig({ cwd: dir, env: {} }).config.server.port).toBe(8080);
+    expect(loadConfig({ cwd: dir, env: { RELBOT_CONFIG: "other.yaml" } }).config.server.port).toBe(7000);
+    expect(
+      loadConfig({ cwd: dir, env: { RELBOT_CONFIG: "other.yaml" }, file: "third.yaml" }).config.server.port,
+    ).toBe(7001);
+    expect(() => loadConfig({ cwd: dir, env: {}, file: "missing.yaml" })).toThrow(
+      /cannot read the config file/,
+    );
+  });
+
+  test("durations accept s, m, ms, h and 0 to turn the reconciler off", () => {
+    for (const [given, ms] of [
+      ["5m", 300_000],
+      ["250ms", 250],
+      ["1h", 3_600_000],
+      [0, 0],
+      ["30", 30_000],
+    ] as const) {
+      const { config } = parseConfig(
+        variant((raw) => (raw.reconcile.interval = given)),
+        "/x/relbot.yaml",
+      );
+      expect(config.reconcile.interval).toBe(ms);
+    }
+    expect(problemsOf(variant((raw) => (raw.reconcile.interval = "soon")))).toEqual([
+      'reconcile.interval: "soon" is not a duration like 60s, 5m or 250ms',
+    ]);
+  });
+
+  test("secrets come only from the environment variables the file names", () => {
+    const { config } = parseConfig(exampleText, "/x/relbot.yaml");
+    expect(readSecret(config.gitops.tokenEnv, { GITOPS_TOKEN: "t0k" })).toBe("t0k");
+    expect(readSecret(config.gitops.tokenEnv, {})).toBeUndefined();
+    expect(problemsOf(variant((raw) => (raw.gitops.tokenEnv = "ghp_abc123 secret")))).toEqual([
+      "gitops.tokenEnv: must be the name of an environment variable, not the secret itself",
+    ]);
+  });
+});
+
+describe("config rejections name the exact path", () => {
+  test("an environment file that escapes the GitOps repo", () => {
+    const problems = problemsOf(
+      variant((raw) => {
+        raw.apps["order-svc"].environments[2].file = "../other-repo/prod.yaml";
+        raw.apps["order-svc"].environments[1].file = "/etc/passwd";
+        raw.apps["order-svc"].environments[0].file = "envs/../../x.yaml";
+      }),
+    );
+    expect(problems).toEqual([
+      "apps.order-svc.environments[0].file: must stay inside the GitOps repo",
+      "apps.order-svc.environments[1].file: must stay inside the GitOps repo",
+      "apps.order-svc.environments[2].file: must stay inside the GitOps repo",
+    ]);
+  });
+
+  test("duplicate environment names", () => {
+    expect(problemsOf(variant((raw) => (raw.apps["order-svc"].environments[2].name = "staging")))).toEqual([
+      'apps.order-svc.environments[2].name: duplicate environment "staging"',
+    ]);
+  });
+
+  test("an unknown signer set", () => {
+    expect(problemsOf(variant((raw) => (raw.apps["order-svc"].signers = "releaseteam")))).toEqual([
+      'apps.order-svc.signers: unknown signer set "releaseteam" (known: release-team)',
+    ]);
+  });
+
+  test("approvers on an auto environment", () => {
+    expect(
+      problemsOf(variant((raw) => (raw.apps["order-svc"].environments[0].approvers = ["alice"]))),
+    ).toEqual([
+      "apps.order-svc.environments[0].approvers: an auto environment cannot have approvers: nobody approves an automatic promotion",
+    ]);
+  });
+
+  test("unknown keys, so typos never pass silently", () => {
+    const problems = problemsOf(
+      variant((raw) => {
+        raw.apps["order-svc"].environments[2].aprovers = ["bob"];
+        raw.gitops.brnach = "main";
+        raw.extra = true;
+      }),
+    );
+    expect(problems.sort()).toEqual([
+      'apps.order-svc.environments[2]: unknown key(s) "aprovers"',
+      'gitops: unknown key(s) "brnach"',
+      'unknown key(s) "extra"',
+    ]);
+  });
+
+  test("every problem is reported at once, missing fields included", () => {
+    const problems = problemsOf(
+      variant((raw) => {
+        delete raw.apps["order-svc"].repo;
+        raw.apps["order-svc"].environments[1].file = "../x";
+        raw.api.tokens[0].scopes = ["admin"];
+      }),
+    );
+    expect(problems).toHaveLength(3);
+    expect(problems).toContain("apps.order-svc.repo: is required");
+    expect(problems).toContain("apps.order-svc.environments[1].file: must stay inside the GitOps repo");
+    expect(problems.some((p) => p.startsWith("api.tokens[0].scopes[0]:"))).toBe(true);
+  });
+
+  test("hostile or broken YAML is refused, not crashed on", () => {
+    const bomb = `a: &a ["x","x","x","x","x","x","x","x","x"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n`;
+    expect(problemsOf(bomb)[0]).toMatch(/^not valid YAML: .*alias/i);
+    expect(problemsOf("server: [unclosed")[0]).toMatch(/^not valid YAML/);
+    expect(problemsOf("gitops: {url: a}\ngitops: {url: b}\n")[0]).toMatch(/^not valid YAML: .*unique/i);
+    expect(problemsOf("just a string")).toEqual(["the file must be a YAML mapping of settings"]);
+  });
+});

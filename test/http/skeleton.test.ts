@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { Writable } from "node:stream";
+import pino from "pino";
+import { loadConfig } from "../../src/config/index.ts";
+import { type RunningRelbot, startRelbot } from "../../src/main.ts";
+import { writeTestConfig } from "../support/relbot-config.ts";
+
+describe("HTTP skeleton", () => {
+  let relbot: RunningRelbot;
+  const logLines: Record<string, unknown>[] = [];
+
+  beforeAll(async () => {
+    const file = writeTestConfig({
+      gitopsUrl: "http://127.0.0.1:9/gitops.git",
+      signers: { team: { ssh: "allowed_signers" } },
+      files: { allowed_signers: "" },
+      apps: {
+        "order-svc": {
+          repo: "http://127.0.0.1:9/order-svc.git",
+          module: "example.com/order-svc",
+          signers: "team",
+          environments: [{ name: "dev", file: "envs/dev.yaml", auto: true }],
+        },
+      },
+    });
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        for (const line of String(chunk).trim().split("\n")) logLines.push(JSON.parse(line));
+        done();
+      },
+    });
+    relbot = await startRelbot({
+      loaded: loadConfig({ file }),
+      env: {},
+      logger: pino(sink),
+      port: 0,
+      hostname: "127.0.0.1",
+    });
+  });
+  afterAll(() => relbot.stop());
+
+  test("liveness and readiness answer, readiness checks the database", async () => {
+    const health = await fetch(`${relbot.url}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: "ok" });
+    const ready = await fetch(`${relbot.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: "ready", checks: [{ name: "database", ok: true }] });
+  });
+
+  test("unknown routes get the JSON error shape", async () => {
+    const response = await fetch(`${relbot.url}/nope`);
+    expect(response.status).toBe(404);
+    expect(await response.json()).toEqual({
+      error: { code: "not_found", message: "no route for GET /nope" },
+    });
+  });
+
+  test("a body over 1 MiB is refused with 413 before it is read", async () => {
+    const response = await fetch(`${relbot.url}/healthz`, {
+      method: "POST",
+      body: "x".repeat(1024 * 1024 + 1),
+    });
+    expect(response.status).toBe(413);
+    expect(((await response.json()) as any).error.code).toBe("payload_too_large");
+  });
+
+  test("each request gets an id and exactly one log line", async () => {
+    const response = await fetch(`${relbot.url}/healthz`, {
+      headers: { Authorization: "Bearer do-not-log-me" },
+    });
+    const id = response.headers.get("x-request-id");
+    expect(id).toBeTruthy();
+    await Bun.sleep(20);
+    const lines = logLines.filter((l) => l.requestId === id);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ msg: "request", method: "GET", path: "/healthz", status: 200 });
+    expect(JSON.stringify(logLines)).not.toContain("do-not-log-me");
+  });
+});

@@ -1,0 +1,41 @@
+// Writes a relbot.yaml for tests into a temp dir: real paths, real local repositories.
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { stringify } from "yaml";
+
+export interface TestConfigOptions {
+  gitopsUrl: string;
+  /** Name of the env var holding the GitOps push credential. */
+  gitopsTokenEnv?: string;
+  apps: Record<string, Record<string, unknown>>;
+  signers?: Record<string, { openpgp?: string[]; ssh?: string }>;
+  /** Files to write next to the config (keys, allowed_signers), path -> content. */
+  files?: Record<string, string>;
+  extra?: Record<string, unknown>;
+}
+
+/** Returns the config file's path; the database lives beside it. */
+export function writeTestConfig(options: TestConfigOptions): string {
+  const dir = mkdtempSync(path.join(tmpdir(), "relbot-cfg-"));
+  for (const [file, content] of Object.entries(options.files ?? {})) {
+    mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+    writeFileSync(path.join(dir, file), content);
+  }
+  const config = {
+    server: { port: 0 },
+    database: { path: path.join(dir, "relbot.db") },
+    gitops: {
+      url: options.gitopsUrl,
+      branch: "main",
+      cacheDir: path.join(dir, "gitops-cache"),
+      ...(options.gitopsTokenEnv ? { tokenEnv: options.gitopsTokenEnv } : {}),
+    },
+    signers: options.signers ?? { team: { ssh: "allowed_signers" } },
+    apps: options.apps,
+    ...options.extra,
+  };
+  const file = path.join(dir, "relbot.yaml");
+  writeFileSync(file, stringify(config));
+  return file;
+}
