@@ -1,0 +1,9 @@
+export { canonicalJson } from "./canonical-json.ts";
+export {
+  type AuditEventInput,
+  appendAuditEvent,
+  type ChainVerdict,
+  genesisHash,
+  hashEvent,
+  verifyAuditChain,
+} from "./chain.ts";
