@@ -30,6 +30,8 @@ export interface ChatRequester {
 
 export interface ChatAnswer {
   text: string;
+  /** False when relbot refused or could not resolve what was asked (for a 👎 instead of a 👍). */
+  ok: boolean;
   /** Present when the command asked for a promotion or rollback (queued or denied). */
   outcome?: PromotionOutcome;
 }
@@ -43,16 +45,16 @@ export async function answerChatCommand(
   requester: ChatRequester,
   deps: ChatAnswerDeps,
 ): Promise<ChatAnswer> {
-  if (command.verb === "help") return { text: formatHelp() };
+  if (command.verb === "help") return { text: formatHelp(), ok: true };
   const env = "env" in command ? command.env : undefined;
   const version = "version" in command ? command.version : undefined;
   const target = resolveCommandTarget(deps.config, { app: command.app, env, version });
-  if (!target.ok) return { text: `${target.message}\nTry \`/release help\`.` };
+  if (!target.ok) return { text: `${target.message}\nTry \`/release help\`.`, ok: false };
   switch (command.verb) {
     case "status":
-      return { text: await deps.describeStatus(command.app) };
+      return { text: await deps.describeStatus(command.app), ok: true };
     case "history":
-      return { text: await deps.describeHistory(command.app, command.env) };
+      return { text: await deps.describeHistory(command.app, command.env), ok: true };
     case "promote":
     case "rollback": {
       try {
@@ -66,9 +68,9 @@ export async function answerChatCommand(
           source: requester.source,
           ...(requester.replyTo ? { replyTo: requester.replyTo } : {}),
         });
-        return { text: formatOutcome(outcome), outcome };
+        return { text: formatOutcome(outcome), ok: outcome.status === "queued", outcome };
       } catch (error) {
-        if (error instanceof RelbotError && error.status === 422) return { text: error.message };
+        if (error instanceof RelbotError && error.status === 422) return { text: error.message, ok: false };
         throw error;
       }
     }
