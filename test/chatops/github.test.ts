@@ -317,6 +317,9 @@ describe("answering a comment command end to end", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  const replyBody = (writes: { json?: unknown }[]) =>
+    (writes[1]?.json as { body?: string } | undefined)?.body ?? "";
+
   async function exchange(body: string, login: string) {
     const payload = issueComment(body, { sender: user(login, 8) });
     payload.comment.user = user(login, 8);
@@ -352,23 +355,19 @@ describe("answering a comment command end to end", () => {
   test("a refusal: the reason in the reply, -1", async () => {
     const { result, writes } = await exchange("/release promote order-svc v1.2.0 to prod", "mallory");
     expect(result.accepted).toBe(false);
-    expect((writes[1]?.json as { body: string }).body).toContain(
-      "mallory may not promote into prod; its approvers are @acme/sre.",
-    );
+    expect(replyBody(writes)).toContain("mallory may not promote into prod; its approvers are @acme/sre.");
     expect(writes[2]?.json).toEqual({ content: "-1" });
   });
 
   test("a malformed command: usage help in the reply, -1", async () => {
     const { writes } = await exchange("/release promote order-svc", "bob");
-    expect((writes[1]?.json as { body: string }).body).toContain("Usage:");
+    expect(replyBody(writes)).toContain("Usage:");
     expect(writes[2]?.json).toEqual({ content: "-1" });
   });
 
   test("status: answered, +1", async () => {
     const { writes } = await exchange("/release status order-svc", "carol");
-    expect((writes[1]?.json as { body: string }).body).toContain(
-      "• prod: nothing yet, queued `v1.2.0` by bob",
-    );
+    expect(replyBody(writes)).toContain("• prod: nothing yet, queued `v1.2.0` by bob");
     expect(writes[2]?.json).toEqual({ content: "+1" });
   });
 });
