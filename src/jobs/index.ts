@@ -6,10 +6,11 @@ export {
   type FailOptions,
   failJob,
   getJob,
+  handBackJob,
   type NewJob,
-  releaseJob,
   renewLease,
 } from "./queue.ts";
+export { type ReleaseJobPayload, releaseJob, releaseJobKey, releaseJobKind } from "./release-job.ts";
 export {
   type BackoffPolicy,
   defaultBackoff,

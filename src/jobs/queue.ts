@@ -173,7 +173,7 @@ export function failJob(
  * Hands a job back untried (relbot is stopping and the job did not finish in time): queued again at once, and the
  * attempt is not counted, since it was interrupted rather than failed.
  */
-export function releaseJob(db: Db, id: string, owner: string, now: number): JobRow | undefined {
+export function handBackJob(db: Db, id: string, owner: string, now: number): JobRow | undefined {
   return db
     .update(jobs)
     .set({

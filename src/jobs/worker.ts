@@ -3,7 +3,7 @@ import { type Clock, systemClock } from "../clock.ts";
 import { newId } from "../ids.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import type { Db, JobRow } from "../store/index.ts";
-import { claimNextJob, completeJob, failJob, releaseJob, renewLease } from "./queue.ts";
+import { claimNextJob, completeJob, failJob, handBackJob, renewLease } from "./queue.ts";
 import { type BackoffPolicy, describeFailure, isPermanentFailure } from "./retry.ts";
 
 export interface JobContext {
@@ -112,7 +112,7 @@ export class JobWorker {
       if (!finished) {
         running.released = true;
         running.controller.abort(new Error("relbot is stopping"));
-        releaseJob(this.options.db, running.job.id, this.owner, this.clock.now());
+        handBackJob(this.options.db, running.job.id, this.owner, this.clock.now());
         this.logger.warn(
           { jobId: running.job.id, kind: running.job.kind },
           "job released unfinished at stop",

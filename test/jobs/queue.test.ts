@@ -8,8 +8,8 @@ import {
   enqueueJob,
   failJob,
   getJob,
+  handBackJob,
   PermanentJobError,
-  releaseJob,
   renewLease,
   retryDelayMs,
 } from "../../src/jobs/index.ts";
@@ -174,7 +174,7 @@ describe("job queue", () => {
     const { db } = database;
     const job = enqueueJob(db, { kind: "release", payload: {} }, t0);
     claimNextJob(db, "w1", t0, lease);
-    expect(releaseJob(db, job.id, "w1", t0 + 5)).toMatchObject({
+    expect(handBackJob(db, job.id, "w1", t0 + 5)).toMatchObject({
       status: "queued",
       attempts: 0,
       runAt: t0 + 5,
