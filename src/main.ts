@@ -91,8 +91,10 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
     metrics,
     stop() {
       stopping ??= (async () => {
+        // Both at once: the worker must stop taking jobs now, not after the last request has been answered.
+        const workerStopped = worker.stop();
         await server.stop();
-        await worker.stop();
+        await workerStopped;
         database.close();
       })();
       return stopping;
