@@ -57,6 +57,9 @@ describe("delivery to finished job", () => {
         source: "webhook",
       },
     ]);
+    const counted = await relbot.metrics.registry.metrics();
+    expect(counted).toContain('relbot_webhook_deliveries_total{event="push",outcome="accepted"} 1');
+    expect(counted).toContain('relbot_job_attempts_total{kind="release",outcome="succeeded"} 1');
   });
 
   test("issue comments go to the pluggable hook; its jobs are recorded with the delivery", async () => {
