@@ -1,20 +1,9 @@
 // "Is this user in @org/team?" for `approvers`, asked of GitHub and remembered briefly: a burst of chat
 // commands should not become a burst of API calls, and a removal from the team should take effect soon.
-import { Octokit } from "@octokit/rest";
+import type { Octokit } from "@octokit/rest";
 import type { Clock } from "../clock.ts";
 import type { TeamMembershipCheck } from "../domain/promotion-policy.ts";
 import { RelbotError } from "../errors.ts";
-
-/** One client for relbot's GitHub calls; `apiUrl` from config `github.apiUrl` (GitHub Enterprise, tests). */
-export function createGitHubClient(options: { apiUrl: string; token?: string; userAgent?: string }): Octokit {
-  return new Octokit({
-    baseUrl: options.apiUrl.replace(/\/+$/, ""),
-    userAgent: options.userAgent ?? "relbot",
-    ...(options.token ? { auth: options.token } : {}),
-    // Octokit logs 404s as warnings; a 404 here is an answer ("not a member"), not a problem.
-    log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
-  });
-}
 
 /**
  * Membership per GET /orgs/{org}/teams/{team_slug}/memberships/{username}: `state: active` is a member;

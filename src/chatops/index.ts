@@ -8,7 +8,7 @@ export {
   reactToComment,
   replyToIssue,
 } from "./github-comments.ts";
-export { createGitHubClient, createTeamMembershipCheck } from "./github-teams.ts";
+export { createTeamMembershipCheck } from "./github-teams.ts";
 export { formatHelp, formatHistory, formatOutcome, formatStatus, formatUsageError } from "./replies.ts";
 export {
   createResponseUrlPoster,

@@ -9,10 +9,11 @@ import {
   reactToComment,
   replyToIssue,
 } from "../../src/chatops/github-comments.ts";
-import { createGitHubClient, createTeamMembershipCheck } from "../../src/chatops/github-teams.ts";
+import { createTeamMembershipCheck } from "../../src/chatops/github-teams.ts";
 import { formatHistory, formatStatus } from "../../src/chatops/replies.ts";
 import type { RelbotConfig } from "../../src/config/index.ts";
 import { RelbotError } from "../../src/errors.ts";
+import { createGitHubClient } from "../../src/github/index.ts";
 import { newId } from "../../src/ids.ts";
 import { requestPromotion } from "../../src/promotion/request.ts";
 import { loadEnvironmentStatus, loadPromotionHistory } from "../../src/promotion/status.ts";
