@@ -1,4 +1,11 @@
 export {
+  enqueuePromotionJob,
+  type PromotionJobPayload,
+  promotionJob,
+  promotionJobKey,
+  promotionJobKind,
+} from "./promotion-job.ts";
+export {
   claimNextJob,
   completeJob,
   defaultMaxAttempts,
