@@ -1,7 +1,11 @@
 // Composition root: config -> database -> services -> HTTP. Everything else receives what it needs from here.
 import { sql } from "drizzle-orm";
+import packageJson from "../package.json" with { type: "json" };
 import type { LoadedConfig } from "./config/index.ts";
+import { registerAuditApi } from "./http/api/index.ts";
 import { createHttpApp, type RelbotApp } from "./http/app.ts";
+import { createRequireScope, TokenRegistry } from "./http/auth.ts";
+import { registerApiDocs } from "./http/openapi.ts";
 import type { Logger } from "./log.ts";
 import { type Database, openDatabase } from "./store/index.ts";
 
@@ -31,6 +35,10 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
     logger,
     readiness: [{ name: "database", check: () => void database.db.all(sql`select 1`) }],
   });
+  // API token secrets are read from the environment once, here; routes only ever see the registry.
+  const requireScope = createRequireScope(TokenRegistry.fromConfig(config.api, options.env, logger));
+  registerAuditApi(app, { db: database.db, apps: config.apps, requireScope });
+  registerApiDocs(app, { version: packageJson.version });
 
   const server = Bun.serve({
     port: options.port ?? config.server.port,
