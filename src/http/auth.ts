@@ -95,6 +95,8 @@ function unauthorized(c: Context, message: string, invalidToken: boolean): Respo
 /**
  * Builds the `requireScope(scope)` middleware factory routes use: 401 without a valid bearer token,
  * 403 when the token lacks the scope, otherwise the token's name becomes `c.get("actor")`.
+ * In a zod-openapi route write `middleware: [requireScope("promote")] as const`: the tuple type is what lets
+ * the handler see `actor` typed (a plain array widens the env away).
  */
 export function createRequireScope(registry: TokenRegistry): RequireScope {
   return (scope) => async (c, next) => {

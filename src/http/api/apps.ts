@@ -29,7 +29,7 @@ export function registerAppRoutes(app: RelbotApp, deps: AuditApiDeps): void {
     tags: ["apps"],
     summary: "Each configured app with its current version per environment",
     security: readSecurity,
-    middleware: [deps.requireScope("read")],
+    middleware: [deps.requireScope("read")] as const,
     responses: {
       200: {
         description: "The configured apps",

@@ -73,7 +73,7 @@ export function registerAuditRoutes(app: RelbotApp, deps: AuditApiDeps): void {
     tags: ["audit"],
     summary: "The append-only, hash-chained event log, in sequence order (or exported)",
     security: readSecurity,
-    middleware: [deps.requireScope("read")],
+    middleware: [deps.requireScope("read")] as const,
     request: { query: ListAuditEventsQuery },
     responses: {
       200: {
@@ -99,7 +99,7 @@ export function registerAuditRoutes(app: RelbotApp, deps: AuditApiDeps): void {
     const filter = { kind, subject };
     const exporting = exportFormat(format, c.req.header("accept"));
     if (exporting) {
-      return exportResponse({
+      return exportResponse(c, {
         format: exporting,
         name: "audit-events",
         batches: auditEventBatches(deps.db, filter),
@@ -123,7 +123,7 @@ export function registerAuditRoutes(app: RelbotApp, deps: AuditApiDeps): void {
     tags: ["audit"],
     summary: "Re-walk the whole chain and report the first event that does not fit",
     security: readSecurity,
-    middleware: [deps.requireScope("read")],
+    middleware: [deps.requireScope("read")] as const,
     responses: {
       200: {
         description: "The verdict (200 whether or not the chain is intact: read `ok`)",

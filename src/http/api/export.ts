@@ -1,3 +1,4 @@
+import type { Context } from "hono";
 import { csvRecord } from "./csv.ts";
 
 export type ExportFormat = "ndjson" | "csv";
@@ -24,14 +25,17 @@ const contentTypes: Record<ExportFormat, string> = {
  * Each pull runs one keyset batch query, and the stream pulls only when the client has taken the last chunk, so
  * an export of millions of rows holds one batch in memory at a time.
  */
-export function exportResponse<Row, Item extends Record<string, unknown>>(options: {
-  format: ExportFormat;
-  /** Suggested download name without extension. */
-  name: string;
-  batches: Generator<Row[]>;
-  toItem: (row: Row) => Item;
-  columns: readonly (keyof Item & string)[];
-}): Response {
+export function exportResponse<Row, Item extends Record<string, unknown>>(
+  c: Context,
+  options: {
+    format: ExportFormat;
+    /** Suggested download name without extension. */
+    name: string;
+    batches: Generator<Row[]>;
+    toItem: (row: Row) => Item;
+    columns: readonly (keyof Item & string)[];
+  },
+): Response {
   const { format, batches, toItem, columns } = options;
   const encoder = new TextEncoder();
   let headerSent = format !== "csv";
@@ -56,12 +60,10 @@ export function exportResponse<Row, Item extends Record<string, unknown>>(option
       batches.return(undefined);
     },
   });
-  return new Response(body, {
-    status: 200,
-    headers: {
-      "Content-Type": contentTypes[format],
-      "Content-Disposition": `attachment; filename="${options.name}.${format}"`,
-      "Cache-Control": "no-store",
-    },
+  // Through the context (not a bare Response) so headers set by middleware, such as X-Request-Id, are kept.
+  return c.body(body, 200, {
+    "Content-Type": contentTypes[format],
+    "Content-Disposition": `attachment; filename="${options.name}.${format}"`,
+    "Cache-Control": "no-store",
   });
 }

@@ -93,7 +93,7 @@ export function registerPromotionRoutes(app: RelbotApp, deps: AuditApiDeps): voi
     tags: ["promotions"],
     summary: "Promotions, newest first, filtered and paged (or exported)",
     security: readSecurity,
-    middleware: [deps.requireScope("read")],
+    middleware: [deps.requireScope("read")] as const,
     request: { query: ListPromotionsQuery },
     responses: {
       200: {
@@ -115,7 +115,7 @@ export function registerPromotionRoutes(app: RelbotApp, deps: AuditApiDeps): voi
     const filter: PromotionFilter = filters;
     const exporting = exportFormat(format, c.req.header("accept"));
     if (exporting) {
-      return exportResponse({
+      return exportResponse(c, {
         format: exporting,
         name: "promotions",
         batches: promotionBatches(deps.db, filter),

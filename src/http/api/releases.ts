@@ -70,7 +70,7 @@ export function registerReleaseRoutes(app: RelbotApp, deps: AuditApiDeps): void 
     tags: ["releases"],
     summary: "An app's releases (verified and rejected tags), newest first",
     security: readSecurity,
-    middleware: [deps.requireScope("read")],
+    middleware: [deps.requireScope("read")] as const,
     request: { params: AppParams, query: ListReleasesQuery },
     responses: {
       200: {
@@ -108,7 +108,7 @@ export function registerReleaseRoutes(app: RelbotApp, deps: AuditApiDeps): void 
     tags: ["releases"],
     summary: "One release: tag object, commit, signer, SBOM, checks and its promotions",
     security: readSecurity,
-    middleware: [deps.requireScope("read")],
+    middleware: [deps.requireScope("read")] as const,
     request: { params: ReleaseParams },
     responses: {
       200: { description: "The release", content: { "application/json": { schema: ReleaseSchema } } },
