@@ -39,24 +39,25 @@ export function registerAppRoutes(app: RelbotApp, deps: AuditApiDeps): void {
     },
   });
   app.openapi(route, (c) => {
-    const apps = Object.entries(deps.apps).map(([name, config]) => {
-      const envNames = config.environments.map((e) => e.name);
-      const current = currentPromotions(deps.db, name, envNames);
-      return {
-        name,
-        module: config.module,
-        environments: envNames.map((env) => {
-          const promotion = current.get(env);
-          return {
-            name: env,
-            version: promotion?.toVersion ?? null,
-            promotedAt: promotion ? isoTime(promotion.finishedAt ?? promotion.updatedAt) : null,
-            promotedBy: promotion?.actor ?? null,
-            promotionId: promotion?.id ?? null,
-          };
-        }),
-      };
-    });
+    const configured = Object.entries(deps.apps);
+    const pairs = configured.flatMap(([name, config]) =>
+      config.environments.map((e) => ({ app: name, env: e.name })),
+    );
+    const current = new Map(currentPromotions(deps.db, pairs).map((p) => [`${p.app}\0${p.env}`, p]));
+    const apps = configured.map(([name, config]) => ({
+      name,
+      module: config.module,
+      environments: config.environments.map(({ name: env }) => {
+        const promotion = current.get(`${name}\0${env}`);
+        return {
+          name: env,
+          version: promotion?.toVersion ?? null,
+          promotedAt: promotion ? isoTime(promotion.finishedAt ?? promotion.updatedAt) : null,
+          promotedBy: promotion?.actor ?? null,
+          promotionId: promotion?.id ?? null,
+        };
+      }),
+    }));
     return c.json({ apps }, 200);
   });
 }
