@@ -50,7 +50,7 @@ export function exportResponse<Row, Item extends Record<string, unknown>>(
       if (!next.done) {
         for (const row of next.value) {
           const item = toItem(row);
-          text += format === "csv" ? csvRecord(columns.map((c) => item[c])) : `${JSON.stringify(item)}\n`;
+          text += format === "csv" ? csvRecord(columns.map((column) => item[column])) : `${JSON.stringify(item)}\n`;
         }
       }
       if (text !== "") controller.enqueue(encoder.encode(text));
