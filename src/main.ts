@@ -1,11 +1,15 @@
 // Composition root: config -> database -> services -> HTTP + job worker. Everything else receives what it needs
 // from here.
 import { sql } from "drizzle-orm";
+import packageJson from "../package.json" with { type: "json" };
 import { type Clock, systemClock } from "./clock.ts";
 import type { LoadedConfig } from "./config/index.ts";
+import { registerAuditApi } from "./http/api/index.ts";
+import { registerJobRoutes } from "./http/api/jobs.ts";
 import { createHttpApp, type RelbotApp } from "./http/app.ts";
+import { createRequireScope, TokenRegistry } from "./http/auth.ts";
 import { registerGitHubWebhook } from "./http/github-webhook.ts";
-import { registerJobRoutes } from "./http/jobs-route.ts";
+import { registerApiDocs } from "./http/openapi.ts";
 import { JobWorker, type JobWorkerOptions } from "./jobs/index.ts";
 import type { Logger } from "./log.ts";
 import { createMetrics, type RelbotMetrics } from "./metrics.ts";
@@ -69,8 +73,11 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
     onJobsQueued: () => worker.wake(),
     onDelivery: (event, outcome) => metrics.webhookDeliveries.inc({ event, outcome }),
   });
-  // Read API: the API token middleware goes in front of /api/* here once it exists.
-  registerJobRoutes(app, { db });
+  // API token secrets are read from the environment once, here; routes only ever see the registry.
+  const requireScope = createRequireScope(TokenRegistry.fromConfig(config.api, env, logger));
+  registerJobRoutes(app, { db, requireScope });
+  registerAuditApi(app, { db, apps: config.apps, requireScope });
+  registerApiDocs(app, { version: packageJson.version });
 
   const server = Bun.serve({
     port: options.port ?? config.server.port,

@@ -8,6 +8,9 @@ import { type RelbotOptions, type RunningRelbot, startRelbot } from "../../src/m
 import { writeTestConfig } from "./relbot-config.ts";
 
 export const webhookSecret = "It's a Secret to Everybody";
+/** A read-scope API token, for looking at jobs and records through the API. */
+export const readToken = "audit-token-for-tests";
+export const readHeaders = { Authorization: `Bearer ${readToken}` };
 
 /** order-svc at the repository root, and billing-worker: a second Go module of the same repository in workers/billing. */
 export const webhookApps = {
@@ -34,12 +37,15 @@ export async function startWebhookRelbot(
     gitopsUrl: "http://127.0.0.1:9/gitops.git",
     files: { allowed_signers: "" },
     apps: webhookApps,
-    extra: { github: github ?? { apiUrl: "http://127.0.0.1:9", webhookSecretEnv: "GITHUB_WEBHOOK_SECRET" } },
+    extra: {
+      github: github ?? { apiUrl: "http://127.0.0.1:9", webhookSecretEnv: "GITHUB_WEBHOOK_SECRET" },
+      api: { tokens: [{ name: "auditor", tokenEnv: "RELBOT_AUDIT_TOKEN", scopes: ["read"] }] },
+    },
   });
   const loaded = loadConfig({ file });
   const relbot = await startRelbot({
     loaded,
-    env: env ?? { GITHUB_WEBHOOK_SECRET: webhookSecret },
+    env: { RELBOT_AUDIT_TOKEN: readToken, ...(env ?? { GITHUB_WEBHOOK_SECRET: webhookSecret }) },
     logger: silentLogger,
     port: 0,
     hostname: "127.0.0.1",

@@ -2,7 +2,13 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { releaseJobKey } from "../../src/jobs/index.ts";
 import type { RunningRelbot } from "../../src/main.ts";
 import { deliveries, jobs } from "../../src/store/index.ts";
-import { deliver, fixture, startWebhookRelbot, webhookSecret } from "../support/relbot-webhooks.ts";
+import {
+  deliver,
+  fixture,
+  readHeaders,
+  startWebhookRelbot,
+  webhookSecret,
+} from "../support/relbot-webhooks.ts";
 
 const tagObject = "5e1f0c3d7a9b2e4f6a8c0d1e3f5a7b9c1d3e5f70";
 
@@ -49,7 +55,7 @@ describe("POST /webhooks/github", () => {
         jobIds: [jobId],
       });
 
-      const api = await fetch(`${relbot.url}/api/v1/jobs/${jobId}`);
+      const api = await fetch(`${relbot.url}/api/v1/jobs/${jobId}`, { headers: readHeaders });
       expect(api.status).toBe(200);
       expect(await api.json()).toMatchObject({
         id: jobId,
@@ -245,7 +251,7 @@ describe("POST /webhooks/github", () => {
   });
 
   test("an unknown job id is 404 in the JSON error shape", async () => {
-    const response = await fetch(`${relbot.url}/api/v1/jobs/job_nope`);
+    const response = await fetch(`${relbot.url}/api/v1/jobs/job_nope`, { headers: readHeaders });
     expect(response.status).toBe(404);
     expect(await response.json()).toEqual({ error: { code: "job_not_found", message: "no job job_nope" } });
   });

@@ -5,7 +5,7 @@ import { eq } from "drizzle-orm";
 import { enqueueJob, type ReleaseJobPayload } from "../../src/jobs/index.ts";
 import type { RunningRelbot } from "../../src/main.ts";
 import { deliveries, jobs, openDatabase } from "../../src/store/index.ts";
-import { deliver, fixture, startWebhookRelbot } from "../support/relbot-webhooks.ts";
+import { deliver, fixture, readHeaders, startWebhookRelbot } from "../support/relbot-webhooks.ts";
 
 function gate() {
   let open!: () => void;
@@ -16,7 +16,7 @@ function gate() {
 }
 
 async function jobState(url: string, id: string): Promise<any> {
-  return (await fetch(`${url}/api/v1/jobs/${id}`)).json();
+  return (await fetch(`${url}/api/v1/jobs/${id}`, { headers: readHeaders })).json();
 }
 
 describe("delivery to finished job", () => {

@@ -1,10 +1,11 @@
-// GET /api/v1/jobs/{id}: what became of queued work (a webhook's release check, a promotion). Read-only;
-// the composition root puts the API's auth in front of it.
+// GET /api/v1/jobs/{id}: what became of queued work (a webhook's release check, a promotion). Read scope.
 import { createRoute, z } from "@hono/zod-openapi";
-import { RelbotError } from "../errors.ts";
-import { getJob } from "../jobs/index.ts";
-import type { Db, JobRow } from "../store/index.ts";
-import type { RelbotApp } from "./app.ts";
+import { RelbotError } from "../../errors.ts";
+import { getJob } from "../../jobs/index.ts";
+import type { Db, JobRow } from "../../store/index.ts";
+import type { RelbotApp } from "../app.ts";
+import type { RequireScope } from "../auth.ts";
+import { notFound, readErrors, readSecurity } from "./schemas.ts";
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -25,18 +26,21 @@ export const jobSchema = z
   })
   .openapi("Job");
 
-const errorSchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
-
-const getJobRoute = createRoute({
-  method: "get",
-  path: "/api/v1/jobs/{id}",
-  summary: "A queued job's state, attempts, last error and result",
-  request: { params: z.object({ id: z.string().min(1).max(100) }) },
-  responses: {
-    200: { content: { "application/json": { schema: jobSchema } }, description: "the job" },
-    404: { content: { "application/json": { schema: errorSchema } }, description: "no such job" },
-  },
-});
+const getJobRoute = (requireScope: RequireScope) =>
+  createRoute({
+    method: "get",
+    path: "/api/v1/jobs/{id}",
+    tags: ["jobs"],
+    summary: "A queued job's state, attempts, last error and result",
+    security: readSecurity,
+    middleware: [requireScope("read")] as const,
+    request: { params: z.object({ id: z.string().min(1).max(100) }) },
+    responses: {
+      200: { content: { "application/json": { schema: jobSchema } }, description: "the job" },
+      ...readErrors,
+      404: { ...notFound[404], description: "No such job" },
+    },
+  });
 
 export function jobView(row: JobRow): z.infer<typeof jobSchema> {
   return {
@@ -54,8 +58,8 @@ export function jobView(row: JobRow): z.infer<typeof jobSchema> {
   };
 }
 
-export function registerJobRoutes(app: RelbotApp, deps: { db: Db }): void {
-  app.openapi(getJobRoute, (c) => {
+export function registerJobRoutes(app: RelbotApp, deps: { db: Db; requireScope: RequireScope }): void {
+  app.openapi(getJobRoute(deps.requireScope), (c) => {
     const { id } = c.req.valid("param");
     const row = getJob(deps.db, id);
     if (!row) throw new RelbotError("job_not_found", `no job ${id}`, 404);
