@@ -107,7 +107,8 @@ export function parseGoMod(text: string, options: ParseGoModOptions = {}): GoMod
   const problems: GoModProblem[] = [];
   for (const stmt of stmts) {
     if (stmt.kind === "line") {
-      addDirective(mod, problems, null, stmt, stmt.tokens[0]!, stmt.tokens.slice(1), strict);
+      const problem = addDirective(mod, null, stmt, stmt.tokens[0]!, stmt.tokens.slice(1), strict);
+      if (problem) problems.push({ line: stmt.line, message: problem });
     } else if (stmt.kind === "block") {
       const verb = stmt.tokens[0]!;
       if (stmt.tokens.length > 1 || !blockVerbs.has(verb)) {
@@ -115,26 +116,27 @@ export function parseGoMod(text: string, options: ParseGoModOptions = {}): GoMod
           problems.push({ line: stmt.line, message: `unknown block type: ${stmt.tokens.join(" ")}` });
         continue;
       }
-      for (const line of stmt.lines) addDirective(mod, problems, stmt, line, verb, line.tokens, strict);
+      for (const line of stmt.lines) {
+        const problem = addDirective(mod, stmt, line, verb, line.tokens, strict);
+        if (problem) problems.push({ line: line.line, message: problem });
+      }
     }
   }
   if (problems.length > 0) throw new GoModError(file, problems);
   return mod;
 }
 
+/** Applies one directive to `mod`; returns the problem with it, if any. */
 function addDirective(
   mod: GoMod,
-  problems: GoModProblem[],
   block: LineBlock | null,
   line: Line,
   verb: string,
   args: string[],
   strict: boolean,
-): void {
+): string | undefined {
   if (!strict && !laxVerbs.has(verb)) return;
-  const fail = (message: string) => {
-    problems.push({ line: line.line, message });
-  };
+  const fail = (message: string) => message;
   try {
     switch (verb) {
       case "module": {
