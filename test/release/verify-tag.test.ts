@@ -10,14 +10,7 @@ import { auditEvents, type Database, openDatabase, releases } from "../../src/st
 import { commitFiles, git, makeWorkRepo } from "../support/git.ts";
 import { gitAsync, withCredentials } from "../support/git-async.ts";
 import { type GitServer, startGitServer } from "../support/git-server.ts";
-import {
-  annotatedTag,
-  type GpgKey,
-  makeGpgKey,
-  makeSshKey,
-  type SshKey,
-  signedTag,
-} from "../support/keys.ts";
+import { type GpgKey, makeGpgKey, makeSshKey, type SshKey, signedTag } from "../support/keys.ts";
 import { writeTestConfig } from "../support/relbot-config.ts";
 import {
   gpgSign,
