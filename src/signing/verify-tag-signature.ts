@@ -35,12 +35,17 @@ export async function verifyTagSignature(
         `the tag has an SSH signature but signer set "${signerSet.name}" has no allowed_signers file: sign with an OpenPGP key or set signers.${signerSet.name}.ssh.`,
       );
     }
-    return verifySshSignature(tag.payload, signature.armored, {
+    const verdict = verifySshSignature(tag.payload, signature.armored, {
       allowedSigners: trusted.ssh,
       allowedSignersFile: signerSet.config.ssh,
       // Without a tagger line there is no signing time to check limits against; "now" is the strict choice.
       signedAt: tag.tagger?.time ?? now.getTime(),
     });
+    // A trusted key on a line relbot could not read would look "unknown": say which lines were skipped.
+    if (!verdict.ok && verdict.failure.code === "signature.unknown-key" && trusted.problems.length > 0) {
+      verdict.failure.message += ` (skipped lines of that file: ${trusted.problems.join("; ")})`;
+    }
+    return verdict;
   }
   return refuse(
     "signature.unsupported",

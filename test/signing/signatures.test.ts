@@ -218,3 +218,30 @@ describe("SSH", () => {
     );
   });
 });
+
+describe("signatures relbot does not verify", () => {
+  test("X.509 (gpgsm) signatures and unreadable SSH armor are refused with their own codes", async () => {
+    const payload = tagPayload({ object: head, tag: "x509" });
+    const x509 = writeTagObject(
+      repo,
+      `${payload}-----BEGIN SIGNED MESSAGE-----\nMIAGCSqGSIb3DQEHAqCAMIACAQEx\n-----END SIGNED MESSAGE-----\n`,
+    );
+    expect(failureCode(await verdictFor(x509, signerSet({ openpgp: [gpgKey] })))).toBe(
+      "signature.unsupported",
+    );
+    const garbled = writeTagObject(
+      repo,
+      `${payload}-----BEGIN SSH SIGNATURE-----\nbm90IGFuIFNTSFNJRw==\n-----END SSH SIGNATURE-----\n`,
+    );
+    const set = signerSet({ sshLines: [sshKeys.ed25519.allowedSignersLine] });
+    expect(failureCode(await verdictFor(garbled, set))).toBe("signature.malformed");
+  });
+
+  test("a trusted key on an unreadable allowed_signers line is unknown, and the message says why", async () => {
+    const oid = signedTag(repo, "ssh-bad-line", sshKeys.ed25519);
+    const line = `${sshKeys.ed25519.principal} no-such-option ${sshKeys.ed25519.publicKey}`;
+    const verdict = await verdictFor(oid, signerSet({ sshLines: [line] }));
+    expect(failureCode(verdict)).toBe("signature.unknown-key");
+    expect(verdict.ok || verdict.failure.message).toContain('unknown option "no-such-option"');
+  });
+});
