@@ -26,6 +26,7 @@ export class SourceRepos {
   private readonly gitCache: object = {};
   /** One writer per cache directory: two fetches into the same bare repository must not interleave. */
   private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly initialised = new Map<string, Promise<string>>();
 
   constructor(opts: { cacheDir: string; credential?: string; logger?: Logger }) {
     this.cacheDir = path.resolve(opts.cacheDir);
@@ -136,25 +137,37 @@ export class SourceRepos {
     }
   }
 
-  /** The bare cache directory for a URL, created on first use. Credentials never reach the directory name. */
-  private async gitdir(url: string): Promise<string> {
+  /** The bare cache directory for a URL, created once (concurrent first uses share the same initialisation). */
+  private gitdir(url: string): Promise<string> {
     const normal = normalizeRepoUrl(url);
     const readable = normal.replace(/[^A-Za-z0-9._-]+/g, "_").slice(-60);
     const hash = createHash("sha256").update(normal).digest("hex").slice(0, 12);
+    // Credentials never reach the directory name: it comes from the normalised URL.
     const gitdir = path.join(this.cacheDir, `${readable}-${hash}.git`);
-    if (!fs.existsSync(path.join(gitdir, "config"))) {
-      fs.mkdirSync(gitdir, { recursive: true });
-      await isogit.init({ fs, gitdir, bare: true, defaultBranch: "main" });
-      // isomorphic-git's fetch needs a remote with a refspec even when given a URL; the URL is always passed in
-      // (credentials travel in headers), so the stored one is only informative and masked.
-      await isogit.setConfig({ fs, gitdir, path: "remote.origin.url", value: redactUrl(url) });
-      await isogit.setConfig({
-        fs,
-        gitdir,
-        path: "remote.origin.fetch",
-        value: "+refs/heads/*:refs/remotes/origin/*",
+    let ready = this.initialised.get(gitdir);
+    if (!ready) {
+      ready = this.initialise(gitdir, url).catch((error) => {
+        this.initialised.delete(gitdir);
+        throw error;
       });
+      this.initialised.set(gitdir, ready);
     }
+    return ready;
+  }
+
+  private async initialise(gitdir: string, url: string): Promise<string> {
+    if (fs.existsSync(path.join(gitdir, "config"))) return gitdir;
+    fs.mkdirSync(gitdir, { recursive: true });
+    await isogit.init({ fs, gitdir, bare: true, defaultBranch: "main" });
+    // isomorphic-git's fetch needs a remote with a refspec even when given a URL; the URL is always passed in
+    // (credentials travel in headers), so the stored one is only informative and masked.
+    await isogit.setConfig({ fs, gitdir, path: "remote.origin.url", value: redactUrl(url) });
+    await isogit.setConfig({
+      fs,
+      gitdir,
+      path: "remote.origin.fetch",
+      value: "+refs/heads/*:refs/remotes/origin/*",
+    });
     return gitdir;
   }
 

@@ -79,6 +79,13 @@ describe("SourceRepos", () => {
     expect(await sources.resolveTag(url, "v9.9.9")).toBeNull();
   });
 
+  test("concurrent first verifications of one repository share its cache safely", async () => {
+    const sources = repos();
+    const oid = (await sources.resolveTag(url, "v1.0.0"))!;
+    await Promise.all([1, 2, 3].map(() => sources.fetchTag(url, "v1.0.0", oid)));
+    expect((await sources.readObject(url, oid)).type).toBe("tag");
+  });
+
   test("reading a commit that was never fetched names the problem", async () => {
     await expect(repos().readFileAtCommit(url, commits[0]!, "go.mod")).rejects.toThrow(
       /not in relbot's cache/,
