@@ -1,7 +1,8 @@
 // Checks the names in a command against the config before anything is looked up or recorded, so a typo
 // gets "unknown env `prd`; did you mean `prod`?" instead of a refusal that reads like a rule. Pure.
-import semver from "semver";
+
 import type { AppConfig, EnvironmentConfig, RelbotConfig } from "../config/index.ts";
+import { isCanonical } from "./semver.ts";
 import { didYouMean } from "./suggest.ts";
 
 export type TargetProblemCode = "unknown_app" | "unknown_env" | "invalid_version";
@@ -28,7 +29,7 @@ export function resolveCommandTarget(
       message: `unknown app \`${target.app}\`;${didYouMean(target.app, appNames) || known}`,
     };
   }
-  if (target.version !== undefined && !isCanonicalGoVersion(target.version)) {
+  if (target.version !== undefined && !isCanonical(target.version)) {
     return {
       ok: false,
       code: "invalid_version",
@@ -48,14 +49,4 @@ export function resolveCommandTarget(
     };
   }
   return { ok: true, app: target.app, appConfig, env: appConfig.environments[envIndex]!, envIndex };
-}
-
-/**
- * `vMAJOR.MINOR.PATCH[-PRERELEASE]` as Go calls canonical: the `v` is required, no leading zeros, no build
- * metadata. semver's strict parser already refuses leading zeros and short forms.
- */
-export function isCanonicalGoVersion(version: string): boolean {
-  if (!version.startsWith("v") || version.includes("+")) return false;
-  const bare = version.slice(1);
-  return semver.valid(bare) === bare;
 }

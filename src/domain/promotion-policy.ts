@@ -3,6 +3,7 @@
 // needs the network; it comes in as a function and is asked last, only when everything else allows.
 import semver from "semver";
 import type { EnvironmentConfig } from "../config/index.ts";
+import { compareVersions, isPrerelease, isValidVersion } from "./semver.ts";
 
 export type PromotionKind = "promote" | "rollback";
 
@@ -124,7 +125,7 @@ export function evaluatePromotion(ask: PromotionAsk, facts: PromotionFacts): Pro
         toVersion,
       );
     }
-    if (fromVersion && compareVersions(toVersion, fromVersion) < 0) {
+    if (fromVersion && compareReleaseVersions(toVersion, fromVersion) < 0) {
       const what = fromVersion === current ? "runs" : "is already getting";
       return deny(
         "downgrade",
@@ -237,17 +238,10 @@ function closestVersion(version: string, known: string[]): string | undefined {
     const k = semver.coerce(v);
     return k && k.major === bare.major && k.minor === bare.minor;
   });
-  return sameMinor.sort((a, b) => compareVersions(b, a))[0];
+  return sameMinor.sort((a, b) => compareReleaseVersions(b, a))[0];
 }
 
-export function isPrerelease(version: string): boolean {
-  return (semver.prerelease(version.replace(/^v/, "")) ?? null) !== null;
-}
-
-/** semver order (Go's order for canonical versions); unparsable versions compare equal so no rule trips on them. */
-export function compareVersions(a: string, b: string): number {
-  const x = semver.valid(a.replace(/^v/, ""));
-  const y = semver.valid(b.replace(/^v/, ""));
-  if (!x || !y) return 0;
-  return semver.compare(x, y);
+/** Go's order for canonical versions; anything unparsable compares equal so no rule trips on it. */
+function compareReleaseVersions(a: string, b: string): number {
+  return isValidVersion(a) && isValidVersion(b) ? compareVersions(a, b) : 0;
 }
