@@ -5,6 +5,7 @@ import * as isogit from "isomorphic-git";
 import http from "isomorphic-git/http/node";
 import { normalizeRepoUrl } from "../domain/repo-url.ts";
 import { gitAuthHeaders, redactUrl } from "./credentials.ts";
+import { updateRef } from "./receive-pack.ts";
 import { entriesAlongPath, type PathEntry, replaceBlobs } from "./tree-edit.ts";
 
 /**
@@ -20,6 +21,8 @@ export interface BareCacheOptions {
   cacheDir: string;
   /** Commits fetched on the first clone; later fetches bring everything new. */
   cloneDepth?: number;
+  /** Each fetch adds a pack; past this many the cache is rebuilt by one fresh shallow clone. */
+  maxPacks?: number;
 }
 
 export interface CommitInfo {
@@ -30,64 +33,94 @@ export interface CommitInfo {
 
 export type PushOutcome = { pushed: true } | { pushed: false; reason: string };
 
-const zeroOid = "0000000000000000000000000000000000000000";
+/** A commit written locally, with every object it added (what a push must send). */
+export interface LocalCommit {
+  oid: string;
+  parent: string;
+  objects: string[];
+}
 
 export class BareCache {
   readonly gitdir: string;
-  /** isomorphic-git's object cache (parsed pack indexes), shared by every call on this repository. */
-  readonly cache: object = {};
+  /** isomorphic-git's object cache (parsed packs and indexes), shared by every call on this repository. */
+  cache: object = {};
   private readonly url: string;
   private readonly branch: string;
   private readonly headers: Record<string, string>;
   private readonly cloneDepth: number;
+  private readonly maxPacks: number;
 
   constructor(opts: BareCacheOptions) {
     this.url = opts.url;
     this.branch = opts.branch;
     this.headers = gitAuthHeaders(opts.credential);
-    this.cloneDepth = opts.cloneDepth ?? 500;
+    this.cloneDepth = opts.cloneDepth ?? 200;
+    this.maxPacks = opts.maxPacks ?? 100;
     this.gitdir = path.resolve(opts.cacheDir, cacheName(opts.url));
   }
 
   /** Fetches the branch and fast-forwards the local copy to it; returns the remote tip. */
   async sync(): Promise<string> {
-    const fresh = !fs.existsSync(path.join(this.gitdir, "HEAD"));
-    if (fresh) {
-      fs.mkdirSync(this.gitdir, { recursive: true });
-      await isogit.init({ fs, gitdir: this.gitdir, bare: true, defaultBranch: this.branch });
-      // fetch records the remote tip through this refspec. The URL is noted for people inspecting the cache
-      // (credentials masked); relbot itself always passes the URL and sends credentials as headers.
-      const branchSpec = `+refs/heads/${this.branch}:refs/remotes/origin/${this.branch}`;
-      await isogit.setConfig({
-        fs,
-        gitdir: this.gitdir,
-        path: "remote.origin.url",
-        value: redactUrl(this.url),
-      });
-      await isogit.setConfig({ fs, gitdir: this.gitdir, path: "remote.origin.fetch", value: branchSpec });
+    if (!fs.existsSync(path.join(this.gitdir, "HEAD"))) return this.cloneInto(this.gitdir);
+    if (this.packCount() > this.maxPacks) return this.rebuild();
+    return this.fetchInto(this.gitdir, false);
+  }
+
+  /**
+   * isomorphic-git cannot repack, and every object lookup walks every pack index: once fetches have left too
+   * many small packs, one fresh shallow clone (a single pack) replaces the cache. Rare, so still no clone
+   * per promotion.
+   */
+  private async rebuild(): Promise<string> {
+    const fresh = `${this.gitdir}.rebuild-${process.pid}`;
+    const old = `${this.gitdir}.old-${process.pid}`;
+    fs.rmSync(fresh, { recursive: true, force: true });
+    try {
+      const tip = await this.cloneInto(fresh);
+      fs.rmSync(old, { recursive: true, force: true });
+      fs.renameSync(this.gitdir, old);
+      fs.renameSync(fresh, this.gitdir);
+      fs.rmSync(old, { recursive: true, force: true });
+      this.cache = {};
+      return tip;
+    } finally {
+      fs.rmSync(fresh, { recursive: true, force: true });
     }
+  }
+
+  private packCount(): number {
+    const dir = path.join(this.gitdir, "objects", "pack");
+    return fs.existsSync(dir) ? fs.readdirSync(dir).filter((name) => name.endsWith(".pack")).length : 0;
+  }
+
+  private async cloneInto(gitdir: string): Promise<string> {
+    fs.mkdirSync(gitdir, { recursive: true });
+    await isogit.init({ fs, gitdir, bare: true, defaultBranch: this.branch });
+    // fetch records the remote tip through this refspec. The URL is noted for people inspecting the cache
+    // (credentials masked); relbot itself always passes the URL and sends credentials as headers.
+    const branchSpec = `+refs/heads/${this.branch}:refs/remotes/origin/${this.branch}`;
+    await isogit.setConfig({ fs, gitdir, path: "remote.origin.url", value: redactUrl(this.url) });
+    await isogit.setConfig({ fs, gitdir, path: "remote.origin.fetch", value: branchSpec });
+    return this.fetchInto(gitdir, true);
+  }
+
+  private async fetchInto(gitdir: string, shallow: boolean): Promise<string> {
     const result = await isogit.fetch({
       fs,
       http,
-      gitdir: this.gitdir,
+      gitdir,
       url: this.url,
       ref: this.branch,
       singleBranch: true,
       tags: false,
       headers: this.headers,
-      cache: this.cache,
-      ...(fresh ? { depth: this.cloneDepth } : {}),
+      cache: gitdir === this.gitdir ? this.cache : {},
+      ...(shallow ? { depth: this.cloneDepth } : {}),
     });
     const tip = result.fetchHead;
     if (!tip) throw new Error(`the remote has no branch ${this.branch}`);
     // The remote is the truth: "fast-forward" here is simply following it (a force-push is followed too).
-    await isogit.writeRef({
-      fs,
-      gitdir: this.gitdir,
-      ref: `refs/heads/${this.branch}`,
-      value: tip,
-      force: true,
-    });
+    await isogit.writeRef({ fs, gitdir, ref: `refs/heads/${this.branch}`, value: tip, force: true });
     return tip;
   }
 
@@ -118,7 +151,7 @@ export class BareCache {
     message: string;
     author: { name: string; email: string };
     timestamp: number;
-  }): Promise<string> {
+  }): Promise<LocalCommit> {
     const blobs = new Map<string, string>();
     for (const [file, text] of opts.files) {
       blobs.set(file, await isogit.writeBlob({ fs, gitdir: this.gitdir, blob: Buffer.from(text, "utf8") }));
@@ -129,49 +162,38 @@ export class BareCache {
       oid: opts.parent,
       cache: this.cache,
     });
-    const tree = await replaceBlobs(this, parent.tree, blobs);
+    const trees: string[] = [];
+    const tree = await replaceBlobs(this, parent.tree, blobs, trees);
     const signature = { ...opts.author, timestamp: Math.floor(opts.timestamp / 1000), timezoneOffset: 0 };
-    return isogit.writeCommit({
+    const oid = await isogit.writeCommit({
       fs,
       gitdir: this.gitdir,
       commit: { message: opts.message, tree, parent: [opts.parent], author: signature, committer: signature },
     });
+    return { oid, parent: opts.parent, objects: [oid, ...trees, ...new Set(blobs.values())] };
   }
 
   /**
-   * Pushes `commit` to the branch, expected to sit on `parent`. A branch that moved meanwhile is reported
-   * (pushed: false) rather than thrown, so the caller can rebuild on the new tip.
+   * Pushes the commit to the branch, which must still be at the commit's parent. A branch that moved
+   * meanwhile is reported (pushed: false) rather than thrown, so the caller can rebuild on the new tip.
    */
-  async push(commit: string, parent: string): Promise<PushOutcome> {
-    const outgoing = "refs/relbot/outgoing";
-    await isogit.writeRef({ fs, gitdir: this.gitdir, ref: outgoing, value: commit, force: true });
-    try {
-      const result = await isogit.push({
-        fs,
-        http,
-        gitdir: this.gitdir,
-        url: this.url,
-        ref: outgoing,
-        remoteRef: `refs/heads/${this.branch}`,
-        headers: this.headers,
-        cache: this.cache,
-        onPrePush: ({ remoteRef }) => remoteRef.oid === parent || remoteRef.oid === zeroOid,
-      });
-      const refResult = result.refs[`refs/heads/${this.branch}`];
-      if (!result.ok || !refResult?.ok) {
-        return { pushed: false, reason: refResult?.error ?? result.error ?? "rejected by the server" };
-      }
-    } catch (error) {
-      const code = (error as { code?: string }).code;
-      if (code === "UserCanceledError") return { pushed: false, reason: "the branch moved" };
-      if (code === "PushRejectedError") return { pushed: false, reason: (error as Error).message };
-      throw error;
-    }
+  async push(commit: LocalCommit): Promise<PushOutcome> {
+    const result = await updateRef({
+      url: this.url,
+      gitdir: this.gitdir,
+      cache: this.cache,
+      headers: this.headers,
+      ref: `refs/heads/${this.branch}`,
+      oldOid: commit.parent,
+      newOid: commit.oid,
+      objects: commit.objects,
+    });
+    if (!result.ok) return { pushed: false, reason: result.reason };
     await isogit.writeRef({
       fs,
       gitdir: this.gitdir,
       ref: `refs/heads/${this.branch}`,
-      value: commit,
+      value: commit.oid,
       force: true,
     });
     return { pushed: true };

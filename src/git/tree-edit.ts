@@ -51,12 +51,14 @@ export async function entriesAlongPath(store: TreeStore, commit: string, file: s
 
 /**
  * A new root tree equal to `rootTree` except that each existing file in `blobs` (path -> blob oid) points at
- * its new blob, modes kept. Only the directories on those paths are rewritten.
+ * its new blob, modes kept. Only the directories on those paths are rewritten; their oids are added to
+ * `written` (with the blobs and the commit, exactly what a push must carry).
  */
 export async function replaceBlobs(
   store: TreeStore,
   rootTree: string,
   blobs: Map<string, string>,
+  written: string[] = [],
 ): Promise<string> {
   const { tree: entries } = await isogit.readTree({
     fs,
@@ -83,10 +85,12 @@ export async function replaceBlobs(
         return { ...entry, oid: direct };
       }
       if (entry.type !== "tree") throw new Error(`${entry.path} is not a directory`);
-      return { ...entry, oid: await replaceBlobs(store, entry.oid, changes) };
+      return { ...entry, oid: await replaceBlobs(store, entry.oid, changes, written) };
     }),
   );
   const missing = [...byChild.keys()];
   if (missing.length > 0) throw new Error(`not in the tree: ${missing.join(", ")}`);
-  return isogit.writeTree({ fs, gitdir: store.gitdir, tree: rewritten });
+  const oid = await isogit.writeTree({ fs, gitdir: store.gitdir, tree: rewritten });
+  written.push(oid);
+  return oid;
 }

@@ -54,8 +54,10 @@ export interface GitopsWriterOptions {
   logger?: Logger;
   now?: () => number;
   maxPushAttempts?: number;
-  /** Commits of history checked for an already-applied promotion (and fetched on the first clone). */
+  /** Commits of history checked for an already-applied promotion (and fetched on the first clone). Default 200. */
   historyDepth?: number;
+  /** Packs the cache may collect (one per fetch) before it is rebuilt by a fresh clone. Default 100. */
+  maxPacks?: number;
   /** Application CRD (YAML) or JSON schema to validate against; defaults to the bundled one. */
   schemaPath?: string;
   hooks?: GitopsWriterHooks;
@@ -82,7 +84,7 @@ export class GitopsWriter {
   private readonly schemaPath: string;
 
   constructor(private readonly opts: GitopsWriterOptions) {
-    const historyDepth = opts.historyDepth ?? 500;
+    const historyDepth = opts.historyDepth ?? 200;
     this.cache = new BareCache({ ...opts, cloneDepth: historyDepth });
     this.applied = new AppliedPromotions(this.cache, historyDepth);
     this.log = (opts.logger ?? silentLogger).child({ component: "gitops", branch: opts.branch });
@@ -165,14 +167,14 @@ export class GitopsWriter {
         timestamp: this.now(),
       });
       await this.opts.hooks?.beforePush?.(attempt, tip);
-      const pushed = await this.cache.push(commit, tip).catch((error) => {
+      const pushed = await this.cache.push(commit).catch((error) => {
         throw gitopsError(error, "push to");
       });
       if (pushed.pushed) {
-        this.applied.remember(commit, message);
-        this.log.info({ requestId: request.requestId, commit, attempt }, "promotion pushed");
-        await this.opts.hooks?.afterPush?.(commit);
-        return { status: "committed", commit, changes: edited.changes };
+        this.applied.remember(commit.oid, message);
+        this.log.info({ requestId: request.requestId, commit: commit.oid, attempt }, "promotion pushed");
+        await this.opts.hooks?.afterPush?.(commit.oid);
+        return { status: "committed", commit: commit.oid, changes: edited.changes };
       }
 
       const newTip = await this.sync();

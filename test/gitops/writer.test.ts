@@ -184,9 +184,27 @@ spec:
     expect(existsSync(path.join(cacheDir, gitdir!, "index"))).toBe(false);
     const before = server.requests();
     await writer.apply({ requestId: "r", actor: "a", changes: [change({ toVersion: "v1.5.0" })] });
-    // ref advertisement + upload-pack, then ref advertisement + receive-pack.
-    expect(server.requests() - before).toBeLessThanOrEqual(4);
+    // ref advertisement + upload-pack, then one receive-pack carrying only the new objects.
+    expect(server.requests() - before).toBe(3);
     expect(repo.log()).toHaveLength(3);
+  });
+
+  test("a cache fragmented into many packs is rebuilt by one fresh clone and keeps working", async () => {
+    const repo = createGitopsRepo(server, { "envs/dev/order-svc.yaml": singleSourceApp(), "other.txt": "0" });
+    const cacheDir = mkdtempSync(path.join(tmpdir(), "relbot-gitops-cache-"));
+    const writer = writerFor(repo, { cacheDir, maxPacks: 2 });
+    const packs = () =>
+      readdirSync(path.join(cacheDir, readdirSync(cacheDir)[0]!, "objects/pack")).filter((f) =>
+        f.endsWith(".pack"),
+      );
+    for (let i = 1; i <= 4; i++) {
+      repo.pushFromElsewhere({ "other.txt": String(i) });
+      await writer.apply({ requestId: `r${i}`, actor: "a", changes: [change({ toVersion: `v1.4.${i}` })] });
+      expect(packs().length).toBeLessThanOrEqual(3);
+    }
+    expect(readdirSync(cacheDir)).toHaveLength(1);
+    expect(repo.log()).toHaveLength(9);
+    expect(repo.show("envs/dev/order-svc.yaml")).toContain("targetRevision: v1.4.4");
   });
 
   test("concurrent apply() calls on one repository are serialised, none lost", async () => {
