@@ -154,6 +154,12 @@ spec:
     expect(edit.text).toBe(before.replace("'v1.3.0'", "'v1.4.0'"));
   });
 
+  test("a byte-order mark stays", () => {
+    const before = `\uFEFF${singleSourceApp()}`;
+    const edit = setTargetRevision(before, { repoUrl: orderSvcRepo, version: "v1.4.0", file });
+    expect(edit.text).toBe(before.replace("v1.3.0", "v1.4.0"));
+  });
+
   test("a version that plain YAML would misread is quoted", () => {
     const edit = setTargetRevision(singleSourceApp(), { repoUrl: orderSvcRepo, version: "1.10", file });
     expect(edit.text).toContain('targetRevision: "1.10"  # moved by relbot');
