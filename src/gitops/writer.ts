@@ -110,6 +110,37 @@ export class GitopsWriter {
     });
   }
 
+  /**
+   * targetRevision of many manifests after ONE fetch (the reconciler's drift check reads every environment each
+   * pass). A missing file, a hostile one or no matching source reads as null rather than failing the others.
+   */
+  readTargetRevisions(
+    targets: readonly { file: string; repoUrl: string; application?: string }[],
+  ): Promise<(string | null)[]> {
+    return withRepoLock(this.cache.gitdir, async () => {
+      const tip = await this.sync();
+      const results: (string | null)[] = [];
+      for (const target of targets) {
+        try {
+          const path = manifestPath(target.file);
+          const text = await this.readManifest(tip, path);
+          results.push(
+            readTargetRevision(text, {
+              repoUrl: target.repoUrl,
+              application: target.application,
+              file: path,
+            }),
+          );
+        } catch (error) {
+          if (!(error instanceof RelbotError)) throw error;
+          this.log.debug({ file: target.file, code: error.code }, "manifest unreadable for drift check");
+          results.push(null);
+        }
+      }
+      return results;
+    });
+  }
+
   findAppliedPromotion(promotionId: string): Promise<string | null> {
     return withRepoLock(this.cache.gitdir, async () => {
       const tip = await this.sync();

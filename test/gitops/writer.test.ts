@@ -348,6 +348,26 @@ describe("readTargetRevision", () => {
     repo.pushFromElsewhere({ "envs/dev/order-svc.yaml": singleSourceApp({ targetRevision: "v1.6.0" }) });
     expect(await writer.readTargetRevision("envs/dev/order-svc.yaml", orderSvcRepo)).toBe("v1.6.0");
   });
+
+  test("reads many manifests after one fetch; unreadable ones are null", async () => {
+    const repo = createGitopsRepo(server, {
+      "envs/dev/order-svc.yaml": singleSourceApp({ targetRevision: "v1.4.0" }),
+      "envs/prod/order-svc.yaml": singleSourceApp({ targetRevision: "v1.2.0" }),
+      "envs/prod/broken.yaml": "not: [yaml\n",
+    });
+    const writer = writerFor(repo);
+    await writer.readTargetRevision("envs/dev/order-svc.yaml", orderSvcRepo); // warm the cache
+    const before = server.requests();
+    const values = await writer.readTargetRevisions([
+      { file: "envs/dev/order-svc.yaml", repoUrl: orderSvcRepo },
+      { file: "envs/prod/order-svc.yaml", repoUrl: orderSvcRepo },
+      { file: "envs/prod/broken.yaml", repoUrl: orderSvcRepo },
+      { file: "envs/staging/missing.yaml", repoUrl: orderSvcRepo },
+      { file: "envs/dev/order-svc.yaml", repoUrl: "https://github.com/acme/other.git" },
+    ]);
+    expect(values).toEqual(["v1.4.0", "v1.2.0", null, null, null]);
+    expect(server.requests() - before).toBeLessThanOrEqual(2);
+  });
 });
 
 describe("hostile and broken files: a clear error and no commit", () => {
