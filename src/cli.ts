@@ -2,6 +2,7 @@
 // The `relbot` command. Each subcommand parses its arguments and hands over to the composition root.
 import { parseArgs } from "node:util";
 import { findRuntimeProblems } from "./check.ts";
+import { runPromoteCommand } from "./commands/promote.ts";
 import { ConfigError, configExists, loadConfig } from "./config/index.ts";
 import { createLogger } from "./log.ts";
 import { startRelbot } from "./main.ts";
@@ -13,6 +14,10 @@ usage: relbot <command> [options]
 commands:
   serve [--config FILE]   run the HTTP service (default)
   check [--config FILE]   validate the config and reach every repository
+  promote <app> <version> --to <env> [--reason TEXT] [--wait]
+                          ask for a promotion (same rules as chat); the service applies it
+  rollback <app> --env <env> [--to <version>] [--reason TEXT] [--wait]
+                          go back to an earlier version in an environment
   start                   serve when a config exists, else explain how to write one
 
 The config is --config, else $RELBOT_CONFIG, else ./relbot.yaml.`;
@@ -42,6 +47,9 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
         return await serve(configFile, env);
       case "check":
         return await check(configFile, env);
+      case "promote":
+      case "rollback":
+        return await runPromoteCommand(command, rest, env);
       default:
         console.error(`relbot: unknown command "${command}"\n\n${usage}`);
         return 2;
