@@ -100,7 +100,7 @@ export async function startChatopsRelbot(
     port: 0,
     hostname: "127.0.0.1",
     // Retries of chat jobs come at once instead of after seconds.
-    worker: { backoff: { baseMs: 2, maxMs: 4 } },
+    worker: { backoff: { baseMs: 2, maxMs: 4 }, pollMs: 25 },
   });
   return {
     relbot,
