@@ -4,6 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:tes
 import { eq } from "drizzle-orm";
 import { jobs, promotions } from "../../src/store/index.ts";
 import {
+  auditEventsOf,
   type ChatopsHarness,
   gitHubWrites,
   promotionById,
@@ -102,6 +103,7 @@ describe("GitHub comment commands through the running service", () => {
     ]);
     const denied = promotionById(h.relbot, promotionIdIn(replies()[0]!.body))!;
     expect(denied).toMatchObject({ status: "denied", source: "github", actor: "alice" });
+    expect(auditEventsOf(h.relbot, denied.id, "promotion.denied")).toHaveLength(1);
     expect(promotionJobOf(h.relbot, denied.id)).toBeUndefined();
   });
 
