@@ -2,6 +2,7 @@
 // The `relbot` command. Each subcommand parses its arguments and hands over to the composition root.
 import { parseArgs } from "node:util";
 import { findRuntimeProblems } from "./check.ts";
+import { runPromoteCommand } from "./commands/promote.ts";
 import { runVerifyTag } from "./commands/verify-tag.ts";
 import { ConfigError, configExists, loadConfig } from "./config/index.ts";
 import { createLogger } from "./log.ts";
@@ -16,6 +17,10 @@ commands:
   check [--config FILE]   validate the config and reach every repository
   verify-tag <app> <tag> [--json] [--config FILE]
                           run every release check on one tag, record nothing; exit 0 if it passes, 1 if not
+  promote <app> <version> --to <env> [--reason TEXT] [--wait]
+                          ask for a promotion (same rules as chat); the service applies it
+  rollback <app> --env <env> [--to <version>] [--reason TEXT] [--wait]
+                          go back to an earlier version in an environment
   start                   serve when a config exists, else explain how to write one
 
 The config is --config, else $RELBOT_CONFIG, else ./relbot.yaml.`;
@@ -53,6 +58,9 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
         }
         return await runVerifyTag({ app, tag, json: values.json === true, configFile }, env);
       }
+      case "promote":
+      case "rollback":
+        return await runPromoteCommand(command, rest, env);
       default:
         console.error(`relbot: unknown command "${command}"\n\n${usage}`);
         return 2;

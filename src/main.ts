@@ -16,6 +16,7 @@ import type { Logger } from "./log.ts";
 import { createMetrics, type RelbotMetrics } from "./metrics.ts";
 import { type Database, openDatabase } from "./store/index.ts";
 import type { IssueCommentHook } from "./webhooks/index.ts";
+import { type ChatopsWiring, wireChatops } from "./wiring/chatops.ts";
 
 export interface RelbotOptions {
   loaded: LoadedConfig;
@@ -27,7 +28,7 @@ export interface RelbotOptions {
   /** Tests make time and jitter deterministic. */
   clock?: Clock;
   random?: () => number;
-  /** Turns GitHub `/release` comments into jobs (chat commands); without it they are ignored. */
+  /** Replaces the chat-command hook for GitHub `/release` comments (by default they become chat-comment jobs). */
   onIssueComment?: IssueCommentHook;
   worker?: Pick<JobWorkerOptions, "pollMs" | "leaseMs" | "stopTimeoutMs" | "backoff">;
 }
@@ -39,6 +40,8 @@ export interface RunningRelbot {
   database: Database;
   worker: JobWorker;
   metrics: RelbotMetrics;
+  /** The promotion entry points and notifier the chat, API and promotion job share. */
+  chatops: ChatopsWiring;
   /** Stops taking requests and jobs, lets the running job finish (or hands it back), then closes the database. */
   stop(): Promise<void>;
 }
@@ -65,17 +68,18 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
     logger,
     readiness: [{ name: "database", check: () => void db.all(sql`select 1`) }],
   });
+  // API token secrets are read from the environment once, here; routes only ever see the registry.
+  const requireScope = createRequireScope(TokenRegistry.fromConfig(config.api, env, logger));
+  const chatops = wireChatops({ app, db, config, env, clock, logger, worker, requireScope });
   registerGitHubWebhook(app, {
     db,
     config,
     env,
     clock,
-    onIssueComment: options.onIssueComment,
+    onIssueComment: options.onIssueComment ?? chatops.onIssueComment,
     onJobsQueued: () => worker.wake(),
     onDelivery: (event, outcome) => metrics.webhookDeliveries.inc({ event, outcome }),
   });
-  // API token secrets are read from the environment once, here; routes only ever see the registry.
-  const requireScope = createRequireScope(TokenRegistry.fromConfig(config.api, env, logger));
   registerJobRoutes(app, { db, requireScope });
   registerAuditApi(app, { db, apps: config.apps, requireScope });
   registerApiDocs(app, { version: packageJson.version });
@@ -98,6 +102,7 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
     database,
     worker,
     metrics,
+    chatops,
     stop() {
       stopping ??= (async () => {
         // Both at once: the worker must stop taking jobs now, not after the last request has been answered.

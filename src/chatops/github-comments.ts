@@ -91,15 +91,59 @@ export async function replyToIssue(
 }
 
 /**
+ * An invisible tag at the end of a reply (an HTML comment, which GitHub does not render), so a retried job
+ * can find the reply an earlier attempt already posted instead of posting it twice.
+ */
+export function replyMarker(key: string): string {
+  return `<!-- relbot:${key} -->`;
+}
+
+/**
+ * Whether a comment carrying `marker` is on the issue, looking only at comments updated since `since`
+ * (Unix ms): GitHub lists them oldest first, filtered by `since`, so a busy issue costs few pages.
+ */
+export async function findMarkedReply(
+  octokit: Octokit,
+  target: { owner: string; repo: string; issueNumber: number },
+  marker: string,
+  since: number,
+): Promise<boolean> {
+  const pages = octokit.paginate.iterator(octokit.rest.issues.listComments, {
+    owner: target.owner,
+    repo: target.repo,
+    issue_number: target.issueNumber,
+    // GitHub's clock and ours may differ a little; a few minutes more costs at most a page.
+    since: new Date(since - 5 * 60_000).toISOString(),
+    per_page: 100,
+  });
+  for await (const page of pages) {
+    if (page.data.some((comment) => comment.body?.includes(marker))) return true;
+  }
+  return false;
+}
+
+export interface CommentAnswerOptions {
+  /**
+   * Set when an earlier attempt of the same command may have got as far as replying: the reply is then looked
+   * for (by its marker, among comments since this time, Unix ms) before one is posted.
+   */
+  retrySince?: number;
+}
+
+/**
  * The whole exchange for one comment command: 👀 at once, then the answer as a reply, then 👍 when relbot
  * did what was asked (queued, or answered a question) or 👎 when it refused or did not understand.
+ * Safe to run again for the same comment: GitHub keeps one reaction per user and content, the reply carries a
+ * marker that `retrySince` looks for, and deps.requestPromotion is expected to be idempotent (requestPromotionOnce).
  */
 export async function answerCommentCommand(
   octokit: Octokit,
   command: CommentCommand,
   deps: ChatAnswerDeps,
-): Promise<{ reply: string; accepted: boolean }> {
+  options: CommentAnswerOptions = {},
+): Promise<{ reply: string; accepted: boolean; replied: boolean }> {
   const where = { owner: command.owner, repo: command.repo };
+  const issue = { ...where, issueNumber: command.issueNumber };
   await reactToComment(octokit, { ...where, commentId: command.commentId }, "eyes");
   let reply: string;
   let accepted: boolean;
@@ -109,19 +153,18 @@ export async function answerCommentCommand(
   } else {
     const answer = await answerChatCommand(
       command.parsed.command,
-      {
-        actor: command.author,
-        source: "github",
-        replyTo: { kind: "github", ...where, issueNumber: command.issueNumber },
-      },
+      { actor: command.author, source: "github", replyTo: { kind: "github", ...issue } },
       deps,
     );
     reply = answer.text;
     accepted = answer.ok;
   }
-  await replyToIssue(octokit, { ...where, issueNumber: command.issueNumber }, `@${command.author} ${reply}`);
+  const marker = replyMarker(`comment-${command.commentId}`);
+  const alreadyReplied =
+    options.retrySince !== undefined && (await findMarkedReply(octokit, issue, marker, options.retrySince));
+  if (!alreadyReplied) await replyToIssue(octokit, issue, `@${command.author} ${reply}\n\n${marker}`);
   await reactToComment(octokit, { ...where, commentId: command.commentId }, accepted ? "+1" : "-1");
-  return { reply, accepted };
+  return { reply, accepted, replied: !alreadyReplied };
 }
 
 /** The parts of GitHub's issue_comment payload read here. */

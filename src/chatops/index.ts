@@ -1,15 +1,41 @@
 export { answerChatCommand, type ChatAnswer, type ChatAnswerDeps, type ChatRequester } from "./answer.ts";
 export {
+  type ChatCommentJobDeps,
+  type ChatCommentJobPayload,
+  chatCommentJobKind,
+  createChatCommentHandler,
+  createIssueCommentHook,
+} from "./comment-job.ts";
+export {
   answerCommentCommand,
+  type CommentAnswerOptions,
   type CommentCommand,
   type CommentSkip,
   commentCommandFromPayload,
+  findMarkedReply,
   type ReactionContent,
   reactToComment,
+  replyMarker,
   replyToIssue,
 } from "./github-comments.ts";
+export { gitHubJobError } from "./github-errors.ts";
 export { createTeamMembershipCheck } from "./github-teams.ts";
-export { formatHelp, formatHistory, formatOutcome, formatStatus, formatUsageError } from "./replies.ts";
+export {
+  createPromotionNoticeHandler,
+  createPromotionNotifier,
+  type PromotionNoticeDeps,
+  type PromotionNoticePayload,
+  type PromotionNotifier,
+  promotionNoticeJobKind,
+} from "./notify.ts";
+export {
+  formatHelp,
+  formatHistory,
+  formatOutcome,
+  formatPromotionResult,
+  formatStatus,
+  formatUsageError,
+} from "./replies.ts";
 export {
   createResponseUrlPoster,
   ephemeral,

@@ -61,3 +61,24 @@ function formatTime(ms: number | null): string {
   if (ms === null) return "?";
   return `${new Date(ms).toISOString().slice(0, 16).replace("T", " ")} UTC`;
 }
+
+/** The final word on a queued promotion, for the requester: the GitOps commit, or why it failed. */
+export function formatPromotionResult(p: PromotionRow): string {
+  const what =
+    p.kind === "rollback"
+      ? `rollback of ${p.app} in ${p.env} to ${p.toVersion}`
+      : `promotion of ${p.app} ${p.toVersion} to ${p.env}`;
+  if (p.status === "succeeded") {
+    const done =
+      p.kind === "rollback"
+        ? `Rolled back ${p.app} in ${p.env} to ${p.toVersion}`
+        : `Promoted ${p.app} ${p.toVersion} to ${p.env}`;
+    const from = p.fromVersion && p.fromVersion !== p.toVersion ? ` (from ${p.fromVersion})` : "";
+    const commit = p.gitopsCommit
+      ? `GitOps commit \`${p.gitopsCommit}\` pushed`
+      : `${p.env} already had ${p.toVersion}, so nothing was committed`;
+    return `${done}${from}: ${commit}. (${p.id})`;
+  }
+  if (p.status === "failed") return `The ${what} failed: ${p.error ?? "no reason recorded"} (${p.id})`;
+  return `The ${what} is ${p.status}. (${p.id})`;
+}

@@ -15,7 +15,15 @@ export function handleError(error: Error, c: Context, logger: Logger): Response 
   }
   if (error instanceof HTTPException) {
     const status = error.status as ContentfulStatusCode;
-    const code = status === 413 ? "payload_too_large" : status === 401 ? "unauthorized" : "http_error";
+    const code =
+      status === 413
+        ? "payload_too_large"
+        : status === 401
+          ? "unauthorized"
+          : // hono's validators throw 400 for a body that is not what it claims (malformed JSON).
+            status === 400
+            ? "invalid_request"
+            : "http_error";
     return c.json(errorBody(code, error.message || "request refused"), status);
   }
   logger.error({ err: error, requestId: c.get("requestId") }, "unhandled error");

@@ -1,4 +1,5 @@
 export { foldReleases, loadPromotionFacts } from "./facts.ts";
+export { recordedOutcome, requestPromotionOnce } from "./once.ts";
 export {
   type EnqueuePromotion,
   type PromotionOutcome,

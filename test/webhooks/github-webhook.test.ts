@@ -166,10 +166,10 @@ describe("POST /webhooks/github", () => {
         /does not act on "star"/,
       ],
       [
-        "a comment without comment commands enabled",
+        "a comment command when relbot has no GitHub token to answer with",
         "issue_comment",
-        JSON.stringify({ action: "created", issue: {}, comment: { body: "/release status order-svc" } }),
-        /not enabled/,
+        fixture("issue-comment"),
+        /github\.tokenEnv is not set/,
       ],
     ])("%s: 202 ignored, nothing stored", async (_name, event, body, why) => {
       const before = stored();

@@ -1,0 +1,116 @@
+// `/release` in a GitHub comment as durable work: the webhook only checks that the comment is a command and
+// stores a "chat-comment" job (GitHub waits 10 s and never retries); the job then reacts, runs the command as
+// the comment's author, replies and reacts again, retrying while GitHub or the network is away.
+import type { Octokit } from "@octokit/rest";
+import type { Clock } from "../clock.ts";
+import { newId } from "../ids.ts";
+import { enqueueJob, isPermanentFailure, type JobHandler } from "../jobs/index.ts";
+import type { PromotionOutcome, PromotionRequest } from "../promotion/request.ts";
+import type { Db } from "../store/index.ts";
+import type { IssueCommentHook } from "../webhooks/index.ts";
+import type { ChatAnswerDeps } from "./answer.ts";
+import {
+  answerCommentCommand,
+  type CommentCommand,
+  type CommentSkip,
+  commentCommandFromPayload,
+  reactToComment,
+  replyToIssue,
+} from "./github-comments.ts";
+import { gitHubJobError } from "./github-errors.ts";
+
+export const chatCommentJobKind = "chat-comment";
+
+export interface ChatCommentJobPayload {
+  deliveryId: string;
+  /** Fixed when the comment is accepted, so every attempt asks for the same promotion (requestPromotionOnce). */
+  requestId: string;
+  command: CommentCommand;
+}
+
+const skipReasons: Record<CommentSkip, string> = {
+  not_created: "only new comments are commands (this one was edited or deleted)",
+  bot: "comments by bots are not commands",
+  own_comment: "relbot does not answer its own comments",
+  not_a_command: "the comment's first line is not a /release command",
+  untrusted_author: "only owners, members and collaborators of the repository may give commands",
+  malformed_payload: "not an issue_comment payload relbot understands",
+};
+
+/**
+ * The webhook's issue_comment hook. `disabled` (a sentence) turns every command away, e.g. when relbot has no
+ * GitHub token to answer with: the delivery is then answered as ignored, with the reason.
+ */
+export function createIssueCommentHook(deps: { db: Db; clock: Clock; disabled?: string }): IssueCommentHook {
+  return async (payload, deliveryId) => {
+    const found = commentCommandFromPayload(payload);
+    if ("skip" in found) return { ignored: skipReasons[found.skip] };
+    if (deps.disabled) return { ignored: deps.disabled };
+    const now = deps.clock.now();
+    const job = enqueueJob(
+      deps.db,
+      {
+        kind: chatCommentJobKind,
+        payload: {
+          deliveryId,
+          requestId: newId("req", now),
+          command: found.command,
+        } satisfies ChatCommentJobPayload,
+        // The delivery is recorded only after this returns; the key keeps a racing redelivery to one job.
+        dedupKey: `github-comment:${deliveryId}`,
+        maxAttempts: 5,
+      },
+      now,
+    );
+    return { jobIds: [job.id] };
+  };
+}
+
+export interface ChatCommentJobDeps extends Omit<ChatAnswerDeps, "requestPromotion"> {
+  github: Octokit;
+  /** Idempotent on request.requestId (requestPromotionOnce with its deps bound). */
+  requestPromotionOnce(request: PromotionRequest & { requestId: string }): Promise<PromotionOutcome>;
+}
+
+export function createChatCommentHandler(deps: ChatCommentJobDeps): JobHandler {
+  return async (job, { logger }) => {
+    const { requestId, command } = job.payload as ChatCommentJobPayload;
+    const answerDeps: ChatAnswerDeps = {
+      ...deps,
+      requestPromotion: (request) => deps.requestPromotionOnce({ ...request, requestId }),
+    };
+    try {
+      const result = await answerCommentCommand(deps.github, command, answerDeps, {
+        ...(job.attempts > 1 ? { retrySince: job.createdAt } : {}),
+      });
+      return { accepted: result.accepted, replied: result.replied };
+    } catch (error) {
+      const failure = gitHubJobError(
+        error,
+        `answer comment ${command.commentId} on ${command.owner}/${command.repo}`,
+      );
+      if (isPermanentFailure(failure) || job.attempts >= job.maxAttempts) {
+        await tellCommenterItFailed(deps.github, command, failure).catch((notTold: unknown) =>
+          logger.warn({ err: notTold }, "could not tell the commenter that the command failed"),
+        );
+      }
+      throw failure;
+    }
+  };
+}
+
+/** The last attempt failed: say so on the issue rather than leave the comment with only 👀. */
+async function tellCommenterItFailed(
+  github: Octokit,
+  command: CommentCommand,
+  error: unknown,
+): Promise<void> {
+  const issue = { owner: command.owner, repo: command.repo, issueNumber: command.issueNumber };
+  const why = error instanceof Error ? error.message : String(error);
+  await replyToIssue(
+    github,
+    issue,
+    `@${command.author} relbot could not complete \`${command.text}\`: ${why}`,
+  );
+  await reactToComment(github, { ...issue, commentId: command.commentId }, "-1");
+}

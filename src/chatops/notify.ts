@@ -1,0 +1,94 @@
+// Telling the requester how a queued promotion ended (SPEC §6: the result follows on response_url, or as a
+// reply on the issue). The promotion job handler calls notifyPromotionFinished once the promotion's final state
+// is committed; the message itself is sent by a "promotion-notice" job, so a notice survives a restart, GitHub
+// being briefly away is retried, and a promotion job that runs twice still sends one notice.
+import type { Octokit } from "@octokit/rest";
+import { eq } from "drizzle-orm";
+import type { Clock } from "../clock.ts";
+import { enqueueJob, type JobHandler, PermanentJobError } from "../jobs/index.ts";
+import type { ReplyTarget } from "../promotion/request.ts";
+import { type Db, type PromotionRow, promotions } from "../store/index.ts";
+import { findMarkedReply, replyMarker, replyToIssue } from "./github-comments.ts";
+import { gitHubJobError } from "./github-errors.ts";
+import { formatPromotionResult } from "./replies.ts";
+import { ephemeral, type ResponseUrlPoster } from "./slack.ts";
+
+export const promotionNoticeJobKind = "promotion-notice";
+
+export interface PromotionNoticePayload {
+  promotionId: string;
+  replyTo: ReplyTarget;
+}
+
+/**
+ * Queues the notice for a finished (succeeded or failed) promotion and returns its job id; undefined when there
+ * is nobody to tell (no replyTo: webhook, API and CLI requests) or the promotion has not finished.
+ */
+export type PromotionNotifier = (
+  promotion: PromotionRow,
+  replyTo?: ReplyTarget,
+) => Promise<string | undefined>;
+
+export function createPromotionNotifier(deps: {
+  db: Db;
+  clock: Clock;
+  wake?: () => void;
+}): PromotionNotifier {
+  return async (promotion, replyTo) => {
+    if (!replyTo) return undefined;
+    if (promotion.status !== "succeeded" && promotion.status !== "failed") return undefined;
+    const payload: PromotionNoticePayload = { promotionId: promotion.id, replyTo };
+    // One notice per promotion, however often its job ran: the dedup key returns the first notice job.
+    const job = enqueueJob(
+      deps.db,
+      { kind: promotionNoticeJobKind, payload, dedupKey: `promotion-notice:${promotion.id}`, maxAttempts: 5 },
+      deps.clock.now(),
+    );
+    deps.wake?.();
+    return job.id;
+  };
+}
+
+export interface PromotionNoticeDeps {
+  db: Db;
+  responseUrl: ResponseUrlPoster;
+  /** Without a GitHub client (no github section in the config) notices for issues cannot be sent. */
+  github?: Octokit;
+}
+
+/** The "promotion-notice" job: reads the promotion as recorded now and sends its result where it was asked for. */
+export function createPromotionNoticeHandler(deps: PromotionNoticeDeps): JobHandler {
+  return async (job) => {
+    const { promotionId, replyTo } = job.payload as PromotionNoticePayload;
+    const promotion = deps.db.select().from(promotions).where(eq(promotions.id, promotionId)).get();
+    if (!promotion) throw new PermanentJobError(`promotion ${promotionId} is not recorded`);
+    const text = formatPromotionResult(promotion);
+    if (replyTo.kind === "slack") {
+      // No retry: the poster already spent one of the response_url's five posts, and the URL expires anyway.
+      if (
+        !(await deps.responseUrl.post(replyTo.responseUrl, { ...ephemeral(text), replace_original: false }))
+      ) {
+        throw new PermanentJobError(
+          "Slack's response_url did not take the message (expired, used up or unreachable)",
+        );
+      }
+      return { sent: "slack" };
+    }
+    if (!deps.github) {
+      throw new PermanentJobError("no github section in the config, so relbot cannot reply on GitHub issues");
+    }
+    const issue = { owner: replyTo.owner, repo: replyTo.repo, issueNumber: replyTo.issueNumber };
+    const marker = replyMarker(`promotion-notice-${promotion.id}`);
+    try {
+      // A retry may follow an attempt that posted and then lost its answer: look before posting again.
+      if (job.attempts > 1 && (await findMarkedReply(deps.github, issue, marker, job.createdAt))) {
+        return { sent: "github", repeated: true };
+      }
+      const mention = promotion.source === "github" ? `@${promotion.actor} ` : "";
+      const commentId = await replyToIssue(deps.github, issue, `${mention}${text}\n\n${marker}`);
+      return { sent: "github", commentId };
+    } catch (error) {
+      throw gitHubJobError(error, `reply on ${issue.owner}/${issue.repo}#${issue.issueNumber}`);
+    }
+  };
+}

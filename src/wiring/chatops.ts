@@ -1,0 +1,138 @@
+// Everything that lets people ask for promotions, built in one place for the composition root: the Slack
+// route, GitHub comment commands (webhook hook + job), POST /api/v1/promotions, and the result notices.
+// main.ts calls wireChatops once; nothing here reads process.env (the env comes in with the deps).
+
+import {
+  chatCommentJobKind,
+  createChatCommentHandler,
+  createIssueCommentHook,
+} from "../chatops/comment-job.ts";
+import {
+  createPromotionNoticeHandler,
+  createPromotionNotifier,
+  type PromotionNotifier,
+  promotionNoticeJobKind,
+} from "../chatops/notify.ts";
+import { formatHistory, formatStatus } from "../chatops/replies.ts";
+import { createResponseUrlPoster, registerSlackRoutes } from "../chatops/slack.ts";
+import type { Clock } from "../clock.ts";
+import { type RelbotConfig, readSecret } from "../config/index.ts";
+import { RelbotError } from "../errors.ts";
+import { registerPromoteRoute } from "../http/api/promote.ts";
+import type { RelbotApp } from "../http/app.ts";
+import type { RequireScope } from "../http/auth.ts";
+import { enqueuePromotionJob, type JobWorker } from "../jobs/index.ts";
+import type { Logger } from "../log.ts";
+import { requestPromotionOnce } from "../promotion/once.ts";
+import {
+  type PromotionOutcome,
+  type PromotionRequest,
+  type RequestPromotionDeps,
+  requestPromotion,
+} from "../promotion/request.ts";
+import { loadEnvironmentStatus, loadPromotionHistory } from "../promotion/status.ts";
+import type { Db } from "../store/index.ts";
+import type { IssueCommentHook } from "../webhooks/index.ts";
+import { githubClientFromConfig, teamCheckFromConfig } from "./github.ts";
+
+export interface ChatopsWiringDeps {
+  app: RelbotApp;
+  db: Db;
+  config: RelbotConfig;
+  env: NodeJS.ProcessEnv;
+  clock: Clock;
+  logger: Logger;
+  worker: Pick<JobWorker, "register" | "wake">;
+  requireScope: RequireScope;
+}
+
+export interface ChatopsWiring {
+  /** For registerGitHubWebhook: `/release` comments become "chat-comment" jobs. */
+  onIssueComment: IssueCommentHook;
+  /** requestPromotion as the service runs it (approvers via GitHub, durable job, worker woken when queued). */
+  requestPromotion(request: PromotionRequest): Promise<PromotionOutcome>;
+  /** For the promotion job handler: tells the requester how a finished promotion ended. */
+  notifyPromotionFinished: PromotionNotifier;
+}
+
+export function wireChatops(deps: ChatopsWiringDeps): ChatopsWiring {
+  const { app, db, config, env, clock, logger, worker } = deps;
+  const github = githubClientFromConfig(config, env, logger);
+  const promotionDeps: RequestPromotionDeps = {
+    db,
+    config,
+    clock,
+    isTeamMember: teamCheckFromConfig(config, env, clock, logger),
+    enqueue: enqueuePromotionJob,
+  };
+  const wakeWhenQueued = (outcome: PromotionOutcome) => {
+    if (outcome.status === "queued") worker.wake();
+    return outcome;
+  };
+  const request = async (r: PromotionRequest) => wakeWhenQueued(await requestPromotion(promotionDeps, r));
+  const describe = {
+    config,
+    describeStatus: (name: string) =>
+      formatStatus(name, loadEnvironmentStatus(db, name, config.apps[name]!.environments)),
+    describeHistory: (name: string, envName?: string) =>
+      formatHistory(name, envName, loadPromotionHistory(db, name, envName)),
+  };
+  // One poster per process: Slack's five posts per response_url are shared by the route and the notices.
+  const responseUrl = createResponseUrlPoster({ clock, logger });
+
+  if (config.slack) registerSlack(deps, { ...describe, requestPromotion: request, responseUrl });
+
+  registerPromoteRoute(app, { requireScope: deps.requireScope, requestPromotion: request });
+
+  if (github) {
+    worker.register(
+      chatCommentJobKind,
+      createChatCommentHandler({
+        ...describe,
+        github,
+        requestPromotionOnce: async (r) => wakeWhenQueued(await requestPromotionOnce(promotionDeps, r)),
+      }),
+    );
+  }
+  worker.register(promotionNoticeJobKind, createPromotionNoticeHandler({ db, responseUrl, github }));
+
+  const answerable = github && readSecret(config.github?.tokenEnv, env) !== undefined;
+  return {
+    onIssueComment: createIssueCommentHook({
+      db,
+      clock,
+      ...(answerable
+        ? {}
+        : {
+            disabled:
+              "github.tokenEnv is not set (or its variable is empty), so relbot cannot answer comments",
+          }),
+    }),
+    requestPromotion: request,
+    notifyPromotionFinished: createPromotionNotifier({ db, clock, wake: () => worker.wake() }),
+  };
+}
+
+function registerSlack(
+  deps: ChatopsWiringDeps,
+  answer: Omit<Parameters<typeof registerSlackRoutes>[1], "signingSecret" | "users" | "clock" | "logger">,
+): void {
+  const slack = deps.config.slack!;
+  const signingSecret = readSecret(slack.signingSecretEnv, deps.env);
+  if (!signingSecret) {
+    // Never accept unsigned commands: without the secret nobody can be told apart from Slack.
+    const problem = `the environment variable ${slack.signingSecretEnv} (slack.signingSecretEnv) is not set, so relbot refuses Slack commands`;
+    deps.logger.warn({ signingSecretEnv: slack.signingSecretEnv }, problem);
+    deps.app.post("/chatops/slack", () => {
+      throw new RelbotError("slack_secret_missing", problem, 503);
+    });
+    return;
+  }
+  registerSlackRoutes(deps.app, {
+    ...answer,
+    signingSecret,
+    users: slack.users,
+    clock: deps.clock,
+    logger: deps.logger,
+  });
+}

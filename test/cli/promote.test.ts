@@ -1,0 +1,200 @@
+// `relbot promote` / `relbot rollback` as a user runs them: a child process on the config's database, which
+// this test opens too, as the running service would.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import path from "node:path";
+import { eq } from "drizzle-orm";
+import { loadConfig } from "../../src/config/index.ts";
+import { newId } from "../../src/ids.ts";
+import { promotionJobKey } from "../../src/jobs/index.ts";
+import {
+  auditEvents,
+  type Database,
+  jobs,
+  openDatabase,
+  promotions,
+  releases,
+} from "../../src/store/index.ts";
+import { writeTestConfig } from "../support/relbot-config.ts";
+
+const cli = path.join(import.meta.dir, "../../src/cli.ts");
+
+let configFile: string;
+let store: Database;
+
+async function relbot(args: string[], env: Record<string, string> = {}) {
+  const child = Bun.spawn([process.execPath, cli, ...args, "--config", configFile], {
+    env: { ...process.env, RELBOT_ACTOR: "", ...env },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(child.stdout).text(),
+    new Response(child.stderr).text(),
+    child.exited,
+  ]);
+  return { code, stdout, stderr };
+}
+
+let seedTime = Date.now() - 3_600_000;
+function seed(env: string, version: string) {
+  seedTime += 1000;
+  store.db
+    .insert(promotions)
+    .values({
+      id: newId("prm", seedTime),
+      requestId: newId("req", seedTime),
+      app: "order-svc",
+      env,
+      toVersion: version,
+      actor: "relbot",
+      source: "webhook",
+      status: "succeeded",
+      createdAt: seedTime,
+      updatedAt: seedTime,
+      finishedAt: seedTime,
+    })
+    .run();
+}
+
+beforeAll(async () => {
+  configFile = writeTestConfig({
+    gitopsUrl: "http://127.0.0.1:9/gitops.git",
+    files: { allowed_signers: "" },
+    apps: {
+      "order-svc": {
+        repo: "https://github.com/acme/order-svc.git",
+        module: "github.com/acme/order-svc",
+        signers: "team",
+        environments: [
+          { name: "dev", file: "envs/dev.yaml", auto: true },
+          { name: "staging", file: "envs/staging.yaml" },
+          { name: "prod", file: "envs/prod.yaml", approvers: ["alice"] },
+        ],
+      },
+    },
+  });
+  store = await openDatabase(loadConfig({ file: configFile }).config.database.path);
+  for (const version of ["v1.0.0", "v1.1.0", "v1.2.0"]) {
+    store.db
+      .insert(releases)
+      .values({
+        app: "order-svc",
+        module: "github.com/acme/order-svc",
+        version,
+        tagName: version,
+        tagObject: version.replace(/\W/g, "").padEnd(40, "0"),
+        status: "verified",
+        createdAt: seedTime,
+        updatedAt: seedTime,
+      })
+      .run();
+    seed("dev", version);
+  }
+  seed("staging", "v1.0.0");
+});
+afterAll(() => store.close());
+
+const row = (id: string) => store.db.select().from(promotions).where(eq(promotions.id, id)).get();
+const idIn = (text: string) => /prm_[0-9a-z]+/.exec(text)?.[0] ?? "";
+
+describe("relbot promote", () => {
+  test("queues the promotion as the given actor and says the service applies it", async () => {
+    const result = await relbot(["promote", "order-svc", "1.1.0", "--to", "staging", "--reason", "CHG-42"], {
+      RELBOT_ACTOR: "carol",
+    });
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(
+      /^queued prm_\w+: promotion of order-svc v1\.1\.0 to staging \(from v1\.0\.0\), job job_\w+\n/,
+    );
+    expect(result.stdout).toContain("The running relbot service applies it");
+    const id = idIn(result.stdout);
+    expect(row(id)).toMatchObject({ actor: "carol", source: "cli", status: "queued", reason: "CHG-42" });
+    expect(
+      store.db
+        .select()
+        .from(jobs)
+        .where(eq(jobs.dedupKey, promotionJobKey(id)))
+        .get()?.kind,
+    ).toBe("promotion");
+  });
+
+  test("a refusal exits 1 with the reason, recorded as denied with its audit event and no job", async () => {
+    const result = await relbot(["promote", "order-svc", "v1.1.0", "--to", "prod", "--actor", "mallory"]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      "relbot: refused promotion of order-svc v1.1.0 to prod: mallory may not promote into prod; its approvers are alice. [not_approver]",
+    );
+    const id = idIn(result.stderr);
+    expect(row(id)).toMatchObject({ status: "denied", actor: "mallory", source: "cli" });
+    expect(
+      store.db
+        .select()
+        .from(auditEvents)
+        .where(eq(auditEvents.subject, `promotion:${id}`))
+        .get()?.kind,
+    ).toBe("promotion.denied");
+    expect(
+      store.db
+        .select()
+        .from(jobs)
+        .where(eq(jobs.dedupKey, promotionJobKey(id)))
+        .get(),
+    ).toBeUndefined();
+  });
+
+  test("an unknown app exits 1 naming it; missing arguments exit 2 with usage", async () => {
+    const unknown = await relbot(["promote", "ordr-svc", "v1.1.0", "--to", "staging"]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain("unknown app `ordr-svc`; did you mean `order-svc`?");
+    const usage = await relbot(["promote", "order-svc", "v1.1.0"]);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain("promote needs <app> <version> --to <env>");
+  });
+
+  test("--wait follows the promotion until the worker records it, then prints the GitOps commit", async () => {
+    const running = relbot([
+      "promote",
+      "order-svc",
+      "v1.2.0",
+      "--to",
+      "staging",
+      "--wait",
+      "--actor",
+      "carol",
+    ]);
+    // Play the service's worker: wait for the queued row, then record it as applied.
+    let queued: typeof promotions.$inferSelect | undefined;
+    while (!queued) {
+      queued = store.db
+        .select()
+        .from(promotions)
+        .where(eq(promotions.toVersion, "v1.2.0"))
+        .all()
+        .find((p) => p.env === "staging" && p.status === "queued");
+      if (!queued) await Bun.sleep(20);
+    }
+    const commit = "0d1e2f3a".padEnd(40, "4");
+    store.db
+      .update(promotions)
+      .set({ status: "succeeded", gitopsCommit: commit, finishedAt: Date.now() })
+      .where(eq(promotions.id, queued.id))
+      .run();
+    const result = await running;
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(
+      `Promoted order-svc v1.2.0 to staging (from v1.1.0): GitOps commit \`${commit}\` pushed. (${queued.id})`,
+    );
+  });
+
+  test("--wait gives up after --timeout when no worker applies it", async () => {
+    const result = await relbot(["rollback", "order-svc", "--env", "dev", "--wait", "--timeout", "1s"]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(
+      /^queued prm_\w+: rollback of order-svc in dev to v1\.1\.0 \(from v1\.2\.0\)/,
+    );
+    expect(result.stderr).toContain("is still queued after 1s");
+    // No actor given: the OS user asked.
+    expect(row(idIn(result.stdout))?.actor).toBe((await import("node:os")).userInfo().username);
+  });
+});
