@@ -2,6 +2,7 @@
 // The `relbot` command. Each subcommand parses its arguments and hands over to the composition root.
 import { parseArgs } from "node:util";
 import { findRuntimeProblems } from "./check.ts";
+import { runVerifyTag } from "./commands/verify-tag.ts";
 import { ConfigError, configExists, loadConfig } from "./config/index.ts";
 import { createLogger } from "./log.ts";
 import { startRelbot } from "./main.ts";
@@ -13,15 +14,17 @@ usage: relbot <command> [options]
 commands:
   serve [--config FILE]   run the HTTP service (default)
   check [--config FILE]   validate the config and reach every repository
+  verify-tag <app> <tag> [--json] [--config FILE]
+                          run every release check on one tag, record nothing; exit 0 if it passes, 1 if not
   start                   serve when a config exists, else explain how to write one
 
 The config is --config, else $RELBOT_CONFIG, else ./relbot.yaml.`;
 
 export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const [command = "serve", ...rest] = argv;
-  const { values } = parseArgs({
+  const { values, positionals } = parseArgs({
     args: rest,
-    options: { config: { type: "string" }, help: { type: "boolean", short: "h" } },
+    options: { config: { type: "string" }, help: { type: "boolean", short: "h" }, json: { type: "boolean" } },
     allowPositionals: true,
     strict: false,
   });
@@ -42,6 +45,14 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
         return await serve(configFile, env);
       case "check":
         return await check(configFile, env);
+      case "verify-tag": {
+        const [app, tag] = positionals;
+        if (!app || !tag || positionals.length > 2) {
+          console.error("usage: relbot verify-tag <app> <tag> [--json] [--config FILE]");
+          return 2;
+        }
+        return await runVerifyTag({ app, tag, json: values.json === true, configFile }, env);
+      }
       default:
         console.error(`relbot: unknown command "${command}"\n\n${usage}`);
         return 2;

@@ -1,9 +1,20 @@
-// Composition root: config -> database -> services -> HTTP. Everything else receives what it needs from here.
+// Composition root: config -> database -> services -> HTTP + job worker. Everything else receives what it needs
+// from here.
 import { sql } from "drizzle-orm";
+import packageJson from "../package.json" with { type: "json" };
+import { type Clock, systemClock } from "./clock.ts";
 import type { LoadedConfig } from "./config/index.ts";
+import { registerAuditApi } from "./http/api/index.ts";
+import { registerJobRoutes } from "./http/api/jobs.ts";
 import { createHttpApp, type RelbotApp } from "./http/app.ts";
+import { createRequireScope, TokenRegistry } from "./http/auth.ts";
+import { registerGitHubWebhook } from "./http/github-webhook.ts";
+import { registerApiDocs } from "./http/openapi.ts";
+import { JobWorker, type JobWorkerOptions } from "./jobs/index.ts";
 import type { Logger } from "./log.ts";
+import { createMetrics, type RelbotMetrics } from "./metrics.ts";
 import { type Database, openDatabase } from "./store/index.ts";
+import type { IssueCommentHook } from "./webhooks/index.ts";
 
 export interface RelbotOptions {
   loaded: LoadedConfig;
@@ -12,6 +23,12 @@ export interface RelbotOptions {
   /** Overrides config.server.port (tests pass 0 for a random port). */
   port?: number;
   hostname?: string;
+  /** Tests make time and jitter deterministic. */
+  clock?: Clock;
+  random?: () => number;
+  /** Turns GitHub `/release` comments into jobs (chat commands); without it they are ignored. */
+  onIssueComment?: IssueCommentHook;
+  worker?: Pick<JobWorkerOptions, "pollMs" | "leaseMs" | "stopTimeoutMs" | "backoff">;
 }
 
 export interface RunningRelbot {
@@ -19,38 +36,75 @@ export interface RunningRelbot {
   port: number;
   app: RelbotApp;
   database: Database;
+  worker: JobWorker;
+  metrics: RelbotMetrics;
+  /** Stops taking requests and jobs, lets the running job finish (or hands it back), then closes the database. */
   stop(): Promise<void>;
 }
 
 export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot> {
   const { config } = options.loaded;
-  const { logger } = options;
+  const { logger, env } = options;
+  const clock = options.clock ?? systemClock;
   const database = await openDatabase(config.database.path);
+  const { db } = database;
+  const metrics = createMetrics();
+
+  const worker = new JobWorker({
+    db,
+    clock,
+    random: options.random,
+    logger,
+    ...options.worker,
+    onJobEnded: (job, outcome) => metrics.jobAttempts.inc({ kind: job.kind, outcome }),
+  });
+  // The release checks and the GitOps writer register here: worker.register(releaseJobKind, handler).
 
   const app = createHttpApp({
     logger,
-    readiness: [{ name: "database", check: () => void database.db.all(sql`select 1`) }],
+    readiness: [{ name: "database", check: () => void db.all(sql`select 1`) }],
   });
+  registerGitHubWebhook(app, {
+    db,
+    config,
+    env,
+    clock,
+    onIssueComment: options.onIssueComment,
+    onJobsQueued: () => worker.wake(),
+    onDelivery: (event, outcome) => metrics.webhookDeliveries.inc({ event, outcome }),
+  });
+  // API token secrets are read from the environment once, here; routes only ever see the registry.
+  const requireScope = createRequireScope(TokenRegistry.fromConfig(config.api, env, logger));
+  registerJobRoutes(app, { db, requireScope });
+  registerAuditApi(app, { db, apps: config.apps, requireScope });
+  registerApiDocs(app, { version: packageJson.version });
 
   const server = Bun.serve({
     port: options.port ?? config.server.port,
     hostname: options.hostname ?? "0.0.0.0",
     fetch: app.fetch,
   });
+  worker.start();
   const url = `http://127.0.0.1:${server.port}`;
   logger.info({ url, config: options.loaded.file, driver: database.driver }, "relbot serving");
 
-  let stopped = false;
+  let stopping: Promise<void> | undefined;
   return {
     url,
     port: server.port ?? 0,
     app,
     database,
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      await server.stop();
-      database.close();
+    worker,
+    metrics,
+    stop() {
+      stopping ??= (async () => {
+        // Both at once: the worker must stop taking jobs now, not after the last request has been answered.
+        const workerStopped = worker.stop();
+        await server.stop();
+        await workerStopped;
+        database.close();
+      })();
+      return stopping;
     },
   };
 }

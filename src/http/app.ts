@@ -4,6 +4,7 @@ import { requestId } from "hono/request-id";
 import { RelbotError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { errorBody, handleError } from "./errors.ts";
+import { validationHook } from "./validation.ts";
 
 /** Bodies over this are refused with 413 before anything reads them (SPEC §5). */
 export const maxBodyBytes = 1024 * 1024;
@@ -23,7 +24,8 @@ export type RelbotApp = OpenAPIHono;
 
 /** The transport shell every route is mounted on: ids, limits, one log line per request, one error shape. */
 export function createHttpApp(deps: HttpDeps): RelbotApp {
-  const app = new OpenAPIHono();
+  // Every zod-openapi route reports invalid parameters the same way: 400 invalid_request naming the field.
+  const app = new OpenAPIHono({ defaultHook: validationHook });
   app.use(requestId());
   app.use(async (c, next) => {
     const started = performance.now();

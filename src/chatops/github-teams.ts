@@ -1,0 +1,53 @@
+// "Is this user in @org/team?" for `approvers`, asked of GitHub and remembered briefly: a burst of chat
+// commands should not become a burst of API calls, and a removal from the team should take effect soon.
+import type { Octokit } from "@octokit/rest";
+import type { Clock } from "../clock.ts";
+import type { TeamMembershipCheck } from "../domain/promotion-policy.ts";
+import { RelbotError } from "../errors.ts";
+
+/**
+ * Membership per GET /orgs/{org}/teams/{team_slug}/memberships/{username}: `state: active` is a member;
+ * `pending` (invited, not accepted) and 404 are not. Answers are cached for `ttlMs` (default 60 s),
+ * concurrent questions about the same membership share one request, and failures are not cached.
+ */
+export function createTeamMembershipCheck(options: {
+  octokit: Octokit;
+  clock: Clock;
+  ttlMs?: number;
+}): TeamMembershipCheck {
+  const ttlMs = options.ttlMs ?? 60_000;
+  const cache = new Map<string, { member: Promise<boolean>; until: number }>();
+  return (org, team, user) => {
+    const key = `${org}/${team}/${user}`.toLowerCase();
+    const now = options.clock.now();
+    const cached = cache.get(key);
+    if (cached && cached.until > now) return cached.member;
+    const member = askGitHub(options.octokit, org, team, user);
+    cache.set(key, { member, until: now + ttlMs });
+    member.catch(() => cache.delete(key));
+    return member;
+  };
+}
+
+async function askGitHub(octokit: Octokit, org: string, team: string, user: string): Promise<boolean> {
+  try {
+    const { data } = await octokit.rest.teams.getMembershipForUserInOrg({
+      org,
+      team_slug: team,
+      username: user,
+    });
+    return data.state === "active";
+  } catch (error) {
+    const status = (error as { status?: number }).status;
+    if (status === 404) return false;
+    const hint =
+      status === 401 || status === 403
+        ? " The GitHub token (github.tokenEnv) needs the read:org scope (or organization Members: read)."
+        : "";
+    throw new RelbotError(
+      "team_check_failed",
+      `could not check whether ${user} is in @${org}/${team}: ${(error as Error).message}.${hint}`,
+      502,
+    );
+  }
+}

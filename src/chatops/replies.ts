@@ -1,0 +1,63 @@
+// What relbot says back in chat, as pure functions of data, so Slack and GitHub comments read the same.
+// Slack mrkdwn and GitHub markdown both render `code`, which is all the markup used here.
+import { usageText } from "../domain/chat-command.ts";
+import type { PromotionOutcome } from "../promotion/request.ts";
+import type { EnvironmentStatus } from "../promotion/status.ts";
+import type { PromotionRow } from "../store/index.ts";
+
+export function formatHelp(): string {
+  return [
+    usageText,
+    "",
+    "Versions are Go tags such as `v1.4.0`. An environment takes a version only after it succeeded in the one before it;",
+    "a downgrade needs `rollback`; `rollback` without `to` goes back to the previous version there.",
+  ].join("\n");
+}
+
+/** A command that did not parse: what was wrong, then the whole reference. */
+export function formatUsageError(error: string, usage: string): string {
+  return `Sorry, I did not understand that: ${error}.\n${usage}`;
+}
+
+export function formatOutcome(outcome: PromotionOutcome): string {
+  const p = outcome.promotion;
+  const what =
+    p.kind === "rollback"
+      ? `rollback of ${p.app} in ${p.env} to ${p.toVersion || "an earlier version"}`
+      : `promotion of ${p.app} ${p.toVersion} to ${p.env}`;
+  if (outcome.status === "denied") return `Refused ${what}: ${outcome.reason} (\`${outcome.code}\`, ${p.id})`;
+  const from = p.fromVersion ? ` (from ${p.fromVersion})` : "";
+  if (p.fromVersion === p.toVersion) {
+    return `Queued ${what}: ${p.env} already has ${p.toVersion}, so this will change nothing. (${p.id})`;
+  }
+  return `Queued ${what}${from} as ${p.id}; I will report when the GitOps commit is pushed.`;
+}
+
+export function formatStatus(app: string, envs: readonly EnvironmentStatus[]): string {
+  const lines = envs.map((env) => {
+    const current = env.current
+      ? `\`${env.current.toVersion}\`${env.current.kind === "rollback" ? " (rolled back)" : ""} since ${formatTime(env.current.finishedAt)} by ${env.current.actor}`
+      : "nothing yet";
+    const pending = env.pending.map((p) => `, ${p.status} \`${p.toVersion}\` by ${p.actor}`).join("");
+    return `• ${env.env}: ${current}${pending}`;
+  });
+  return [`*${app}*`, ...lines].join("\n");
+}
+
+export function formatHistory(app: string, env: string | undefined, rows: readonly PromotionRow[]): string {
+  const title = `*${app}${env ? ` in ${env}` : ""}*, newest first:`;
+  if (rows.length === 0) return `${title}\nno promotions yet.`;
+  const lines = rows.map((row) => {
+    const arrow = `${row.fromVersion ?? "(none)"} → ${row.toVersion || "(none)"}`;
+    const kind = row.kind === "rollback" ? " rollback" : "";
+    const why = row.reason ? ` because ${row.reason}` : "";
+    const error = row.status === "denied" || row.status === "failed" ? `: ${row.error ?? ""}` : "";
+    return `• ${formatTime(row.createdAt)} ${row.env}${kind} ${arrow} *${row.status}* by ${row.actor} (${row.source})${why}${error}`;
+  });
+  return [title, ...lines].join("\n");
+}
+
+function formatTime(ms: number | null): string {
+  if (ms === null) return "?";
+  return `${new Date(ms).toISOString().slice(0, 16).replace("T", " ")} UTC`;
+}

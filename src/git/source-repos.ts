@@ -1,0 +1,226 @@
+// Source repositories read over HTTP with isomorphic-git, as in production: one bare cache directory per
+// repository URL, filled with only what release checks need (a tag, its commit, that commit's tree; shallow).
+// Tag ids always come from the remote's ref advertisement: a cached ref is never trusted, so a tag moved on the
+// server is seen as moved, not served stale from the cache.
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import * as isogit from "isomorphic-git";
+import http from "isomorphic-git/http/node";
+import { normalizeRepoUrl } from "../domain/repo-url.ts";
+import { RelbotError } from "../errors.ts";
+import { type Logger, silentLogger } from "../log.ts";
+import { gitAuthHeaders, redactUrl } from "./credentials.ts";
+
+export interface GitObject {
+  type: "commit" | "tag" | "tree" | "blob";
+  /** Raw object content, without the "<type> <size>\0" header. */
+  content: Uint8Array;
+}
+
+export class SourceRepos {
+  private readonly cacheDir: string;
+  private readonly headers: Record<string, string>;
+  private readonly logger: Logger;
+  /** isomorphic-git's pack index cache, shared across calls so a warm repository is read without re-indexing. */
+  private readonly gitCache: object = {};
+  /** One writer per cache directory: two fetches into the same bare repository must not interleave. */
+  private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly initialised = new Map<string, Promise<string>>();
+
+  constructor(opts: { cacheDir: string; credential?: string; logger?: Logger }) {
+    this.cacheDir = path.resolve(opts.cacheDir);
+    this.headers = gitAuthHeaders(opts.credential);
+    this.logger = opts.logger ?? silentLogger;
+  }
+
+  /** Every tag of the repository, name -> object id (tag object for annotated tags), from one ref advertisement. */
+  async listTags(url: string): Promise<Map<string, string>> {
+    const refs = await this.remote(url, () =>
+      isogit.listServerRefs({
+        http,
+        url,
+        headers: this.authHeaders(),
+        protocolVersion: 1,
+        prefix: "refs/tags/",
+      }),
+    );
+    const tags = new Map<string, string>();
+    for (const ref of refs) {
+      // Peeled entries ("refs/tags/v1^{}") name the commit, not the tag; the tag object is what gets verified.
+      if (ref.ref.endsWith("^{}")) continue;
+      tags.set(ref.ref.slice("refs/tags/".length), ref.oid);
+    }
+    return tags;
+  }
+
+  /** The object id refs/tags/<name> has on the remote right now, or null when there is no such tag. */
+  async resolveTag(url: string, tagName: string): Promise<string | null> {
+    const fullRef = `refs/tags/${tagName}`;
+    // Protocol v2 filters by prefix on the server: a repository with thousands of tags answers with a few lines.
+    const refs = await this.remote(url, () =>
+      isogit.listServerRefs({ http, url, headers: this.authHeaders(), protocolVersion: 2, prefix: fullRef }),
+    );
+    return refs.find((r) => r.ref === fullRef)?.oid ?? null;
+  }
+
+  /**
+   * Makes sure the tag's object, its commit and that commit's tree are in the cache. `objectId` is what the
+   * advertisement said; when the server already moved the tag again, the fetch brings another object and this fails
+   * loudly (the caller retries) instead of verifying something else.
+   */
+  async fetchTag(url: string, tagName: string, objectId: string): Promise<void> {
+    const gitdir = await this.gitdir(url);
+    await this.serialised(gitdir, async () => {
+      if (await this.hasObjectAndTarget(gitdir, objectId)) return;
+      const started = performance.now();
+      await this.remote(url, () =>
+        isogit.fetch({
+          fs,
+          http,
+          gitdir,
+          url,
+          ref: `refs/tags/${tagName}`,
+          singleBranch: true,
+          depth: 1,
+          tags: false,
+          headers: this.authHeaders(),
+          cache: this.gitCache,
+        }),
+      );
+      this.logger.debug(
+        { repo: redactUrl(url), tag: tagName, ms: Math.round(performance.now() - started) },
+        "fetched tag",
+      );
+      if (!(await this.hasObjectAndTarget(gitdir, objectId))) {
+        throw new RelbotError(
+          "source.tag-changed",
+          `tag ${tagName} of ${redactUrl(url)} changed while it was being fetched; try again`,
+          409,
+        );
+      }
+    });
+  }
+
+  /** Reads one object from the cache (fetchTag first). */
+  async readObject(url: string, oid: string): Promise<GitObject> {
+    const gitdir = await this.gitdir(url);
+    const result = await isogit.readObject({ fs, gitdir, oid, format: "content", cache: this.gitCache });
+    return { type: result.type as GitObject["type"], content: result.object as Uint8Array };
+  }
+
+  /**
+   * A file's bytes at a commit already in the cache (the commit of a fetched tag), or null when the commit has no
+   * such file.
+   */
+  async readFileAtCommit(url: string, commit: string, filepath: string): Promise<Uint8Array | null> {
+    const gitdir = await this.gitdir(url);
+    try {
+      await isogit.readObject({ fs, gitdir, oid: commit, format: "content", cache: this.gitCache });
+    } catch (error) {
+      if (error instanceof isogit.Errors.NotFoundError) {
+        throw new RelbotError(
+          "source.commit-missing",
+          `commit ${commit} of ${redactUrl(url)} is not in relbot's cache: fetch its tag first`,
+          500,
+        );
+      }
+      throw error;
+    }
+    try {
+      const { blob } = await isogit.readBlob({ fs, gitdir, oid: commit, filepath, cache: this.gitCache });
+      return blob;
+    } catch (error) {
+      if (error instanceof isogit.Errors.NotFoundError || error instanceof isogit.Errors.ObjectTypeError)
+        return null;
+      throw error;
+    }
+  }
+
+  /** The bare cache directory for a URL, created once (concurrent first uses share the same initialisation). */
+  private gitdir(url: string): Promise<string> {
+    const normal = normalizeRepoUrl(url);
+    const readable = normal.replace(/[^A-Za-z0-9._-]+/g, "_").slice(-60);
+    const hash = createHash("sha256").update(normal).digest("hex").slice(0, 12);
+    // Credentials never reach the directory name: it comes from the normalised URL.
+    const gitdir = path.join(this.cacheDir, `${readable}-${hash}.git`);
+    let ready = this.initialised.get(gitdir);
+    if (!ready) {
+      ready = this.initialise(gitdir, url).catch((error) => {
+        this.initialised.delete(gitdir);
+        throw error;
+      });
+      this.initialised.set(gitdir, ready);
+    }
+    return ready;
+  }
+
+  private async initialise(gitdir: string, url: string): Promise<string> {
+    if (fs.existsSync(path.join(gitdir, "config"))) return gitdir;
+    fs.mkdirSync(gitdir, { recursive: true });
+    await isogit.init({ fs, gitdir, bare: true, defaultBranch: "main" });
+    // isomorphic-git's fetch needs a remote with a refspec even when given a URL; the URL is always passed in
+    // (credentials travel in headers), so the stored one is only informative and masked.
+    await isogit.setConfig({ fs, gitdir, path: "remote.origin.url", value: redactUrl(url) });
+    await isogit.setConfig({
+      fs,
+      gitdir,
+      path: "remote.origin.fetch",
+      value: "+refs/heads/*:refs/remotes/origin/*",
+    });
+    return gitdir;
+  }
+
+  private async hasObjectAndTarget(gitdir: string, oid: string): Promise<boolean> {
+    try {
+      const { type, object } = await isogit.readObject({
+        fs,
+        gitdir,
+        oid,
+        format: "content",
+        cache: this.gitCache,
+      });
+      if (type !== "tag") return true;
+      // A tag object alone is not enough: the commit it names (and its tree) come in the same pack.
+      const target = /^object ([0-9a-f]{40})/.exec(
+        new TextDecoder().decode((object as Uint8Array).subarray(0, 60)),
+      );
+      if (target)
+        await isogit.readObject({ fs, gitdir, oid: target[1]!, format: "content", cache: this.gitCache });
+      return true;
+    } catch (error) {
+      if (error instanceof isogit.Errors.NotFoundError) return false;
+      throw error;
+    }
+  }
+
+  /** A fresh object per call: isomorphic-git adds "Git-Protocol: version=2" to the object it is given. */
+  private authHeaders(): Record<string, string> {
+    return { ...this.headers };
+  }
+
+  private serialised<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.queues.get(key) ?? Promise.resolve();
+    const next = previous.then(work, work);
+    const settled = next.catch(() => undefined);
+    this.queues.set(key, settled);
+    void settled.then(() => {
+      if (this.queues.get(key) === settled) this.queues.delete(key);
+    });
+    return next;
+  }
+
+  /** Remote calls: failures become one error naming the repository (credential masked). */
+  private async remote<T>(url: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      if (error instanceof RelbotError) throw error;
+      throw new RelbotError(
+        "source.unreachable",
+        `cannot read ${redactUrl(url)}: ${(error as Error).message}`,
+        502,
+      );
+    }
+  }
+}

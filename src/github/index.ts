@@ -1,0 +1,2 @@
+export { createGitHubClient, type GitHubClientOptions } from "./client.ts";
+export { gitHubRepository } from "./repository.ts";

@@ -1,0 +1,11 @@
+import { normalizeRepoUrl } from "../domain/repo-url.ts";
+
+/** owner/name of a repository on GitHub (or GitHub Enterprise) from any spelling of its clone URL. */
+export function gitHubRepository(url: string): { owner: string; repo: string } {
+  const segments = normalizeRepoUrl(url).split("/").slice(1);
+  const [owner, repo] = segments.slice(-2);
+  if (segments.length < 2 || !owner || !repo) {
+    throw new Error(`cannot tell the GitHub owner and repository from "${url}"`);
+  }
+  return { owner, repo };
+}

@@ -1,0 +1,63 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { currentPromotions } from "../../store/queries/index.ts";
+import type { RelbotApp } from "../app.ts";
+import type { AuditApiDeps } from "./deps.ts";
+import { isoTime, readErrors, readSecurity, TimeSchema } from "./schemas.ts";
+
+const EnvironmentStateSchema = z
+  .object({
+    name: z.string().openapi({ example: "staging" }),
+    version: z.string().nullable().openapi({ description: "null until a promotion into it succeeded" }),
+    promotedAt: TimeSchema.nullable(),
+    promotedBy: z.string().nullable(),
+    promotionId: z.string().nullable(),
+  })
+  .openapi("EnvironmentState");
+
+const AppStateSchema = z
+  .object({
+    name: z.string().openapi({ example: "order-svc" }),
+    module: z.string().openapi({ example: "github.com/acme/order-svc" }),
+    environments: z.array(EnvironmentStateSchema).openapi({ description: "In promotion-chain order" }),
+  })
+  .openapi("AppState");
+
+export function registerAppRoutes(app: RelbotApp, deps: AuditApiDeps): void {
+  const route = createRoute({
+    method: "get",
+    path: "/api/v1/apps",
+    tags: ["apps"],
+    summary: "Each configured app with its current version per environment",
+    security: readSecurity,
+    middleware: [deps.requireScope("read")] as const,
+    responses: {
+      200: {
+        description: "The configured apps",
+        content: { "application/json": { schema: z.object({ apps: z.array(AppStateSchema) }) } },
+      },
+      ...readErrors,
+    },
+  });
+  app.openapi(route, (c) => {
+    const configured = Object.entries(deps.apps);
+    const pairs = configured.flatMap(([name, config]) =>
+      config.environments.map((e) => ({ app: name, env: e.name })),
+    );
+    const current = new Map(currentPromotions(deps.db, pairs).map((p) => [`${p.app}\0${p.env}`, p]));
+    const apps = configured.map(([name, config]) => ({
+      name,
+      module: config.module,
+      environments: config.environments.map(({ name: env }) => {
+        const promotion = current.get(`${name}\0${env}`);
+        return {
+          name: env,
+          version: promotion?.toVersion ?? null,
+          promotedAt: promotion ? isoTime(promotion.finishedAt ?? promotion.updatedAt) : null,
+          promotedBy: promotion?.actor ?? null,
+          promotionId: promotion?.id ?? null,
+        };
+      }),
+    }));
+    return c.json({ apps }, 200);
+  });
+}

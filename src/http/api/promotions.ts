@@ -1,0 +1,136 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { PromotionRow } from "../../store/index.ts";
+import { listPromotions, type PromotionFilter, promotionBatches } from "../../store/queries/index.ts";
+import type { RelbotApp } from "../app.ts";
+import { cursorParam, encodeCursor } from "./cursor.ts";
+import type { AuditApiDeps } from "./deps.ts";
+import { exportFormat, exportResponse } from "./export.ts";
+import {
+  exportFormatParam,
+  isoTime,
+  isoTimeOrNull,
+  limitParam,
+  readErrors,
+  readSecurity,
+  TimeSchema,
+  timestampParam,
+} from "./schemas.ts";
+
+const statuses = ["queued", "running", "succeeded", "failed", "denied"] as const;
+
+export const PromotionSchema = z
+  .object({
+    id: z.string().openapi({ example: "prm_01hx3v6m2k8c0000000000000a" }),
+    requestId: z.string(),
+    app: z.string().openapi({ example: "order-svc" }),
+    env: z.string().openapi({ example: "staging" }),
+    fromVersion: z.string().nullable().openapi({ example: "v1.3.0" }),
+    toVersion: z.string().openapi({ example: "v1.4.0" }),
+    kind: z.enum(["promote", "rollback"]),
+    actor: z.string().openapi({ example: "alice" }),
+    source: z.enum(["webhook", "reconcile", "slack", "github", "api", "cli"]),
+    reason: z.string().nullable(),
+    status: z.enum(statuses),
+    gitopsCommit: z.string().nullable(),
+    error: z.string().nullable(),
+    createdAt: TimeSchema,
+    updatedAt: TimeSchema,
+    finishedAt: TimeSchema.nullable(),
+  })
+  .openapi("Promotion");
+
+export type PromotionItem = z.infer<typeof PromotionSchema>;
+
+export function promotionItem(row: PromotionRow): PromotionItem {
+  return {
+    id: row.id,
+    requestId: row.requestId,
+    app: row.app,
+    env: row.env,
+    fromVersion: row.fromVersion,
+    toVersion: row.toVersion,
+    kind: row.kind,
+    actor: row.actor,
+    source: row.source,
+    reason: row.reason,
+    status: row.status,
+    gitopsCommit: row.gitopsCommit,
+    error: row.error,
+    createdAt: isoTime(row.createdAt),
+    updatedAt: isoTime(row.updatedAt),
+    finishedAt: isoTimeOrNull(row.finishedAt),
+  };
+}
+
+const promotionColumns = Object.keys(PromotionSchema.shape) as (keyof PromotionItem)[];
+
+const ListPromotionsQuery = z.object({
+  app: z.string().min(1).optional(),
+  env: z.string().min(1).optional(),
+  actor: z.string().min(1).optional(),
+  status: z.enum(statuses, { error: `must be one of ${statuses.join(", ")}` }).optional(),
+  since: timestampParam("Only promotions created at or after this time"),
+  until: timestampParam("Only promotions created before this time"),
+  limit: limitParam(50, 500),
+  cursor: cursorParam(z.tuple([z.number().int(), z.string()])),
+  format: exportFormatParam,
+});
+
+const PromotionPageSchema = z
+  .object({
+    items: z.array(PromotionSchema),
+    nextCursor: z
+      .string()
+      .nullable()
+      .openapi({ description: "Pass as `cursor` for the next page; null on the last" }),
+  })
+  .openapi("PromotionPage");
+
+export function registerPromotionRoutes(app: RelbotApp, deps: AuditApiDeps): void {
+  const route = createRoute({
+    method: "get",
+    path: "/api/v1/promotions",
+    tags: ["promotions"],
+    summary: "Promotions, newest first, filtered and paged (or exported)",
+    security: readSecurity,
+    middleware: [deps.requireScope("read")] as const,
+    request: { query: ListPromotionsQuery },
+    responses: {
+      200: {
+        description: "A page of promotions; with format=ndjson|csv every matching promotion",
+        content: {
+          "application/json": { schema: PromotionPageSchema },
+          "application/x-ndjson": { schema: z.string().openapi({ description: "One Promotion per line" }) },
+          "text/csv": {
+            schema: z.string().openapi({ description: "A header row, then one promotion per row" }),
+          },
+        },
+      },
+      ...readErrors,
+    },
+  });
+
+  app.openapi(route, (c) => {
+    const { limit, cursor, format, ...filters } = c.req.valid("query");
+    const filter: PromotionFilter = filters;
+    const exporting = exportFormat(format, c.req.header("accept"));
+    if (exporting) {
+      return exportResponse(c, {
+        format: exporting,
+        name: "promotions",
+        batches: promotionBatches(deps.db, filter),
+        toItem: promotionItem,
+        columns: promotionColumns,
+      });
+    }
+    const after = cursor && { createdAt: cursor[0], id: cursor[1] };
+    const page = listPromotions(deps.db, filter, { limit, after });
+    return c.json(
+      {
+        items: page.rows.map(promotionItem),
+        nextCursor: page.next ? encodeCursor([page.next.createdAt, page.next.id]) : null,
+      },
+      200,
+    );
+  });
+}

@@ -1,0 +1,85 @@
+// POST /webhooks/github: check the sender (HMAC over the raw body), parse, store the work, answer fast
+// (GitHub waits 10 s and does not retry). The work itself runs later in the job worker.
+import type { Context } from "hono";
+import type { RelbotConfig } from "../config/index.ts";
+import { readSecret } from "../config/index.ts";
+import { RelbotError } from "../errors.ts";
+import { acceptGitHubDelivery, checkGitHubSignature, type GitHubDeliveryDeps } from "../webhooks/index.ts";
+import type { RelbotApp } from "./app.ts";
+
+export interface GitHubWebhookDeps extends Omit<GitHubDeliveryDeps, "apps"> {
+  config: RelbotConfig;
+  env: NodeJS.ProcessEnv;
+  /** Called after jobs were stored, to start them now rather than at the next poll. */
+  onJobsQueued?: () => void;
+  /** Called once per answered delivery, for metrics. */
+  onDelivery?: (event: string, outcome: string) => void;
+}
+
+export function registerGitHubWebhook(app: RelbotApp, deps: GitHubWebhookDeps): void {
+  const secretEnv = deps.config.github?.webhookSecretEnv;
+  const secret = readSecret(secretEnv, deps.env);
+  // Without a secret relbot refuses every delivery: accepting unsigned ones would let anyone queue releases.
+  const secretProblem = !secretEnv
+    ? "github.webhookSecretEnv is not set in the config, so relbot cannot check GitHub's signature and refuses deliveries"
+    : !secret
+      ? `the environment variable ${secretEnv} (github.webhookSecretEnv) is empty, so relbot refuses deliveries`
+      : undefined;
+  const delivery = {
+    db: deps.db,
+    apps: deps.config.apps,
+    clock: deps.clock,
+    onIssueComment: deps.onIssueComment,
+  };
+
+  app.post("/webhooks/github", async (c) => {
+    const event = c.req.header("x-github-event") ?? "";
+    try {
+      if (secretProblem || !secret) throw new RelbotError("webhook_secret_missing", secretProblem!, 503);
+      const rawBody = await c.req.text();
+      await checkGitHubSignature(secret, rawBody, c.req.header("x-hub-signature-256"), `$${secretEnv}`);
+      const deliveryId = c.req.header("x-github-delivery");
+      if (!event || !deliveryId) {
+        throw new RelbotError(
+          "invalid_delivery",
+          "X-GitHub-Event and X-GitHub-Delivery headers are required",
+          400,
+        );
+      }
+      const payload = parseBody(c, rawBody);
+
+      const outcome = await acceptGitHubDelivery(delivery, { event, deliveryId, payload });
+      deps.onDelivery?.(event, outcome.kind);
+      switch (outcome.kind) {
+        case "pong":
+          return c.json({ pong: true });
+        case "ignored":
+          return c.json({ ignored: outcome.why }, 202);
+        case "duplicate":
+          return c.json({ duplicate: true, jobIds: outcome.jobIds });
+        case "accepted":
+          if (outcome.jobIds.length > 0) deps.onJobsQueued?.();
+          return c.json({ jobIds: outcome.jobIds }, 202);
+      }
+    } catch (error) {
+      deps.onDelivery?.(event || "unknown", error instanceof RelbotError ? error.code : "error");
+      throw error;
+    }
+  });
+}
+
+function parseBody(c: Context, rawBody: string): unknown {
+  const type = c.req.header("content-type") ?? "";
+  if (type.startsWith("application/x-www-form-urlencoded")) {
+    throw new RelbotError(
+      "unsupported_content_type",
+      'the webhook sends form data: set its "Content type" to application/json on GitHub',
+      415,
+    );
+  }
+  try {
+    return JSON.parse(rawBody);
+  } catch (error) {
+    throw new RelbotError("invalid_json", `the delivery body is not JSON: ${(error as Error).message}`, 400);
+  }
+}

@@ -1,0 +1,35 @@
+export {
+  enqueuePromotionJob,
+  type PromotionJobPayload,
+  promotionJob,
+  promotionJobKey,
+  promotionJobKind,
+} from "./promotion-job.ts";
+export {
+  claimNextJob,
+  completeJob,
+  defaultMaxAttempts,
+  enqueueJob,
+  type FailOptions,
+  failJob,
+  getJob,
+  handBackJob,
+  type NewJob,
+  renewLease,
+} from "./queue.ts";
+export { type ReleaseJobPayload, releaseJob, releaseJobKey, releaseJobKind } from "./release-job.ts";
+export {
+  type BackoffPolicy,
+  defaultBackoff,
+  describeFailure,
+  isPermanentFailure,
+  PermanentJobError,
+  retryDelayMs,
+} from "./retry.ts";
+export {
+  type JobContext,
+  type JobHandler,
+  type JobOutcome,
+  JobWorker,
+  type JobWorkerOptions,
+} from "./worker.ts";

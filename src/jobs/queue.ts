@@ -1,0 +1,190 @@
+// The jobs table as a durable queue. Every function takes the drizzle handle it should use, so a caller can
+// enqueue inside its own transaction (a webhook delivery and its jobs are stored together or not at all).
+import { and, asc, eq, inArray, lt, lte, or, sql } from "drizzle-orm";
+import { newId } from "../ids.ts";
+import { type Db, type JobRow, jobs } from "../store/index.ts";
+import {
+  type BackoffPolicy,
+  defaultBackoff,
+  describeFailure,
+  isPermanentFailure,
+  retryDelayMs,
+} from "./retry.ts";
+
+export interface NewJob {
+  kind: string;
+  payload: unknown;
+  /** Two enqueues with the same key are one job: the second gets the first back, whatever its state. */
+  dedupKey?: string;
+  /** Not before this time (ms); default now. */
+  runAt?: number;
+  maxAttempts?: number;
+}
+
+export const defaultMaxAttempts = 8;
+
+/** Stores a job, or returns the one already stored under the same dedupKey. */
+export function enqueueJob(db: Db, job: NewJob, now: number): JobRow {
+  const inserted = db
+    .insert(jobs)
+    .values({
+      id: newId("job", now),
+      kind: job.kind,
+      dedupKey: job.dedupKey ?? null,
+      payload: job.payload ?? null,
+      status: "queued",
+      attempts: 0,
+      maxAttempts: job.maxAttempts ?? defaultMaxAttempts,
+      runAt: job.runAt ?? now,
+      createdAt: now,
+      updatedAt: now,
+    })
+    .onConflictDoNothing({ target: jobs.dedupKey })
+    .returning()
+    .get();
+  if (inserted) return inserted;
+  // Only a dedupKey conflict leaves nothing inserted (ids are unique), so the key is set here.
+  return db.select().from(jobs).where(eq(jobs.dedupKey, job.dedupKey!)).get()!;
+}
+
+export function getJob(db: Db, id: string): JobRow | undefined {
+  return db.select().from(jobs).where(eq(jobs.id, id)).get();
+}
+
+/**
+ * Takes the next due job for `owner` until `now + leaseMs`: a queued job whose time has come, or a running one
+ * whose lease ran out (its worker died or hung). One UPDATE ... WHERE id IN (SELECT ... LIMIT 1) statement, so
+ * SQLite's write lock makes it atomic: two workers, even in two processes, never get the same job.
+ * `kinds` limits the claim to jobs this worker has handlers for.
+ */
+export function claimNextJob(
+  db: Db,
+  owner: string,
+  now: number,
+  leaseMs: number,
+  kinds?: readonly string[],
+): JobRow | undefined {
+  for (;;) {
+    const due = or(
+      and(eq(jobs.status, "queued"), lte(jobs.runAt, now)),
+      and(eq(jobs.status, "running"), lt(jobs.leaseUntil, now)),
+    );
+    const next = db
+      .select({ id: jobs.id })
+      .from(jobs)
+      .where(kinds ? and(due, inArray(jobs.kind, [...kinds])) : due)
+      .orderBy(asc(jobs.runAt), asc(jobs.id))
+      .limit(1);
+    const claimed = db
+      .update(jobs)
+      .set({
+        status: "running",
+        attempts: sql`${jobs.attempts} + 1`,
+        leaseOwner: owner,
+        leaseUntil: now + leaseMs,
+        // Say why an attempt vanished: otherwise a crash mid-job leaves no trace in the job's history.
+        lastError: sql`case when ${jobs.status} = 'running'
+          then 'lease of ' || coalesce(${jobs.leaseOwner}, '?') || ' expired before the attempt finished'
+          else ${jobs.lastError} end`,
+        updatedAt: now,
+      })
+      .where(inArray(jobs.id, next))
+      .returning()
+      .get();
+    if (!claimed) return undefined;
+    if (claimed.attempts <= claimed.maxAttempts) return claimed;
+    // Re-claimed after its last allowed attempt died with its worker: give up rather than loop forever.
+    db.update(jobs)
+      .set({ status: "failed", leaseOwner: null, leaseUntil: null, updatedAt: now })
+      .where(eq(jobs.id, claimed.id))
+      .run();
+  }
+}
+
+/** Extends the lease of a job `owner` still holds; false when it lost it (expired and taken by another). */
+export function renewLease(db: Db, id: string, owner: string, now: number, leaseMs: number): boolean {
+  const row = db
+    .update(jobs)
+    .set({ leaseUntil: now + leaseMs, updatedAt: now })
+    .where(and(eq(jobs.id, id), eq(jobs.status, "running"), eq(jobs.leaseOwner, owner)))
+    .returning({ id: jobs.id })
+    .get();
+  return row !== undefined;
+}
+
+/** Marks the job done with its result; undefined when `owner` no longer holds it (its outcome is not ours to write). */
+export function completeJob(
+  db: Db,
+  id: string,
+  owner: string,
+  result: unknown,
+  now: number,
+): JobRow | undefined {
+  return db
+    .update(jobs)
+    .set({
+      status: "succeeded",
+      result: result ?? null,
+      leaseOwner: null,
+      leaseUntil: null,
+      updatedAt: now,
+    })
+    .where(and(eq(jobs.id, id), eq(jobs.status, "running"), eq(jobs.leaseOwner, owner)))
+    .returning()
+    .get();
+}
+
+export interface FailOptions {
+  random: () => number;
+  backoff?: BackoffPolicy;
+}
+
+/**
+ * Records a failed attempt. A permanent failure, or the last allowed attempt, ends the job as failed;
+ * otherwise it is queued again after an exponential, jittered delay. The error sentence is kept either way.
+ */
+export function failJob(
+  db: Db,
+  job: Pick<JobRow, "id" | "attempts" | "maxAttempts">,
+  owner: string,
+  error: unknown,
+  now: number,
+  options: FailOptions,
+): JobRow | undefined {
+  const final = isPermanentFailure(error) || job.attempts >= job.maxAttempts;
+  return db
+    .update(jobs)
+    .set({
+      status: final ? "failed" : "queued",
+      lastError: describeFailure(error),
+      runAt: final
+        ? sql`${jobs.runAt}`
+        : now + retryDelayMs(job.attempts, options.random, options.backoff ?? defaultBackoff),
+      leaseOwner: null,
+      leaseUntil: null,
+      updatedAt: now,
+    })
+    .where(and(eq(jobs.id, job.id), eq(jobs.status, "running"), eq(jobs.leaseOwner, owner)))
+    .returning()
+    .get();
+}
+
+/**
+ * Hands a job back untried (relbot is stopping and the job did not finish in time): queued again at once, and the
+ * attempt is not counted, since it was interrupted rather than failed.
+ */
+export function handBackJob(db: Db, id: string, owner: string, now: number): JobRow | undefined {
+  return db
+    .update(jobs)
+    .set({
+      status: "queued",
+      attempts: sql`max(${jobs.attempts} - 1, 0)`,
+      runAt: now,
+      leaseOwner: null,
+      leaseUntil: null,
+      updatedAt: now,
+    })
+    .where(and(eq(jobs.id, id), eq(jobs.status, "running"), eq(jobs.leaseOwner, owner)))
+    .returning()
+    .get();
+}

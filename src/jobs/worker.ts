@@ -1,0 +1,219 @@
+// The loop that runs queued jobs: one at a time per worker, so GitOps writes never race each other here.
+import { type Clock, systemClock } from "../clock.ts";
+import { newId } from "../ids.ts";
+import { type Logger, silentLogger } from "../log.ts";
+import type { Db, JobRow } from "../store/index.ts";
+import { claimNextJob, completeJob, failJob, handBackJob, renewLease } from "./queue.ts";
+import { type BackoffPolicy, describeFailure, isPermanentFailure } from "./retry.ts";
+
+export interface JobContext {
+  /** Aborted when the worker lost the lease or gave up waiting for the job at stop(); stop early then. */
+  signal: AbortSignal;
+  /** Child logger keyed by job id, kind and attempt. */
+  logger: Logger;
+}
+
+/** Returns the job's result (stored as JSON). Throw to fail the attempt; throw a PermanentJobError to stop retrying. */
+export type JobHandler = (job: JobRow, context: JobContext) => Promise<unknown>;
+
+export type JobOutcome = "succeeded" | "retrying" | "failed" | "released" | "lost";
+
+export interface JobWorkerOptions {
+  db: Db;
+  clock?: Clock;
+  random?: () => number;
+  logger?: Logger;
+  /** Lease owner name; unique per process so a restarted relbot does not mistake an old lease for its own. */
+  owner?: string;
+  /** How long a claim holds without renewal; a job whose worker died is taken again after this. */
+  leaseMs?: number;
+  /** How often to look for due jobs when nobody wakes the worker. */
+  pollMs?: number;
+  /** How long stop() waits for the running job before releasing it. */
+  stopTimeoutMs?: number;
+  backoff?: BackoffPolicy;
+  /** Called once per attempt that ends (metrics, tests). */
+  onJobEnded?: (job: JobRow, outcome: JobOutcome) => void;
+}
+
+interface RunningJob {
+  job: JobRow;
+  controller: AbortController;
+  /** Set when stop() handed the job back: its late result must not be written. */
+  released: boolean;
+  done: Promise<void>;
+}
+
+export class JobWorker {
+  readonly owner: string;
+  private readonly handlers = new Map<string, JobHandler>();
+  private readonly clock: Clock;
+  private readonly random: () => number;
+  private readonly logger: Logger;
+  private readonly leaseMs: number;
+  private readonly pollMs: number;
+  private readonly stopTimeoutMs: number;
+  private current: RunningJob | undefined;
+  private loop: Promise<void> | undefined;
+  private stopping = false;
+  private wakeUp: (() => void) | undefined;
+  private woken = false;
+
+  constructor(private readonly options: JobWorkerOptions) {
+    this.owner = options.owner ?? newId("worker");
+    this.clock = options.clock ?? systemClock;
+    this.random = options.random ?? Math.random;
+    this.logger = options.logger ?? silentLogger;
+    this.leaseMs = options.leaseMs ?? 60_000;
+    this.pollMs = options.pollMs ?? 2_000;
+    this.stopTimeoutMs = options.stopTimeoutMs ?? 10_000;
+  }
+
+  /** One handler per kind; jobs of kinds nobody registered stay queued until a worker that knows them runs. */
+  register(kind: string, handler: JobHandler): this {
+    if (this.handlers.has(kind)) throw new Error(`a handler for job kind "${kind}" is already registered`);
+    this.handlers.set(kind, handler);
+    return this;
+  }
+
+  get kinds(): string[] {
+    return [...this.handlers.keys()];
+  }
+
+  start(): void {
+    if (this.loop || this.stopping) return;
+    this.loop = this.runLoop();
+  }
+
+  /** Look for work now instead of at the next poll (call after enqueueing). */
+  wake(): void {
+    this.woken = true;
+    this.wakeUp?.();
+  }
+
+  /**
+   * Stops taking jobs, waits up to stopTimeoutMs for the running one, and otherwise aborts it and hands it back
+   * to the queue (attempt not counted) so the next start runs it again. Resolves when nothing of ours is running
+   * or the job was released; the caller may close the database afterwards.
+   */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wakeUp?.();
+    const running = this.current;
+    if (running) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const finished = await Promise.race([
+        running.done.then(() => true),
+        new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(false), this.stopTimeoutMs);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (!finished) {
+        running.released = true;
+        running.controller.abort(new Error("relbot is stopping"));
+        handBackJob(this.options.db, running.job.id, this.owner, this.clock.now());
+        this.logger.warn(
+          { jobId: running.job.id, kind: running.job.kind },
+          "job released unfinished at stop",
+        );
+        this.options.onJobEnded?.(running.job, "released");
+        return;
+      }
+    }
+    await this.loop;
+  }
+
+  /** Claims and runs one due job; returns what became of it, or undefined when nothing was due. */
+  async runOnce(): Promise<{ job: JobRow; outcome: JobOutcome } | undefined> {
+    if (this.stopping || this.handlers.size === 0) return undefined;
+    const { db } = this.options;
+    const job = claimNextJob(db, this.owner, this.clock.now(), this.leaseMs, this.kinds);
+    if (!job) return undefined;
+    const handler = this.handlers.get(job.kind)!;
+    const logger = this.logger.child({ jobId: job.id, kind: job.kind, attempt: job.attempts });
+    const controller = new AbortController();
+    let settle!: () => void;
+    const running: RunningJob = {
+      job,
+      controller,
+      released: false,
+      done: new Promise<void>((resolve) => {
+        settle = resolve;
+      }),
+    };
+    this.current = running;
+    // Renew well before expiry so a slow GitOps push is not mistaken for a dead worker.
+    const renewal = setInterval(
+      () => {
+        if (running.released) return;
+        try {
+          if (!renewLease(db, job.id, this.owner, this.clock.now(), this.leaseMs)) {
+            controller.abort(new Error("the job's lease was lost to another worker"));
+          }
+        } catch (error) {
+          logger.warn({ err: error }, "could not renew the job lease");
+        }
+      },
+      Math.max(10, Math.floor(this.leaseMs / 3)),
+    );
+
+    let outcome: JobOutcome;
+    let row: JobRow | undefined;
+    try {
+      const result = await handler(job, { signal: controller.signal, logger });
+      if (running.released) outcome = "released";
+      else {
+        row = completeJob(db, job.id, this.owner, result, this.clock.now());
+        outcome = row ? "succeeded" : "lost";
+      }
+    } catch (error) {
+      if (running.released) outcome = "released";
+      else {
+        row = failJob(db, job, this.owner, error, this.clock.now(), {
+          random: this.random,
+          backoff: this.options.backoff,
+        });
+        outcome = !row ? "lost" : row.status === "failed" ? "failed" : "retrying";
+        logger.warn(
+          { error: describeFailure(error), permanent: isPermanentFailure(error), outcome },
+          "job attempt failed",
+        );
+      }
+    } finally {
+      clearInterval(renewal);
+      this.current = undefined;
+      settle();
+    }
+    if (outcome === "lost") logger.warn("job finished after its lease was taken over; outcome not recorded");
+    if (outcome !== "released") this.options.onJobEnded?.(row ?? job, outcome);
+    return { job: row ?? job, outcome };
+  }
+
+  private async runLoop(): Promise<void> {
+    while (!this.stopping) {
+      this.woken = false;
+      let ran = false;
+      try {
+        ran = (await this.runOnce()) !== undefined;
+      } catch (error) {
+        // The database itself failed (locked for too long, disk full): keep the loop alive and try again later.
+        this.logger.error({ err: error }, "job worker could not claim or record a job");
+      }
+      if (!ran && !this.woken && !this.stopping) await this.idle();
+    }
+  }
+
+  private idle(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, this.pollMs);
+      const self = this;
+      function done() {
+        clearTimeout(timer);
+        self.wakeUp = undefined;
+        resolve();
+      }
+      this.wakeUp = done;
+    });
+  }
+}

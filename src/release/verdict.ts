@@ -1,0 +1,50 @@
+// What the release checks conclude about one tag. Every failed check is listed, each with a stable code and a
+// sentence naming what to fix.
+
+export interface ReleaseCheckFailure {
+  code: string;
+  message: string;
+}
+
+export interface TagVerdict {
+  ok: boolean;
+  app: string;
+  tagName: string;
+  /** "v1.4.0", without the dir/ prefix; null when the name is not a release name. */
+  version: string | null;
+  /** The module path go.mod must declare, /vN (or gopkg.in .vN) included. */
+  module: string | null;
+  /** The tag object id (the commit id for a lightweight tag); null when the tag does not exist. */
+  tagObject: string | null;
+  commit: string | null;
+  /** time: Unix milliseconds. */
+  tagger: { name: string; email: string; time: number } | null;
+  signer: { format: "openpgp" | "ssh"; identity: string; fingerprint: string } | null;
+  reasons: ReleaseCheckFailure[];
+  /** This exact tag object was verified before (a re-delivery or a reconcile pass): recording it is a no-op. */
+  alreadyVerified: boolean;
+}
+
+/** The stable codes a rejection can carry (README "Release checks" documents each). */
+export const releaseCheckCodes = [
+  "tag.name",
+  "tag.not-found",
+  "tag.lightweight",
+  "tag.malformed",
+  "tag.name-mismatch",
+  "tag.target-not-commit",
+  "tag.moved",
+  "signature.missing",
+  "signature.malformed",
+  "signature.unknown-key",
+  "signature.invalid",
+  "signature.key-expired",
+  "signature.key-revoked",
+  "signature.key-not-yet-valid",
+  "signature.ssh-namespace",
+  "signature.unsupported",
+  "gomod.missing",
+  "gomod.invalid",
+  "gomod.module-path",
+  "gomod.retracted",
+] as const;

@@ -1,0 +1,172 @@
+// The release checks for one tag, top to bottom (SPEC §3 without the SBOM): name, tag object and signature,
+// immutability, go.mod. Every check runs even after one fails, so a rejection lists everything there is to fix.
+// Rejections are verdicts; only trouble reaching the repository or reading the config throws (the caller retries).
+import { and, eq } from "drizzle-orm";
+import type { AppConfig, RelbotConfig } from "../config/index.ts";
+import { RelbotError } from "../errors.ts";
+import type { SourceRepos } from "../git/index.ts";
+import { type Logger, silentLogger } from "../log.ts";
+import { parseTagObject, TagObjectError, verifyTagSignature } from "../signing/index.ts";
+import { type Db, releases } from "../store/index.ts";
+import { checkGoMod, checkTagName } from "./checks.ts";
+import type { ReleaseCheckFailure, TagVerdict } from "./verdict.ts";
+
+export interface VerifyTagDeps {
+  config: RelbotConfig;
+  sources: SourceRepos;
+  db: Db;
+  logger?: Logger;
+  /** Unix ms; key expiry is judged at this time. */
+  now?: () => number;
+}
+
+export async function verifyTag(deps: VerifyTagDeps, appName: string, tagName: string): Promise<TagVerdict> {
+  const app = deps.config.apps[appName];
+  if (!app) {
+    const known = Object.keys(deps.config.apps).join(", ") || "none";
+    throw new RelbotError("app.unknown", `no app "${appName}" in the config (known: ${known})`, 404);
+  }
+  const logger = (deps.logger ?? silentLogger).child({ app: appName, tag: tagName });
+  const now = deps.now?.() ?? Date.now();
+  const reasons: ReleaseCheckFailure[] = [];
+  const verdict: TagVerdict = {
+    ok: false,
+    app: appName,
+    tagName,
+    version: null,
+    module: null,
+    tagObject: null,
+    commit: null,
+    tagger: null,
+    signer: null,
+    reasons,
+    alreadyVerified: false,
+  };
+
+  const name = checkTagName(tagName, app);
+  if ("code" in name) reasons.push(name);
+  else {
+    verdict.version = name.version;
+    verdict.module = name.module;
+  }
+
+  const objectId = await deps.sources.resolveTag(app.repo, tagName);
+  if (!objectId) {
+    reasons.push({
+      code: "tag.not-found",
+      message: `the repository has no tag "${tagName}": push it first.`,
+    });
+    return verdict;
+  }
+  verdict.tagObject = objectId;
+  await deps.sources.fetchTag(app.repo, tagName, objectId);
+  reasons.push(...(await checkTagObject(deps, app, tagName, objectId, verdict, now)));
+
+  if (verdict.version)
+    reasons.push(...checkImmutability(deps.db, appName, verdict.version, objectId, verdict, logger));
+
+  if (verdict.commit) {
+    const gomodPath = app.dir === "" ? "go.mod" : `${app.dir.replace(/\/+$/, "")}/go.mod`;
+    const bytes = await deps.sources.readFileAtCommit(app.repo, verdict.commit, gomodPath);
+    const expected =
+      verdict.version && verdict.module
+        ? { version: verdict.version, module: verdict.module, configured: app.module }
+        : null;
+    reasons.push(...checkGoMod(bytes, gomodPath, expected));
+  }
+
+  verdict.ok = reasons.length === 0;
+  logger.debug({ ok: verdict.ok, codes: reasons.map((r) => r.code) }, "tag checked");
+  return verdict;
+}
+
+/** Check 2: an annotated tag object with the ref's name, pointing at a commit, signed by a trusted key. */
+async function checkTagObject(
+  deps: VerifyTagDeps,
+  app: AppConfig,
+  tagName: string,
+  objectId: string,
+  verdict: TagVerdict,
+  now: number,
+): Promise<ReleaseCheckFailure[]> {
+  const object = await deps.sources.readObject(app.repo, objectId);
+  if (object.type === "commit") {
+    verdict.commit = objectId;
+    return [
+      {
+        code: "tag.lightweight",
+        message: `"${tagName}" is a lightweight tag, so it carries no signature: delete it and create a signed annotated tag (git tag -s ${tagName}).`,
+      },
+    ];
+  }
+  if (object.type !== "tag") {
+    return [
+      { code: "tag.target-not-commit", message: `"${tagName}" points at a ${object.type}, not a commit.` },
+    ];
+  }
+  let tag: ReturnType<typeof parseTagObject>;
+  try {
+    tag = parseTagObject(object.content);
+  } catch (error) {
+    if (!(error instanceof TagObjectError)) throw error;
+    return [
+      {
+        code: "tag.malformed",
+        message: `tag object ${objectId} cannot be read (${error.message}): re-create the tag.`,
+      },
+    ];
+  }
+  const failures: ReleaseCheckFailure[] = [];
+  if (tag.tagger) verdict.tagger = { name: tag.tagger.name, email: tag.tagger.email, time: tag.tagger.time };
+  // A signed tag replayed under another ref name must not pass as this release.
+  if (tag.tag !== tagName) {
+    failures.push({
+      code: "tag.name-mismatch",
+      message: `ref "${tagName}" points at a tag object made for "${tag.tag}": a signed tag cannot be renamed; sign a tag with this name.`,
+    });
+  }
+  if (tag.type === "commit") verdict.commit = tag.object;
+  else {
+    failures.push({
+      code: "tag.target-not-commit",
+      message: `"${tagName}" tags a ${tag.type}, not a commit: tag the release commit itself.`,
+    });
+  }
+  const signerSet = deps.config.signers[app.signers];
+  if (!signerSet)
+    throw new RelbotError("signers.unknown", `signer set "${app.signers}" is not configured`, 500);
+  const signature = await verifyTagSignature(tag, { name: app.signers, config: signerSet }, new Date(now));
+  if (signature.ok) verdict.signer = signature.signer;
+  else failures.push(signature.failure);
+  return failures;
+}
+
+/** Check 3: a version verified once keeps its tag object forever. */
+function checkImmutability(
+  db: Db,
+  app: string,
+  version: string,
+  objectId: string,
+  verdict: TagVerdict,
+  logger: Logger,
+): ReleaseCheckFailure[] {
+  const verified = db
+    .select({ tagObject: releases.tagObject, commit: releases.commit })
+    .from(releases)
+    .where(and(eq(releases.app, app), eq(releases.version, version), eq(releases.status, "verified")))
+    .all();
+  verdict.alreadyVerified = verified.some((r) => r.tagObject === objectId);
+  const earlier = verified.find((r) => r.tagObject !== objectId);
+  if (!earlier) return [];
+  // Loud on purpose: a released version changing under people's feet is a supply-chain event, not a routine reject.
+  logger.warn(
+    { version, verifiedTagObject: earlier.tagObject, verifiedCommit: earlier.commit, newTagObject: objectId },
+    "tag moved: a verified release now points elsewhere",
+  );
+  return [
+    {
+      code: "tag.moved",
+      message: `${version} was already released as tag object ${earlier.tagObject} (commit ${earlier.commit ?? "unknown"}); the tag now points at ${objectId}. Released versions are immutable: restore the original tag and release the change as a new version.`,
+    },
+  ];
+}

@@ -1,0 +1,54 @@
+import { and, asc, desc, eq, type SQL, sql } from "drizzle-orm";
+import type { Db } from "../database.ts";
+import { type ReleaseRow, releases } from "../schema.ts";
+import type { Page } from "./promotions.ts";
+
+export interface ReleaseKey {
+  createdAt: number;
+  id: number;
+}
+
+/** An app's releases (verified and rejected), newest first, keyset-paged like promotions. */
+export function listReleases(
+  db: Db,
+  app: string,
+  page: { limit: number; after?: ReleaseKey; status?: ReleaseRow["status"] },
+): Page<ReleaseRow, ReleaseKey> {
+  const conditions: SQL[] = [eq(releases.app, app)];
+  if (page.status !== undefined) conditions.push(eq(releases.status, page.status));
+  if (page.after) {
+    conditions.push(
+      sql`(${releases.createdAt}, ${releases.id}) < (${page.after.createdAt}, ${page.after.id})`,
+    );
+  }
+  const rows = db
+    .select()
+    .from(releases)
+    .where(and(...conditions))
+    .orderBy(desc(releases.createdAt), desc(releases.id))
+    .limit(page.limit + 1)
+    .all();
+  if (rows.length <= page.limit) return { rows };
+  rows.length = page.limit;
+  const last = rows[rows.length - 1]!;
+  return { rows, next: { createdAt: last.createdAt, id: last.id } };
+}
+
+/**
+ * Every record of one version, oldest first. Usually one; a tag moved to another object after it was seen adds a
+ * rejected record per new object (SPEC §3: immutability), and the API shows all of them.
+ */
+export function releaseRecords(db: Db, app: string, version: string): ReleaseRow[] {
+  return db
+    .select()
+    .from(releases)
+    .where(and(eq(releases.app, app), eq(releases.version, version)))
+    .orderBy(asc(releases.createdAt), asc(releases.id))
+    .all();
+}
+
+export function appHasReleases(db: Db, app: string): boolean {
+  return (
+    db.select({ id: releases.id }).from(releases).where(eq(releases.app, app)).limit(1).get() !== undefined
+  );
+}

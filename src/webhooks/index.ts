@@ -1,0 +1,10 @@
+export { appsForRepository, tagBelongsToApp } from "./apps-for-tag.ts";
+export { findDelivery, recordDelivery } from "./deliveries.ts";
+export {
+  acceptGitHubDelivery,
+  type DeliveryOutcome,
+  type GitHubDelivery,
+  type GitHubDeliveryDeps,
+  type IssueCommentHook,
+} from "./github-delivery.ts";
+export { checkGitHubSignature } from "./signature.ts";

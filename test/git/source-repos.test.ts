@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { SourceRepos } from "../../src/git/index.ts";
+import { commitFiles, git, makeWorkRepo } from "../support/git.ts";
+import { gitAsync, withCredentials } from "../support/git-async.ts";
+import { type GitServer, startGitServer } from "../support/git-server.ts";
+import { annotatedTag } from "../support/keys.ts";
+
+let server: GitServer;
+let url: string;
+let work: string;
+let commits: string[];
+
+beforeAll(async () => {
+  server = await startGitServer({ auth: { username: "x-access-token", password: "src-token" } });
+  url = server.createRepo("order-svc.git");
+  work = makeWorkRepo();
+  commits = [
+    commitFiles(work, { "go.mod": "module example.com/order-svc\n", "big.txt": "old ".repeat(1000) }, "one"),
+    commitFiles(work, { "go.mod": "module example.com/order-svc\n\ngo 1.21\n", "big.txt": "" }, "two"),
+  ];
+  annotatedTag(work, "v1.0.0");
+  git(work, ["tag", "lightweight", commits[0]!]);
+  await gitAsync(work, ["push", "--quiet", authed(url), "main", "--tags"]);
+});
+
+afterAll(() => server.close());
+
+const authed = (u: string) => withCredentials(u, "x-access-token", "src-token");
+
+const repos = () =>
+  new SourceRepos({ cacheDir: mkdtempSync(path.join(tmpdir(), "relbot-src-")), credential: "src-token" });
+
+describe("SourceRepos", () => {
+  test("lists tags from one advertisement: tag objects for annotated tags, commits for lightweight ones", async () => {
+    const before = server.requests();
+    const tags = await repos().listTags(url);
+    expect(server.requests() - before).toBe(1);
+    expect(tags.get("v1.0.0")).toBe(git(work, ["rev-parse", "refs/tags/v1.0.0"]));
+    expect(tags.get("lightweight")).toBe(commits[0]);
+    expect(tags.size).toBe(2);
+  });
+
+  test("fetches one tag shallowly, reads its raw object, and does not fetch again when cached", async () => {
+    const sources = repos();
+    const oid = (await sources.resolveTag(url, "v1.0.0"))!;
+    await sources.fetchTag(url, "v1.0.0", oid);
+    const object = await sources.readObject(url, oid);
+    expect(object.type).toBe("tag");
+    expect(Buffer.from(object.content)).toEqual(execFileSync("git", ["cat-file", "tag", oid], { cwd: work }));
+    // Shallow: the parent commit never came over.
+    await expect(sources.readObject(url, commits[0]!)).rejects.toThrow();
+    expect(new TextDecoder().decode((await sources.readFileAtCommit(url, commits[1]!, "go.mod"))!)).toContain(
+      "go 1.21",
+    );
+    expect(await sources.readFileAtCommit(url, commits[1]!, "missing/go.mod")).toBeNull();
+
+    const before = server.requests();
+    await sources.fetchTag(url, "v1.0.0", oid);
+    expect(server.requests()).toBe(before);
+  });
+
+  test("a tag moved on the server resolves to its new object even with a warm cache", async () => {
+    const sources = repos();
+    const first = (await sources.resolveTag(url, "v1.0.0"))!;
+    await sources.fetchTag(url, "v1.0.0", first);
+    git(work, ["tag", "-d", "v1.0.0"]);
+    git(work, ["tag", "-a", "-m", "moved", "v1.0.0", commits[0]!]);
+    await gitAsync(work, ["push", "--quiet", "--force", authed(url), "refs/tags/v1.0.0"]);
+    const moved = (await sources.resolveTag(url, "v1.0.0"))!;
+    expect(moved).not.toBe(first);
+    await sources.fetchTag(url, "v1.0.0", moved);
+    expect(new TextDecoder().decode((await sources.readObject(url, moved)).content)).toContain(
+      `object ${commits[0]}`,
+    );
+    expect(await sources.resolveTag(url, "v9.9.9")).toBeNull();
+  });
+
+  test("concurrent first verifications of one repository share its cache safely", async () => {
+    const sources = repos();
+    const oid = (await sources.resolveTag(url, "v1.0.0"))!;
+    await Promise.all([1, 2, 3].map(() => sources.fetchTag(url, "v1.0.0", oid)));
+    expect((await sources.readObject(url, oid)).type).toBe("tag");
+  });
+
+  test("reading a commit that was never fetched names the problem", async () => {
+    await expect(repos().readFileAtCommit(url, commits[0]!, "go.mod")).rejects.toThrow(
+      /not in relbot's cache/,
+    );
+  });
+
+  test("an unreachable repository or bad credential is one error naming the repository, credential masked", async () => {
+    const anonymous = new SourceRepos({ cacheDir: mkdtempSync(path.join(tmpdir(), "relbot-src-")) });
+    await expect(anonymous.resolveTag(url, "v1.0.0")).rejects.toMatchObject({ code: "source.unreachable" });
+    await expect(repos().listTags(authed(`${server.url}/missing.git`))).rejects.toThrow(/\*\*\*/);
+  });
+});

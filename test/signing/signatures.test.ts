@@ -1,0 +1,247 @@
+// Signatures made by the real gpg and ssh-keygen, verified by relbot's own code.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { parseTagObject, type SignatureVerdict, verifyTagSignature } from "../../src/signing/index.ts";
+import { commitFiles, git, makeWorkRepo } from "../support/git.ts";
+import {
+  annotatedTag,
+  type GpgKey,
+  makeGpgKey,
+  makeSshKey,
+  type SshKey,
+  signedTag,
+} from "../support/keys.ts";
+import { gpgSign, readTagObject, sshSign, tagPayload, writeTagObject } from "../support/tag-objects.ts";
+
+const dir = mkdtempSync(path.join(tmpdir(), "relbot-signing-"));
+let repo: string;
+let head: string;
+let gpgKey: GpgKey;
+let strangerGpg: GpgKey;
+let sshKeys: Record<"ed25519" | "ecdsa" | "rsa", SshKey>;
+let strangerSsh: SshKey;
+
+function writeFile(name: string, content: string): string {
+  const file = path.join(dir, name);
+  writeFileSync(file, content);
+  return file;
+}
+
+function signerSet(options: { openpgp?: GpgKey[]; sshLines?: string[] }) {
+  const openpgp = (options.openpgp ?? []).map((k, i) =>
+    writeFile(`key-${i}-${k.fingerprint}.asc`, k.publicKey),
+  );
+  const ssh = options.sshLines
+    ? writeFile(`allowed-${Math.random()}`, `${options.sshLines.join("\n")}\n`)
+    : undefined;
+  return { name: "release-team", config: { openpgp, ssh } };
+}
+
+async function verdictFor(
+  oid: string,
+  set: ReturnType<typeof signerSet>,
+  now = new Date(),
+): Promise<SignatureVerdict> {
+  return verifyTagSignature(parseTagObject(readTagObject(repo, oid)), set, now);
+}
+
+const failureCode = (v: SignatureVerdict) => (v.ok ? "ok" : v.failure.code);
+
+beforeAll(() => {
+  repo = makeWorkRepo();
+  head = commitFiles(repo, { "go.mod": "module example.com/app\n" });
+  gpgKey = makeGpgKey({ email: "release@example.com" });
+  strangerGpg = makeGpgKey({ email: "stranger@example.com" });
+  sshKeys = {
+    ed25519: makeSshKey({ type: "ed25519" }),
+    ecdsa: makeSshKey({ type: "ecdsa" }),
+    rsa: makeSshKey({ type: "rsa" }),
+  };
+  strangerSsh = makeSshKey({ type: "ed25519", principal: "stranger@example.com" });
+});
+
+afterAll(() => {
+  for (const key of [gpgKey, strangerGpg, strangerSsh, ...Object.values(sshKeys)]) key.dispose();
+});
+
+describe("OpenPGP", () => {
+  test("a tag signed by a trusted key verifies, with the key's fingerprint and user id", async () => {
+    const oid = signedTag(repo, "pgp-good", gpgKey);
+    const verdict = await verdictFor(oid, signerSet({ openpgp: [strangerGpg, gpgKey] }));
+    expect(verdict).toEqual({
+      ok: true,
+      signer: {
+        format: "openpgp",
+        identity: "Release Team <release@example.com>",
+        fingerprint: gpgKey.fingerprint,
+      },
+    });
+  });
+
+  test("a key outside the signer set is unknown", async () => {
+    const oid = signedTag(repo, "pgp-stranger", strangerGpg);
+    const verdict = await verdictFor(oid, signerSet({ openpgp: [gpgKey] }));
+    expect(failureCode(verdict)).toBe("signature.unknown-key");
+    expect(verdict.ok || verdict.failure.message).toContain("signers.release-team.openpgp");
+  });
+
+  test("a message changed after signing fails", async () => {
+    const original = readTagObject(repo, signedTag(repo, "pgp-tamper", gpgKey));
+    const forged = new TextDecoder()
+      .decode(original)
+      .replace("release pgp-tamper", "release pgp-tamper, trust me");
+    const verdict = await verdictFor(writeTagObject(repo, forged), signerSet({ openpgp: [gpgKey] }));
+    expect(failureCode(verdict)).toBe("signature.invalid");
+  });
+
+  test("a key that has expired is refused even for a signature made while it was valid", async () => {
+    const old = makeGpgKey({ email: "old@example.com", createdAt: "20200101T000000", expire: "1d" });
+    try {
+      const payload = tagPayload({ object: head, tag: "pgp-expired", time: 1577880000 });
+      const oid = writeTagObject(repo, payload + gpgSign(old, payload, "20200101T120000"));
+      const verdict = await verdictFor(oid, signerSet({ openpgp: [old] }));
+      expect(failureCode(verdict)).toBe("signature.key-expired");
+      // The same signature checked at a time the key was valid passes: the refusal is about expiry, nothing else.
+      const then = await verdictFor(oid, signerSet({ openpgp: [old] }), new Date("2020-01-01T13:00:00Z"));
+      expect(then.ok).toBe(true);
+    } finally {
+      old.dispose();
+    }
+  });
+
+  test("a revoked key is refused", async () => {
+    const revoked = makeGpgKey({ email: "revoked@example.com" });
+    try {
+      const oid = signedTag(repo, "pgp-revoked", revoked);
+      const env = { ...process.env, GNUPGHOME: revoked.gnupgHome };
+      // gpg writes a revocation certificate at key creation, its armor line defused with a leading ":".
+      const certificate = readFileSync(
+        path.join(revoked.gnupgHome, "openpgp-revocs.d", `${revoked.fingerprint}.rev`),
+        "utf8",
+      ).replace(/^:-----BEGIN/m, "-----BEGIN");
+      execFileSync("gpg", ["--batch", "--import"], {
+        env,
+        input: certificate,
+        stdio: ["pipe", "pipe", "pipe"],
+      });
+      const revokedPublic = execFileSync("gpg", ["--batch", "--armor", "--export", revoked.fingerprint], {
+        env,
+        encoding: "utf8",
+      });
+      const verdict = await verdictFor(
+        oid,
+        signerSet({ openpgp: [{ ...revoked, publicKey: revokedPublic }] }),
+      );
+      expect(failureCode(verdict)).toBe("signature.key-revoked");
+    } finally {
+      revoked.dispose();
+    }
+  });
+
+  test("an unsigned annotated tag is refused as unsigned", async () => {
+    const oid = annotatedTag(repo, "plain");
+    expect(failureCode(await verdictFor(oid, signerSet({ openpgp: [gpgKey] })))).toBe("signature.missing");
+  });
+});
+
+describe("SSH", () => {
+  test.each(["ed25519", "ecdsa", "rsa"] as const)(
+    "a tag signed by a trusted %s key verifies",
+    async (type) => {
+      const key = sshKeys[type];
+      const oid = signedTag(repo, `ssh-${type}`, key);
+      const verdict = await verdictFor(
+        oid,
+        signerSet({ sshLines: [strangerSsh.allowedSignersLine, key.allowedSignersLine] }),
+      );
+      const keygen = execFileSync("ssh-keygen", ["-l", "-f", `${key.privateKeyPath}.pub`], {
+        encoding: "utf8",
+      });
+      expect(verdict).toEqual({
+        ok: true,
+        signer: { format: "ssh", identity: "release@example.com", fingerprint: keygen.split(" ")[1]! },
+      });
+    },
+  );
+
+  test("a key missing from allowed_signers is unknown", async () => {
+    const oid = signedTag(repo, "ssh-stranger", strangerSsh);
+    expect(
+      failureCode(await verdictFor(oid, signerSet({ sshLines: [sshKeys.ed25519.allowedSignersLine] }))),
+    ).toBe("signature.unknown-key");
+  });
+
+  test("a message changed after signing fails", async () => {
+    const original = readTagObject(repo, signedTag(repo, "ssh-tamper", sshKeys.ed25519));
+    const forged = new TextDecoder().decode(original).replace("tag ssh-tamper", "tag ssh-tamperd");
+    const verdict = await verdictFor(
+      writeTagObject(repo, forged),
+      signerSet({ sshLines: [sshKeys.ed25519.allowedSignersLine] }),
+    );
+    expect(failureCode(verdict)).toBe("signature.invalid");
+  });
+
+  test("a signature made for another namespace is refused", async () => {
+    const payload = tagPayload({ object: head, tag: "ssh-file-ns" });
+    const oid = writeTagObject(repo, payload + sshSign(sshKeys.ed25519, payload, "file"));
+    const verdict = await verdictFor(oid, signerSet({ sshLines: [sshKeys.ed25519.allowedSignersLine] }));
+    expect(failureCode(verdict)).toBe("signature.ssh-namespace");
+  });
+
+  test("allowed_signers limits: namespaces, valid-after and valid-before against the tagger time", async () => {
+    const key = sshKeys.ed25519;
+    const payload = tagPayload({ object: head, tag: "ssh-limits", time: Date.UTC(2024, 5, 1) / 1000 });
+    const oid = writeTagObject(repo, payload + sshSign(key, payload));
+    const line = (options: string) => `${key.principal} ${options} ${key.publicKey}`;
+    const check = async (options: string) =>
+      failureCode(await verdictFor(oid, signerSet({ sshLines: [line(options)] })));
+    expect(await check('namespaces="file"')).toBe("signature.ssh-namespace");
+    expect(await check('namespaces="file,g*"')).toBe("ok");
+    expect(await check('valid-before="20240101Z"')).toBe("signature.key-expired");
+    expect(await check('valid-after="20250101Z"')).toBe("signature.key-not-yet-valid");
+    expect(await check('valid-after="20240101Z",valid-before="20250101Z",namespaces="git"')).toBe("ok");
+    // git agrees with each decision, byte for byte.
+    const allowed = writeFile("git-allowed", `${line('valid-before="20240101Z"')}\n`);
+    git(repo, ["update-ref", "refs/tags/ssh-limits", oid]);
+    expect(() =>
+      git(repo, ["-c", `gpg.ssh.allowedSignersFile=${allowed}`, "verify-tag", "ssh-limits"]),
+    ).toThrow();
+  });
+
+  test("an SSH signature with no allowed_signers file in the set is refused, not crashed on", async () => {
+    const oid = signedTag(repo, "ssh-no-file", sshKeys.ed25519);
+    expect(failureCode(await verdictFor(oid, signerSet({ openpgp: [gpgKey] })))).toBe(
+      "signature.unknown-key",
+    );
+  });
+});
+
+describe("signatures relbot does not verify", () => {
+  test("X.509 (gpgsm) signatures and unreadable SSH armor are refused with their own codes", async () => {
+    const payload = tagPayload({ object: head, tag: "x509" });
+    const x509 = writeTagObject(
+      repo,
+      `${payload}-----BEGIN SIGNED MESSAGE-----\nMIAGCSqGSIb3DQEHAqCAMIACAQEx\n-----END SIGNED MESSAGE-----\n`,
+    );
+    expect(failureCode(await verdictFor(x509, signerSet({ openpgp: [gpgKey] })))).toBe(
+      "signature.unsupported",
+    );
+    const garbled = writeTagObject(
+      repo,
+      `${payload}-----BEGIN SSH SIGNATURE-----\nbm90IGFuIFNTSFNJRw==\n-----END SSH SIGNATURE-----\n`,
+    );
+    const set = signerSet({ sshLines: [sshKeys.ed25519.allowedSignersLine] });
+    expect(failureCode(await verdictFor(garbled, set))).toBe("signature.malformed");
+  });
+
+  test("a trusted key on an unreadable allowed_signers line is unknown, and the message says why", async () => {
+    const oid = signedTag(repo, "ssh-bad-line", sshKeys.ed25519);
+    const line = `${sshKeys.ed25519.principal} no-such-option ${sshKeys.ed25519.publicKey}`;
+    const verdict = await verdictFor(oid, signerSet({ sshLines: [line] }));
+    expect(failureCode(verdict)).toBe("signature.unknown-key");
+    expect(verdict.ok || verdict.failure.message).toContain('unknown option "no-such-option"');
+  });
+});
