@@ -2,13 +2,14 @@
 // through the real routes (p50/p99) and a full NDJSON export over HTTP with the process's peak RSS.
 // Run: node_modules/.bin/bun bench/audit.ts [--promotions N] [--releases N] [--runs N]
 import { Database as BunDatabase } from "bun:sqlite";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { encodeCursor } from "../src/http/api/cursor.ts";
 import { openDatabase } from "../src/store/index.ts";
 import { writeTestConfig } from "../test/support/relbot-config.ts";
+import { percentile, spawnRelbot } from "./relbot-process.ts";
 
 const { values } = parseArgs({
   options: {
@@ -104,33 +105,9 @@ raw.close();
 const seedSeconds = (performance.now() - seedStarted) / 1000;
 
 // --- serve -------------------------------------------------------------------------------------------------
-// relbot runs as its own process (`relbot serve`), so its peak RSS is measured alone, not mixed with this client's.
-const server = Bun.spawn([process.execPath, "src/cli.ts", "serve", "--config", file], {
-  cwd: path.join(import.meta.dir, ".."),
-  env: { ...process.env, BENCH_TOKEN: token, RELBOT_LOG_LEVEL: "silent", PORT: "0" },
-  stdout: "pipe",
-  stderr: "inherit",
-});
-const baseUrl = await new Promise<string>((resolve, reject) => {
-  const reader = server.stdout.getReader();
-  let text = "";
-  const read = (): void => {
-    reader.read().then(({ value, done }) => {
-      if (done) return reject(new Error(`relbot exited before listening: ${text}`));
-      text += new TextDecoder().decode(value);
-      const match = /listening on (http:\/\/\S+)/.exec(text);
-      if (match) resolve(match[1]!);
-      else read();
-    }, reject);
-  };
-  read();
-});
-/** VmRSS (now) and VmHWM (peak since start) of the relbot process, from /proc. */
-function serverMemory(): { rss: number; peak: number } {
-  const status = readFileSync(`/proc/${server.pid}/status`, "utf8");
-  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) * 1024;
-  return { rss: kb("VmRSS"), peak: kb("VmHWM") };
-}
+const relbot = await spawnRelbot(file, { BENCH_TOKEN: token });
+const baseUrl = relbot.url;
+const serverMemory = () => relbot.memory();
 const headers = { Authorization: `Bearer ${token}` };
 const sqlite = new BunDatabase(dbFile, { readonly: true });
 
@@ -203,10 +180,6 @@ const scenarios: { name: string; path: () => string }[] = [
   },
 ];
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
 console.log(
   `seeded ${promotionCount.toLocaleString()} promotions, ${releaseCount.toLocaleString()} releases, ` +
     `${auditCount.toLocaleString()} audit events in ${seedSeconds.toFixed(1)} s (${dbFile})`,
@@ -250,7 +223,6 @@ console.log(
 );
 
 sqlite.close();
-server.kill("SIGTERM");
-await server.exited;
+await relbot.stop();
 rmSync(dir, { recursive: true, force: true });
 rmSync(path.dirname(file), { recursive: true, force: true });

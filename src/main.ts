@@ -9,6 +9,7 @@ import { registerJobRoutes } from "./http/api/jobs.ts";
 import { createHttpApp, type RelbotApp } from "./http/app.ts";
 import { createRequireScope, TokenRegistry } from "./http/auth.ts";
 import { registerGitHubWebhook } from "./http/github-webhook.ts";
+import { registerMetricsRoute } from "./http/metrics-route.ts";
 import { registerApiDocs } from "./http/openapi.ts";
 import { JobWorker, type JobWorkerOptions } from "./jobs/index.ts";
 import type { Logger } from "./log.ts";
@@ -48,7 +49,7 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
   const clock = options.clock ?? systemClock;
   const database = await openDatabase(config.database.path);
   const { db } = database;
-  const metrics = createMetrics();
+  const metrics = createMetrics(db);
 
   const worker = new JobWorker({
     db,
@@ -78,6 +79,7 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
   registerJobRoutes(app, { db, requireScope });
   registerAuditApi(app, { db, apps: config.apps, requireScope });
   registerApiDocs(app, { version: packageJson.version });
+  registerMetricsRoute(app, metrics.registry);
 
   const server = Bun.serve({
     port: options.port ?? config.server.port,

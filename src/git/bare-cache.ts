@@ -1,0 +1,209 @@
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import * as isogit from "isomorphic-git";
+import http from "isomorphic-git/http/node";
+import { normalizeRepoUrl } from "../domain/repo-url.ts";
+import { gitAuthHeaders, redactUrl } from "./credentials.ts";
+import { updateRef } from "./receive-pack.ts";
+import { entriesAlongPath, type PathEntry, replaceBlobs } from "./tree-edit.ts";
+
+/**
+ * The persistent local copy of one remote branch: a bare repository (no checkout, no index) under the cache
+ * directory, kept up to date by fetch and fast-forward. Objects are read and written directly; nothing is
+ * ever re-cloned per promotion. Credentials travel only in request headers, never in a URL or on disk.
+ */
+
+export interface BareCacheOptions {
+  url: string;
+  branch: string;
+  credential?: string;
+  cacheDir: string;
+  /** Commits fetched on the first clone; later fetches bring everything new. */
+  cloneDepth?: number;
+  /** Each fetch adds a pack; past this many the cache is rebuilt by one fresh shallow clone. */
+  maxPacks?: number;
+}
+
+export interface CommitInfo {
+  oid: string;
+  message: string;
+  parents: string[];
+}
+
+export type PushOutcome = { pushed: true } | { pushed: false; reason: string };
+
+/** A commit written locally, with every object it added (what a push must send). */
+export interface LocalCommit {
+  oid: string;
+  parent: string;
+  objects: string[];
+}
+
+export class BareCache {
+  readonly gitdir: string;
+  /** isomorphic-git's object cache (parsed packs and indexes), shared by every call on this repository. */
+  cache: object = {};
+  private readonly url: string;
+  private readonly branch: string;
+  private readonly headers: Record<string, string>;
+  private readonly cloneDepth: number;
+  private readonly maxPacks: number;
+
+  constructor(opts: BareCacheOptions) {
+    this.url = opts.url;
+    this.branch = opts.branch;
+    this.headers = gitAuthHeaders(opts.credential);
+    this.cloneDepth = opts.cloneDepth ?? 200;
+    this.maxPacks = opts.maxPacks ?? 100;
+    this.gitdir = path.resolve(opts.cacheDir, cacheName(opts.url));
+  }
+
+  /** Fetches the branch and fast-forwards the local copy to it; returns the remote tip. */
+  async sync(): Promise<string> {
+    if (!fs.existsSync(path.join(this.gitdir, "HEAD"))) return this.cloneInto(this.gitdir);
+    if (this.packCount() > this.maxPacks) return this.rebuild();
+    return this.fetchInto(this.gitdir, false);
+  }
+
+  /**
+   * isomorphic-git cannot repack, and every object lookup walks every pack index: once fetches have left too
+   * many small packs, one fresh shallow clone (a single pack) replaces the cache. Rare, so still no clone
+   * per promotion.
+   */
+  private async rebuild(): Promise<string> {
+    const fresh = `${this.gitdir}.rebuild-${process.pid}`;
+    const old = `${this.gitdir}.old-${process.pid}`;
+    fs.rmSync(fresh, { recursive: true, force: true });
+    try {
+      const tip = await this.cloneInto(fresh);
+      fs.rmSync(old, { recursive: true, force: true });
+      fs.renameSync(this.gitdir, old);
+      fs.renameSync(fresh, this.gitdir);
+      fs.rmSync(old, { recursive: true, force: true });
+      this.cache = {};
+      return tip;
+    } finally {
+      fs.rmSync(fresh, { recursive: true, force: true });
+    }
+  }
+
+  private packCount(): number {
+    const dir = path.join(this.gitdir, "objects", "pack");
+    return fs.existsSync(dir) ? fs.readdirSync(dir).filter((name) => name.endsWith(".pack")).length : 0;
+  }
+
+  private async cloneInto(gitdir: string): Promise<string> {
+    fs.mkdirSync(gitdir, { recursive: true });
+    await isogit.init({ fs, gitdir, bare: true, defaultBranch: this.branch });
+    // fetch records the remote tip through this refspec. The URL is noted for people inspecting the cache
+    // (credentials masked); relbot itself always passes the URL and sends credentials as headers.
+    const branchSpec = `+refs/heads/${this.branch}:refs/remotes/origin/${this.branch}`;
+    await isogit.setConfig({ fs, gitdir, path: "remote.origin.url", value: redactUrl(this.url) });
+    await isogit.setConfig({ fs, gitdir, path: "remote.origin.fetch", value: branchSpec });
+    return this.fetchInto(gitdir, true);
+  }
+
+  private async fetchInto(gitdir: string, shallow: boolean): Promise<string> {
+    const result = await isogit.fetch({
+      fs,
+      http,
+      gitdir,
+      url: this.url,
+      ref: this.branch,
+      singleBranch: true,
+      tags: false,
+      headers: this.headers,
+      cache: gitdir === this.gitdir ? this.cache : {},
+      ...(shallow ? { depth: this.cloneDepth } : {}),
+    });
+    const tip = result.fetchHead;
+    if (!tip) throw new Error(`the remote has no branch ${this.branch}`);
+    // The remote is the truth: "fast-forward" here is simply following it (a force-push is followed too).
+    await isogit.writeRef({ fs, gitdir, ref: `refs/heads/${this.branch}`, value: tip, force: true });
+    return tip;
+  }
+
+  entriesAlongPath(commit: string, file: string): Promise<PathEntry[]> {
+    return entriesAlongPath(this, commit, file);
+  }
+
+  async readBlob(oid: string): Promise<Uint8Array> {
+    const { blob } = await isogit.readBlob({ fs, gitdir: this.gitdir, oid, cache: this.cache });
+    return blob;
+  }
+
+  async readCommit(oid: string): Promise<CommitInfo | null> {
+    try {
+      const { commit } = await isogit.readCommit({ fs, gitdir: this.gitdir, oid, cache: this.cache });
+      return { oid, message: commit.message, parents: commit.parent };
+    } catch (error) {
+      // Beyond a shallow clone's boundary the parent is simply not here.
+      if ((error as { code?: string }).code === "NotFoundError") return null;
+      throw error;
+    }
+  }
+
+  /** Writes the new file contents, the trees along their paths and a commit on `parent`; returns the commit. */
+  async writeCommit(opts: {
+    parent: string;
+    files: Map<string, string>;
+    message: string;
+    author: { name: string; email: string };
+    timestamp: number;
+  }): Promise<LocalCommit> {
+    const blobs = new Map<string, string>();
+    for (const [file, text] of opts.files) {
+      blobs.set(file, await isogit.writeBlob({ fs, gitdir: this.gitdir, blob: Buffer.from(text, "utf8") }));
+    }
+    const { commit: parent } = await isogit.readCommit({
+      fs,
+      gitdir: this.gitdir,
+      oid: opts.parent,
+      cache: this.cache,
+    });
+    const trees: string[] = [];
+    const tree = await replaceBlobs(this, parent.tree, blobs, trees);
+    const signature = { ...opts.author, timestamp: Math.floor(opts.timestamp / 1000), timezoneOffset: 0 };
+    const oid = await isogit.writeCommit({
+      fs,
+      gitdir: this.gitdir,
+      commit: { message: opts.message, tree, parent: [opts.parent], author: signature, committer: signature },
+    });
+    return { oid, parent: opts.parent, objects: [oid, ...trees, ...new Set(blobs.values())] };
+  }
+
+  /**
+   * Pushes the commit to the branch, which must still be at the commit's parent. A branch that moved
+   * meanwhile is reported (pushed: false) rather than thrown, so the caller can rebuild on the new tip.
+   */
+  async push(commit: LocalCommit): Promise<PushOutcome> {
+    const result = await updateRef({
+      url: this.url,
+      gitdir: this.gitdir,
+      cache: this.cache,
+      headers: this.headers,
+      ref: `refs/heads/${this.branch}`,
+      oldOid: commit.parent,
+      newOid: commit.oid,
+      objects: commit.objects,
+    });
+    if (!result.ok) return { pushed: false, reason: result.reason };
+    await isogit.writeRef({
+      fs,
+      gitdir: this.gitdir,
+      ref: `refs/heads/${this.branch}`,
+      value: commit.oid,
+      force: true,
+    });
+    return { pushed: true };
+  }
+}
+
+/** A readable, collision-free directory name per repository: "github.com_acme_gitops-1a2b3c4d.git". */
+function cacheName(url: string): string {
+  const normal = normalizeRepoUrl(url);
+  const readable = normal.replace(/[^A-Za-z0-9._-]+/g, "_").slice(0, 80);
+  const hash = createHash("sha256").update(normal).digest("hex").slice(0, 8);
+  return `${readable}-${hash}.git`;
+}

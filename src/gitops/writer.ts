@@ -1,0 +1,324 @@
+import { RelbotError } from "../errors.ts";
+import { BareCache } from "../git/bare-cache.ts";
+import { withRepoLock } from "../git/repo-lock.ts";
+import { type Logger, silentLogger } from "../log.ts";
+import { defaultApplicationSchemaPath, validateApplication } from "./application-schema.ts";
+import { AppliedPromotions } from "./applied-promotions.ts";
+import { promotionCommitMessage } from "./commit-message.ts";
+import { gitopsError } from "./git-errors.ts";
+import { assertRegularFile, manifestPath, manifestText } from "./manifest-guard.ts";
+import { readTargetRevision, setTargetRevision } from "./target-revision.ts";
+
+export interface PromotionChange {
+  promotionId: string;
+  app: string;
+  env: string;
+  /** Path of the Application manifest inside the GitOps repository. */
+  file: string;
+  /** The app's source repository, matched against the manifest's repoURL. */
+  repoUrl: string;
+  /** metadata.name of the Application when the file holds several. */
+  application?: string;
+  /** The tag name to write as targetRevision. */
+  toVersion: string;
+}
+
+export interface PromotionCommitRequest {
+  requestId: string;
+  actor: string;
+  reason?: string;
+  changes: PromotionChange[];
+}
+
+export interface PromotionOutcome {
+  status: "committed" | "noop" | "already-applied";
+  /** The pushed commit, or the earlier one for already-applied; null for a no-op. */
+  commit: string | null;
+  changes: Array<PromotionChange & { fromVersion: string | null }>;
+}
+
+/** Test seams: run at the moments a crash or a concurrent push matters. */
+export interface GitopsWriterHooks {
+  /** After the commit is built on `parent`, before it is pushed. */
+  beforePush?(attempt: number, parent: string): Promise<void> | void;
+  /** After the push succeeded, before apply() returns. */
+  afterPush?(commit: string): Promise<void> | void;
+}
+
+export interface GitopsWriterOptions {
+  url: string;
+  branch: string;
+  credential?: string;
+  author: { name: string; email: string };
+  cacheDir: string;
+  logger?: Logger;
+  now?: () => number;
+  maxPushAttempts?: number;
+  /** Commits of history checked for an already-applied promotion (and fetched on the first clone). Default 200. */
+  historyDepth?: number;
+  /** Packs the cache may collect (one per fetch) before it is rebuilt by a fresh clone. Default 100. */
+  maxPacks?: number;
+  /** Application CRD (YAML) or JSON schema to validate against; defaults to the bundled one. */
+  schemaPath?: string;
+  hooks?: GitopsWriterHooks;
+}
+
+type ChangeResult = PromotionChange & { fromVersion: string | null };
+
+interface EditedTree {
+  files: Map<string, string>;
+  changes: ChangeResult[];
+  changed: boolean;
+}
+
+/**
+ * Applies promotion requests to the GitOps repository: one commit per request on the remote tip, pushed,
+ * rebuilt on the new tip when the branch moved, and never twice for the same promotion id.
+ */
+export class GitopsWriter {
+  private readonly cache: BareCache;
+  private readonly applied: AppliedPromotions;
+  private readonly log: Logger;
+  private readonly now: () => number;
+  private readonly maxPushAttempts: number;
+  private readonly schemaPath: string;
+
+  constructor(private readonly opts: GitopsWriterOptions) {
+    const historyDepth = opts.historyDepth ?? 200;
+    this.cache = new BareCache({ ...opts, cloneDepth: historyDepth });
+    this.applied = new AppliedPromotions(this.cache, historyDepth);
+    this.log = (opts.logger ?? silentLogger).child({ component: "gitops", branch: opts.branch });
+    this.now = opts.now ?? Date.now;
+    this.maxPushAttempts = opts.maxPushAttempts ?? 5;
+    this.schemaPath = opts.schemaPath ?? defaultApplicationSchemaPath;
+  }
+
+  apply(request: PromotionCommitRequest): Promise<PromotionOutcome> {
+    if (request.changes.length === 0) {
+      throw new RelbotError("gitops.empty_request", "a promotion request needs at least one change", 400);
+    }
+    for (const change of request.changes) manifestPath(change.file);
+    return withRepoLock(this.cache.gitdir, () => this.applyOnTip(request));
+  }
+
+  readTargetRevision(file: string, repoUrl: string, application?: string): Promise<string | null> {
+    const path = manifestPath(file);
+    return withRepoLock(this.cache.gitdir, async () => {
+      const tip = await this.sync();
+      const text = await this.readManifest(tip, path);
+      return readTargetRevision(text, { repoUrl, application, file: path });
+    });
+  }
+
+  /**
+   * targetRevision of many manifests after ONE fetch (the reconciler's drift check reads every environment each
+   * pass). A missing file, a hostile one or no matching source reads as null rather than failing the others.
+   */
+  readTargetRevisions(
+    targets: readonly { file: string; repoUrl: string; application?: string }[],
+  ): Promise<(string | null)[]> {
+    return withRepoLock(this.cache.gitdir, async () => {
+      const tip = await this.sync();
+      const results: (string | null)[] = [];
+      for (const target of targets) {
+        try {
+          const path = manifestPath(target.file);
+          const text = await this.readManifest(tip, path);
+          results.push(
+            readTargetRevision(text, {
+              repoUrl: target.repoUrl,
+              application: target.application,
+              file: path,
+            }),
+          );
+        } catch (error) {
+          if (!(error instanceof RelbotError)) throw error;
+          this.log.debug({ file: target.file, code: error.code }, "manifest unreadable for drift check");
+          results.push(null);
+        }
+      }
+      return results;
+    });
+  }
+
+  findAppliedPromotion(promotionId: string): Promise<string | null> {
+    return withRepoLock(this.cache.gitdir, async () => {
+      const tip = await this.sync();
+      return (await this.applied.find(tip, [promotionId])).get(promotionId)?.commit ?? null;
+    });
+  }
+
+  private async applyOnTip(request: PromotionCommitRequest): Promise<PromotionOutcome> {
+    let tip = await this.sync();
+    // What each environment held when we first looked: on a retry, a different value means someone else moved it.
+    let firstSeen: Map<string, string | null> | undefined;
+    for (let attempt = 1; ; attempt++) {
+      const applied = await this.applied.find(
+        tip,
+        request.changes.map((change) => change.promotionId),
+      );
+      const pending = request.changes.filter((change) => !applied.has(change.promotionId));
+      if (pending.length === 0) {
+        const first = applied.get(request.changes[0]!.promotionId)!;
+        this.log.info(
+          { requestId: request.requestId, commit: first.commit },
+          "promotion already on the remote",
+        );
+        return {
+          status: "already-applied",
+          commit: first.commit,
+          changes: request.changes.map((change) => ({
+            ...change,
+            fromVersion: applied.get(change.promotionId)?.fromVersion ?? null,
+          })),
+        };
+      }
+
+      const edited = await this.editOrConflict(tip, pending, firstSeen);
+      firstSeen ??= new Map(edited.changes.map((change) => [change.promotionId, change.fromVersion]));
+      if (!edited.changed) {
+        this.log.info(
+          { requestId: request.requestId },
+          "already at the requested versions: nothing to commit",
+        );
+        return { status: "noop", commit: null, changes: edited.changes };
+      }
+
+      const message = promotionCommitMessage({
+        requestId: request.requestId,
+        actor: request.actor,
+        reason: request.reason,
+        changes: edited.changes,
+      });
+      const commit = await this.cache.writeCommit({
+        parent: tip,
+        files: edited.files,
+        message,
+        author: this.opts.author,
+        timestamp: this.now(),
+      });
+      await this.opts.hooks?.beforePush?.(attempt, tip);
+      const pushed = await this.cache.push(commit).catch((error) => {
+        throw gitopsError(error, "push to");
+      });
+      if (pushed.pushed) {
+        this.applied.remember(commit.oid, message);
+        this.log.info({ requestId: request.requestId, commit: commit.oid, attempt }, "promotion pushed");
+        await this.opts.hooks?.afterPush?.(commit.oid);
+        return { status: "committed", commit: commit.oid, changes: edited.changes };
+      }
+
+      const newTip = await this.sync();
+      if (newTip === tip) {
+        throw new RelbotError(
+          "gitops.push_failed",
+          `the GitOps server refused the push: ${pushed.reason}`,
+          502,
+        );
+      }
+      if (attempt >= this.maxPushAttempts) {
+        throw new RelbotError(
+          "gitops.push_failed",
+          `the branch ${this.opts.branch} kept moving; gave up after ${attempt} attempts`,
+          503,
+        );
+      }
+      this.log.info(
+        { requestId: request.requestId, attempt, tip: newTip },
+        "branch moved; rebuilding on the new tip",
+      );
+      tip = newTip;
+    }
+  }
+
+  /** On a retry, a file that no longer fits (or an environment moved by someone else) is a conflict. */
+  private async editOrConflict(
+    tip: string,
+    changes: PromotionChange[],
+    firstSeen: Map<string, string | null> | undefined,
+  ): Promise<EditedTree> {
+    if (!firstSeen) return this.edit(tip, changes);
+    let edited: EditedTree;
+    try {
+      edited = await this.edit(tip, changes);
+    } catch (error) {
+      if (!(error instanceof RelbotError)) throw error;
+      throw new RelbotError(
+        "gitops.conflict",
+        `changed on the remote while promoting: ${error.message}`,
+        409,
+      );
+    }
+    for (const change of edited.changes) {
+      const before = firstSeen.get(change.promotionId);
+      if (change.fromVersion !== before && change.fromVersion !== change.toVersion) {
+        throw new RelbotError(
+          "gitops.conflict",
+          `${change.file}: ${change.env} moved from ${before ?? "(unset)"} to ${change.fromVersion ?? "(unset)"} on the remote while promoting ${change.toVersion}; promote again if still wanted`,
+          409,
+        );
+      }
+    }
+    return edited;
+  }
+
+  /** The new text of every touched manifest, each edit validated before and after against the CRD schema. */
+  private async edit(tip: string, changes: PromotionChange[]): Promise<EditedTree> {
+    const texts = new Map<string, string>();
+    const results: ChangeResult[] = [];
+    const changedFiles = new Set<string>();
+    for (const change of changes) {
+      const file = manifestPath(change.file);
+      if (!texts.has(file)) texts.set(file, await this.readManifest(tip, file));
+      const edit = setTargetRevision(texts.get(file)!, {
+        repoUrl: change.repoUrl,
+        application: change.application,
+        version: change.toVersion,
+        file,
+      });
+      if (edit.changed) {
+        try {
+          validateApplication(edit.original, file, this.schemaPath);
+        } catch (error) {
+          throw new RelbotError(
+            "gitops.invalid_manifest",
+            `${(error as Error).message} (already so before relbot's edit)`,
+            422,
+          );
+        }
+        validateApplication(edit.application, file, this.schemaPath);
+        texts.set(file, edit.text);
+        changedFiles.add(file);
+      }
+      results.push({ ...change, file, fromVersion: edit.fromVersion });
+    }
+    const files = new Map([...texts].filter(([file]) => changedFiles.has(file)));
+    return { files, changes: results, changed: changedFiles.size > 0 };
+  }
+
+  private async readManifest(tip: string, file: string): Promise<string> {
+    const entries = await this.cache.entriesAlongPath(tip, file);
+    for (const entry of entries) {
+      if (entry.mode === "120000") assertRegularFile(file, entry.mode, entry.path);
+    }
+    const last = entries.at(-1);
+    if (!last || last.path !== file) {
+      throw new RelbotError(
+        "gitops.file_missing",
+        `${file}: not found on ${this.opts.branch} of the GitOps repository`,
+        422,
+        { file },
+      );
+    }
+    assertRegularFile(file, last.mode, last.path);
+    return manifestText(file, await this.cache.readBlob(last.oid));
+  }
+
+  private async sync(): Promise<string> {
+    try {
+      return await this.cache.sync();
+    } catch (error) {
+      throw gitopsError(error, "fetch from");
+    }
+  }
+}

@@ -1,0 +1,40 @@
+// Manifests for GitOps tests: the upstream annotated Application, and small hand-written shapes.
+import { readFileSync } from "node:fs";
+import path from "node:path";
+
+/** ../shared beside the repository root (read-only; tests copy what they edit). */
+export const sharedArgocd = path.resolve(import.meta.dir, "../../../shared/reference/argocd");
+
+export function annotatedApplication(): string {
+  return readFileSync(path.join(sharedArgocd, "application-annotated.yaml"), "utf8");
+}
+
+export const orderSvcRepo = "https://github.com/acme/order-svc.git";
+
+export function singleSourceApp(
+  opts: { name?: string; repoURL?: string; targetRevision?: string } = {},
+): string {
+  return `apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: ${opts.name ?? "order-svc-dev"}
+  namespace: argocd
+spec:
+  project: default
+  source:
+    repoURL: ${opts.repoURL ?? orderSvcRepo}
+    targetRevision: ${opts.targetRevision ?? "v1.3.0"}  # moved by relbot
+    path: deploy
+  destination:
+    server: https://kubernetes.default.svc
+    namespace: order-svc
+`;
+}
+
+/** Lines that differ between two texts of equal line count: [lineNumber, before, after]. */
+export function changedLines(before: string, after: string): Array<[number, string, string]> {
+  const a = before.split("\n");
+  const b = after.split("\n");
+  if (a.length !== b.length) throw new Error(`line count changed: ${a.length} -> ${b.length}`);
+  return a.flatMap((line, i) => (line === b[i] ? [] : [[i + 1, line, b[i]!] as [number, string, string]]));
+}
