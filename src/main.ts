@@ -1,9 +1,12 @@
 // Composition root: config -> database -> services -> HTTP + job worker. Everything else receives what it needs
 // from here.
+import path from "node:path";
 import { sql } from "drizzle-orm";
 import packageJson from "../package.json" with { type: "json" };
 import { type Clock, systemClock } from "./clock.ts";
-import type { LoadedConfig } from "./config/index.ts";
+import { type LoadedConfig, readSecret } from "./config/index.ts";
+import { SourceRepos } from "./git/source-repos.ts";
+import { GitopsWriter } from "./gitops/index.ts";
 import { registerAuditApi } from "./http/api/index.ts";
 import { registerJobRoutes } from "./http/api/jobs.ts";
 import { createHttpApp, type RelbotApp } from "./http/app.ts";
@@ -17,6 +20,7 @@ import { createMetrics, type RelbotMetrics } from "./metrics.ts";
 import { type Database, openDatabase } from "./store/index.ts";
 import type { IssueCommentHook } from "./webhooks/index.ts";
 import { type ChatopsWiring, wireChatops } from "./wiring/chatops.ts";
+import { wireReconciler } from "./wiring/reconciler.ts";
 
 export interface RelbotOptions {
   loaded: LoadedConfig;
@@ -84,6 +88,31 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
   registerAuditApi(app, { db, apps: config.apps, requireScope });
   registerApiDocs(app, { version: packageJson.version });
   registerMetricsRoute(app, metrics.registry);
+  // Temporary until the pipeline wiring owns the shared source cache and GitOps writer.
+  const sources = new SourceRepos({
+    cacheDir: path.join(path.dirname(config.database.path), "sources"),
+    credential: readSecret(config.github?.tokenEnv, env),
+    logger,
+  });
+  const writer = new GitopsWriter({
+    url: config.gitops.url,
+    branch: config.gitops.branch,
+    credential: readSecret(config.gitops.tokenEnv, env),
+    author: config.gitops.author,
+    cacheDir: config.gitops.cacheDir,
+    logger,
+  });
+  const reconciler = wireReconciler({
+    config,
+    db,
+    clock,
+    logger,
+    sources,
+    writer,
+    onJobsQueued: () => worker.wake(),
+    app,
+    requireScope,
+  });
 
   const server = Bun.serve({
     port: options.port ?? config.server.port,
@@ -91,6 +120,8 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
     fetch: app.fetch,
   });
   worker.start();
+  // A pass at start-up catches up on what was missed while relbot was down; reconcile.interval 0 turns it off.
+  if (config.reconcile.interval > 0) reconciler.start();
   const url = `http://127.0.0.1:${server.port}`;
   logger.info({ url, config: options.loaded.file, driver: database.driver }, "relbot serving");
 
@@ -107,8 +138,9 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
       stopping ??= (async () => {
         // Both at once: the worker must stop taking jobs now, not after the last request has been answered.
         const workerStopped = worker.stop();
+        const reconcilerStopped = reconciler.stop();
         await server.stop();
-        await workerStopped;
+        await Promise.all([workerStopped, reconcilerStopped]);
         database.close();
       })();
       return stopping;

@@ -1,4 +1,4 @@
-import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 // Times are Unix milliseconds (UTC): cheap to index and compare, formatted as ISO 8601 by the API.
 
@@ -132,3 +132,21 @@ export type PromotionRow = typeof promotions.$inferSelect;
 export type NewPromotionRow = typeof promotions.$inferInsert;
 export type JobRow = typeof jobs.$inferSelect;
 export type AuditEventRow = typeof auditEvents.$inferSelect;
+
+/**
+ * Environments whose manifest no longer says what relbot last promoted there (a hand edit, a revert), as the
+ * reconciler last saw them. A row exists only while the drift lasts; its start and end are audit events.
+ */
+export const environmentDrift = sqliteTable(
+  "environment_drift",
+  {
+    app: text("app").notNull(),
+    env: text("env").notNull(),
+    expected: text("expected"),
+    actual: text("actual"),
+    detectedAt: integer("detected_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.app, t.env] })],
+);
+
+export type EnvironmentDriftRow = typeof environmentDrift.$inferSelect;

@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { environmentDrift } from "../../store/index.ts";
 import { currentPromotions } from "../../store/queries/index.ts";
 import type { RelbotApp } from "../app.ts";
 import type { AuditApiDeps } from "./deps.ts";
@@ -14,11 +15,24 @@ const EnvironmentStateSchema = z
   })
   .openapi("EnvironmentState");
 
+const DriftSchema = z
+  .object({
+    env: z.string().openapi({ example: "staging" }),
+    expected: z.string().nullable().openapi({ description: "What relbot last promoted there" }),
+    actual: z.string().nullable().openapi({ description: "targetRevision in the GitOps repository now" }),
+    detectedAt: TimeSchema,
+  })
+  .openapi("Drift");
+
 const AppStateSchema = z
   .object({
     name: z.string().openapi({ example: "order-svc" }),
     module: z.string().openapi({ example: "github.com/acme/order-svc" }),
     environments: z.array(EnvironmentStateSchema).openapi({ description: "In promotion-chain order" }),
+    drift: z.array(DriftSchema).openapi({
+      description:
+        "Environments whose manifest no longer says what relbot last promoted (a hand edit, a revert), as the reconciler last saw them",
+    }),
   })
   .openapi("AppState");
 
@@ -44,6 +58,7 @@ export function registerAppRoutes(app: RelbotApp, deps: AuditApiDeps): void {
       config.environments.map((e) => ({ app: name, env: e.name })),
     );
     const current = new Map(currentPromotions(deps.db, pairs).map((p) => [`${p.app}\0${p.env}`, p]));
+    const drifted = deps.db.select().from(environmentDrift).all();
     const apps = configured.map(([name, config]) => ({
       name,
       module: config.module,
@@ -57,6 +72,14 @@ export function registerAppRoutes(app: RelbotApp, deps: AuditApiDeps): void {
           promotionId: promotion?.id ?? null,
         };
       }),
+      drift: drifted
+        .filter((d) => d.app === name)
+        .map((d) => ({
+          env: d.env,
+          expected: d.expected,
+          actual: d.actual,
+          detectedAt: isoTime(d.detectedAt),
+        })),
     }));
     return c.json({ apps }, 200);
   });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { environmentDrift } from "../../../src/store/index.ts";
 import { type ApiHarness, hour, insertPromotion, insertRelease, startApiRelbot, t0 } from "./harness.ts";
 
 let api: ApiHarness;
@@ -56,6 +57,7 @@ describe("GET /api/v1/apps", () => {
             },
             { name: "prod", version: null, promotedAt: null, promotedBy: null, promotionId: null },
           ],
+          drift: [],
         },
         {
           name: "billing-svc",
@@ -63,9 +65,22 @@ describe("GET /api/v1/apps", () => {
           environments: [
             { name: "dev", version: null, promotedAt: null, promotedBy: null, promotionId: null },
           ],
+          drift: [],
         },
       ],
     });
+  });
+
+  test("shows drift the reconciler found: expected and actual version per environment", async () => {
+    api.relbot.database.db
+      .insert(environmentDrift)
+      .values({ app: "order-svc", env: "staging", expected: "v1.0.0", actual: "v0.9.9", detectedAt: t0 })
+      .run();
+    const body = (await (await api.get("/api/v1/apps")).json()) as any;
+    expect(body.apps[0].drift).toEqual([
+      { env: "staging", expected: "v1.0.0", actual: "v0.9.9", detectedAt: new Date(t0).toISOString() },
+    ]);
+    expect(body.apps[1].drift).toEqual([]);
   });
 });
 

@@ -1,0 +1,308 @@
+// The reconciler: relbot's picture converges on the truth by itself. Webhooks lose tags (GitHub sends nothing
+// when more than 3 are pushed at once, never retries, and relbot may be down), and people edit the GitOps
+// repository by hand. Each pass lists every source repository once and reads every environment's manifest.
+import { and, eq } from "drizzle-orm";
+import { appendAuditEvent } from "../audit/index.ts";
+import type { Clock } from "../clock.ts";
+import type { RelbotConfig } from "../config/index.ts";
+import { normalizeRepoUrl } from "../domain/repo-url.ts";
+import { enqueueJob, releaseJob } from "../jobs/index.ts";
+import { type Logger, silentLogger } from "../log.ts";
+import { type Db, environmentDrift, releases } from "../store/index.ts";
+import { currentPromotions } from "../store/queries/promotions.ts";
+import { tagBelongsToApp } from "../webhooks/apps-for-tag.ts";
+import { mapWithConcurrency, RepoBackoff } from "./concurrency.ts";
+import { type Drift, findDrift } from "./drift.ts";
+import { diffTags, type TagDiff } from "./tag-diff.ts";
+
+/** One environment manifest to read: where it is and which source in it belongs to the app. */
+export interface DeployedTarget {
+  app: string;
+  env: string;
+  file: string;
+  repoUrl: string;
+  application?: string;
+}
+
+export interface ReconcilerDeps {
+  config: Pick<RelbotConfig, "apps" | "reconcile">;
+  db: Db;
+  clock: Clock;
+  logger?: Logger;
+  /** One ref advertisement: tag name -> object id (SourceRepos.listTags). */
+  listTags(url: string): Promise<Map<string, string>>;
+  /** targetRevision per target, same order; null where the file or source is missing. One GitOps fetch per call. */
+  readDeployed?(targets: DeployedTarget[]): Promise<(string | null)[]>;
+  /** Called after jobs were queued, so the worker starts on them at once. */
+  onJobsQueued?(): void;
+  /** Source repositories listed at once (default 8). */
+  concurrency?: number;
+}
+
+export interface ReconcileReport {
+  repositories: number;
+  skipped: string[];
+  failed: { repo: string; error: string; retryInMs: number }[];
+  queued: { app: string; tagName: string; tagObject: string; jobId: string }[];
+  moved: { app: string; version: string; was: string; now: string }[];
+  deleted: { app: string; version: string; was: string }[];
+  restored: { app: string; version: string }[];
+  drift: Drift[];
+  driftError?: string;
+}
+
+export class Reconciler {
+  private readonly backoff: RepoBackoff;
+  private readonly logger: Logger;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private running: Promise<ReconcileReport> | undefined;
+  private stopped = false;
+
+  constructor(private readonly deps: ReconcilerDeps) {
+    this.logger = deps.logger ?? silentLogger;
+    const interval = deps.config.reconcile.interval || 60_000;
+    this.backoff = new RepoBackoff(interval, Math.max(interval, 30 * 60_000));
+  }
+
+  /** One pass; concurrent callers share the pass in flight rather than starting a second one. */
+  runOnce(): Promise<ReconcileReport> {
+    this.running ??= this.pass().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  /** A pass now (start-up catch-up), then one every reconcile.interval; 0 means only the start-up pass. */
+  start(): void {
+    const interval = this.deps.config.reconcile.interval;
+    const tick = async () => {
+      try {
+        await this.runOnce();
+      } catch (error) {
+        this.logger.error({ err: error }, "reconcile pass failed");
+      }
+      if (!this.stopped && interval > 0) this.timer = setTimeout(tick, interval);
+    };
+    void tick();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running?.catch(() => undefined);
+  }
+
+  private async pass(): Promise<ReconcileReport> {
+    const { apps } = this.deps.config;
+    const report: ReconcileReport = {
+      repositories: 0,
+      skipped: [],
+      failed: [],
+      queued: [],
+      moved: [],
+      deleted: [],
+      restored: [],
+      drift: [],
+    };
+
+    const byRepo = new Map<string, { url: string; apps: string[] }>();
+    for (const [name, app] of Object.entries(apps)) {
+      const key = normalizeRepoUrl(app.repo);
+      const group = byRepo.get(key) ?? { url: app.repo, apps: [] };
+      group.apps.push(name);
+      byRepo.set(key, group);
+    }
+    report.repositories = byRepo.size;
+
+    const now = this.deps.clock.now();
+    const due = [...byRepo.entries()].filter(([key]) => {
+      if (!this.backoff.shouldSkip(key, now)) return true;
+      report.skipped.push(key);
+      return false;
+    });
+    const listings = await mapWithConcurrency(due, this.deps.concurrency ?? 8, ([, group]) =>
+      this.deps.listTags(group.url),
+    );
+
+    listings.forEach((listing, index) => {
+      const [key, group] = due[index]!;
+      if (!listing.ok) {
+        const retryInMs = this.backoff.failed(key, this.deps.clock.now());
+        report.failed.push({ repo: key, error: listing.error.message, retryInMs });
+        this.logger.warn(
+          { repo: key, err: listing.error.message, retryInMs },
+          "cannot list the repository's tags",
+        );
+        return;
+      }
+      this.backoff.succeeded(key);
+      const listed = [...listing.value].map(([tagName, tagObject]) => ({ tagName, tagObject }));
+      for (const app of group.apps) this.applyTagDiff(app, this.diffFor(app, listed), report);
+    });
+    if (report.queued.length > 0) this.deps.onJobsQueued?.();
+
+    if (this.deps.readDeployed) {
+      try {
+        report.drift = await this.checkDrift(this.deps.readDeployed);
+      } catch (error) {
+        report.driftError = (error as Error).message;
+        this.logger.warn({ err: report.driftError }, "cannot read the GitOps repository for drift");
+      }
+    }
+    return report;
+  }
+
+  private diffFor(app: string, listed: { tagName: string; tagObject: string }[]): TagDiff {
+    const known = this.deps.db
+      .select({
+        version: releases.version,
+        tagName: releases.tagName,
+        tagObject: releases.tagObject,
+        status: releases.status,
+        tagState: releases.tagState,
+      })
+      .from(releases)
+      .where(eq(releases.app, app))
+      .all();
+    const appConfig = this.deps.config.apps[app]!;
+    return diffTags(listed, known, (tagName) => tagBelongsToApp(appConfig, tagName));
+  }
+
+  /** Queues unseen tags exactly as a webhook would and records tag-state changes, each with its audit event. */
+  private applyTagDiff(app: string, diff: TagDiff, report: ReconcileReport): void {
+    const now = this.deps.clock.now();
+    const setState = (tx: Db, version: string, tagObject: string, tagState: "ok" | "moved" | "deleted") =>
+      tx
+        .update(releases)
+        .set({ tagState, updatedAt: now })
+        .where(and(eq(releases.app, app), eq(releases.version, version), eq(releases.tagObject, tagObject)))
+        .run();
+
+    this.deps.db.transaction((tx) => {
+      for (const tag of diff.unseen) {
+        const job = enqueueJob(tx, releaseJob({ app, ...tag, source: "reconcile" }), now);
+        report.queued.push({ app, ...tag, jobId: job.id });
+      }
+      for (const moved of diff.moved) {
+        setState(tx, moved.version, moved.was, "moved");
+        appendAuditEvent(
+          tx,
+          { kind: "tag.moved", actor: "relbot", subject: `${app}@${moved.version}`, payload: moved },
+          now,
+        );
+        report.moved.push({ app, ...moved });
+      }
+      for (const deleted of diff.deleted) {
+        setState(tx, deleted.version, deleted.was, "deleted");
+        appendAuditEvent(
+          tx,
+          { kind: "tag.deleted", actor: "relbot", subject: `${app}@${deleted.version}`, payload: deleted },
+          now,
+        );
+        report.deleted.push({ app, ...deleted });
+      }
+      for (const restored of diff.restored) {
+        const row = tx
+          .select({ tagObject: releases.tagObject })
+          .from(releases)
+          .where(
+            and(
+              eq(releases.app, app),
+              eq(releases.version, restored.version),
+              eq(releases.status, "verified"),
+            ),
+          )
+          .get();
+        if (row) setState(tx, restored.version, row.tagObject, "ok");
+        appendAuditEvent(
+          tx,
+          { kind: "tag.restored", actor: "relbot", subject: `${app}@${restored.version}`, payload: restored },
+          now,
+        );
+        report.restored.push({ app, version: restored.version });
+      }
+    });
+    // A release tag that changes under a verified release is an incident, not a routine event.
+    for (const moved of diff.moved) {
+      this.logger.error(
+        { app, ...moved },
+        `tag ${moved.tagName} of ${app} MOVED after it was released; it is never promoted`,
+      );
+    }
+    for (const deleted of diff.deleted) {
+      this.logger.error(
+        { app, ...deleted },
+        `tag ${deleted.tagName} of ${app} was DELETED after it was released`,
+      );
+    }
+  }
+
+  /** Compares each environment's manifest with the last succeeded promotion; records drift as it starts and ends. */
+  private async checkDrift(
+    readDeployed: (targets: DeployedTarget[]) => Promise<(string | null)[]>,
+  ): Promise<Drift[]> {
+    const targets: DeployedTarget[] = Object.entries(this.deps.config.apps).flatMap(([app, config]) =>
+      config.environments.map((env) => ({
+        app,
+        env: env.name,
+        file: env.file,
+        repoUrl: config.repo,
+        ...(env.application ? { application: env.application } : {}),
+      })),
+    );
+    const actual = await readDeployed(targets);
+    const expected = new Map(
+      currentPromotions(this.deps.db, targets).map((p) => [`${p.app}\0${p.env}`, p.toVersion] as const),
+    );
+    const drift = findDrift(
+      targets.map((t, i) => ({
+        app: t.app,
+        env: t.env,
+        expected: expected.get(`${t.app}\0${t.env}`) ?? null,
+        actual: actual[i] ?? null,
+      })),
+    );
+    this.recordDrift(drift);
+    return drift;
+  }
+
+  private recordDrift(drift: Drift[]): void {
+    const now = this.deps.clock.now();
+    const current = new Map(drift.map((d) => [`${d.app}\0${d.env}`, d]));
+    this.deps.db.transaction((tx) => {
+      const before = tx.select().from(environmentDrift).all();
+      for (const row of before) {
+        const key = `${row.app}\0${row.env}`;
+        const still = current.get(key);
+        if (still && still.actual === row.actual && still.expected === row.expected) {
+          current.delete(key);
+          continue;
+        }
+        tx.delete(environmentDrift)
+          .where(and(eq(environmentDrift.app, row.app), eq(environmentDrift.env, row.env)))
+          .run();
+        if (!still) {
+          appendAuditEvent(
+            tx,
+            { kind: "drift.resolved", actor: "relbot", subject: `${row.app}/${row.env}`, payload: row },
+            now,
+          );
+        }
+      }
+      for (const d of current.values()) {
+        tx.insert(environmentDrift)
+          .values({ ...d, detectedAt: now })
+          .run();
+        appendAuditEvent(
+          tx,
+          { kind: "drift", actor: "relbot", subject: `${d.app}/${d.env}`, payload: d },
+          now,
+        );
+        this.logger.warn(
+          d,
+          `${d.app} ${d.env} drifted: the manifest says ${d.actual ?? "nothing"}, relbot last promoted ${d.expected}`,
+        );
+      }
+    });
+  }
+}

@@ -1,0 +1,43 @@
+// Reconciler wiring: tag discovery through the shared source cache, drift through the GitOps writer's cache,
+// queued tags handed to the worker, and the on-demand API route.
+import type { Clock } from "../clock.ts";
+import type { RelbotConfig } from "../config/index.ts";
+import type { SourceRepos } from "../git/source-repos.ts";
+import type { GitopsWriter } from "../gitops/index.ts";
+import { registerReconcileRoute } from "../http/api/reconcile.ts";
+import type { RelbotApp } from "../http/app.ts";
+import type { RequireScope } from "../http/auth.ts";
+import type { Logger } from "../log.ts";
+import { Reconciler } from "../reconcile/reconciler.ts";
+import type { Db } from "../store/index.ts";
+
+export interface ReconcilerWiring {
+  config: RelbotConfig;
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  sources: Pick<SourceRepos, "listTags">;
+  writer: Pick<GitopsWriter, "readTargetRevisions">;
+  onJobsQueued(): void;
+  app?: RelbotApp;
+  requireScope?: RequireScope;
+}
+
+export function wireReconciler(wiring: ReconcilerWiring): Reconciler {
+  const reconciler = new Reconciler({
+    config: wiring.config,
+    db: wiring.db,
+    clock: wiring.clock,
+    logger: wiring.logger.child({ component: "reconcile" }),
+    listTags: (url) => wiring.sources.listTags(url),
+    readDeployed: (targets) => wiring.writer.readTargetRevisions(targets),
+    onJobsQueued: wiring.onJobsQueued,
+  });
+  if (wiring.app && wiring.requireScope) {
+    registerReconcileRoute(wiring.app, {
+      requireScope: wiring.requireScope,
+      reconcile: () => reconciler.runOnce(),
+    });
+  }
+  return reconciler;
+}
