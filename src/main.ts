@@ -15,6 +15,7 @@ import type { Logger } from "./log.ts";
 import { createMetrics, type RelbotMetrics } from "./metrics.ts";
 import { type Database, openDatabase } from "./store/index.ts";
 import type { IssueCommentHook } from "./webhooks/index.ts";
+import { envMs, type PipelineOptions, wireReleasePipeline } from "./wiring/pipeline.ts";
 
 export interface RelbotOptions {
   loaded: LoadedConfig;
@@ -28,7 +29,11 @@ export interface RelbotOptions {
   random?: () => number;
   /** Turns GitHub `/release` comments into jobs (chat commands); without it they are ignored. */
   onIssueComment?: IssueCommentHook;
+  /** leaseMs defaults to RELBOT_JOB_LEASE_MS (how soon a job of a killed relbot is taken again), else 60 s. */
   worker?: Pick<JobWorkerOptions, "pollMs" | "leaseMs" | "stopTimeoutMs" | "backoff">;
+  /** The release checks, auto-promotion and GitOps writer as job handlers; false leaves them out (tests that
+   * register their own handlers for those job kinds). */
+  pipeline?: PipelineOptions | false;
 }
 
 export interface RunningRelbot {
@@ -55,14 +60,21 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
     clock,
     random: options.random,
     logger,
+    leaseMs: envMs(env.RELBOT_JOB_LEASE_MS),
     ...options.worker,
     onJobEnded: (job, outcome) => metrics.jobAttempts.inc({ kind: job.kind, outcome }),
   });
-  // The release checks and the GitOps writer register here: worker.register(releaseJobKind, handler).
+  const pipeline =
+    options.pipeline === false
+      ? undefined
+      : wireReleasePipeline({ config, env, db, worker, clock, logger, ...options.pipeline });
 
   const app = createHttpApp({
     logger,
-    readiness: [{ name: "database", check: () => void db.all(sql`select 1`) }],
+    readiness: [
+      { name: "database", check: () => void db.all(sql`select 1`) },
+      ...(pipeline?.readiness ?? []),
+    ],
   });
   registerGitHubWebhook(app, {
     db,
@@ -100,6 +112,7 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
       stopping ??= (async () => {
         // Both at once: the worker must stop taking jobs now, not after the last request has been answered.
         const workerStopped = worker.stop();
+        pipeline?.stop();
         await server.stop();
         await workerStopped;
         database.close();
