@@ -94,8 +94,9 @@ function reasonToSkip(
   ).filter((r) => r.verified && r.tagState === "ok" && (env.prerelease || !isPrerelease(r.version)));
   if (!usable.some((r) => r.version === version))
     return `${version} is not a verified release with its tag in place`;
-  const newer = usable.find((r) => compareVersions(r.version, version) > 0);
-  if (newer) return `a newer release (${newer.version}) is recorded; it is the one promoted`;
+  const newest = usable.reduce((a, b) => (compareVersions(b.version, a.version) > 0 ? b : a));
+  if (newest.version !== version)
+    return `a newer release (${newest.version}) is recorded; it is the one promoted`;
 
   const landed = db
     .select({ toVersion: promotions.toVersion, env: promotions.env, status: promotions.status })
