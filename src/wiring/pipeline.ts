@@ -9,10 +9,13 @@ import { GitopsWriter } from "../gitops/index.ts";
 import type { ReadinessCheck } from "../http/app.ts";
 import { autoPromoteJobKind, type JobWorker, promotionJobKind, releaseJobKind } from "../jobs/index.ts";
 import type { Logger } from "../log.ts";
-import { failAbandonedPromotions } from "../pipeline/abandoned-promotions.ts";
-import { createAutoPromoteHandler } from "../pipeline/auto-promote-handler.ts";
-import { createPromotionJobHandler, type PromotionFinished } from "../pipeline/promotion-job-handler.ts";
-import { createReleaseJobHandler } from "../pipeline/release-job-handler.ts";
+import {
+  createAutoPromoteHandler,
+  createPromotionJobHandler,
+  createReleaseJobHandler,
+  failAbandonedPromotions,
+  type PromotionFinished,
+} from "../pipeline/index.ts";
 import type { Db } from "../store/index.ts";
 import { crashHooksFromEnv } from "./crash-seams.ts";
 import { gitopsReadiness } from "./gitops-readiness.ts";

@@ -10,8 +10,7 @@ import { verifyAuditChain } from "../../src/audit/index.ts";
 import type { RelbotConfig } from "../../src/config/index.ts";
 import { GitopsWriter } from "../../src/gitops/index.ts";
 import { enqueuePromotionJob, JobWorker, promotionJobKind } from "../../src/jobs/index.ts";
-import { failAbandonedPromotions } from "../../src/pipeline/abandoned-promotions.ts";
-import { createPromotionJobHandler } from "../../src/pipeline/promotion-job-handler.ts";
+import { createPromotionJobHandler, failAbandonedPromotions } from "../../src/pipeline/index.ts";
 import { requestPromotion } from "../../src/promotion/index.ts";
 import {
   auditEvents,
