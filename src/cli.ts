@@ -3,6 +3,7 @@
 import { parseArgs } from "node:util";
 import { findRuntimeProblems } from "./check.ts";
 import { runPromoteCommand } from "./commands/promote.ts";
+import { runReconcileCommand } from "./commands/reconcile.ts";
 import { runVerifyTag } from "./commands/verify-tag.ts";
 import { ConfigError, configExists, loadConfig } from "./config/index.ts";
 import { createLogger } from "./log.ts";
@@ -21,6 +22,8 @@ commands:
                           ask for a promotion (same rules as chat); the service applies it
   rollback <app> --env <env> [--to <version>] [--reason TEXT] [--wait]
                           go back to an earlier version in an environment
+  reconcile [--json] [--config FILE]
+                          one reconcile pass now: queue unseen tags, flag moved/deleted tags, report drift
   start                   serve when a config exists, else explain how to write one
 
 The config is --config, else $RELBOT_CONFIG, else ./relbot.yaml.`;
@@ -50,6 +53,8 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
         return await serve(configFile, env);
       case "check":
         return await check(configFile, env);
+      case "reconcile":
+        return await runReconcileCommand({ configFile, json: values.json === true }, env);
       case "verify-tag": {
         const [app, tag] = positionals;
         if (!app || !tag || positionals.length > 2) {

@@ -14,6 +14,7 @@ import { registerApiDocs } from "./http/openapi.ts";
 import { JobWorker, type JobWorkerOptions } from "./jobs/index.ts";
 import type { Logger } from "./log.ts";
 import { createMetrics, type RelbotMetrics } from "./metrics.ts";
+import type { Reconciler } from "./reconcile/reconciler.ts";
 import { type Database, openDatabase } from "./store/index.ts";
 import type { IssueCommentHook } from "./webhooks/index.ts";
 import { type ChatopsWiring, wireChatops } from "./wiring/chatops.ts";
@@ -48,6 +49,8 @@ export interface RunningRelbot {
   metrics: RelbotMetrics;
   /** The promotion entry points and notifier the chat, API and promotion job share. */
   chatops: ChatopsWiring;
+  /** Tag discovery and drift (absent when the pipeline is left out). */
+  reconciler?: Reconciler;
   /** Stops taking requests and jobs, lets the running job finish (or hands it back), then closes the database. */
   stop(): Promise<void>;
 }
@@ -144,6 +147,7 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
     worker,
     metrics,
     chatops,
+    reconciler,
     stop() {
       stopping ??= (async () => {
         // Both at once: the worker must stop taking jobs now, not after the last request has been answered.

@@ -1,11 +1,11 @@
 // `relbot verify-tag <app> <tag> [--json]`: every release check on one tag, nothing recorded, nothing promoted.
 import { existsSync } from "node:fs";
-import path from "node:path";
 import pino from "pino";
-import { loadConfig, readSecret } from "../config/index.ts";
+import { loadConfig } from "../config/index.ts";
 import { RelbotError } from "../errors.ts";
-import { SourceRepos, type TagVerdict, verifyTag } from "../release/index.ts";
+import { type TagVerdict, verifyTag } from "../release/index.ts";
 import { openDatabase } from "../store/index.ts";
+import { sourceReposFromConfig } from "../wiring/pipeline.ts";
 
 export interface VerifyTagCommand {
   app: string;
@@ -37,11 +37,7 @@ export async function runVerifyTag(
   const dbFile = config.database.path;
   const database = await openDatabase(existsSync(dbFile) ? dbFile : ":memory:");
   try {
-    const sources = new SourceRepos({
-      cacheDir: path.join(path.dirname(path.resolve(dbFile)), "sources"),
-      credential: readSecret(config.github?.tokenEnv, env),
-      logger,
-    });
+    const sources = sourceReposFromConfig(config, env, logger);
     const verdict = await verifyTag({ config, sources, db: database.db, logger }, command.app, command.tag);
     if (command.json) io.out(JSON.stringify(jsonVerdict(verdict), null, 2));
     else printVerdict(verdict, io);

@@ -5,7 +5,7 @@ import type { Clock } from "../clock.ts";
 import { type RelbotConfig, readSecret } from "../config/index.ts";
 import { SourceRepos } from "../git/index.ts";
 import { createGitHubClient } from "../github/index.ts";
-import { GitopsWriter } from "../gitops/index.ts";
+import { GitopsWriter, type GitopsWriterOptions } from "../gitops/index.ts";
 import type { ReadinessCheck } from "../http/app.ts";
 import { autoPromoteJobKind, type JobWorker, promotionJobKind, releaseJobKind } from "../jobs/index.ts";
 import type { Logger } from "../log.ts";
@@ -46,21 +46,42 @@ export interface ReleasePipeline {
 
 const abandonedSweepMs = 60_000;
 
-export function wireReleasePipeline(deps: PipelineDeps): ReleasePipeline {
-  const { config, env, db, worker, clock, logger } = deps;
-  const sources = new SourceRepos({
+/** The source-repository cache beside the database; shared by the service and the CLI. */
+export function sourceReposFromConfig(
+  config: RelbotConfig,
+  env: NodeJS.ProcessEnv,
+  logger: Logger,
+): SourceRepos {
+  return new SourceRepos({
     cacheDir: path.join(path.dirname(path.resolve(config.database.path)), "sources"),
     credential: readSecret(config.github?.tokenEnv, env),
     logger,
   });
-  const gitopsCredential = readSecret(config.gitops.tokenEnv, env);
-  const writer = new GitopsWriter({
+}
+
+/** The GitOps writer from config.gitops; `cacheDir` lets the CLI keep a clone of its own beside the service's. */
+export function gitopsWriterFromConfig(
+  config: RelbotConfig,
+  env: NodeJS.ProcessEnv,
+  logger: Logger,
+  extra: Partial<Pick<GitopsWriterOptions, "now" | "hooks" | "cacheDir">> = {},
+): GitopsWriter {
+  return new GitopsWriter({
     url: config.gitops.url,
     branch: config.gitops.branch,
-    credential: gitopsCredential,
+    credential: readSecret(config.gitops.tokenEnv, env),
     author: config.gitops.author,
     cacheDir: path.resolve(config.gitops.cacheDir),
     logger,
+    ...extra,
+  });
+}
+
+export function wireReleasePipeline(deps: PipelineDeps): ReleasePipeline {
+  const { config, env, db, worker, clock, logger } = deps;
+  const sources = sourceReposFromConfig(config, env, logger);
+  const gitopsCredential = readSecret(config.gitops.tokenEnv, env);
+  const writer = gitopsWriterFromConfig(config, env, logger, {
     now: clock.now,
     hooks: crashHooksFromEnv(env, logger),
   });

@@ -1,0 +1,62 @@
+// `relbot reconcile [--json]`: one reconcile pass now, from the command line, on the config's database. Tags it
+// finds are queued as release jobs for the running service's worker, exactly as a webhook would queue them.
+import path from "node:path";
+import pino from "pino";
+import { systemClock } from "../clock.ts";
+import { loadConfig } from "../config/index.ts";
+import type { ReconcileReport } from "../reconcile/reconciler.ts";
+import { Reconciler } from "../reconcile/reconciler.ts";
+import { openDatabase } from "../store/index.ts";
+import { gitopsWriterFromConfig, sourceReposFromConfig } from "../wiring/pipeline.ts";
+
+export async function runReconcileCommand(
+  options: { configFile?: string; json: boolean },
+  env: NodeJS.ProcessEnv,
+) {
+  const { config } = loadConfig({ file: options.configFile, env });
+  const logger = pino(
+    { level: env.RELBOT_LOG_LEVEL ?? "warn", base: { service: "relbot" } },
+    pino.destination(2),
+  );
+  const database = await openDatabase(config.database.path);
+  try {
+    const sources = sourceReposFromConfig(config, env, logger);
+    // A clone of its own: the service's GitOps cache is locked in its process only.
+    const writer = gitopsWriterFromConfig(config, env, logger, {
+      cacheDir: path.join(path.resolve(config.gitops.cacheDir), "..", "gitops-cli"),
+    });
+    const reconciler = new Reconciler({
+      config,
+      db: database.db,
+      clock: systemClock,
+      logger,
+      listTags: (url) => sources.listTags(url),
+      readDeployed: (targets) => writer.readTargetRevisions(targets),
+    });
+    const report = await reconciler.runOnce();
+    console.log(options.json ? JSON.stringify(report, null, 2) : describeReport(report));
+    return report.failed.length > 0 || report.driftError ? 1 : 0;
+  } finally {
+    database.close();
+  }
+}
+
+export function describeReport(report: ReconcileReport): string {
+  const lines = [`${report.repositories} repositories listed`];
+  for (const q of report.queued)
+    lines.push(`queued ${q.app} ${q.tagName} (${q.tagObject.slice(0, 12)}) as ${q.jobId}`);
+  for (const m of report.moved)
+    lines.push(`MOVED ${m.app} ${m.version}: was ${m.was.slice(0, 12)}, now ${m.now.slice(0, 12)}`);
+  for (const d of report.deleted) lines.push(`DELETED ${d.app} ${d.version} (was ${d.was.slice(0, 12)})`);
+  for (const r of report.restored) lines.push(`restored ${r.app} ${r.version}`);
+  for (const d of report.drift) {
+    lines.push(
+      `drift ${d.app} ${d.env}: manifest says ${d.actual ?? "nothing"}, relbot last promoted ${d.expected}`,
+    );
+  }
+  for (const f of report.failed)
+    lines.push(`FAILED ${f.repo}: ${f.error} (next try in ${Math.round(f.retryInMs / 1000)} s)`);
+  if (report.driftError) lines.push(`FAILED drift check: ${report.driftError}`);
+  if (lines.length === 1) lines.push("nothing new");
+  return lines.join("\n");
+}

@@ -1,0 +1,182 @@
+// The reconciler on the whole service: tags found without any webhook go through the same release jobs and
+// auto-promotion, a webhook racing it changes nothing, a moved tag is flagged and never promoted, and a hand edit
+// of a manifest shows up as drift. Real git server, real gpg signatures, real GitOps commits.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync, writeFileSync } from "node:fs";
+import { inArray } from "drizzle-orm";
+import { parse, stringify } from "yaml";
+import type { RunningRelbot } from "../../src/main.ts";
+import { jobs } from "../../src/store/index.ts";
+import { runRelbotCli } from "../support/cli.ts";
+import { commitFiles, git } from "../support/git.ts";
+import { gitAsync, withCredentials } from "../support/git-async.ts";
+import { signedTag } from "../support/keys.ts";
+import { deliver, readHeaders } from "../support/relbot-webhooks.ts";
+import {
+  application,
+  createPipelineWorld,
+  eventually,
+  gitAuth,
+  type PipelineWorld,
+  promotionsOf,
+  releasesOf,
+  startPipelineRelbot,
+} from "../support/release-pipeline.ts";
+
+const promoteToken = "reconcile-deployer-token";
+let world: PipelineWorld;
+let relbot: RunningRelbot;
+
+beforeAll(async () => {
+  world = await createPipelineWorld();
+  // Passes run when the test says so (interval 0: no timer), and a promote-scope token for POST /api/v1/reconcile.
+  const raw = parse(readFileSync(world.configFile, "utf8"));
+  raw.reconcile = { interval: 0 };
+  raw.api.tokens.push({ name: "deployer", tokenEnv: "RELBOT_DEPLOY_TOKEN", scopes: ["read", "promote"] });
+  writeFileSync(world.configFile, stringify(raw));
+  world.env.RELBOT_DEPLOY_TOKEN = promoteToken;
+  relbot = await startPipelineRelbot(world);
+});
+afterAll(async () => {
+  await relbot?.stop();
+  await world?.dispose();
+});
+
+const db = () => relbot.database.db;
+const commitCount = () => world.gitops.log().length;
+const api = async (path: string) =>
+  (await fetch(`${relbot.url}${path}`, { headers: readHeaders })).json() as any;
+/** Every job has run to its end: nothing queued or running (auto-promotions included). */
+const settled = () =>
+  eventually("the job queue to settle", () =>
+    db()
+      .select()
+      .from(jobs)
+      .where(inArray(jobs.status, ["queued", "running"]))
+      .all().length === 0
+      ? true
+      : undefined,
+  );
+const devPromotionsTo = (versions: string[]) =>
+  promotionsOf(db(), "order-svc").filter((p) => p.env === "dev" && versions.includes(p.toVersion));
+
+describe("reconciler on the running service", () => {
+  const burst = ["v1.5.0", "v1.5.1", "v1.5.2", "v1.5.3", "v1.5.4"];
+
+  test("5 signed tags pushed at once with no webhook: all 5 recorded, only the newest promoted to dev, once", async () => {
+    const before = commitCount();
+    for (const tag of burst) {
+      world.publishGitHubRelease(tag);
+      signedTag(world.source.work, tag, world.gpgKey);
+    }
+    await world.pushTags(...burst);
+
+    const response = await fetch(`${relbot.url}/api/v1/reconcile`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${promoteToken}` },
+    });
+    expect(response.status).toBe(200);
+    const report = (await response.json()) as any;
+    expect(report.queued.map((q: any) => `${q.app} ${q.tagName}`).sort()).toEqual(
+      burst.map((t) => `order-svc ${t}`),
+    );
+
+    await eventually("v1.5.4 in dev", () =>
+      devPromotionsTo(["v1.5.4"]).find((p) => p.status === "succeeded"),
+    );
+    await settled();
+    const recorded = releasesOf(db(), "order-svc").filter((r) => burst.includes(r.version));
+    expect(recorded.map((r) => `${r.version} ${r.status} ${r.source}`).sort()).toEqual(
+      burst.map((t) => `${t} verified reconcile`),
+    );
+    expect(devPromotionsTo(burst).map((p) => `${p.toVersion} ${p.status} ${p.source}`)).toEqual([
+      "v1.5.4 succeeded reconcile",
+    ]);
+    expect(commitCount()).toBe(before + 1);
+    expect(world.gitops.show("envs/dev/order-svc.yaml")).toContain("targetRevision: v1.5.4");
+
+    // A second pass finds nothing new.
+    expect((await relbot.reconciler!.runOnce()).queued).toEqual([]);
+  });
+
+  test("a webhook and the reconciler racing for the same tag make one release and one promotion", async () => {
+    world.publishGitHubRelease("v1.6.0");
+    const tagObject = await world.releaseTag("v1.6.0");
+    const [answer] = await Promise.all([
+      deliver(relbot.url, "push", world.pushEvent("v1.6.0", tagObject)),
+      relbot.reconciler!.runOnce(),
+    ]);
+    expect(answer.status).toBe(202);
+    await eventually("v1.6.0 in dev", () =>
+      devPromotionsTo(["v1.6.0"]).find((p) => p.status === "succeeded"),
+    );
+    await settled();
+    expect(releasesOf(db(), "order-svc").filter((r) => r.version === "v1.6.0")).toHaveLength(1);
+    expect(devPromotionsTo(["v1.6.0"])).toHaveLength(1);
+  });
+
+  test("a moved tag is flagged moved in the API and never promoted", async () => {
+    const before = commitCount();
+    const work = world.source.work;
+    commitFiles(
+      work,
+      { "main.go": 'package main\n\nfunc main() { println("sneaky") }\n' },
+      "not what was released",
+    );
+    git(work, ["tag", "-d", "v1.6.0"]);
+    const movedTo = signedTag(work, "v1.6.0", world.gpgKey);
+    // A plain push of a moved tag is refused, so people force it.
+    const authed = withCredentials(world.source.url, gitAuth.username, gitAuth.password);
+    await gitAsync(work, ["push", "--quiet", "--force", authed, "refs/tags/v1.6.0"]);
+
+    const report = await relbot.reconciler!.runOnce();
+    expect(report.moved).toMatchObject([{ app: "order-svc", version: "v1.6.0", now: movedTo }]);
+    await settled();
+
+    const detail = await api("/api/v1/apps/order-svc/releases/v1.6.0");
+    expect(detail.tagState).toBe("moved");
+    const rows = releasesOf(db(), "order-svc").filter((r) => r.version === "v1.6.0");
+    expect(rows.find((r) => r.tagObject === movedTo)).toMatchObject({
+      status: "rejected",
+      reasons: [expect.objectContaining({ code: "tag.moved" })],
+    });
+    expect(devPromotionsTo(["v1.6.0"])).toHaveLength(1);
+    expect(commitCount()).toBe(before);
+  });
+
+  test("a hand edit of a manifest is reported as drift, not overwritten", async () => {
+    world.gitops.pushFromElsewhere(
+      { "envs/dev/order-svc.yaml": application("order-svc-dev", world.source.url, "v1.5.1") },
+      "hotfix: roll dev back by hand",
+    );
+    const report = await relbot.reconciler!.runOnce();
+    expect(report.drift).toContainEqual({
+      app: "order-svc",
+      env: "dev",
+      expected: "v1.6.0",
+      actual: "v1.5.1",
+    });
+    const apps = await api("/api/v1/apps");
+    const orderSvc = apps.apps.find((a: any) => a.name === "order-svc");
+    expect(orderSvc.drift).toMatchObject([{ env: "dev", expected: "v1.6.0", actual: "v1.5.1" }]);
+    expect(world.gitops.show("envs/dev/order-svc.yaml")).toContain("targetRevision: v1.5.1");
+    const events = await api("/api/v1/audit/events?kind=drift");
+    expect(events.items.map((e: any) => e.subject)).toContain("order-svc/dev");
+  });
+
+  test("relbot reconcile runs a pass from the command line on the same database", async () => {
+    const result = await runRelbotCli(["reconcile", "--json", "--config", world.configFile], world.env);
+    expect(result.stderr).not.toContain("FAILED");
+    const report = JSON.parse(result.stdout);
+    expect(report.repositories).toBe(1);
+    expect(report.queued).toEqual([]);
+    // The drift is still there, unchanged (recorded once, not again).
+    expect(report.drift).toContainEqual({
+      app: "order-svc",
+      env: "dev",
+      expected: "v1.6.0",
+      actual: "v1.5.1",
+    });
+    expect(result.code).toBe(0);
+  });
+});
