@@ -82,6 +82,9 @@ export class GitopsWriter {
   private readonly now: () => number;
   private readonly maxPushAttempts: number;
   private readonly schemaPath: string;
+  /** Drift checks: the answers of the last read, and targetRevision per (blob, source) seen before. */
+  private lastRead?: { tip: string; key: string; results: (string | null)[] };
+  private readonly revisionByBlob = new Map<string, string | null>();
 
   constructor(private readonly opts: GitopsWriterOptions) {
     const historyDepth = opts.historyDepth ?? 200;
@@ -119,26 +122,38 @@ export class GitopsWriter {
   ): Promise<(string | null)[]> {
     return withRepoLock(this.cache.gitdir, async () => {
       const tip = await this.sync();
+      // The common pass finds nothing new: same tip, same targets, same answers.
+      const key = JSON.stringify(targets);
+      if (this.lastRead?.tip === tip && this.lastRead.key === key) return this.lastRead.results;
       const results: (string | null)[] = [];
-      for (const target of targets) {
-        try {
-          const path = manifestPath(target.file);
-          const text = await this.readManifest(tip, path);
-          results.push(
-            readTargetRevision(text, {
-              repoUrl: target.repoUrl,
-              application: target.application,
-              file: path,
-            }),
-          );
-        } catch (error) {
-          if (!(error instanceof RelbotError)) throw error;
-          this.log.debug({ file: target.file, code: error.code }, "manifest unreadable for drift check");
-          results.push(null);
-        }
-      }
+      for (const target of targets) results.push(await this.revisionAt(tip, target));
+      this.lastRead = { tip, key, results };
       return results;
     });
+  }
+
+  /** One manifest's targetRevision at `tip`; null when unreadable. Memoised by blob id: content-addressed. */
+  private async revisionAt(tip: string, target: { file: string; repoUrl: string; application?: string }) {
+    try {
+      const path = manifestPath(target.file);
+      const entry = await this.manifestEntry(tip, path);
+      const memoKey = `${entry.oid}\0${target.repoUrl}\0${target.application ?? ""}`;
+      const known = this.revisionByBlob.get(memoKey);
+      if (known !== undefined) return known;
+      const text = manifestText(path, await this.cache.readBlob(entry.oid));
+      const revision = readTargetRevision(text, {
+        repoUrl: target.repoUrl,
+        application: target.application,
+        file: path,
+      });
+      if (this.revisionByBlob.size > 50_000) this.revisionByBlob.clear();
+      this.revisionByBlob.set(memoKey, revision);
+      return revision;
+    } catch (error) {
+      if (!(error instanceof RelbotError)) throw error;
+      this.log.debug({ file: target.file, code: error.code }, "manifest unreadable for drift check");
+      return null;
+    }
   }
 
   findAppliedPromotion(promotionId: string): Promise<string | null> {
@@ -297,6 +312,12 @@ export class GitopsWriter {
   }
 
   private async readManifest(tip: string, file: string): Promise<string> {
+    const entry = await this.manifestEntry(tip, file);
+    return manifestText(file, await this.cache.readBlob(entry.oid));
+  }
+
+  /** The manifest's tree entry at `tip`, refusing symlinks anywhere along its path. */
+  private async manifestEntry(tip: string, file: string) {
     const entries = await this.cache.entriesAlongPath(tip, file);
     for (const entry of entries) {
       if (entry.mode === "120000") assertRegularFile(file, entry.mode, entry.path);
@@ -311,7 +332,7 @@ export class GitopsWriter {
       );
     }
     assertRegularFile(file, last.mode, last.path);
-    return manifestText(file, await this.cache.readBlob(last.oid));
+    return last;
   }
 
   private async sync(): Promise<string> {
