@@ -47,7 +47,7 @@ const refreshScript = `
 function chainBadge({ verdict, checkedAt }: CheckedChain, now: number) {
   const checked = html`<span class="muted">checked ${timeElement(checkedAt, now, "age")}</span>`;
   if (verdict.ok) {
-    return html`<span class="chain ok" data-chain="ok">audit chain intact · ${verdict.events} events</span> ${checked}`;
+    return html`<span class="chain ok" data-chain="ok">audit chain intact · ${verdict.events} ${verdict.events === 1 ? "event" : "events"}</span> ${checked}`;
   }
   return html`<span class="chain broken" data-chain="broken">audit chain broken at event ${verdict.firstBadSeq ?? "?"}</span> <span>${verdict.problem ?? ""}</span> ${checked}`;
 }
