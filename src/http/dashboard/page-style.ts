@@ -9,6 +9,8 @@ body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin:
 header { background: #1d2430; color: #fff; padding: 12px 24px; display: flex; gap: 8px 20px; align-items: center; flex-wrap: wrap; }
 header h1 { font-size: 18px; margin: 0; }
 header a { color: #b8d4ff; }
+header .muted { color: #c3cad6; }
+header p { margin: 0; }
 header form { margin: 0 0 0 auto; }
 main { max-width: 1200px; margin: 0 auto; padding: 8px 24px 32px; }
 h2 { font-size: 16px; margin: 24px 0 8px; }
@@ -21,10 +23,12 @@ thead th { background: #eef1f5; font-weight: 600; white-space: nowrap; }
 tbody th { font-weight: 600; white-space: nowrap; }
 code { font: 12.5px ui-monospace, SFMono-Regular, Menlo, monospace; }
 .version { font: 600 15px ui-monospace, SFMono-Regular, Menlo, monospace; }
-.cell { min-width: 170px; }
+table.grid { table-layout: fixed; min-width: 640px; }
+table.grid th[scope="row"], table.grid thead th:first-child { width: 150px; }
 .cell p { margin: 2px 0; }
 .cell.drift { background: #fff0ef; box-shadow: inset 4px 0 0 #c62828; }
 .warn { color: #a40e26; font-weight: 600; }
+.warn .muted { font-weight: normal; }
 .flag { display: inline-block; font-size: 12px; font-weight: 600; padding: 0 6px; border-radius: 10px; }
 .flag.drift, .flag.tag { background: #ffd8d3; color: #82071e; }
 .flag.pending { background: #ddf4ff; color: #0550ae; }
@@ -38,7 +42,7 @@ code { font: 12.5px ui-monospace, SFMono-Regular, Menlo, monospace; }
 .chain.broken { background: #ffebe9; color: #a40e26; }
 .detail { display: block; font-size: 12.5px; color: var(--muted); max-width: 42ch; overflow-wrap: anywhere; }
 .timeline td { white-space: nowrap; }
-.timeline td.change { white-space: normal; }
+.timeline td.change { white-space: normal; min-width: 220px; }
 .sign-in { max-width: 440px; margin: 48px auto; background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 20px 24px; }
 .sign-in label { display: block; margin: 12px 0 4px; font-weight: 600; }
 .sign-in input { width: 100%; padding: 6px 8px; font-size: 14px; }
