@@ -8,6 +8,7 @@ import { registerAuditApi } from "./http/api/index.ts";
 import { registerJobRoutes } from "./http/api/jobs.ts";
 import { createHttpApp, type RelbotApp } from "./http/app.ts";
 import { createRequireScope, TokenRegistry } from "./http/auth.ts";
+import { registerDashboard } from "./http/dashboard/index.ts";
 import { registerGitHubWebhook } from "./http/github-webhook.ts";
 import { registerMetricsRoute } from "./http/metrics-route.ts";
 import { registerApiDocs } from "./http/openapi.ts";
@@ -97,7 +98,8 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
     ],
   });
   // API token secrets are read from the environment once, here; routes only ever see the registry.
-  const requireScope = createRequireScope(TokenRegistry.fromConfig(config.api, env, logger));
+  const tokens = TokenRegistry.fromConfig(config.api, env, logger);
+  const requireScope = createRequireScope(tokens);
   const chatops = wireChatops({ app, db, config, env, clock, logger, worker, requireScope });
   registerGitHubWebhook(app, {
     db,
@@ -112,6 +114,7 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
   registerAuditApi(app, { db, apps: config.apps, requireScope });
   registerApiDocs(app, { version: packageJson.version });
   registerMetricsRoute(app, metrics.registry);
+  registerDashboard(app, { db, apps: config.apps, tokens, clock });
   // The reconciler shares the pipeline's source cache and GitOps writer (one clone of each repository).
   const reconciler =
     pipeline &&
@@ -130,7 +133,8 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
   const server = Bun.serve({
     port: options.port ?? config.server.port,
     hostname: options.hostname ?? "0.0.0.0",
-    fetch: app.fetch,
+    // The server goes to hono as env.server: the dashboard asks it for the peer address (hono/bun getConnInfo).
+    fetch: (request, bunServer) => app.fetch(request, { server: bunServer }),
   });
   worker.start();
   // A pass at start-up catches up on what was missed while relbot was down; reconcile.interval 0 turns it off.

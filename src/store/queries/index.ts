@@ -1,4 +1,5 @@
 export { type AuditEventFilter, auditEventBatches, listAuditEvents } from "./audit-events.ts";
+export { listEnvironmentDrift } from "./drift.ts";
 export {
   appHasPromotions,
   currentPromotions,
@@ -7,7 +8,15 @@ export {
   type PromotionFilter,
   type PromotionKey,
   type PromotionStatus,
+  pendingPromotions,
   promotionBatches,
   promotionsOfVersion,
 } from "./promotions.ts";
-export { appHasReleases, listReleases, type ReleaseKey, releaseRecords } from "./releases.ts";
+export { type BoardApp, type BoardCell, releaseBoard } from "./release-board.ts";
+export {
+  appHasReleases,
+  listReleases,
+  type ReleaseKey,
+  releaseRecords,
+  releasesWithTagTrouble,
+} from "./releases.ts";

@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, lt, type SQL, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../database.ts";
 import { type PromotionRow, promotions } from "../schema.ts";
 
@@ -122,4 +122,14 @@ export function appHasPromotions(db: Db, app: string): boolean {
     db.select({ id: promotions.id }).from(promotions).where(eq(promotions.app, app)).limit(1).get() !==
     undefined
   );
+}
+
+/** Promotions not finished yet (queued or running), oldest first: what is about to change. */
+export function pendingPromotions(db: Db): PromotionRow[] {
+  return db
+    .select()
+    .from(promotions)
+    .where(inArray(promotions.status, ["queued", "running"]))
+    .orderBy(asc(promotions.createdAt), asc(promotions.id))
+    .all();
 }

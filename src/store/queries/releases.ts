@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, type SQL, sql } from "drizzle-orm";
+import { and, asc, desc, eq, ne, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../database.ts";
 import { type ReleaseRow, releases } from "../schema.ts";
 import type { Page } from "./promotions.ts";
@@ -51,4 +51,13 @@ export function appHasReleases(db: Db, app: string): boolean {
   return (
     db.select({ id: releases.id }).from(releases).where(eq(releases.app, app)).limit(1).get() !== undefined
   );
+}
+
+/** Versions whose tag was moved or deleted after relbot saw it: few, and each one worth a warning. */
+export function releasesWithTagTrouble(db: Db): Pick<ReleaseRow, "app" | "version" | "tagState">[] {
+  return db
+    .selectDistinct({ app: releases.app, version: releases.version, tagState: releases.tagState })
+    .from(releases)
+    .where(ne(releases.tagState, "ok"))
+    .all();
 }

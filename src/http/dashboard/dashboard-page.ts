@@ -1,0 +1,90 @@
+import { html, raw } from "hono/html";
+import type { PromotionRow } from "../../store/index.ts";
+import type { BoardApp, BoardCell } from "../../store/queries/index.ts";
+import type { CheckedChain } from "./chain-status.ts";
+import { markup, timeElement, utcTime } from "./format.ts";
+import { renderGrid } from "./grid.ts";
+import { pagePolicy, pageStyle } from "./page-style.ts";
+import { signOutPath } from "./paths.ts";
+import { renderTimeline } from "./timeline.ts";
+
+export interface DashboardView {
+  apps: readonly BoardApp[];
+  board: BoardCell[][];
+  timeline: readonly PromotionRow[];
+  chain: CheckedChain;
+  now: number;
+  /** Signed in with the session cookie: offer to sign out. */
+  signedIn: boolean;
+}
+
+// The page is complete without script. This one only re-fetches the page every 30 s while the tab is visible and
+// swaps in the new header status and board, so a dashboard left open on a screen stays current. The swapped-in
+// markup is this same server-escaped page, parsed inertly by DOMParser (its scripts never run).
+const refreshScript = `
+(function () {
+  "use strict";
+  function swap(next, id) {
+    var fresh = next.getElementById(id), old = document.getElementById(id);
+    if (fresh && old) old.replaceWith(fresh);
+  }
+  function refresh() {
+    if (document.visibilityState !== "visible") return;
+    fetch(location.pathname, { credentials: "same-origin", headers: { Accept: "text/html" } }).then(function (res) {
+      if (!res.ok) return;
+      return res.text().then(function (text) {
+        var next = new DOMParser().parseFromString(text, "text/html");
+        swap(next, "status");
+        swap(next, "board");
+      });
+    }).catch(function () { /* offline for a moment: the next tick tries again */ });
+  }
+  setInterval(refresh, 30000);
+  document.addEventListener("visibilitychange", refresh);
+})();
+`;
+
+function chainBadge({ verdict, checkedAt }: CheckedChain, now: number) {
+  const checked = html`<span class="muted">checked ${timeElement(checkedAt, now, "age")}</span>`;
+  if (verdict.ok) {
+    return html`<span class="chain ok" data-chain="ok">audit chain intact · ${verdict.events} ${verdict.events === 1 ? "event" : "events"}</span> ${checked}`;
+  }
+  return html`<span class="chain broken" data-chain="broken">audit chain broken at event ${verdict.firstBadSeq ?? "?"}</span> <span>${verdict.problem ?? ""}</span> ${checked}`;
+}
+
+export function renderDashboard(view: DashboardView): string {
+  const signOut = view.signedIn
+    ? html`<form method="post" action="${signOutPath}"><button type="submit">Sign out</button></form>`
+    : "";
+  return markup(html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>relbot releases</title>
+<style>${raw(pageStyle)}</style>
+</head>
+<body>
+<header>
+<h1>relbot releases</h1>
+<p id="status">${chainBadge(view.chain, view.now)} · <span class="updated">as of ${utcTime(view.now)}</span></p>
+${signOut}
+</header>
+<main id="board">
+<section aria-labelledby="environments">
+<h2 id="environments">Environments</h2>
+${renderGrid(view.apps, view.board, view.now)}
+</section>
+<section aria-labelledby="promotions">
+<h2 id="promotions">Promotion timeline</h2>
+${renderTimeline(view.timeline, view.now)}
+</section>
+</main>
+<script>${raw(refreshScript)}</script>
+</body>
+</html>
+`);
+}
+
+export const dashboardPolicy = pagePolicy(refreshScript);

@@ -1,0 +1,47 @@
+import { getCookie } from "hono/cookie";
+import type { Clock } from "../../clock.ts";
+import type { RelbotConfig } from "../../config/index.ts";
+import type { Db } from "../../store/index.ts";
+import { listPromotions, releaseBoard } from "../../store/queries/index.ts";
+import type { RelbotApp } from "../app.ts";
+import type { TokenRegistry } from "../auth.ts";
+import { registerDashboardSession, requireDashboardAccess, sessionCookie } from "./access.ts";
+import { AuditChainStatus } from "./chain-status.ts";
+import { dashboardPolicy, renderDashboard } from "./dashboard-page.ts";
+import { dashboardPath } from "./paths.ts";
+
+export interface DashboardDeps {
+  db: Db;
+  /** The configured apps, in file order; environments in promotion-chain order. */
+  apps: RelbotConfig["apps"];
+  tokens: TokenRegistry;
+  clock: Clock;
+}
+
+/** How many promotions the timeline shows; the API pages through the rest. */
+const timelineLength = 50;
+
+/** GET / (SPEC §5): the release dashboard, with its sign-in and sign-out routes. */
+export function registerDashboard(app: RelbotApp, deps: DashboardDeps): void {
+  const apps = Object.entries(deps.apps).map(([name, config]) => ({
+    name,
+    environments: config.environments.map((e) => e.name),
+  }));
+  const chain = new AuditChainStatus(deps.db, deps.clock);
+  registerDashboardSession(app, deps.tokens);
+
+  app.get(dashboardPath, requireDashboardAccess(deps.tokens), (c) => {
+    const page = renderDashboard({
+      apps,
+      board: releaseBoard(deps.db, apps),
+      timeline: listPromotions(deps.db, {}, { limit: timelineLength }).rows,
+      chain: chain.current(),
+      now: deps.clock.now(),
+      signedIn: getCookie(c, sessionCookie) !== undefined,
+    });
+    c.header("Content-Security-Policy", dashboardPolicy);
+    // Versions and actors are not secret from a read token holder, but they are from a shared browser cache.
+    c.header("Cache-Control", "no-store");
+    return c.html(page);
+  });
+}

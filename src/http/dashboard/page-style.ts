@@ -1,0 +1,72 @@
+import { createHash } from "node:crypto";
+
+// One stylesheet for the dashboard and its sign-in page. Colours are chosen for at least 4.5:1 contrast (WCAG AA),
+// and every state shown in colour is also written out in words.
+export const pageStyle = `
+:root { color-scheme: light; --ink: #1d2430; --muted: #586174; --line: #d8dde5; --bg: #f6f7f9; }
+* { box-sizing: border-box; }
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0; color: var(--ink); background: var(--bg); }
+header { background: #1d2430; color: #fff; padding: 12px 24px; display: flex; gap: 8px 20px; align-items: center; flex-wrap: wrap; }
+header h1 { font-size: 18px; margin: 0; }
+header a { color: #b8d4ff; }
+header .muted { color: #c3cad6; }
+header p { margin: 0; }
+header form { margin: 0 0 0 auto; }
+main { max-width: 1200px; margin: 0 auto; padding: 8px 24px 32px; }
+h2 { font-size: 16px; margin: 24px 0 8px; }
+.muted { color: var(--muted); }
+.scroll { overflow-x: auto; background: #fff; border: 1px solid var(--line); border-radius: 6px; }
+table { border-collapse: collapse; width: 100%; }
+caption { text-align: left; padding: 8px 10px; color: var(--muted); }
+th, td { text-align: left; padding: 6px 10px; border-top: 1px solid #eef0f3; vertical-align: top; }
+thead th { background: #eef1f5; font-weight: 600; white-space: nowrap; }
+tbody th { font-weight: 600; white-space: nowrap; }
+code { font: 12.5px ui-monospace, SFMono-Regular, Menlo, monospace; }
+.version { font: 600 15px ui-monospace, SFMono-Regular, Menlo, monospace; }
+table.grid { table-layout: fixed; min-width: 640px; }
+table.grid th[scope="row"], table.grid thead th:first-child { width: 150px; }
+.cell p { margin: 2px 0; }
+.cell.drift { background: #fff0ef; box-shadow: inset 4px 0 0 #c62828; }
+.warn { color: #a40e26; font-weight: 600; }
+.warn .muted { font-weight: normal; }
+.flag { display: inline-block; font-size: 12px; font-weight: 600; padding: 0 6px; border-radius: 10px; }
+.flag.drift, .flag.tag { background: #ffd8d3; color: #82071e; }
+.flag.pending { background: #ddf4ff; color: #0550ae; }
+.status { display: inline-block; font-size: 12px; font-weight: 600; padding: 1px 8px; border-radius: 10px; }
+.status-succeeded { background: #dafbe1; color: #116329; }
+.status-failed { background: #ffebe9; color: #a40e26; }
+.status-denied { background: #fff1e5; color: #8a3700; }
+.status-queued, .status-running { background: #ddf4ff; color: #0550ae; }
+.chain { padding: 2px 10px; border-radius: 12px; font-weight: 600; }
+.chain.ok { background: #dafbe1; color: #116329; }
+.chain.broken { background: #ffebe9; color: #a40e26; }
+.detail { display: block; font-size: 12.5px; color: var(--muted); max-width: 42ch; overflow-wrap: anywhere; }
+.timeline td { white-space: nowrap; }
+.timeline td.change { white-space: normal; min-width: 220px; }
+.sign-in { max-width: 440px; margin: 48px auto; background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 20px 24px; }
+.sign-in label { display: block; margin: 12px 0 4px; font-weight: 600; }
+.sign-in input { width: 100%; padding: 6px 8px; font-size: 14px; }
+.sign-in button, header button { margin-top: 12px; padding: 6px 16px; font-size: 14px; }
+header button { margin: 0; padding: 3px 10px; }
+@media (max-width: 640px) { main, header { padding-left: 12px; padding-right: 12px; } }
+`;
+
+const sha256Source = (text: string) => `'sha256-${createHash("sha256").update(text).digest("base64")}'`;
+
+/**
+ * Only the page's own inline style (and script, when it has one) by hash; nothing loads from anywhere, and forms
+ * post only to this origin.
+ */
+export function pagePolicy(script?: string): string {
+  return [
+    "default-src 'none'",
+    script === undefined ? undefined : `script-src ${sha256Source(script)}`,
+    `style-src ${sha256Source(pageStyle)}`,
+    script === undefined ? undefined : "connect-src 'self'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ]
+    .filter((directive) => directive !== undefined)
+    .join("; ");
+}

@@ -1,0 +1,81 @@
+// A real relbot for the dashboard tests (random port, real SQLite file) and helpers to seed what the dashboard shows.
+import { Writable } from "node:stream";
+import pino from "pino";
+import { loadConfig } from "../../src/config/index.ts";
+import { type RunningRelbot, startRelbot } from "../../src/main.ts";
+import { environmentDrift } from "../../src/store/index.ts";
+import { writeTestConfig } from "../support/relbot-config.ts";
+
+export const dashboardTokens = {
+  viewer: "viewer-secret-5d1e77",
+  pusher: "pusher-secret-a90c41",
+} as const;
+
+export interface DashboardRelbot {
+  relbot: RunningRelbot;
+  logText(): string;
+  stop(): Promise<void>;
+}
+
+/** `hostname` 0.0.0.0 lets a test reach it through a non-loopback interface as well. */
+export async function startDashboardRelbot(options: { hostname?: string } = {}): Promise<DashboardRelbot> {
+  const file = writeTestConfig({
+    gitopsUrl: "http://127.0.0.1:9/gitops.git",
+    signers: { team: { ssh: "allowed_signers" } },
+    files: { allowed_signers: "" },
+    apps: {
+      "order-svc": {
+        repo: "http://127.0.0.1:9/order-svc.git",
+        module: "github.com/acme/order-svc",
+        signers: "team",
+        environments: [
+          { name: "dev", file: "envs/dev/order-svc.yaml", auto: true },
+          { name: "staging", file: "envs/staging/order-svc.yaml" },
+          { name: "prod", file: "envs/prod/order-svc.yaml" },
+        ],
+      },
+      "billing-svc": {
+        repo: "http://127.0.0.1:9/billing-svc.git",
+        module: "github.com/acme/billing-svc",
+        signers: "team",
+        environments: [
+          { name: "dev", file: "envs/dev/billing-svc.yaml" },
+          { name: "prod", file: "envs/prod/billing-svc.yaml" },
+        ],
+      },
+    },
+    extra: {
+      // The reconciler would try to reach the (absent) repositories; the dashboard tests seed drift themselves.
+      reconcile: { interval: 0 },
+      api: {
+        tokens: [
+          { name: "viewer", tokenEnv: "TEST_VIEWER_TOKEN", scopes: ["read"] },
+          { name: "pusher", tokenEnv: "TEST_PUSHER_TOKEN", scopes: ["promote"] },
+        ],
+      },
+    },
+  });
+  let logged = "";
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      logged += String(chunk);
+      done();
+    },
+  });
+  const relbot = await startRelbot({
+    loaded: loadConfig({ file }),
+    env: { TEST_VIEWER_TOKEN: dashboardTokens.viewer, TEST_PUSHER_TOKEN: dashboardTokens.pusher },
+    logger: pino(sink),
+    port: 0,
+    hostname: options.hostname ?? "127.0.0.1",
+  });
+  return { relbot, logText: () => logged, stop: () => relbot.stop() };
+}
+
+/** What the reconciler records when a manifest no longer says what relbot promoted. */
+export function insertDrift(
+  relbot: RunningRelbot,
+  row: { app: string; env: string; expected: string | null; actual: string | null; detectedAt: number },
+) {
+  relbot.database.db.insert(environmentDrift).values(row).run();
+}
