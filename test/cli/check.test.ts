@@ -1,24 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import path from "node:path";
+import { runRelbotCli } from "../support/cli.ts";
 import { type GitServer, startGitServer } from "../support/git-server.ts";
 import { writeTestConfig } from "../support/relbot-config.ts";
-
-const cli = path.join(import.meta.dir, "../../src/cli.ts");
-
-// Async: the git server lives in this process, so a blocking spawn would deadlock it.
-async function runCli(args: string[], env: Record<string, string> = {}) {
-  const child = Bun.spawn([process.execPath, cli, ...args], {
-    env: { ...process.env, ...env },
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(child.stdout).text(),
-    new Response(child.stderr).text(),
-    child.exited,
-  ]);
-  return { code, stdout, stderr };
-}
 
 describe("relbot check", () => {
   let server: GitServer;
@@ -47,7 +30,7 @@ describe("relbot check", () => {
 
   test("passes when every repository is reachable with the configured credentials", async () => {
     const file = config(server.createRepo("order-svc.git"));
-    const result = await runCli(["check", "--config", file], {
+    const result = await runRelbotCli(["check", "--config", file], {
       SRC_TOKEN: "push-token",
       GITOPS_TOKEN: "push-token",
     });
@@ -58,7 +41,7 @@ describe("relbot check", () => {
 
   test("lists every unreachable repository and missing secret, exit 1", async () => {
     const file = config(`${server.url}/missing.git`);
-    const result = await runCli(["check", "--config", file], {});
+    const result = await runRelbotCli(["check", "--config", file], {});
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("github.tokenEnv: environment variable SRC_TOKEN is not set");
     expect(result.stderr).toContain("gitops.tokenEnv: environment variable GITOPS_TOKEN is not set");
@@ -67,7 +50,7 @@ describe("relbot check", () => {
   });
 
   test("an invalid config prints every problem with its path, exit 1", async () => {
-    const result = await runCli(["check", "--config", "/nonexistent/relbot.yaml"]);
+    const result = await runRelbotCli(["check", "--config", "/nonexistent/relbot.yaml"]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("cannot read the config file");
   });

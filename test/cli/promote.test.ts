@@ -1,7 +1,6 @@
 // `relbot promote` / `relbot rollback` as a user runs them: a child process on the config's database, which
 // this test opens too, as the running service would.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import path from "node:path";
 import { eq } from "drizzle-orm";
 import { loadConfig } from "../../src/config/index.ts";
 import { newId } from "../../src/ids.ts";
@@ -14,26 +13,15 @@ import {
   promotions,
   releases,
 } from "../../src/store/index.ts";
+import { runRelbotCli } from "../support/cli.ts";
 import { writeTestConfig } from "../support/relbot-config.ts";
 
-const cli = path.join(import.meta.dir, "../../src/cli.ts");
+/** The CLI on this test's config; RELBOT_ACTOR cleared so the actor comes from the flags or the OS user. */
+const relbot = (args: string[], env: Record<string, string> = {}) =>
+  runRelbotCli([...args, "--config", configFile], { RELBOT_ACTOR: "", ...env });
 
 let configFile: string;
 let store: Database;
-
-async function relbot(args: string[], env: Record<string, string> = {}) {
-  const child = Bun.spawn([process.execPath, cli, ...args, "--config", configFile], {
-    env: { ...process.env, RELBOT_ACTOR: "", ...env },
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(child.stdout).text(),
-    new Response(child.stderr).text(),
-    child.exited,
-  ]);
-  return { code, stdout, stderr };
-}
 
 let seedTime = Date.now() - 3_600_000;
 function seed(env: string, version: string) {

@@ -1,28 +1,15 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
+import { runRelbotCli } from "../support/cli.ts";
 import { commitFiles, git, makeWorkRepo } from "../support/git.ts";
 import { gitAsync, withCredentials } from "../support/git-async.ts";
 import { type GitServer, startGitServer } from "../support/git-server.ts";
 import { makeSshKey, type SshKey, signedTag } from "../support/keys.ts";
 import { writeTestConfig } from "../support/relbot-config.ts";
 
-const cli = path.join(import.meta.dir, "../../src/cli.ts");
-
-// Async: the git server lives in this process, so a blocking spawn would deadlock it.
-async function relbot(args: string[], env: Record<string, string> = {}) {
-  const child = Bun.spawn([process.execPath, cli, ...args], {
-    env: { ...process.env, SRC_TOKEN: "src-token", ...env },
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(child.stdout).text(),
-    new Response(child.stderr).text(),
-    child.exited,
-  ]);
-  return { code, stdout, stderr };
-}
+const relbot = (args: string[], env: Record<string, string> = {}) =>
+  runRelbotCli(args, { SRC_TOKEN: "src-token", ...env });
 
 let server: GitServer;
 let key: SshKey;
