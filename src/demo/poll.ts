@@ -19,9 +19,13 @@ export async function waitFor<T>(
     if ("done" in seen) return seen.done;
     if (Date.now() >= deadline) {
       throw new DemoTimeoutError(
-        `timed out after ${Math.round(options.timeoutMs / 1000)} s waiting for ${what} (last seen: ${seen.pending})`,
+        `timed out after ${duration(options.timeoutMs)} waiting for ${what} (last seen: ${seen.pending})`,
       );
     }
     await Bun.sleep(intervalMs);
   }
+}
+
+function duration(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 1000)} s`;
 }

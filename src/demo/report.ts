@@ -24,7 +24,7 @@ export function createReport(write: (line: string) => void = (line) => console.l
     },
     block(title, text) {
       write(`\n--- ${title}`);
-      for (const line of text.replace(/\n+$/, "").split("\n")) write(`    ${line}`);
+      for (const line of text.replace(/\n+$/, "").split("\n")) write(line.trim() === "" ? "" : `    ${line}`);
       write("---");
     },
     line(text = "") {

@@ -6,7 +6,7 @@ import type { DemoStage } from "./stage.ts";
 export async function reportUrls(stage: DemoStage, report: DemoReport, keep: boolean): Promise<void> {
   const { url } = stage.relbot;
   const token = stage.config.secrets.readToken;
-  report.step("relbot is serving");
+  report.step("Where to look");
   if (await hasDashboard(url)) report.detail(`dashboard      ${url}/`);
   report.detail(`API reference  ${url}/docs  (OpenAPI: ${url}/openapi.json)`);
   report.detail(`read token     ${token}`);

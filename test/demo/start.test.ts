@@ -43,7 +43,7 @@ test("relbot start without a config runs the demo, serves, and cleans up on Ctrl
   if (!text.includes("Serving until Ctrl-C.")) console.error(text, await stderr);
   expect(text).toContain("no relbot.yaml here, so this is the demo");
   expect(text).toContain("==> [1] Create a workspace");
-  expect(text).toContain("relbot is serving");
+  expect(text).toContain("==> [9] Where to look");
 
   const relbotUrl = printedDetail(text, "relbot");
   const workspace = printedDetail(text, "workspace");
@@ -63,4 +63,15 @@ test("relbot start with a named config that is missing reports it instead of run
   expect(result.code).toBe(1);
   expect(result.stderr).toContain(`invalid config ${missing}`);
   expect(result.stdout).not.toContain("this is the demo");
+});
+
+test("relbot demo refuses a bad --port or an unknown option with its usage, exit 2", async () => {
+  for (const args of [
+    ["--port", "http"],
+    ["--prot", "80"],
+  ]) {
+    const result = await runRelbotCli(["demo", ...args], {}, { cwd });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("usage: relbot demo [--port PORT] [--keep] [--exit]");
+  }
 });
