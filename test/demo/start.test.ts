@@ -50,6 +50,18 @@ test("relbot start without a config runs the demo, serves, and cleans up on Ctrl
   expect((await fetch(`${relbotUrl}/healthz`)).status).toBe(200);
   expect(existsSync(workspace)).toBe(true);
 
+  // The printed promote token is what it says: demo-user, prod's approver, may ask for v1.1.0 in prod.
+  const promoted = await fetch(`${relbotUrl}/api/v1/promotions`, {
+    method: "POST",
+    headers: {
+      Authorization: `Bearer ${printedDetail(text, "promote token")}`,
+      "Content-Type": "application/json",
+    },
+    body: JSON.stringify({ app: "demo-svc", version: "v1.1.0", env: "prod", reason: "try it" }),
+  });
+  expect(promoted.status).toBe(202);
+  expect(await promoted.json()).toMatchObject({ id: expect.stringMatching(/^prm_/) });
+
   child.kill("SIGINT");
   expect(await child.exited).toBe(0);
   expect(await rest).toContain("Stopping relbot and the git server");
