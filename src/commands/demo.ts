@@ -2,6 +2,7 @@
 // throwaway world (git server, Go service, GitOps repository, signing key, config), runs the release story
 // through it, prints what happened and keeps serving until Ctrl-C; `--exit` stops after the story instead.
 import { parseArgs } from "node:util";
+import { logTail } from "../demo/log-tail.ts";
 import { createReport, type DemoReport } from "../demo/report.ts";
 import { runScenario } from "../demo/scenario.ts";
 import { type DemoStage, setStage } from "../demo/stage.ts";
@@ -45,9 +46,8 @@ export async function runDemoCommand(args: string[], report: DemoReport = create
     } else {
       report.line(`relbot demo failed: ${error instanceof Error ? error.message : String(error)}`);
       if (stage) {
-        report.line(
-          `relbot's log: ${stage.logFile}${options.keep ? "" : " (removed now; rerun with --keep)"}`,
-        );
+        report.block(`the last lines of relbot's log (${stage.logFile})`, logTail(stage.logFile, 20));
+        if (!options.keep) report.line("The workspace is removed now; rerun with --keep to look at it.");
       }
     }
     await stage?.close();
