@@ -1,12 +1,9 @@
 // Composition root: config -> database -> services -> HTTP + job worker. Everything else receives what it needs
 // from here.
-import path from "node:path";
 import { sql } from "drizzle-orm";
 import packageJson from "../package.json" with { type: "json" };
 import { type Clock, systemClock } from "./clock.ts";
-import { type LoadedConfig, readSecret } from "./config/index.ts";
-import { SourceRepos } from "./git/source-repos.ts";
-import { GitopsWriter } from "./gitops/index.ts";
+import type { LoadedConfig } from "./config/index.ts";
 import { registerAuditApi } from "./http/api/index.ts";
 import { registerJobRoutes } from "./http/api/jobs.ts";
 import { createHttpApp, type RelbotApp } from "./http/app.ts";
@@ -20,6 +17,7 @@ import { createMetrics, type RelbotMetrics } from "./metrics.ts";
 import { type Database, openDatabase } from "./store/index.ts";
 import type { IssueCommentHook } from "./webhooks/index.ts";
 import { type ChatopsWiring, wireChatops } from "./wiring/chatops.ts";
+import { envMs, type PipelineOptions, wireReleasePipeline } from "./wiring/pipeline.ts";
 import { wireReconciler } from "./wiring/reconciler.ts";
 
 export interface RelbotOptions {
@@ -34,7 +32,11 @@ export interface RelbotOptions {
   random?: () => number;
   /** Replaces the chat-command hook for GitHub `/release` comments (by default they become chat-comment jobs). */
   onIssueComment?: IssueCommentHook;
+  /** leaseMs defaults to RELBOT_JOB_LEASE_MS (how soon a job of a killed relbot is taken again), else 60 s. */
   worker?: Pick<JobWorkerOptions, "pollMs" | "leaseMs" | "stopTimeoutMs" | "backoff">;
+  /** The release checks, auto-promotion and GitOps writer as job handlers; false leaves them out (tests that
+   * register their own handlers for those job kinds). */
+  pipeline?: PipelineOptions | false;
 }
 
 export interface RunningRelbot {
@@ -63,14 +65,33 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
     clock,
     random: options.random,
     logger,
+    leaseMs: envMs(env.RELBOT_JOB_LEASE_MS),
     ...options.worker,
     onJobEnded: (job, outcome) => metrics.jobAttempts.inc({ kind: job.kind, outcome }),
   });
-  // The release checks and the GitOps writer register here: worker.register(releaseJobKind, handler).
+  const pipeline =
+    options.pipeline === false
+      ? undefined
+      : wireReleasePipeline({
+          config,
+          env,
+          db,
+          worker,
+          clock,
+          logger,
+          // Bound late: the chat wiring needs the HTTP app, which needs the pipeline's readiness checks.
+          onPromotionFinished: async (promotion, replyTo) => {
+            await chatops.notifyPromotionFinished(promotion, replyTo);
+          },
+          ...options.pipeline,
+        });
 
   const app = createHttpApp({
     logger,
-    readiness: [{ name: "database", check: () => void db.all(sql`select 1`) }],
+    readiness: [
+      { name: "database", check: () => void db.all(sql`select 1`) },
+      ...(pipeline?.readiness ?? []),
+    ],
   });
   // API token secrets are read from the environment once, here; routes only ever see the registry.
   const requireScope = createRequireScope(TokenRegistry.fromConfig(config.api, env, logger));
@@ -88,31 +109,20 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
   registerAuditApi(app, { db, apps: config.apps, requireScope });
   registerApiDocs(app, { version: packageJson.version });
   registerMetricsRoute(app, metrics.registry);
-  // Temporary until the pipeline wiring owns the shared source cache and GitOps writer.
-  const sources = new SourceRepos({
-    cacheDir: path.join(path.dirname(config.database.path), "sources"),
-    credential: readSecret(config.github?.tokenEnv, env),
-    logger,
-  });
-  const writer = new GitopsWriter({
-    url: config.gitops.url,
-    branch: config.gitops.branch,
-    credential: readSecret(config.gitops.tokenEnv, env),
-    author: config.gitops.author,
-    cacheDir: config.gitops.cacheDir,
-    logger,
-  });
-  const reconciler = wireReconciler({
-    config,
-    db,
-    clock,
-    logger,
-    sources,
-    writer,
-    onJobsQueued: () => worker.wake(),
-    app,
-    requireScope,
-  });
+  // The reconciler shares the pipeline's source cache and GitOps writer (one clone of each repository).
+  const reconciler =
+    pipeline &&
+    wireReconciler({
+      config,
+      db,
+      clock,
+      logger,
+      sources: pipeline.sources,
+      writer: pipeline.writer,
+      onJobsQueued: () => worker.wake(),
+      app,
+      requireScope,
+    });
 
   const server = Bun.serve({
     port: options.port ?? config.server.port,
@@ -121,7 +131,7 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
   });
   worker.start();
   // A pass at start-up catches up on what was missed while relbot was down; reconcile.interval 0 turns it off.
-  if (config.reconcile.interval > 0) reconciler.start();
+  if (config.reconcile.interval > 0) reconciler?.start();
   const url = `http://127.0.0.1:${server.port}`;
   logger.info({ url, config: options.loaded.file, driver: database.driver }, "relbot serving");
 
@@ -138,7 +148,8 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
       stopping ??= (async () => {
         // Both at once: the worker must stop taking jobs now, not after the last request has been answered.
         const workerStopped = worker.stop();
-        const reconcilerStopped = reconciler.stop();
+        const reconcilerStopped = reconciler?.stop();
+        pipeline?.stop();
         await server.stop();
         await Promise.all([workerStopped, reconcilerStopped]);
         database.close();

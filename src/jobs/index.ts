@@ -1,4 +1,10 @@
 export {
+  type AutoPromoteJobPayload,
+  autoPromoteJob,
+  autoPromoteJobKey,
+  autoPromoteJobKind,
+} from "./auto-promote-job.ts";
+export {
   enqueuePromotionJob,
   type PromotionJobPayload,
   promotionJob,

@@ -47,4 +47,7 @@ export const releaseCheckCodes = [
   "gomod.invalid",
   "gomod.module-path",
   "gomod.retracted",
+  "sbom.missing",
+  "sbom.invalid",
+  "sbom.too-large",
 ] as const;

@@ -39,13 +39,17 @@ describe("HTTP skeleton", () => {
   });
   afterAll(() => relbot.stop());
 
-  test("liveness and readiness answer, readiness checks the database", async () => {
+  test("liveness answers; readiness checks the database and the GitOps repository (here unreachable)", async () => {
     const health = await fetch(`${relbot.url}/healthz`);
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({ status: "ok" });
     const ready = await fetch(`${relbot.url}/readyz`);
-    expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: "ready", checks: [{ name: "database", ok: true }] });
+    expect(ready.status).toBe(503);
+    const body = (await ready.json()) as any;
+    expect(body.status).toBe("not ready");
+    expect(body.checks[0]).toEqual({ name: "database", ok: true });
+    expect(body.checks[1]).toMatchObject({ name: "gitops", ok: false });
+    expect(body.checks[1].error).toStartWith("GitOps repository unreachable:");
   });
 
   test("unknown routes get the JSON error shape", async () => {

@@ -101,6 +101,9 @@ export async function startChatopsRelbot(
     hostname: "127.0.0.1",
     // Retries of chat jobs come at once instead of after seconds.
     worker: { backoff: { baseMs: 2, maxMs: 4 }, pollMs: 25 },
+    // These tests look at what a command records and queues; applying promotions is test/pipeline's business,
+    // so no promotion job handler runs here and queued promotions stay queued.
+    pipeline: false,
   });
   return {
     relbot,

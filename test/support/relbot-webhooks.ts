@@ -49,6 +49,8 @@ export async function startWebhookRelbot(
     logger: silentLogger,
     port: 0,
     hostname: "127.0.0.1",
+    // These tests register their own release handlers; the real pipeline has its own tests (test/pipeline).
+    pipeline: false,
     ...rest,
   });
   return Object.assign(relbot, { dbFile: loaded.config.database.path });

@@ -1,0 +1,134 @@
+// The "auto-promote" job: a verified release goes into each `auto: true` environment (SPEC §4), but only the
+// newest: when several tags arrived together each has its own job, and all but the newest step aside. It asks
+// through requestPromotion like anyone else, so the rules apply and a refusal is recorded as `denied`.
+import { and, eq, inArray } from "drizzle-orm";
+import type { Clock } from "../clock.ts";
+import type { EnvironmentConfig, RelbotConfig } from "../config/index.ts";
+import { compareVersions, isPrerelease, tagNameFor } from "../domain/semver.ts";
+import {
+  type AutoPromoteJobPayload,
+  enqueuePromotionJob,
+  type JobHandler,
+  PermanentJobError,
+} from "../jobs/index.ts";
+import { foldReleases, requestPromotion } from "../promotion/index.ts";
+import { type Db, promotions, releases } from "../store/index.ts";
+
+export interface AutoPromoteDeps {
+  db: Db;
+  config: Pick<RelbotConfig, "apps">;
+  clock: Clock;
+  /** Called when a promotion job was queued, so the worker runs it without waiting for its next poll. */
+  onJobsQueued?: () => void;
+}
+
+export type AutoPromotionStep =
+  | { env: string; status: "queued"; promotionId: string; jobId: string }
+  | { env: string; status: "denied"; promotionId: string; reason: string }
+  | { env: string; status: "skipped"; reason: string };
+
+export function createAutoPromoteHandler(deps: AutoPromoteDeps): JobHandler {
+  return async (job, { logger }) => {
+    const payload = job.payload as AutoPromoteJobPayload;
+    const app = deps.config.apps[payload.app];
+    if (!app) throw new PermanentJobError(`no app "${payload.app}" in the config any more`);
+    const targets = app.environments.filter((env) => env.auto && (!payload.env || env.name === payload.env));
+    const steps: AutoPromotionStep[] = [];
+    for (const env of targets) {
+      const skip = reasonToSkip(deps.db, app.environments, env, payload);
+      if (skip) {
+        steps.push({ env: env.name, status: "skipped", reason: skip });
+        continue;
+      }
+      const outcome = await requestPromotion(
+        {
+          db: deps.db,
+          config: deps.config,
+          clock: deps.clock,
+          // Auto environments cannot have approvers (the config refuses it), so nobody's membership is asked.
+          isTeamMember: async () => false,
+          enqueue: enqueuePromotionJob,
+        },
+        {
+          app: payload.app,
+          env: env.name,
+          kind: "promote",
+          version: payload.version,
+          actor: "relbot",
+          source: payload.source,
+          reason: `auto-promotion of ${tagNameFor(payload.version, app.dir)}`,
+        },
+      );
+      steps.push(
+        outcome.status === "queued"
+          ? { env: env.name, status: "queued", promotionId: outcome.promotion.id, jobId: outcome.jobId }
+          : { env: env.name, status: "denied", promotionId: outcome.promotion.id, reason: outcome.reason },
+      );
+    }
+    if (steps.some((step) => step.status === "queued")) deps.onJobsQueued?.();
+    logger.info({ app: payload.app, version: payload.version, steps }, "auto-promotion");
+    return { app: payload.app, version: payload.version, steps };
+  };
+}
+
+/** Why this environment does not get this version automatically, or undefined when it should. */
+function reasonToSkip(
+  db: Db,
+  chain: readonly EnvironmentConfig[],
+  env: EnvironmentConfig,
+  payload: AutoPromoteJobPayload,
+): string | undefined {
+  const { app, version } = payload;
+  if (isPrerelease(version) && !env.prerelease) return `${env.name} does not take pre-releases`;
+  const usable = foldReleases(
+    db
+      .select({
+        version: releases.version,
+        status: releases.status,
+        tagState: releases.tagState,
+        tagObject: releases.tagObject,
+      })
+      .from(releases)
+      .where(eq(releases.app, app))
+      .all(),
+  ).filter((r) => r.verified && r.tagState === "ok" && (env.prerelease || !isPrerelease(r.version)));
+  if (!usable.some((r) => r.version === version))
+    return `${version} is not a verified release with its tag in place`;
+  const newest = usable.reduce((a, b) => (compareVersions(b.version, a.version) > 0 ? b : a));
+  if (newest.version !== version)
+    return `a newer release (${newest.version}) is recorded; it is the one promoted`;
+
+  const landed = db
+    .select({ toVersion: promotions.toVersion, env: promotions.env, status: promotions.status })
+    .from(promotions)
+    .where(
+      and(
+        eq(promotions.app, app),
+        inArray(promotions.status, ["succeeded", "queued", "running"]),
+        eq(promotions.env, env.name),
+      ),
+    )
+    .all();
+  const already = landed.find((p) => compareVersions(p.toVersion, version) >= 0);
+  if (already) return `${env.name} already has ${already.toVersion} (${already.status})`;
+
+  const index = chain.findIndex((e) => e.name === env.name);
+  const previous = index > 0 ? chain[index - 1] : undefined;
+  if (previous) {
+    const inPrevious = db
+      .select({ id: promotions.id })
+      .from(promotions)
+      .where(
+        and(
+          eq(promotions.app, app),
+          eq(promotions.env, previous.name),
+          eq(promotions.toVersion, version),
+          eq(promotions.status, "succeeded"),
+        ),
+      )
+      .get();
+    // Not an error: when it lands there, that promotion queues this environment's turn.
+    if (!inPrevious) return `waiting for ${version} to succeed in ${previous.name}`;
+  }
+  return undefined;
+}

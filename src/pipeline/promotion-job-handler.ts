@@ -1,0 +1,145 @@
+// The "promotion" job: apply a queued promotion request to the GitOps repository, then record the outcome.
+// Exactly once under crashes: the writer recognises a commit it already pushed by its Relbot-Promotion trailer
+// (pushed, then killed before recording), and the job lease hands a claimed-but-dead job to the next worker.
+import type { RelbotConfig } from "../config/index.ts";
+import { tagNameFor } from "../domain/semver.ts";
+import { RelbotError } from "../errors.ts";
+import type { GitopsWriter, PromotionChange } from "../gitops/index.ts";
+import {
+  describeFailure,
+  type JobHandler,
+  PermanentJobError,
+  type PromotionJobPayload,
+} from "../jobs/index.ts";
+import type { Logger } from "../log.ts";
+import type { ReplyTarget } from "../promotion/index.ts";
+import type { Db, PromotionRow } from "../store/index.ts";
+import {
+  loadPromotion,
+  loadUnfinishedRequest,
+  markPromotionsRetrying,
+  markPromotionsRunning,
+  recordPromotionsFailed,
+  recordPromotionsSucceeded,
+} from "./promotion-records.ts";
+
+/** Told once per promotion that reached succeeded or failed (the chat notifier); its failures never fail the job. */
+export type PromotionFinished = (promotion: PromotionRow, replyTo?: ReplyTarget) => Promise<void> | void;
+
+export interface PromotionJobDeps {
+  db: Db;
+  config: Pick<RelbotConfig, "apps">;
+  writer: Pick<GitopsWriter, "apply">;
+  clock: { now(): number };
+  onPromotionFinished?: PromotionFinished;
+  /** Called after a success, which may have queued the next auto environment's job, so the worker looks at once. */
+  onJobsQueued?: () => void;
+}
+
+/** Writer errors that a retry can fix: the server was away, or the branch kept moving. Every other is final. */
+const transientGitopsCodes = new Set(["gitops.unreachable", "gitops.push_failed"]);
+
+export function isTransientGitopsError(error: unknown): boolean {
+  if (!(error instanceof RelbotError)) return true;
+  return transientGitopsCodes.has(error.code) || !error.code.startsWith("gitops.");
+}
+
+export function createPromotionJobHandler(deps: PromotionJobDeps): JobHandler {
+  return async (job, { signal, logger }) => {
+    const payload = job.payload as PromotionJobPayload;
+    const promotion = loadPromotion(deps.db, payload.promotionId);
+    if (!promotion) throw new PermanentJobError(`no promotion ${payload.promotionId}`);
+    if (promotion.status !== "queued" && promotion.status !== "running") {
+      // Already finished: by an earlier attempt, or by the job of another promotion of the same request.
+      return { promotionId: promotion.id, status: promotion.status, gitopsCommit: promotion.gitopsCommit };
+    }
+    signal.throwIfAborted();
+    const rows = loadUnfinishedRequest(deps.db, promotion);
+    const ids = rows.map((row) => row.id);
+    markPromotionsRunning(deps.db, ids, deps.clock.now());
+
+    let finished: PromotionRow[];
+    try {
+      const outcome = await deps.writer.apply({
+        requestId: promotion.requestId,
+        actor: promotion.actor,
+        reason: promotion.reason ?? undefined,
+        changes: rows.map((row) => promotionChange(deps.config, row)),
+      });
+      // Stopping or the lease lost: leave the recording to the next attempt, which finds the commit by its trailer.
+      signal.throwIfAborted();
+      finished = recordPromotionsSucceeded(deps.db, rows, outcome, deps.config.apps, deps.clock.now());
+      logger.info(
+        { promotions: ids, commit: outcome.commit, outcome: outcome.status },
+        "promotion request applied",
+      );
+      deps.onJobsQueued?.();
+    } catch (error) {
+      if (signal.aborted) throw error;
+      const permanent = !isTransientGitopsError(error);
+      const lastAttempt = job.attempts >= job.maxAttempts;
+      const failure = {
+        code: error instanceof RelbotError ? error.code : "gitops.error",
+        message: error instanceof Error ? error.message : String(error),
+      };
+      if (!permanent && !lastAttempt) {
+        markPromotionsRetrying(deps.db, ids, failure.message, deps.clock.now());
+        throw error;
+      }
+      // Final: the promotion must not stay running after its job gave up.
+      finished = recordPromotionsFailed(deps.db, rows, failure, deps.clock.now());
+      await notify(deps, finished, payload.replyTo, logger);
+      if (permanent) throw new PermanentJobError(describeFailure(error), { cause: error });
+      throw error;
+    }
+    await notify(deps, finished, payload.replyTo, logger);
+    const first = finished.find((row) => row.id === promotion.id) ?? finished[0]!;
+    return {
+      promotionId: promotion.id,
+      promotions: ids,
+      status: first.status,
+      fromVersion: first.fromVersion,
+      toVersion: first.toVersion,
+      gitopsCommit: first.gitopsCommit,
+    };
+  };
+}
+
+function promotionChange(config: Pick<RelbotConfig, "apps">, row: PromotionRow): PromotionChange {
+  const app = config.apps[row.app];
+  const env = app?.environments.find((e) => e.name === row.env);
+  if (!app || !env) {
+    throw new RelbotError(
+      "gitops.unknown_target",
+      `promotion ${row.id}: ${row.app}/${row.env} is no longer in the config`,
+      422,
+    );
+  }
+  return {
+    promotionId: row.id,
+    app: row.app,
+    env: row.env,
+    file: env.file,
+    repoUrl: app.repo,
+    application: env.application,
+    // Argo CD checks out the tag, and a module in a sub-directory is tagged "<dir>/vX.Y.Z".
+    toVersion: tagNameFor(row.toVersion, app.dir),
+  };
+}
+
+async function notify(
+  deps: PromotionJobDeps,
+  rows: PromotionRow[],
+  replyTo: ReplyTarget | undefined,
+  logger: Logger,
+): Promise<void> {
+  if (!deps.onPromotionFinished) return;
+  for (const row of rows) {
+    try {
+      await deps.onPromotionFinished(row, replyTo);
+    } catch (error) {
+      // The promotion is recorded; a chat message that did not go out must not undo or retry it.
+      logger.warn({ err: error, promotionId: row.id }, "could not tell the requester the promotion's result");
+    }
+  }
+}

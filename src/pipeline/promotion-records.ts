@@ -1,0 +1,160 @@
+// What the promotion job writes about the promotions it applies: running, succeeded (with the GitOps commit and
+// what the file really held before), failed. Every final state is written with its audit event in one transaction.
+import { and, eq, inArray } from "drizzle-orm";
+import { appendAuditEvent } from "../audit/index.ts";
+import type { AppConfig } from "../config/index.ts";
+import { parseTagName } from "../domain/semver.ts";
+import type { PromotionOutcome as GitopsOutcome } from "../gitops/index.ts";
+import { autoPromoteJob, enqueueJob } from "../jobs/index.ts";
+import { type Db, type PromotionRow, promotions } from "../store/index.ts";
+
+const unfinished = ["queued", "running"] as const;
+
+export function loadPromotion(db: Db, id: string): PromotionRow | undefined {
+  return db.select().from(promotions).where(eq(promotions.id, id)).get();
+}
+
+/**
+ * The promotion and every other unfinished promotion of its request, oldest first: a request is one GitOps commit
+ * (SPEC §4), so whichever of its jobs runs first applies them all and the others find theirs finished.
+ */
+export function loadUnfinishedRequest(db: Db, promotion: PromotionRow): PromotionRow[] {
+  return db
+    .select()
+    .from(promotions)
+    .where(and(eq(promotions.requestId, promotion.requestId), inArray(promotions.status, [...unfinished])))
+    .orderBy(promotions.createdAt, promotions.id)
+    .all();
+}
+
+export function markPromotionsRunning(db: Db, ids: string[], now: number): void {
+  db.update(promotions)
+    .set({ status: "running", updatedAt: now })
+    .where(and(inArray(promotions.id, ids), inArray(promotions.status, [...unfinished])))
+    .run();
+}
+
+/** A transient failure that will be retried: back to queued, the reason kept so the API shows why it waits. */
+export function markPromotionsRetrying(db: Db, ids: string[], message: string, now: number): void {
+  db.update(promotions)
+    .set({ status: "queued", error: `retrying: ${message}`, updatedAt: now })
+    .where(and(inArray(promotions.id, ids), eq(promotions.status, "running")))
+    .run();
+}
+
+/**
+ * Marks the request's promotions succeeded with the commit, and queues the auto-promotion of the next environment
+ * of the chain when that one is `auto`. `fromVersion` becomes what the manifest actually held: when that is not what
+ * relbot last put there (someone edited the file by hand), the audit event says what was replaced.
+ */
+export function recordPromotionsSucceeded(
+  db: Db,
+  rows: PromotionRow[],
+  outcome: GitopsOutcome,
+  apps: Record<string, AppConfig>,
+  now: number,
+): PromotionRow[] {
+  return db.transaction(
+    (tx) =>
+      rows.map((row) => {
+        const app = apps[row.app];
+        const change = outcome.changes.find((c) => c.promotionId === row.id);
+        const found = change?.fromVersion ?? null;
+        const inFile = found === null ? null : (parseTagName(found, app?.dir ?? "")?.version ?? found);
+        const fromVersion = change ? inFile : row.fromVersion;
+        const updated = tx
+          .update(promotions)
+          .set({
+            status: "succeeded",
+            gitopsCommit: outcome.commit,
+            fromVersion,
+            error: null,
+            finishedAt: now,
+            updatedAt: now,
+          })
+          .where(eq(promotions.id, row.id))
+          .returning()
+          .get();
+        appendAuditEvent(
+          tx,
+          {
+            kind: "promotion.succeeded",
+            actor: row.actor,
+            subject: `promotion:${row.id}`,
+            payload: {
+              promotionId: row.id,
+              requestId: row.requestId,
+              app: row.app,
+              env: row.env,
+              kind: row.kind,
+              fromVersion,
+              toVersion: row.toVersion,
+              gitopsCommit: outcome.commit,
+              outcome: outcome.status,
+              // The file held something relbot did not put there (a hand edit): say what the promotion replaced.
+              ...(fromVersion !== row.fromVersion
+                ? { recordedFromVersion: row.fromVersion, fromVersionDrift: true }
+                : {}),
+            },
+          },
+          now,
+        );
+        const next = nextAutoEnvironment(app, row.env);
+        if (next && row.kind === "promote") {
+          const source = row.source === "reconcile" ? "reconcile" : "webhook";
+          enqueueJob(tx, autoPromoteJob({ app: row.app, version: row.toVersion, source, env: next }), now);
+        }
+        return updated;
+      }),
+    { behavior: "immediate" },
+  );
+}
+
+export function recordPromotionsFailed(
+  db: Db,
+  rows: PromotionRow[],
+  failure: { code: string; message: string },
+  now: number,
+): PromotionRow[] {
+  return db.transaction(
+    (tx) =>
+      rows.map((row) => {
+        const updated = tx
+          .update(promotions)
+          .set({ status: "failed", error: failure.message, finishedAt: now, updatedAt: now })
+          .where(eq(promotions.id, row.id))
+          .returning()
+          .get();
+        appendAuditEvent(
+          tx,
+          {
+            kind: "promotion.failed",
+            actor: row.actor,
+            subject: `promotion:${row.id}`,
+            payload: {
+              promotionId: row.id,
+              requestId: row.requestId,
+              app: row.app,
+              env: row.env,
+              kind: row.kind,
+              fromVersion: row.fromVersion,
+              toVersion: row.toVersion,
+              code: failure.code,
+              error: failure.message,
+            },
+          },
+          now,
+        );
+        return updated;
+      }),
+    { behavior: "immediate" },
+  );
+}
+
+/** Only auto environments right after `env` are chained: a manual one stops the automatic flow there. */
+function nextAutoEnvironment(app: AppConfig | undefined, env: string): string | undefined {
+  if (!app) return undefined;
+  const index = app.environments.findIndex((e) => e.name === env);
+  const next = index >= 0 ? app.environments[index + 1] : undefined;
+  return next?.auto ? next.name : undefined;
+}

@@ -1,0 +1,117 @@
+// The "release" job: one tag through the release checks (SPEC §3, SBOM included), recorded as a release, and a
+// verified one handed on to auto-promotion. A rejected tag is a finished job whose result says `rejected` and why;
+// only trouble reaching the repository or GitHub fails the attempt, so it is retried.
+import type { Octokit } from "@octokit/rest";
+import type { Clock } from "../clock.ts";
+import type { RelbotConfig } from "../config/index.ts";
+import { RelbotError } from "../errors.ts";
+import type { SourceRepos } from "../git/index.ts";
+import {
+  autoPromoteJob,
+  enqueueJob,
+  type JobHandler,
+  PermanentJobError,
+  type ReleaseJobPayload,
+} from "../jobs/index.ts";
+import { recordRelease, type TagVerdict, verifyTag } from "../release/index.ts";
+import type { SbomRecord } from "../sbom/index.ts";
+import type { Db } from "../store/index.ts";
+import { checkReleaseSbom } from "./release-sbom.ts";
+
+export interface ReleaseJobDeps {
+  config: RelbotConfig;
+  sources: SourceRepos;
+  db: Db;
+  clock: Clock;
+  /** Needed when an app's SBOM is a release asset. */
+  github?: Octokit;
+  /** How long auto-promotion waits after a release, so tags arriving together are all recorded first. */
+  autoPromoteDelayMs: number;
+}
+
+/** Config problems verifyTag throws that a retry cannot fix (an unreadable key file is retried: it may be fixed). */
+const configErrorCodes = new Set(["app.unknown", "signers.unknown"]);
+
+export function createReleaseJobHandler(deps: ReleaseJobDeps): JobHandler {
+  return async (job, { signal, logger }) => {
+    const payload = job.payload as ReleaseJobPayload;
+    const app = deps.config.apps[payload.app];
+    if (!app) throw new PermanentJobError(`no app "${payload.app}" in the config any more`);
+
+    let verdict: TagVerdict;
+    try {
+      verdict = await verifyTag(
+        { config: deps.config, sources: deps.sources, db: deps.db, logger, now: deps.clock.now },
+        payload.app,
+        payload.tagName,
+      );
+    } catch (error) {
+      if (error instanceof RelbotError && configErrorCodes.has(error.code))
+        throw new PermanentJobError(error.message, { cause: error });
+      throw error;
+    }
+    signal.throwIfAborted();
+
+    let sbom: SbomRecord | null = null;
+    if (verdict.ok && !verdict.alreadyVerified && verdict.commit) {
+      const checked = await checkReleaseSbom({
+        appName: payload.app,
+        app,
+        tagName: payload.tagName,
+        commit: verdict.commit,
+        sources: deps.sources,
+        github: deps.github,
+        signal,
+      });
+      sbom = checked.sbom;
+      if (checked.failure)
+        verdict = { ...verdict, ok: false, reasons: [...verdict.reasons, checked.failure] };
+    }
+    signal.throwIfAborted();
+
+    const now = deps.clock.now();
+    const release = recordRelease(
+      deps.db,
+      verdict,
+      {
+        source: payload.source,
+        deliveryId: payload.deliveryId,
+        sbom: sbom && { digest: sbom.digest, format: sbom.format },
+      },
+      now,
+    );
+    // Also on a re-run of an already verified tag: a crash between recording and queueing must not lose the
+    // auto-promotion, and the job's dedup key makes queueing it twice harmless.
+    let autoPromoteJobId: string | undefined;
+    if (release.status === "verified" && app.environments.some((env) => env.auto)) {
+      const source = payload.source === "reconcile" ? "reconcile" : "webhook";
+      autoPromoteJobId = enqueueJob(
+        deps.db,
+        autoPromoteJob({ app: payload.app, version: release.version, source }, now + deps.autoPromoteDelayMs),
+        now,
+      ).id;
+    }
+    logger.info(
+      {
+        app: payload.app,
+        tag: payload.tagName,
+        status: release.status,
+        codes: release.reasons.map((r) => r.code),
+      },
+      "release recorded",
+    );
+    return {
+      status: release.status,
+      app: release.app,
+      version: release.version,
+      tagName: release.tagName,
+      tagObject: release.tagObject,
+      commit: release.commit,
+      signer: release.signer,
+      sbomDigest: release.sbomDigest,
+      reasons: release.reasons,
+      alreadyRecorded: verdict.alreadyVerified,
+      autoPromoteJobId: autoPromoteJobId ?? null,
+    };
+  };
+}
