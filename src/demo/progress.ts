@@ -8,7 +8,7 @@ export class DemoStepError extends Error {
   override name = "DemoStepError";
 }
 
-const timeoutMs = Number(process.env.RELBOT_DEMO_TIMEOUT_MS ?? 90_000);
+export const timeoutMs = Number(process.env.RELBOT_DEMO_TIMEOUT_MS ?? 90_000);
 
 export function waitForJob(api: RelbotApi, jobId: string): Promise<JobAnswer> {
   return waitFor<JobAnswer>(

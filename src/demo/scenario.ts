@@ -4,7 +4,7 @@
 import { type AppsAnswer, type AuditVerifyAnswer, RelbotApi } from "./api-client.ts";
 import { demoSlackUser } from "./config.ts";
 import { deliverTagPush } from "./github-push.ts";
-import { DemoStepError, verifiedRelease, waitForDeployed, waitForJob } from "./progress.ts";
+import { DemoStepError, timeoutMs, verifiedRelease, waitForDeployed, waitForJob } from "./progress.ts";
 import type { DemoReport } from "./report.ts";
 import { sendSlashCommand } from "./slack-command.ts";
 import { startSlackInbox } from "./slack-inbox.ts";
@@ -98,6 +98,8 @@ async function promoteByChat(
     if (answer.status !== 200) throw new DemoStepError(`relbot refused the Slack command: ${answer.text}`);
     const promotion = await waitForDeployed(api, demoApp.name, env, version);
     reportDeployed(stage, report, env, promotion.gitopsCommit);
+    // SPEC §6: the result follows on response_url, as it would in the Slack channel.
+    report.detail(`then Slack shows: ${await inbox.firstMessage(timeoutMs)}`);
   } finally {
     await inbox.stop();
   }

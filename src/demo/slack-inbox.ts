@@ -1,10 +1,14 @@
 // Stands in for Slack's response_url on 127.0.0.1: relbot posts the promotion's result there when it has run,
 // and the demo prints what the user would have seen in the channel.
+import { waitFor } from "./poll.ts";
+
 export interface SlackInbox {
   /** A response_url for one command. */
   responseUrl: string;
   /** Messages posted so far, oldest first. */
   messages(): string[];
+  /** Waits (bounded) until relbot has posted a message; returns the first. */
+  firstMessage(timeoutMs: number): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -23,6 +27,12 @@ export function startSlackInbox(): SlackInbox {
   return {
     responseUrl: `http://127.0.0.1:${server.port}/commands/T0DEMO/1/demo`,
     messages: () => [...received],
+    firstMessage: (timeoutMs) =>
+      waitFor<string>(
+        "relbot's result on Slack's response_url",
+        async () => (received[0] === undefined ? { pending: "nothing posted yet" } : { done: received[0] }),
+        { timeoutMs },
+      ),
     stop: () => server.stop(true),
   };
 }

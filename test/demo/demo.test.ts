@@ -59,6 +59,8 @@ describe("relbot demo --exit", () => {
     expect(run.stdout).toMatch(/SBOM sbom\.spdx\.json: sha256:[0-9a-f]{64}/);
     expect(run.stdout).toContain("POST /chatops/slack as UDEMO (demo-user) -> 200");
     expect(run.stdout).toContain("envs/staging/demo-svc.yaml targetRevision is now v1.1.0");
+    // The chat path's last leg: relbot posts the result to the command's response_url.
+    expect(run.stdout).toMatch(/then Slack shows: Promoted demo-svc v1\.1\.0 to staging .*GitOps commit/);
   });
 
   test("the GitOps repository got one commit per promotion: dev v1.0.0, dev v1.1.0, staging v1.1.0", () => {
