@@ -2,6 +2,7 @@
 // The `relbot` command. Each subcommand parses its arguments and hands over to the composition root.
 import { parseArgs } from "node:util";
 import { findRuntimeProblems } from "./check.ts";
+import { runDemoCommand } from "./commands/demo.ts";
 import { runPromoteCommand } from "./commands/promote.ts";
 import { runReconcileCommand } from "./commands/reconcile.ts";
 import { runVerifyTag } from "./commands/verify-tag.ts";
@@ -24,7 +25,10 @@ commands:
                           go back to an earlier version in an environment
   reconcile [--json] [--config FILE]
                           one reconcile pass now: queue unseen tags, flag moved/deleted tags, report drift
-  start                   serve when a config exists, else explain how to write one
+  demo [--port PORT] [--keep] [--exit]
+                          relbot end to end on this machine: local git server, a Go service, a GitOps repo,
+                          signed tags reaching dev, a Slack command promoting to staging; then serves
+  start                   serve when a config exists, else run the demo (what npm start runs)
 
 The config is --config, else $RELBOT_CONFIG, else ./relbot.yaml.`;
 
@@ -46,11 +50,17 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
       case "serve":
         return await serve(configFile, env);
       case "start":
-        if (!configExists(configFile, env, process.cwd())) {
-          console.error("relbot: no relbot.yaml here; copy relbot.example.yaml to relbot.yaml and edit it.");
-          return 1;
+        // A named config that is missing is a mistake to report (serve does), not a reason for the demo.
+        if (configFile || env.RELBOT_CONFIG || configExists(undefined, env, process.cwd())) {
+          return await serve(configFile, env);
         }
-        return await serve(configFile, env);
+        // A first `npm start` has no config yet: show relbot working rather than an error.
+        console.log(
+          "relbot: no relbot.yaml here, so this is the demo (copy relbot.example.yaml to relbot.yaml to serve your own apps).",
+        );
+        return await runDemoCommand(rest);
+      case "demo":
+        return await runDemoCommand(rest);
       case "check":
         return await check(configFile, env);
       case "reconcile":

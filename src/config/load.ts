@@ -23,7 +23,8 @@ export interface LoadedConfig {
 
 /** --config, else $RELBOT_CONFIG, else ./relbot.yaml (SPEC §1). */
 export function configPath(explicit: string | undefined, env: NodeJS.ProcessEnv, cwd: string): string {
-  return path.resolve(cwd, explicit ?? env.RELBOT_CONFIG ?? "relbot.yaml");
+  // An empty RELBOT_CONFIG counts as unset (it would otherwise name the working directory).
+  return path.resolve(cwd, explicit ?? (env.RELBOT_CONFIG || "relbot.yaml"));
 }
 
 export function configExists(explicit: string | undefined, env: NodeJS.ProcessEnv, cwd: string): boolean {

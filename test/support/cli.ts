@@ -2,7 +2,7 @@
 // stand-in live in the test process, so a blocking spawn would deadlock them.
 import path from "node:path";
 
-const cli = path.join(import.meta.dir, "../../src/cli.ts");
+export const cli = path.join(import.meta.dir, "../../src/cli.ts");
 
 export interface CliResult {
   code: number;
@@ -10,8 +10,13 @@ export interface CliResult {
   stderr: string;
 }
 
-export async function runRelbotCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+export async function runRelbotCli(
+  args: string[],
+  env: Record<string, string> = {},
+  options: { cwd?: string } = {},
+): Promise<CliResult> {
   const child = Bun.spawn([process.execPath, cli, ...args], {
+    cwd: options.cwd,
     env: { ...process.env, ...env },
     stdout: "pipe",
     stderr: "pipe",

@@ -1,20 +1,10 @@
 // The git CLI without blocking the event loop: needed whenever git talks to the in-process test server
 // (a synchronous `git push` would wait forever for a server that cannot answer).
-import { execFile } from "node:child_process";
+import { runGitAsync } from "../../src/devtools/git-cli.ts";
 import { testGitEnv } from "./git.ts";
 
 export function gitAsync(cwd: string, args: string[], env: Record<string, string> = {}): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      "git",
-      args,
-      { cwd, env: { ...process.env, ...testGitEnv, ...env }, encoding: "utf8" },
-      (error, stdout, stderr) => {
-        if (error) reject(new Error(`git ${args.join(" ")} failed: ${stderr || error.message}`));
-        else resolve(stdout.trim());
-      },
-    );
-  });
+  return runGitAsync(cwd, args, { ...testGitEnv, ...env });
 }
 
 /** A URL with basic-auth credentials in it, for `git push` to a guarded test server. */

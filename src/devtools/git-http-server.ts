@@ -1,0 +1,141 @@
+// A real git smart-HTTP server: bare repositories in a directory, served by `git http-backend` (the CGI program
+// that ships with git) on 127.0.0.1. relbot talks to it exactly as to GitHub; tests and `relbot demo` use it so
+// nothing leaves the machine.
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { runGit } from "./git-cli.ts";
+
+export interface GitServerOptions {
+  /** When set, every request needs HTTP basic auth with this user and password. */
+  auth?: { username: string; password: string };
+  /** Directory for the bare repositories; it is kept on close. By default a temp dir, removed on close. */
+  root?: string;
+  /** 0 (the default) picks a free port. */
+  port?: number;
+}
+
+export interface GitServer {
+  /** Base URL, e.g. http://127.0.0.1:41234 */
+  url: string;
+  /** Directory holding the bare repositories. */
+  root: string;
+  /** Creates an empty bare repository whose HEAD is refs/heads/main; returns its clone URL. */
+  createRepo(name: string): string;
+  /** Path of a bare repository on disk (for assertions with the git CLI). */
+  repoPath(name: string): string;
+  /** Number of HTTP requests served so far (benchmarks count them). */
+  requests(): number;
+  close(): Promise<void>;
+}
+
+export async function startGitServer(options: GitServerOptions = {}): Promise<GitServer> {
+  const ownsRoot = options.root === undefined;
+  const root = options.root ?? mkdtempSync(path.join(tmpdir(), "relbot-git-"));
+  mkdirSync(root, { recursive: true });
+  let served = 0;
+  const server = createServer((req, res) => {
+    served++;
+    if (options.auth && !authorised(req, options.auth)) {
+      res.writeHead(401, { "WWW-Authenticate": 'Basic realm="git"', "Content-Type": "text/plain" });
+      res.end("authentication required\n");
+      return;
+    }
+    serveWithHttpBackend(root, req, res);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, "127.0.0.1", resolve);
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    root,
+    createRepo(name) {
+      const dir = path.join(root, name);
+      mkdirSync(dir, { recursive: true });
+      runGit(dir, ["init", "--bare", "--quiet"]);
+      // A fresh bare repo's HEAD names the machine default; isomorphic-git clones need it on main.
+      runGit(dir, ["symbolic-ref", "HEAD", "refs/heads/main"]);
+      runGit(dir, ["config", "http.receivepack", "true"]);
+      return `${url}/${name}`;
+    },
+    repoPath: (name) => path.join(root, name),
+    requests: () => served,
+    close: () => closeServer(server, ownsRoot ? root : undefined),
+  };
+}
+
+function authorised(req: IncomingMessage, auth: { username: string; password: string }): boolean {
+  const header = req.headers.authorization ?? "";
+  const [scheme, value] = header.split(" ");
+  if (scheme?.toLowerCase() !== "basic" || !value) return false;
+  return Buffer.from(value, "base64").toString("utf8") === `${auth.username}:${auth.password}`;
+}
+
+/** Runs git http-backend as a CGI program for one request. */
+function serveWithHttpBackend(root: string, req: IncomingMessage, res: ServerResponse): void {
+  const url = new URL(req.url ?? "/", "http://localhost");
+  const backend = spawn("git", ["http-backend"], {
+    env: {
+      PATH: process.env.PATH,
+      GIT_PROJECT_ROOT: root,
+      GIT_HTTP_EXPORT_ALL: "1",
+      // REMOTE_USER lets http-backend accept pushes (receive-pack) from this trusted local server.
+      REMOTE_USER: "relbot-dev",
+      PATH_INFO: decodeURIComponent(url.pathname),
+      QUERY_STRING: url.search.slice(1),
+      REQUEST_METHOD: req.method ?? "GET",
+      CONTENT_TYPE: req.headers["content-type"] ?? "",
+      HTTP_CONTENT_ENCODING: String(req.headers["content-encoding"] ?? ""),
+      GIT_PROTOCOL: String(req.headers["git-protocol"] ?? ""),
+      SERVER_PROTOCOL: "HTTP/1.1",
+    },
+  });
+  req.pipe(backend.stdin);
+  let head = Buffer.alloc(0);
+  let headersDone = false;
+  const stderr: Buffer[] = [];
+  backend.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
+  backend.stdout.on("data", (chunk: Buffer) => {
+    if (headersDone) {
+      res.write(chunk);
+      return;
+    }
+    head = Buffer.concat([head, chunk]);
+    const end = head.indexOf("\r\n\r\n");
+    if (end === -1) return;
+    headersDone = true;
+    let status = 200;
+    for (const line of head.subarray(0, end).toString("latin1").split("\r\n")) {
+      const colon = line.indexOf(":");
+      const name = line.slice(0, colon).trim();
+      const value = line.slice(colon + 1).trim();
+      if (name.toLowerCase() === "status") status = Number.parseInt(value, 10);
+      else res.setHeader(name, value);
+    }
+    res.writeHead(status);
+    res.write(head.subarray(end + 4));
+  });
+  backend.on("close", (code) => {
+    if (!headersDone) {
+      res.writeHead(500, { "Content-Type": "text/plain" });
+      res.end(`git http-backend exited ${code}: ${Buffer.concat(stderr).toString()}`);
+      return;
+    }
+    res.end();
+  });
+  backend.on("error", (error) => {
+    if (!res.headersSent) res.writeHead(500);
+    res.end(String(error));
+  });
+}
+
+async function closeServer(server: Server, removeRoot: string | undefined): Promise<void> {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (removeRoot) rmSync(removeRoot, { recursive: true, force: true });
+}
