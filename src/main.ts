@@ -2,6 +2,7 @@
 // from here.
 import { sql } from "drizzle-orm";
 import packageJson from "../package.json" with { type: "json" };
+import { recordConfigLoad } from "./audit/index.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import type { LoadedConfig } from "./config/index.ts";
 import { registerAuditApi } from "./http/api/index.ts";
@@ -63,6 +64,7 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
   const database = await openDatabase(config.database.path);
   const { db } = database;
   const metrics = createMetrics(db);
+  recordConfigLoad(db, options.loaded, clock.now());
 
   const worker = new JobWorker({
     db,

@@ -7,3 +7,4 @@ export {
   hashEvent,
   verifyAuditChain,
 } from "./chain.ts";
+export { recordConfigLoad } from "./config-load.ts";

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
@@ -19,6 +20,8 @@ export interface LoadedConfig {
   config: RelbotConfig;
   /** Absolute path of the file it came from. */
   file: string;
+  /** sha256 of the file's bytes: the audit log records which config each start-up ran with. */
+  digest: string;
 }
 
 /** --config, else $RELBOT_CONFIG, else ./relbot.yaml (SPEC §1). */
@@ -69,7 +72,7 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
     config.server.port = port;
   }
   if (env.RELBOT_DB) config.database.path = env.RELBOT_DB;
-  return { config, file };
+  return { config, file, digest: `sha256:${createHash("sha256").update(text).digest("hex")}` };
 }
 
 /** `apps.order-svc.environments[2].file: must stay inside the GitOps repo` */

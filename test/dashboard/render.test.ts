@@ -176,7 +176,8 @@ describe("served page, from the database", () => {
   });
 
   test("the audit chain status is shown", () => {
-    expect(page).toContain('data-chain="ok">audit chain intact · 1 event</span>');
+    // The seeded event and relbot's own config.loaded from start-up.
+    expect(page).toContain('data-chain="ok">audit chain intact · 2 events</span>');
   });
 });
 

@@ -18,16 +18,23 @@ describe("GET /api/v1/audit/events", () => {
   test("pages in sequence order by cursor, or from an explicit sequence number", async () => {
     const first: any = await (await api.get("/api/v1/audit/events?limit=5")).json();
     expect(seqs(first)).toEqual([1, 2, 3, 4, 5]);
+    // The chain starts with the config relbot loaded at start-up.
     expect(first.items[0]).toMatchObject({
       seq: 1,
+      kind: "config.loaded",
+      actor: "relbot",
+      payload: { digest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) },
+      prevHash: "0".repeat(64),
+    });
+    expect(first.items[1]).toMatchObject({
+      seq: 2,
       time: "2024-05-01T00:00:01.000Z",
       kind: "release.verified",
       actor: "relbot",
       subject: "order-svc@v1.0.0",
       payload: { i: 1 },
-      prevHash: "0".repeat(64),
+      prevHash: first.items[0].hash,
     });
-    expect(first.items[1].prevHash).toBe(first.items[0].hash);
     const second: any = await (
       await api.get(`/api/v1/audit/events?limit=5&cursor=${first.nextCursor}`)
     ).json();
@@ -35,20 +42,20 @@ describe("GET /api/v1/audit/events", () => {
     const last: any = await (
       await api.get(`/api/v1/audit/events?limit=5&cursor=${second.nextCursor}`)
     ).json();
-    expect(seqs(last)).toEqual([11, 12]);
+    expect(seqs(last)).toEqual([11, 12, 13]);
     expect(last.nextCursor).toBeNull();
-    expect(seqs(await (await api.get("/api/v1/audit/events?after=10")).json())).toEqual([11, 12]);
+    expect(seqs(await (await api.get("/api/v1/audit/events?after=10")).json())).toEqual([11, 12, 13]);
   });
 
   test("filters by kind and subject", async () => {
     expect(seqs(await (await api.get("/api/v1/audit/events?kind=promotion.succeeded")).json())).toEqual([
-      4, 8, 12,
+      5, 9, 13,
     ]);
     expect(
       seqs(
         await (await api.get("/api/v1/audit/events?subject=order-svc@v1.1.0&kind=release.verified")).json(),
       ),
-    ).toEqual([7, 9, 10, 11]);
+    ).toEqual([8, 10, 11, 12]);
   });
 
   test("bad paging parameters: 400 naming the field", async () => {
@@ -69,8 +76,8 @@ describe("GET /api/v1/audit/events", () => {
 describe("GET /api/v1/audit/verify finds tampering done directly in the SQLite file", () => {
   test("an intact chain", async () => {
     const verdict: any = await (await api.get("/api/v1/audit/verify")).json();
-    expect(verdict).toEqual({ ok: true, events: 12, head: expect.stringMatching(/^[0-9a-f]{64}$/) });
-    const events: any = await (await api.get("/api/v1/audit/events?after=11")).json();
+    expect(verdict).toEqual({ ok: true, events: 13, head: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    const events: any = await (await api.get("/api/v1/audit/events?after=12")).json();
     expect(verdict.head).toBe(events.items[0].hash);
   });
 
