@@ -1,10 +1,16 @@
 // `relbot verify-tag <app> <tag> [--json]`: every release check on one tag, nothing recorded, nothing promoted.
 import { existsSync } from "node:fs";
 import pino from "pino";
-import { loadConfig } from "../config/index.ts";
+import { loadConfig, type RelbotConfig } from "../config/index.ts";
 import { RelbotError } from "../errors.ts";
+import type { SourceRepos } from "../git/index.ts";
+import { PermanentJobError } from "../jobs/index.ts";
+import type { Logger } from "../log.ts";
+import { checkReleaseSbom } from "../pipeline/release-sbom.ts";
 import { type TagVerdict, verifyTag } from "../release/index.ts";
+import type { SbomRecord } from "../sbom/index.ts";
 import { openDatabase } from "../store/index.ts";
+import { githubClientFromConfig } from "../wiring/github.ts";
 import { sourceReposFromConfig } from "../wiring/pipeline.ts";
 
 export interface VerifyTagCommand {
@@ -38,9 +44,10 @@ export async function runVerifyTag(
   const database = await openDatabase(existsSync(dbFile) ? dbFile : ":memory:");
   try {
     const sources = sourceReposFromConfig(config, env, logger);
-    const verdict = await verifyTag({ config, sources, db: database.db, logger }, command.app, command.tag);
-    if (command.json) io.out(JSON.stringify(jsonVerdict(verdict), null, 2));
-    else printVerdict(verdict, io);
+    const checked = await verifyTag({ config, sources, db: database.db, logger }, command.app, command.tag);
+    const { verdict, sbom } = await withSbom(checked, config, env, sources, logger);
+    if (command.json) io.out(JSON.stringify(jsonVerdict(verdict, sbom), null, 2));
+    else printVerdict(verdict, sbom, io);
     return verdict.ok ? 0 : 1;
   } catch (error) {
     if (!(error instanceof RelbotError)) throw error;
@@ -53,8 +60,38 @@ export async function runVerifyTag(
   }
 }
 
-/** The SPEC §1 shape. The SBOM check is not part of verify-tag yet, so `sbom` is null. */
-function jsonVerdict(v: TagVerdict) {
+/**
+ * The SBOM check (SPEC §3.5) the release job runs, on a tag that passed everything else: its digest when there is
+ * one, and a rejection reason when it is unusable or missing but required. Same code as the pipeline.
+ */
+async function withSbom(
+  verdict: TagVerdict,
+  config: RelbotConfig,
+  env: NodeJS.ProcessEnv,
+  sources: SourceRepos,
+  logger: Logger,
+): Promise<{ verdict: TagVerdict; sbom: SbomRecord | null }> {
+  const app = config.apps[verdict.app];
+  if (!verdict.ok || !verdict.commit || !app?.sbom) return { verdict, sbom: null };
+  try {
+    const check = await checkReleaseSbom({
+      appName: verdict.app,
+      app,
+      tagName: verdict.tagName,
+      commit: verdict.commit,
+      sources,
+      github: githubClientFromConfig(config, env, logger),
+    });
+    if (!check.failure) return { verdict, sbom: check.sbom };
+    return { verdict: { ...verdict, ok: false, reasons: [...verdict.reasons, check.failure] }, sbom: null };
+  } catch (error) {
+    if (!(error instanceof PermanentJobError)) throw error;
+    throw new RelbotError("config.sbom", error.message, 400);
+  }
+}
+
+/** The SPEC §1 shape. */
+function jsonVerdict(v: TagVerdict, sbom: SbomRecord | null) {
   return {
     ok: v.ok,
     app: v.app,
@@ -65,13 +102,13 @@ function jsonVerdict(v: TagVerdict) {
     commit: v.commit,
     signer: v.signer,
     tagger: v.tagger ? { ...v.tagger, time: new Date(v.tagger.time).toISOString() } : null,
-    sbom: null,
+    sbom: sbom && { digest: sbom.digest, format: sbom.format },
     alreadyVerified: v.alreadyVerified,
     reasons: v.reasons,
   };
 }
 
-function printVerdict(v: TagVerdict, io: CommandOutput): void {
+function printVerdict(v: TagVerdict, sbom: SbomRecord | null, io: CommandOutput): void {
   io.out(
     `${v.app} ${v.tagName}: ${v.ok ? "passes every release check" : `rejected (${v.reasons.length} problem(s))`}`,
   );
@@ -85,6 +122,7 @@ function printVerdict(v: TagVerdict, io: CommandOutput): void {
   if (v.signer) row("signer", `${v.signer.identity} (${v.signer.format} ${v.signer.fingerprint})`);
   if (v.tagger)
     row("tagger", `${v.tagger.name} <${v.tagger.email}> ${new Date(v.tagger.time).toISOString()}`);
+  if (sbom) row("sbom", `${sbom.digest} (${sbom.format})`);
   if (v.alreadyVerified) row("note", "this exact tag object is already recorded as verified");
   for (const reason of v.reasons) io.out(`  - ${reason.code}: ${reason.message}`);
 }

@@ -4,7 +4,6 @@ import path from "node:path";
 import type { Clock } from "../clock.ts";
 import { type RelbotConfig, readSecret } from "../config/index.ts";
 import { SourceRepos } from "../git/index.ts";
-import { createGitHubClient } from "../github/index.ts";
 import { GitopsWriter, type GitopsWriterOptions } from "../gitops/index.ts";
 import type { ReadinessCheck } from "../http/app.ts";
 import { autoPromoteJobKind, type JobWorker, promotionJobKind, releaseJobKind } from "../jobs/index.ts";
@@ -18,6 +17,7 @@ import {
 } from "../pipeline/index.ts";
 import type { Db } from "../store/index.ts";
 import { crashHooksFromEnv } from "./crash-seams.ts";
+import { githubClientFromConfig } from "./github.ts";
 import { gitopsReadiness } from "./gitops-readiness.ts";
 
 export interface PipelineOptions {
@@ -85,13 +85,7 @@ export function wireReleasePipeline(deps: PipelineDeps): ReleasePipeline {
     now: clock.now,
     hooks: crashHooksFromEnv(env, logger),
   });
-  const github = config.github
-    ? createGitHubClient({
-        apiUrl: config.github.apiUrl,
-        token: readSecret(config.github.tokenEnv, env),
-        logger,
-      })
-    : undefined;
+  const github = githubClientFromConfig(config, env, logger);
   const autoPromoteDelayMs = deps.autoPromoteDelayMs ?? envMs(env.RELBOT_AUTO_PROMOTE_DELAY_MS) ?? 1_000;
   const wake = () => worker.wake();
 

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { createHash } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { runRelbotCli } from "../support/cli.ts";
@@ -11,6 +12,13 @@ import { writeTestConfig } from "../support/relbot-config.ts";
 const relbot = (args: string[], env: Record<string, string> = {}) =>
   runRelbotCli(args, { SRC_TOKEN: "src-token", ...env });
 
+const spdx = JSON.stringify({
+  spdxVersion: "SPDX-2.3",
+  SPDXID: "SPDXRef-DOCUMENT",
+  name: "order-svc",
+  packages: [],
+});
+
 let server: GitServer;
 let key: SshKey;
 let configFile: string;
@@ -21,7 +29,7 @@ beforeAll(async () => {
   key = makeSshKey({ type: "ed25519", principal: "release@example.com" });
   const url = server.createRepo("order-svc.git");
   work = makeWorkRepo();
-  commitFiles(work, { "go.mod": "module example.com/order-svc\n\ngo 1.21\n" });
+  commitFiles(work, { "go.mod": "module example.com/order-svc\n\ngo 1.21\n", "sbom.spdx.json": spdx });
   signedTag(work, "v1.4.0", key);
   git(work, ["tag", "-a", "-m", "unsigned", "v2.0.0"]);
   await gitAsync(work, [
@@ -42,6 +50,21 @@ beforeAll(async () => {
         module: "example.com/order-svc",
         signers: "team",
         environments: [{ name: "dev", file: "envs/dev.yaml" }],
+      },
+      // The same module seen twice more, with an SBOM at the tag and with one that is required but absent.
+      "order-svc-sbom": {
+        repo: url,
+        module: "example.com/order-svc",
+        signers: "team",
+        sbom: { path: "sbom.spdx.json" },
+        environments: [{ name: "dev", file: "envs/dev-sbom.yaml" }],
+      },
+      "order-svc-no-sbom": {
+        repo: url,
+        module: "example.com/order-svc",
+        signers: "team",
+        sbom: { path: "missing.spdx.json", required: true },
+        environments: [{ name: "dev", file: "envs/dev-no-sbom.yaml" }],
       },
     },
   });
@@ -71,6 +94,30 @@ describe("relbot verify-tag", () => {
       },
       sbom: null,
       reasons: [],
+    });
+  });
+
+  test("the SBOM at the tag is digested like the release job does; a required one missing rejects", async () => {
+    const good = JSON.parse(
+      (await relbot(["verify-tag", "order-svc-sbom", "v1.4.0", "--json", "--config", configFile])).stdout,
+    );
+    expect(good).toMatchObject({
+      ok: true,
+      sbom: { digest: `sha256:${createHash("sha256").update(spdx).digest("hex")}`, format: "spdx" },
+    });
+    const missing = await relbot([
+      "verify-tag",
+      "order-svc-no-sbom",
+      "v1.4.0",
+      "--json",
+      "--config",
+      configFile,
+    ]);
+    expect(missing.code).toBe(1);
+    expect(JSON.parse(missing.stdout)).toMatchObject({
+      ok: false,
+      sbom: null,
+      reasons: [{ code: "sbom.missing" }],
     });
   });
 
