@@ -11,8 +11,8 @@ import {
   type JobHandler,
   PermanentJobError,
 } from "../jobs/index.ts";
-import { foldReleases, requestPromotion } from "../promotion/index.ts";
-import { type Db, promotions, releases } from "../store/index.ts";
+import { loadReleaseFacts, requestPromotion } from "../promotion/index.ts";
+import { type Db, promotions } from "../store/index.ts";
 
 export interface AutoPromoteDeps {
   db: Db;
@@ -80,18 +80,9 @@ function reasonToSkip(
 ): string | undefined {
   const { app, version } = payload;
   if (isPrerelease(version) && !env.prerelease) return `${env.name} does not take pre-releases`;
-  const usable = foldReleases(
-    db
-      .select({
-        version: releases.version,
-        status: releases.status,
-        tagState: releases.tagState,
-        tagObject: releases.tagObject,
-      })
-      .from(releases)
-      .where(eq(releases.app, app))
-      .all(),
-  ).filter((r) => r.verified && r.tagState === "ok" && (env.prerelease || !isPrerelease(r.version)));
+  const usable = loadReleaseFacts(db, app).filter(
+    (r) => r.verified && r.tagState === "ok" && (env.prerelease || !isPrerelease(r.version)),
+  );
   if (!usable.some((r) => r.version === version))
     return `${version} is not a verified release with its tag in place`;
   const newest = usable.reduce((a, b) => (compareVersions(b.version, a.version) > 0 ? b : a));

@@ -31,17 +31,7 @@ export function loadPromotionFacts(
     .orderBy(asc(promotions.createdAt), asc(promotions.id))
     .all();
   const inTarget = history.filter((row) => row.env === target.env);
-  const releaseRows = db
-    .select({
-      version: releases.version,
-      status: releases.status,
-      tagState: releases.tagState,
-      tagObject: releases.tagObject,
-    })
-    .from(releases)
-    .where(eq(releases.app, target.app))
-    .all();
-  const releaseFacts = foldReleases(releaseRows);
+  const releaseFacts = loadReleaseFacts(db, target.app);
   return {
     succeededInTarget: inTarget.filter((row) => row.status === "succeeded").map((row) => row.toVersion),
     inFlightInTarget: inTarget
@@ -62,6 +52,22 @@ export function loadPromotionFacts(
  * row that noticed it was recorded as a rejection rather than by flipping the first row's tagState; the
  * worst tag state wins.
  */
+/** Every recorded version of the app, folded to one fact each (verified? tag still in place?). */
+export function loadReleaseFacts(db: Db, app: string): ReleaseFact[] {
+  return foldReleases(
+    db
+      .select({
+        version: releases.version,
+        status: releases.status,
+        tagState: releases.tagState,
+        tagObject: releases.tagObject,
+      })
+      .from(releases)
+      .where(eq(releases.app, app))
+      .all(),
+  );
+}
+
 export function foldReleases(
   rows: {
     version: string;

@@ -1,4 +1,4 @@
-export { foldReleases, loadPromotionFacts } from "./facts.ts";
+export { foldReleases, loadPromotionFacts, loadReleaseFacts } from "./facts.ts";
 export { recordedOutcome, requestPromotionOnce } from "./once.ts";
 export {
   type EnqueuePromotion,

@@ -27,6 +27,20 @@ export interface Page<Row, Key> {
   next?: Key;
 }
 
+/**
+ * A newest-first keyset page from `limit + 1` rows: the extra row only tells that another page exists, so the last
+ * page says so instead of leaving a trailing empty page.
+ */
+export function keysetPage<Row extends { createdAt: number; id: string | number }>(
+  rows: Row[],
+  limit: number,
+): Page<Row, { createdAt: number; id: Row["id"] }> {
+  if (rows.length <= limit) return { rows };
+  rows.length = limit;
+  const last = rows[rows.length - 1]!;
+  return { rows, next: { createdAt: last.createdAt, id: last.id } };
+}
+
 function filterConditions(filter: PromotionFilter): SQL[] {
   const conditions: SQL[] = [];
   if (filter.app !== undefined) conditions.push(eq(promotions.app, filter.app));
@@ -54,7 +68,6 @@ export function listPromotions(
       sql`(${promotions.createdAt}, ${promotions.id}) < (${page.after.createdAt}, ${page.after.id})`,
     );
   }
-  // One extra row tells whether another page exists, so the last page says so instead of a trailing empty page.
   const rows = db
     .select()
     .from(promotions)
@@ -62,10 +75,7 @@ export function listPromotions(
     .orderBy(desc(promotions.createdAt), desc(promotions.id))
     .limit(page.limit + 1)
     .all();
-  if (rows.length <= page.limit) return { rows };
-  rows.length = page.limit;
-  const last = rows[rows.length - 1]!;
-  return { rows, next: { createdAt: last.createdAt, id: last.id } };
+  return keysetPage(rows, page.limit);
 }
 
 /** Every matching promotion, newest first, fetched in keyset batches so an export never holds them all. */

@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, ne, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../database.ts";
 import { type ReleaseRow, releases } from "../schema.ts";
-import type { Page } from "./promotions.ts";
+import { keysetPage, type Page } from "./promotions.ts";
 
 export interface ReleaseKey {
   createdAt: number;
@@ -28,10 +28,7 @@ export function listReleases(
     .orderBy(desc(releases.createdAt), desc(releases.id))
     .limit(page.limit + 1)
     .all();
-  if (rows.length <= page.limit) return { rows };
-  rows.length = page.limit;
-  const last = rows[rows.length - 1]!;
-  return { rows, next: { createdAt: last.createdAt, id: last.id } };
+  return keysetPage(rows, page.limit);
 }
 
 /**
