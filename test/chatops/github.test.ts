@@ -14,11 +14,12 @@ import { formatHistory, formatStatus } from "../../src/chatops/replies.ts";
 import type { RelbotConfig } from "../../src/config/index.ts";
 import { RelbotError } from "../../src/errors.ts";
 import { createGitHubClient } from "../../src/github/index.ts";
-import { newId } from "../../src/ids.ts";
+import { enqueuePromotionJob } from "../../src/jobs/index.ts";
 import { requestPromotion } from "../../src/promotion/request.ts";
 import { loadEnvironmentStatus, loadPromotionHistory } from "../../src/promotion/status.ts";
-import { type Database, jobs, openDatabase, promotions, releases } from "../../src/store/index.ts";
+import { type Database, jobs, openDatabase } from "../../src/store/index.ts";
 import { type GitHubApiStub, startGitHubApi } from "../support/github-api.ts";
+import { seedSucceededPromotion, seedVerifiedRelease } from "../support/promotion-fixtures.ts";
 
 let github: GitHubApiStub;
 let time = 1_700_000_000_000;
@@ -251,35 +252,8 @@ describe("answering a comment command end to end", () => {
     dir = mkdtempSync(path.join(tmpdir(), "relbot-gh-"));
     store = await openDatabase(path.join(dir, "relbot.db"));
     const now = time;
-    store.db
-      .insert(releases)
-      .values({
-        app: "order-svc",
-        module: "github.com/acme/order-svc",
-        version: "v1.2.0",
-        tagName: "v1.2.0",
-        tagObject: "c".repeat(40),
-        status: "verified",
-        createdAt: now,
-        updatedAt: now,
-      })
-      .run();
-    store.db
-      .insert(promotions)
-      .values({
-        id: newId("prm", now),
-        requestId: newId("req", now),
-        app: "order-svc",
-        env: "dev",
-        toVersion: "v1.2.0",
-        actor: "relbot",
-        source: "webhook",
-        status: "succeeded",
-        createdAt: now,
-        updatedAt: now,
-        finishedAt: now,
-      })
-      .run();
+    seedVerifiedRelease(store.db, "v1.2.0", now, "c".repeat(40));
+    seedSucceededPromotion(store.db, "dev", "v1.2.0", now);
     const octokit = createGitHubClient({ apiUrl: github.url });
     deps = {
       config,
@@ -290,21 +264,7 @@ describe("answering a comment command end to end", () => {
             config,
             clock,
             isTeamMember: createTeamMembershipCheck({ octokit, clock }),
-            enqueue: (tx, promotion, { now: at, replyTo }) => {
-              const id = newId("job", at);
-              tx.insert(jobs)
-                .values({
-                  id,
-                  kind: "promotion",
-                  payload: { promotionId: promotion.id, replyTo },
-                  status: "queued",
-                  runAt: at,
-                  createdAt: at,
-                  updatedAt: at,
-                })
-                .run();
-              return id;
-            },
+            enqueue: enqueuePromotionJob,
           },
           request,
         ),

@@ -7,37 +7,17 @@ import { answerChatCommand } from "../../src/chatops/answer.ts";
 import { formatHistory, formatStatus } from "../../src/chatops/replies.ts";
 import { createResponseUrlPoster, registerSlackRoutes } from "../../src/chatops/slack.ts";
 import { slackSignature } from "../../src/chatops/slack-signature.ts";
-import type { RelbotConfig } from "../../src/config/index.ts";
 import { createHttpApp, type RelbotApp } from "../../src/http/app.ts";
-import { newId } from "../../src/ids.ts";
+import { enqueuePromotionJob } from "../../src/jobs/index.ts";
 import { silentLogger } from "../../src/log.ts";
 import { type RequestPromotionDeps, requestPromotion } from "../../src/promotion/request.ts";
 import { loadEnvironmentStatus, loadPromotionHistory } from "../../src/promotion/status.ts";
-import { type Database, jobs, openDatabase, promotions, releases } from "../../src/store/index.ts";
+import { type Database, openDatabase, promotions } from "../../src/store/index.ts";
 import { type GitHubApiStub, startGitHubApi } from "../support/github-api.ts";
+import { orderSvcApps, seedSucceededPromotion, seedVerifiedRelease } from "../support/promotion-fixtures.ts";
 
 const secret = "8f742231b10e8888abcd99yyyzzz85a5";
-const config: Pick<RelbotConfig, "apps"> = {
-  apps: {
-    "order-svc": {
-      repo: "https://github.com/acme/order-svc.git",
-      module: "github.com/acme/order-svc",
-      dir: "",
-      signers: "team",
-      environments: [
-        { name: "dev", file: "envs/dev.yaml", auto: true, prerelease: true },
-        { name: "staging", file: "envs/staging.yaml", auto: false, prerelease: false },
-        {
-          name: "prod",
-          file: "envs/prod.yaml",
-          auto: false,
-          prerelease: false,
-          approvers: ["alice", "@acme/sre"],
-        },
-      ],
-    },
-  },
-};
+const config = orderSvcApps;
 
 let dir: string;
 let store: Database;
@@ -52,37 +32,8 @@ beforeAll(async () => {
   slackServer = await startGitHubApi();
   slackServer.on("POST /actions/:team/:id/:token", { status: 200, body: "ok" });
   const now = Date.now();
-  for (const version of ["v1.1.0", "v1.2.0"]) {
-    store.db
-      .insert(releases)
-      .values({
-        app: "order-svc",
-        module: "github.com/acme/order-svc",
-        version,
-        tagName: version,
-        tagObject: version.padEnd(40, "a"),
-        status: "verified",
-        createdAt: now,
-        updatedAt: now,
-      })
-      .run();
-  }
-  store.db
-    .insert(promotions)
-    .values({
-      id: newId("prm", now),
-      requestId: newId("req", now),
-      app: "order-svc",
-      env: "dev",
-      toVersion: "v1.2.0",
-      actor: "relbot",
-      source: "webhook",
-      status: "succeeded",
-      createdAt: now,
-      updatedAt: now,
-      finishedAt: now,
-    })
-    .run();
+  for (const version of ["v1.1.0", "v1.2.0"]) seedVerifiedRelease(store.db, version, now);
+  seedSucceededPromotion(store.db, "dev", "v1.2.0", now);
 
   const promotionDeps: RequestPromotionDeps = {
     db: store.db,
@@ -90,21 +41,7 @@ beforeAll(async () => {
     clock,
     isTeamMember: (_org, _team, user) =>
       new Promise((resolve) => setTimeout(() => resolve(user === "bob"), teamAnswerDelayMs)),
-    enqueue: (tx, promotion, { now }) => {
-      const id = newId("job", now);
-      tx.insert(jobs)
-        .values({
-          id,
-          kind: "promotion",
-          payload: { promotionId: promotion.id },
-          status: "queued",
-          runAt: now,
-          createdAt: now,
-          updatedAt: now,
-        })
-        .run();
-      return id;
-    },
+    enqueue: enqueuePromotionJob,
   };
   app = createHttpApp({ logger: silentLogger, readiness: [] });
   registerSlackRoutes(app, {

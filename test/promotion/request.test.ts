@@ -4,14 +4,10 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { asc, eq } from "drizzle-orm";
 import { verifyAuditChain } from "../../src/audit/index.ts";
-import type { RelbotConfig } from "../../src/config/index.ts";
 import { RelbotError } from "../../src/errors.ts";
 import { newId } from "../../src/ids.ts";
-import {
-  type EnqueuePromotion,
-  type RequestPromotionDeps,
-  requestPromotion,
-} from "../../src/promotion/request.ts";
+import { enqueuePromotionJob } from "../../src/jobs/index.ts";
+import { type RequestPromotionDeps, requestPromotion } from "../../src/promotion/request.ts";
 import {
   auditEvents,
   type Database,
@@ -21,49 +17,12 @@ import {
   promotions,
   releases,
 } from "../../src/store/index.ts";
+import { orderSvcApps } from "../support/promotion-fixtures.ts";
 
 const dir = mkdtempSync(path.join(tmpdir(), "relbot-request-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const config: Pick<RelbotConfig, "apps"> = {
-  apps: {
-    "order-svc": {
-      repo: "https://github.com/acme/order-svc.git",
-      module: "github.com/acme/order-svc",
-      dir: "",
-      signers: "team",
-      environments: [
-        { name: "dev", file: "envs/dev.yaml", auto: true, prerelease: true },
-        { name: "staging", file: "envs/staging.yaml", auto: false, prerelease: false },
-        {
-          name: "prod",
-          file: "envs/prod.yaml",
-          auto: false,
-          prerelease: false,
-          approvers: ["alice", "@acme/sre"],
-        },
-      ],
-    },
-  },
-};
-
-/** What the jobs engineer's queue will do, reduced to its row: the job is written in the caller's transaction. */
-const enqueueIntoJobs: EnqueuePromotion = (tx, promotion, { replyTo, now }) => {
-  const id = newId("job", now);
-  tx.insert(jobs)
-    .values({
-      id,
-      kind: "promotion",
-      dedupKey: `promotion:${promotion.id}`,
-      payload: { promotionId: promotion.id, replyTo },
-      status: "queued",
-      runAt: now,
-      createdAt: now,
-      updatedAt: now,
-    })
-    .run();
-  return id;
-};
+const config = orderSvcApps;
 
 let store: Database;
 let time = 1_700_000_000_000;
@@ -73,7 +32,7 @@ const nobodyInTeams = async () => false;
 
 beforeEach(async () => {
   store = await openDatabase(path.join(dir, `${newId("db")}.db`));
-  deps = { db: store.db, config, clock, isTeamMember: nobodyInTeams, enqueue: enqueueIntoJobs };
+  deps = { db: store.db, config, clock, isTeamMember: nobodyInTeams, enqueue: enqueuePromotionJob };
   for (const version of ["v1.0.0", "v1.1.0", "v1.2.0", "v1.3.0-rc.1"]) seedRelease(store.db, version);
 });
 
@@ -141,8 +100,14 @@ describe("requestPromotion against a real SQLite file", () => {
       reason: "weekly release",
     });
     const job = store.db.select().from(jobs).where(eq(jobs.id, outcome.jobId)).get();
+    expect(job).toMatchObject({
+      kind: "promotion",
+      dedupKey: `promotion:${outcome.promotion.id}`,
+      status: "queued",
+    });
     expect(job?.payload).toEqual({
       promotionId: outcome.promotion.id,
+      requestId: outcome.promotion.requestId,
       replyTo: { kind: "slack", responseUrl: "https://hooks.slack.test/r/1" },
     });
     const [event] = store.db.select().from(auditEvents).all();
