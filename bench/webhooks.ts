@@ -107,6 +107,9 @@ const stored = sqlite.query<{ n: number }, []>("select count(*) as n from delive
 const jobs = sqlite
   .query<{ n: number }, []>("select count(*) as n from jobs where kind = 'release'")
   .get()!.n;
+// The worker runs meanwhile (as in production): it takes the queued release jobs while deliveries arrive.
+const workerAttempts =
+  sqlite.query<{ n: number | null }, []>("select sum(attempts) as n from jobs").get()!.n ?? 0;
 const missing = unique.filter(
   (d) => !sqlite.query<{ id: string }, [string]>("select id from deliveries where id = ?").get(d.id),
 ).length;
@@ -129,6 +132,7 @@ console.log(
 console.log(
   `stored: ${stored} deliveries, ${jobs} release jobs, ${missing} unique deliveries missing; relbot peak RSS ${(memory.peak / 2 ** 20).toFixed(0)} MB`,
 );
+console.log(`the worker made ${workerAttempts} job attempts meanwhile (release checks of the queued tags)`);
 const ok = stored === unique.length && jobs === unique.length && missing === 0 && accepted === unique.length;
 console.log(
   ok ? "OK: every unique delivery stored exactly once, none lost" : "FAILED: deliveries lost or stored twice",

@@ -1,8 +1,8 @@
 // The jobs table as a durable queue. Every function takes the drizzle handle it should use, so a caller can
 // enqueue inside its own transaction (a webhook delivery and its jobs are stored together or not at all).
-import { and, asc, eq, inArray, lt, lte, or, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, lt, lte, type SQL, sql } from "drizzle-orm";
 import { newId } from "../ids.ts";
-import { type Db, type JobRow, jobs } from "../store/index.ts";
+import { type Db, type JobRow, jobs, prepared } from "../store/index.ts";
 import {
   type BackoffPolicy,
   defaultBackoff,
@@ -25,26 +25,42 @@ export const defaultMaxAttempts = 8;
 
 /** Stores a job, or returns the one already stored under the same dedupKey. */
 export function enqueueJob(db: Db, job: NewJob, now: number): JobRow {
-  const inserted = db
-    .insert(jobs)
-    .values({
-      id: newId("job", now),
-      kind: job.kind,
-      dedupKey: job.dedupKey ?? null,
-      payload: job.payload ?? null,
-      status: "queued",
-      attempts: 0,
-      maxAttempts: job.maxAttempts ?? defaultMaxAttempts,
-      runAt: job.runAt ?? now,
-      createdAt: now,
-      updatedAt: now,
-    })
-    .onConflictDoNothing({ target: jobs.dedupKey })
-    .returning()
-    .get();
+  const inserted = prepared(db, "jobs.enqueue", (d) =>
+    d
+      .insert(jobs)
+      .values({
+        id: sql.placeholder("id"),
+        kind: sql.placeholder("kind"),
+        dedupKey: sql.placeholder("dedupKey"),
+        payload: sql.placeholder("payload"),
+        status: "queued",
+        attempts: 0,
+        maxAttempts: sql.placeholder("maxAttempts"),
+        runAt: sql.placeholder("runAt"),
+        createdAt: sql.placeholder("now"),
+        updatedAt: sql.placeholder("now"),
+      })
+      .onConflictDoNothing({ target: jobs.dedupKey })
+      .returning()
+      .prepare(),
+  ).get({
+    id: newId("job", now),
+    kind: job.kind,
+    dedupKey: job.dedupKey ?? null,
+    payload: job.payload ?? null,
+    maxAttempts: job.maxAttempts ?? defaultMaxAttempts,
+    runAt: job.runAt ?? now,
+    now,
+  });
   if (inserted) return inserted;
   // Only a dedupKey conflict leaves nothing inserted (ids are unique), so the key is set here.
-  return db.select().from(jobs).where(eq(jobs.dedupKey, job.dedupKey!)).get()!;
+  return prepared(db, "jobs.byDedupKey", (d) =>
+    d
+      .select()
+      .from(jobs)
+      .where(eq(jobs.dedupKey, sql.placeholder("dedupKey")))
+      .prepare(),
+  ).get({ dedupKey: job.dedupKey! })!;
 }
 
 export function getJob(db: Db, id: string): JobRow | undefined {
@@ -53,8 +69,8 @@ export function getJob(db: Db, id: string): JobRow | undefined {
 
 /**
  * Takes the next due job for `owner` until `now + leaseMs`: a queued job whose time has come, or a running one
- * whose lease ran out (its worker died or hung). One UPDATE ... WHERE id IN (SELECT ... LIMIT 1) statement, so
- * SQLite's write lock makes it atomic: two workers, even in two processes, never get the same job.
+ * whose lease ran out (its worker died or hung). Each claim is one UPDATE ... WHERE id IN (SELECT ... LIMIT 1)
+ * statement, so SQLite's write lock makes it atomic: two workers, even in two processes, never get the same job.
  * `kinds` limits the claim to jobs this worker has handlers for.
  */
 export function claimNextJob(
@@ -64,33 +80,16 @@ export function claimNextJob(
   leaseMs: number,
   kinds?: readonly string[],
 ): JobRow | undefined {
+  const ofKinds = kinds ? inArray(jobs.kind, [...kinds]) : undefined;
+  // Two lookups that each walk an index in order and stop at the first row, instead of one OR query that sorts
+  // every due job: a burst of thousands of queued jobs must not make each claim cost thousands of rows.
+  const expiredLease = and(eq(jobs.status, "running"), lt(jobs.leaseUntil, now), ofKinds);
+  const oldestDue = and(eq(jobs.status, "queued"), lte(jobs.runAt, now), ofKinds);
   for (;;) {
-    const due = or(
-      and(eq(jobs.status, "queued"), lte(jobs.runAt, now)),
-      and(eq(jobs.status, "running"), lt(jobs.leaseUntil, now)),
-    );
-    const next = db
-      .select({ id: jobs.id })
-      .from(jobs)
-      .where(kinds ? and(due, inArray(jobs.kind, [...kinds])) : due)
-      .orderBy(asc(jobs.runAt), asc(jobs.id))
-      .limit(1);
-    const claimed = db
-      .update(jobs)
-      .set({
-        status: "running",
-        attempts: sql`${jobs.attempts} + 1`,
-        leaseOwner: owner,
-        leaseUntil: now + leaseMs,
-        // Say why an attempt vanished: otherwise a crash mid-job leaves no trace in the job's history.
-        lastError: sql`case when ${jobs.status} = 'running'
-          then 'lease of ' || coalesce(${jobs.leaseOwner}, '?') || ' expired before the attempt finished'
-          else ${jobs.lastError} end`,
-        updatedAt: now,
-      })
-      .where(inArray(jobs.id, next))
-      .returning()
-      .get();
+    // A job whose worker died goes first: it has waited longest.
+    const claimed =
+      claimFirst(db, expiredLease, [asc(jobs.leaseUntil)], owner, now, leaseMs) ??
+      claimFirst(db, oldestDue, [asc(jobs.runAt), asc(jobs.id)], owner, now, leaseMs);
     if (!claimed) return undefined;
     if (claimed.attempts <= claimed.maxAttempts) return claimed;
     // Re-claimed after its last allowed attempt died with its worker: give up rather than loop forever.
@@ -99,6 +98,39 @@ export function claimNextJob(
       .where(eq(jobs.id, claimed.id))
       .run();
   }
+}
+
+/** One UPDATE ... WHERE id IN (SELECT ... LIMIT 1): SQLite's write lock makes the pick and the claim one step. */
+function claimFirst(
+  db: Db,
+  where: SQL | undefined,
+  order: SQL[],
+  owner: string,
+  now: number,
+  leaseMs: number,
+): JobRow | undefined {
+  const next = db
+    .select({ id: jobs.id })
+    .from(jobs)
+    .where(where)
+    .orderBy(...order)
+    .limit(1);
+  return db
+    .update(jobs)
+    .set({
+      status: "running",
+      attempts: sql`${jobs.attempts} + 1`,
+      leaseOwner: owner,
+      leaseUntil: now + leaseMs,
+      // Say why an attempt vanished: otherwise a crash mid-job leaves no trace in the job's history.
+      lastError: sql`case when ${jobs.status} = 'running'
+        then 'lease of ' || coalesce(${jobs.leaseOwner}, '?') || ' expired before the attempt finished'
+        else ${jobs.lastError} end`,
+      updatedAt: now,
+    })
+    .where(inArray(jobs.id, next))
+    .returning()
+    .get();
 }
 
 /** Extends the lease of a job `owner` still holds; false when it lost it (expired and taken by another). */

@@ -99,7 +99,12 @@ export const jobs = sqliteTable(
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
-  (t) => [uniqueIndex("jobs_dedup_key").on(t.dedupKey), index("jobs_status_run_at").on(t.status, t.runAt)],
+  (t) => [
+    uniqueIndex("jobs_dedup_key").on(t.dedupKey),
+    // The claim walks these in order and stops at the first row (no sort, however long the backlog).
+    index("jobs_status_run_at_id").on(t.status, t.runAt, t.id),
+    index("jobs_status_lease").on(t.status, t.leaseUntil),
+  ],
 );
 
 /** Webhook deliveries already accepted, so a redelivery is answered without doing anything twice. */

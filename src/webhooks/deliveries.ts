@@ -1,8 +1,8 @@
 // Webhook deliveries already accepted: stored with their jobs in one transaction, so a redelivery
 // (same X-GitHub-Delivery) is answered from here and never queues work twice.
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { enqueueJob, type NewJob } from "../jobs/index.ts";
-import { type Db, deliveries } from "../store/index.ts";
+import { type Db, deliveries, prepared } from "../store/index.ts";
 
 export interface DeliveryRecord {
   id: string;
@@ -14,7 +14,13 @@ export interface DeliveryRecord {
 }
 
 export function findDelivery(db: Db, id: string): { jobIds: string[] } | undefined {
-  return db.select({ jobIds: deliveries.jobIds }).from(deliveries).where(eq(deliveries.id, id)).get();
+  return prepared(db, "deliveries.find", (d) =>
+    d
+      .select({ jobIds: deliveries.jobIds })
+      .from(deliveries)
+      .where(eq(deliveries.id, sql.placeholder("id")))
+      .prepare(),
+  ).get({ id });
 }
 
 /** Records the delivery and enqueues its jobs atomically; a delivery seen before changes nothing. */
@@ -29,7 +35,17 @@ export function recordDelivery(
       const seen = findDelivery(tx, record.id);
       if (seen) return { duplicate: true, jobIds: seen.jobIds };
       const jobIds = [...(record.jobIds ?? []), ...record.jobs.map((job) => enqueueJob(tx, job, now).id)];
-      tx.insert(deliveries).values({ id: record.id, event: record.event, jobIds, receivedAt: now }).run();
+      prepared(tx, "deliveries.insert", (d) =>
+        d
+          .insert(deliveries)
+          .values({
+            id: sql.placeholder("id"),
+            event: sql.placeholder("event"),
+            jobIds: sql.placeholder("jobIds"),
+            receivedAt: sql.placeholder("now"),
+          })
+          .prepare(),
+      ).run({ id: record.id, event: record.event, jobIds, now });
       return { duplicate: false, jobIds };
     },
     { behavior: "immediate" },
