@@ -18,10 +18,12 @@ export {
   enqueueJob,
   type FailOptions,
   failJob,
+  findJobByKey,
   getJob,
   handBackJob,
   type NewJob,
   renewLease,
+  requeueFailedJob,
 } from "./queue.ts";
 export { type ReleaseJobPayload, releaseJob, releaseJobKey, releaseJobKind } from "./release-job.ts";
 export {

@@ -54,13 +54,37 @@ export function enqueueJob(db: Db, job: NewJob, now: number): JobRow {
   });
   if (inserted) return inserted;
   // Only a dedupKey conflict leaves nothing inserted (ids are unique), so the key is set here.
+  return findJobByKey(db, job.dedupKey!)!;
+}
+
+/** The job stored under a dedup key, whatever its state. */
+export function findJobByKey(db: Db, dedupKey: string): JobRow | undefined {
   return prepared(db, "jobs.byDedupKey", (d) =>
     d
       .select()
       .from(jobs)
       .where(eq(jobs.dedupKey, sql.placeholder("dedupKey")))
       .prepare(),
-  ).get({ dedupKey: job.dedupKey! })!;
+  ).get({ dedupKey });
+}
+
+/**
+ * Gives a job that ended as failed a fresh set of attempts, now. For work that must not be lost for good: a release
+ * check that ran out of retries during a long outage is tried again when the reconciler still sees its tag.
+ */
+export function requeueFailedJob(db: Db, id: string, now: number): JobRow | undefined {
+  return db
+    .update(jobs)
+    .set({
+      status: "queued",
+      attempts: 0,
+      runAt: now,
+      lastError: sql`'requeued after: ' || coalesce(${jobs.lastError}, 'failure')`,
+      updatedAt: now,
+    })
+    .where(and(eq(jobs.id, id), eq(jobs.status, "failed")))
+    .returning()
+    .get();
 }
 
 export function getJob(db: Db, id: string): JobRow | undefined {

@@ -6,7 +6,7 @@ import { appendAuditEvent } from "../audit/index.ts";
 import type { Clock } from "../clock.ts";
 import type { RelbotConfig } from "../config/index.ts";
 import { normalizeRepoUrl } from "../domain/repo-url.ts";
-import { enqueueJob, releaseJob } from "../jobs/index.ts";
+import { enqueueJob, findJobByKey, releaseJob, requeueFailedJob } from "../jobs/index.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import { type Db, environmentDrift, releases } from "../store/index.ts";
 import { currentPromotions } from "../store/queries/promotions.ts";
@@ -180,8 +180,15 @@ export class Reconciler {
 
     this.deps.db.transaction((tx) => {
       for (const tag of diff.unseen) {
-        const job = enqueueJob(tx, releaseJob({ app, ...tag, source: "reconcile" }), now);
-        report.queued.push({ app, ...tag, jobId: job.id });
+        // Same job and key as the webhook's: a tag already queued (or being checked) is left alone, and a check
+        // that ran out of retries (say, during a long outage) gets fresh attempts, so no tag is lost for good.
+        const job = releaseJob({ app, ...tag, source: "reconcile" });
+        const existing = findJobByKey(tx, job.dedupKey!);
+        if (!existing) {
+          report.queued.push({ app, ...tag, jobId: enqueueJob(tx, job, now).id });
+        } else if (existing.status === "failed" && requeueFailedJob(tx, existing.id, now)) {
+          report.queued.push({ app, ...tag, jobId: existing.id });
+        }
       }
       for (const moved of diff.moved) {
         setState(tx, moved.version, moved.was, "moved");

@@ -163,6 +163,27 @@ describe("tag discovery", () => {
     expect(verifyAuditChain(store.db).ok).toBe(true);
   });
 
+  test("a release check that ran out of retries gets fresh attempts while its tag is still unrecorded", async () => {
+    const { url } = await sourceRepo("outage", ["v1.0.0"]);
+    const rec = reconciler(configFor({ outage: url }));
+    const [first] = (await rec.runOnce()).queued;
+    // As if every attempt failed during a long outage of the source host.
+    store.db
+      .update(jobs)
+      .set({ status: "failed", attempts: 8, lastError: "source.unreachable: connection refused" })
+      .where(eq(jobs.id, first!.jobId))
+      .run();
+    expect((await rec.runOnce()).queued).toEqual([first!]);
+    expect(store.db.select().from(jobs).where(eq(jobs.id, first!.jobId)).get()).toMatchObject({
+      status: "queued",
+      attempts: 0,
+      lastError: "requeued after: source.unreachable: connection refused",
+    });
+    // Queued again, it is left alone by the next pass: one job per tag object, never two.
+    expect((await rec.runOnce()).queued).toEqual([]);
+    expect(store.db.select().from(jobs).all()).toHaveLength(1);
+  });
+
   test("a failing repository does not block the others, and backs off", async () => {
     const { url } = await sourceRepo("healthy", ["v1.0.0"]);
     const rec = reconciler(configFor({ healthy: url, broken: `${server.url}/missing.git` }));
