@@ -1,9 +1,7 @@
 // A real relbot for the dashboard tests (random port, real SQLite file) and helpers to seed what the dashboard shows.
-import { Writable } from "node:stream";
-import pino from "pino";
-import { loadConfig } from "../../src/config/index.ts";
-import { type RunningRelbot, startRelbot } from "../../src/main.ts";
+import type { RunningRelbot } from "../../src/main.ts";
 import { environmentDrift } from "../../src/store/index.ts";
+import { offlineApp, startLoggedRelbot } from "../support/logged-relbot.ts";
 import { writeTestConfig } from "../support/relbot-config.ts";
 
 export const dashboardTokens = {
@@ -24,25 +22,15 @@ export async function startDashboardRelbot(options: { hostname?: string } = {}):
     signers: { team: { ssh: "allowed_signers" } },
     files: { allowed_signers: "" },
     apps: {
-      "order-svc": {
-        repo: "http://127.0.0.1:9/order-svc.git",
-        module: "github.com/acme/order-svc",
-        signers: "team",
-        environments: [
-          { name: "dev", file: "envs/dev/order-svc.yaml", auto: true },
-          { name: "staging", file: "envs/staging/order-svc.yaml" },
-          { name: "prod", file: "envs/prod/order-svc.yaml" },
-        ],
-      },
-      "billing-svc": {
-        repo: "http://127.0.0.1:9/billing-svc.git",
-        module: "github.com/acme/billing-svc",
-        signers: "team",
-        environments: [
-          { name: "dev", file: "envs/dev/billing-svc.yaml" },
-          { name: "prod", file: "envs/prod/billing-svc.yaml" },
-        ],
-      },
+      "order-svc": offlineApp("order-svc", [
+        { name: "dev", file: "envs/dev/order-svc.yaml", auto: true },
+        { name: "staging", file: "envs/staging/order-svc.yaml" },
+        { name: "prod", file: "envs/prod/order-svc.yaml" },
+      ]),
+      "billing-svc": offlineApp("billing-svc", [
+        { name: "dev", file: "envs/dev/billing-svc.yaml" },
+        { name: "prod", file: "envs/prod/billing-svc.yaml" },
+      ]),
     },
     extra: {
       // The reconciler would try to reach the (absent) repositories; the dashboard tests seed drift themselves.
@@ -55,21 +43,12 @@ export async function startDashboardRelbot(options: { hostname?: string } = {}):
       },
     },
   });
-  let logged = "";
-  const sink = new Writable({
-    write(chunk, _encoding, done) {
-      logged += String(chunk);
-      done();
-    },
-  });
-  const relbot = await startRelbot({
-    loaded: loadConfig({ file }),
+  const { relbot, logText } = await startLoggedRelbot({
+    configFile: file,
     env: { TEST_VIEWER_TOKEN: dashboardTokens.viewer, TEST_PUSHER_TOKEN: dashboardTokens.pusher },
-    logger: pino(sink),
-    port: 0,
-    hostname: options.hostname ?? "127.0.0.1",
+    hostname: options.hostname,
   });
-  return { relbot, logText: () => logged, stop: () => relbot.stop() };
+  return { relbot, logText, stop: () => relbot.stop() };
 }
 
 /** What the reconciler records when a manifest no longer says what relbot promoted. */

@@ -1,10 +1,7 @@
 // A real relbot (startRelbot on a random port, real SQLite file) with API tokens, and helpers to seed its database.
-import { Writable } from "node:stream";
-import pino from "pino";
 import { appendAuditEvent } from "../../../src/audit/index.ts";
-import { loadConfig } from "../../../src/config/index.ts";
 import { newId } from "../../../src/ids.ts";
-import { type RunningRelbot, startRelbot } from "../../../src/main.ts";
+import type { RunningRelbot } from "../../../src/main.ts";
 import {
   type NewPromotionRow,
   type NewReleaseRow,
@@ -12,6 +9,7 @@ import {
   promotions,
   releases,
 } from "../../../src/store/index.ts";
+import { offlineApp, startLoggedRelbot } from "../../support/logged-relbot.ts";
 import { writeTestConfig } from "../../support/relbot-config.ts";
 
 export const tokens = {
@@ -33,22 +31,12 @@ export async function startApiRelbot(): Promise<ApiHarness> {
     signers: { team: { ssh: "allowed_signers" } },
     files: { allowed_signers: "" },
     apps: {
-      "order-svc": {
-        repo: "http://127.0.0.1:9/order-svc.git",
-        module: "github.com/acme/order-svc",
-        signers: "team",
-        environments: [
-          { name: "dev", file: "envs/dev/order-svc.yaml", auto: true },
-          { name: "staging", file: "envs/staging/order-svc.yaml" },
-          { name: "prod", file: "envs/prod/order-svc.yaml" },
-        ],
-      },
-      "billing-svc": {
-        repo: "http://127.0.0.1:9/billing-svc.git",
-        module: "github.com/acme/billing-svc",
-        signers: "team",
-        environments: [{ name: "dev", file: "envs/dev/billing-svc.yaml" }],
-      },
+      "order-svc": offlineApp("order-svc", [
+        { name: "dev", file: "envs/dev/order-svc.yaml", auto: true },
+        { name: "staging", file: "envs/staging/order-svc.yaml" },
+        { name: "prod", file: "envs/prod/order-svc.yaml" },
+      ]),
+      "billing-svc": offlineApp("billing-svc", [{ name: "dev", file: "envs/dev/billing-svc.yaml" }]),
     },
     extra: {
       api: {
@@ -60,23 +48,13 @@ export async function startApiRelbot(): Promise<ApiHarness> {
       },
     },
   });
-  let logged = "";
-  const sink = new Writable({
-    write(chunk, _encoding, done) {
-      logged += String(chunk);
-      done();
-    },
-  });
-  const relbot = await startRelbot({
-    loaded: loadConfig({ file }),
+  const { relbot, logText } = await startLoggedRelbot({
+    configFile: file,
     env: { TEST_AUDIT_TOKEN: tokens.auditor, TEST_DEPLOY_TOKEN: tokens.deployer },
-    logger: pino(sink),
-    port: 0,
-    hostname: "127.0.0.1",
   });
   return {
     relbot,
-    logText: () => logged,
+    logText,
     get(path, options = {}) {
       const token = options.token === undefined ? tokens.auditor : options.token;
       const headers: Record<string, string> = { ...options.headers };

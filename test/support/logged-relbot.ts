@@ -1,0 +1,38 @@
+// relbot on a random port whose log lines a test can read back (to check, say, that no token is ever logged),
+// over apps whose repositories live at an address nothing answers: for tests that seed the database themselves.
+import { Writable } from "node:stream";
+import pino from "pino";
+import { loadConfig } from "../../src/config/index.ts";
+import { type RunningRelbot, startRelbot } from "../../src/main.ts";
+
+/** An app at a dead address (127.0.0.1:9) with the given environments, in chain order. */
+export function offlineApp(name: string, environments: Record<string, unknown>[]) {
+  return {
+    repo: `http://127.0.0.1:9/${name}.git`,
+    module: `github.com/acme/${name}`,
+    signers: "team",
+    environments,
+  };
+}
+
+export async function startLoggedRelbot(options: {
+  configFile: string;
+  env: NodeJS.ProcessEnv;
+  hostname?: string;
+}): Promise<{ relbot: RunningRelbot; logText(): string }> {
+  let logged = "";
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      logged += String(chunk);
+      done();
+    },
+  });
+  const relbot = await startRelbot({
+    loaded: loadConfig({ file: options.configFile }),
+    env: options.env,
+    logger: pino(sink),
+    port: 0,
+    hostname: options.hostname ?? "127.0.0.1",
+  });
+  return { relbot, logText: () => logged };
+}
