@@ -17,7 +17,7 @@ import {
   promotions,
   releases,
 } from "../../src/store/index.ts";
-import { orderSvcApps } from "../support/promotion-fixtures.ts";
+import { orderSvcApps, seedSucceededPromotion } from "../support/promotion-fixtures.ts";
 
 const dir = mkdtempSync(path.join(tmpdir(), "relbot-request-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -52,24 +52,9 @@ function seedRelease(db: Db, version: string, extra: Partial<typeof releases.$in
     .run();
 }
 
-function seedSucceeded(db: Db, env: string, version: string) {
-  const now = clock.now();
-  db.insert(promotions)
-    .values({
-      id: newId("prm", now),
-      requestId: newId("req", now),
-      app: "order-svc",
-      env,
-      toVersion: version,
-      actor: "relbot",
-      source: "webhook",
-      status: "succeeded",
-      createdAt: now,
-      updatedAt: now,
-      finishedAt: now,
-    })
-    .run();
-}
+/** A succeeded promotion, one clock tick after the last, so history reads in order. */
+const seedSucceeded = (db: Db, env: string, version: string) =>
+  seedSucceededPromotion(db, env, version, clock.now());
 
 describe("requestPromotion against a real SQLite file", () => {
   test("an allowed promotion is queued with its job and a promotion.requested audit event, atomically", async () => {
