@@ -75,30 +75,15 @@ export function recordPromotionsSucceeded(
           .where(eq(promotions.id, row.id))
           .returning()
           .get();
-        appendAuditEvent(
-          tx,
-          {
-            kind: "promotion.succeeded",
-            actor: row.actor,
-            subject: `promotion:${row.id}`,
-            payload: {
-              promotionId: row.id,
-              requestId: row.requestId,
-              app: row.app,
-              env: row.env,
-              kind: row.kind,
-              fromVersion,
-              toVersion: row.toVersion,
-              gitopsCommit: outcome.commit,
-              outcome: outcome.status,
-              // The file held something relbot did not put there (a hand edit): say what the promotion replaced.
-              ...(fromVersion !== row.fromVersion
-                ? { recordedFromVersion: row.fromVersion, fromVersionDrift: true }
-                : {}),
-            },
-          },
-          now,
-        );
+        appendPromotionEvent(tx, "promotion.succeeded", row, now, {
+          fromVersion,
+          gitopsCommit: outcome.commit,
+          outcome: outcome.status,
+          // The file held something relbot did not put there (a hand edit): say what the promotion replaced.
+          ...(fromVersion !== row.fromVersion
+            ? { recordedFromVersion: row.fromVersion, fromVersionDrift: true }
+            : {}),
+        });
         const next = nextAutoEnvironment(app, row.env);
         if (next && row.kind === "promote") {
           const source = row.source === "reconcile" ? "reconcile" : "webhook";
@@ -125,26 +110,10 @@ export function recordPromotionsFailed(
           .where(eq(promotions.id, row.id))
           .returning()
           .get();
-        appendAuditEvent(
-          tx,
-          {
-            kind: "promotion.failed",
-            actor: row.actor,
-            subject: `promotion:${row.id}`,
-            payload: {
-              promotionId: row.id,
-              requestId: row.requestId,
-              app: row.app,
-              env: row.env,
-              kind: row.kind,
-              fromVersion: row.fromVersion,
-              toVersion: row.toVersion,
-              code: failure.code,
-              error: failure.message,
-            },
-          },
-          now,
-        );
+        appendPromotionEvent(tx, "promotion.failed", row, now, {
+          code: failure.code,
+          error: failure.message,
+        });
         return updated;
       }),
     { behavior: "immediate" },
@@ -157,4 +126,25 @@ function nextAutoEnvironment(app: AppConfig | undefined, env: string): string | 
   const index = app.environments.findIndex((e) => e.name === env);
   const next = index >= 0 ? app.environments[index + 1] : undefined;
   return next?.auto ? next.name : undefined;
+}
+
+/** A promotion's end in the audit log: who, what and where, plus what this outcome adds. */
+function appendPromotionEvent(
+  tx: Db,
+  kind: "promotion.succeeded" | "promotion.failed",
+  row: PromotionRow,
+  now: number,
+  outcome: Record<string, unknown>,
+): void {
+  const payload = {
+    promotionId: row.id,
+    requestId: row.requestId,
+    app: row.app,
+    env: row.env,
+    kind: row.kind,
+    fromVersion: row.fromVersion,
+    toVersion: row.toVersion,
+    ...outcome,
+  };
+  appendAuditEvent(tx, { kind, actor: row.actor, subject: `promotion:${row.id}`, payload }, now);
 }
