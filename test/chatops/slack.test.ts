@@ -15,6 +15,7 @@ import { loadEnvironmentStatus, loadPromotionHistory } from "../../src/promotion
 import { type Database, openDatabase, promotions } from "../../src/store/index.ts";
 import { type GitHubApiStub, startGitHubApi } from "../support/github-api.ts";
 import { orderSvcApps, seedSucceededPromotion, seedVerifiedRelease } from "../support/promotion-fixtures.ts";
+import { slashBody as slackFormBody } from "../support/relbot-chatops.ts";
 
 const secret = "8f742231b10e8888abcd99yyyzzz85a5";
 const config = orderSvcApps;
@@ -64,22 +65,9 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function slashBody(text: string, user = "U024BE7LH", responseId = "1"): string {
-  return new URLSearchParams({
-    token: "gIkuvaNzQIHg97ATvDxqgjtO",
-    team_id: "T0001",
-    team_domain: "acme",
-    channel_id: "C2147483705",
-    channel_name: "releases",
-    user_id: user,
-    user_name: "someone",
-    command: "/release",
-    text,
-    api_app_id: "A123456",
-    response_url: `${slackServer.url}/actions/T0001/${responseId}/abcDEF`,
-    trigger_id: "13345224609.738474920.8088930838d88f008e0",
-  }).toString();
-}
+/** Slack's form body for `text`, from the mapped user alice (U024BE7LH) unless told otherwise. */
+const slashBody = (text: string, user = "U024BE7LH", responseId = "1") =>
+  slackFormBody(slackServer, text, user, responseId);
 
 async function sendSlack(
   body: string,
