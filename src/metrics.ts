@@ -7,33 +7,19 @@ export function createMetrics(db: Db) {
   const registry = new Registry();
   return {
     registry,
-    // Read at scrape time from the queue itself, so the gauge can never disagree with the jobs table.
-    jobs: new Gauge({
-      name: "relbot_jobs",
-      help: "Jobs in the durable queue, by kind and status",
-      labelNames: ["kind", "status"] as const,
-      registers: [registry],
-      collect() {
-        this.reset();
-        const rows = db.all<{ kind: string; status: string; n: number }>(
-          sql`select kind, status, count(*) as n from jobs group by kind, status`,
-        );
-        for (const row of rows) this.set({ kind: row.kind, status: row.status }, row.n);
-      },
-    }),
-    promotions: new Gauge({
-      name: "relbot_promotions",
-      help: "Promotions recorded, by environment and status",
-      labelNames: ["env", "status"] as const,
-      registers: [registry],
-      collect() {
-        this.reset();
-        const rows = db.all<{ env: string; status: string; n: number }>(
-          sql`select env, status, count(*) as n from promotions group by env, status`,
-        );
-        for (const row of rows) this.set({ env: row.env, status: row.status }, row.n);
-      },
-    }),
+    // Read at scrape time from the tables themselves, so the gauges can never disagree with them.
+    jobs: countGauge(registry, db, "relbot_jobs", "Jobs in the durable queue, by kind and status", "jobs", [
+      "kind",
+      "status",
+    ]),
+    promotions: countGauge(
+      registry,
+      db,
+      "relbot_promotions",
+      "Promotions recorded, by environment and status",
+      "promotions",
+      ["env", "status"],
+    ),
     webhookDeliveries: new Counter({
       name: "relbot_webhook_deliveries_total",
       help: "GitHub webhook deliveries answered, by event and outcome (accepted, duplicate, ignored, pong, or an error code)",
@@ -50,3 +36,28 @@ export function createMetrics(db: Db) {
 }
 
 export type RelbotMetrics = ReturnType<typeof createMetrics>;
+
+/** A gauge of row counts per group, computed by one GROUP BY when Prometheus scrapes. */
+function countGauge(
+  registry: Registry,
+  db: Db,
+  name: string,
+  help: string,
+  table: "jobs" | "promotions",
+  labels: [string, string],
+): Gauge<string> {
+  const [a, b] = labels;
+  return new Gauge({
+    name,
+    help,
+    labelNames: labels,
+    registers: [registry],
+    collect() {
+      this.reset();
+      const rows = db.all<Record<string, string | number>>(
+        sql`select ${sql.identifier(a)} as a, ${sql.identifier(b)} as b, count(*) as n from ${sql.identifier(table)} group by 1, 2`,
+      );
+      for (const row of rows) this.set({ [a]: String(row.a), [b]: String(row.b) }, Number(row.n));
+    },
+  });
+}
