@@ -6,6 +6,7 @@ import type { AppConfig } from "../config/index.ts";
 import { parseTagName } from "../domain/semver.ts";
 import type { PromotionOutcome as GitopsOutcome } from "../gitops/index.ts";
 import { autoPromoteJob, enqueueJob } from "../jobs/index.ts";
+import { promotionEventPayload } from "../promotion/index.ts";
 import { type Db, type PromotionRow, promotions } from "../store/index.ts";
 
 const unfinished = ["queued", "running"] as const;
@@ -136,15 +137,6 @@ function appendPromotionEvent(
   now: number,
   outcome: Record<string, unknown>,
 ): void {
-  const payload = {
-    promotionId: row.id,
-    requestId: row.requestId,
-    app: row.app,
-    env: row.env,
-    kind: row.kind,
-    fromVersion: row.fromVersion,
-    toVersion: row.toVersion,
-    ...outcome,
-  };
+  const payload = { ...promotionEventPayload(row), ...outcome };
   appendAuditEvent(tx, { kind, actor: row.actor, subject: `promotion:${row.id}`, payload }, now);
 }

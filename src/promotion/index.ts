@@ -1,3 +1,4 @@
+export { promotionEventPayload } from "./audit-payload.ts";
 export { foldReleases, loadPromotionFacts, loadReleaseFacts } from "./facts.ts";
 export { recordedOutcome, requestPromotionOnce } from "./once.ts";
 export {

@@ -15,6 +15,7 @@ import {
 import { RelbotError } from "../errors.ts";
 import { newId } from "../ids.ts";
 import { type Db, type PromotionRow, promotions } from "../store/index.ts";
+import { promotionEventPayload } from "./audit-payload.ts";
 import { loadPromotionFacts } from "./facts.ts";
 
 export type PromotionSource = PromotionRow["source"];
@@ -129,13 +130,7 @@ export async function requestPromotion(
         .returning()
         .get();
       const payload = {
-        promotionId: row.id,
-        requestId: row.requestId,
-        app: row.app,
-        env: row.env,
-        kind: row.kind,
-        fromVersion: row.fromVersion,
-        toVersion: row.toVersion,
+        ...promotionEventPayload(row),
         source: row.source,
         reason: row.reason,
       };
