@@ -8,9 +8,8 @@ export function gitopsError(error: unknown, action: "fetch from" | "push to"): R
     return new RelbotError(
       "gitops.unauthorized",
       `could not ${action} the GitOps repository: HTTP ${status}, the credential is missing or was refused`,
-      502,
     );
   }
   const code = action === "push to" ? "gitops.push_failed" : "gitops.unreachable";
-  return new RelbotError(code, `could not ${action} the GitOps repository: ${(error as Error).message}`, 502);
+  return new RelbotError(code, `could not ${action} the GitOps repository: ${(error as Error).message}`);
 }

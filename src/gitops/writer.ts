@@ -98,7 +98,7 @@ export class GitopsWriter {
 
   apply(request: PromotionCommitRequest): Promise<PromotionOutcome> {
     if (request.changes.length === 0) {
-      throw new RelbotError("gitops.empty_request", "a promotion request needs at least one change", 400);
+      throw new RelbotError("gitops.empty_request", "a promotion request needs at least one change");
     }
     for (const change of request.changes) manifestPath(change.file);
     return withRepoLock(this.cache.gitdir, () => this.applyOnTip(request));
@@ -225,17 +225,12 @@ export class GitopsWriter {
 
       const newTip = await this.sync();
       if (newTip === tip) {
-        throw new RelbotError(
-          "gitops.push_failed",
-          `the GitOps server refused the push: ${pushed.reason}`,
-          502,
-        );
+        throw new RelbotError("gitops.push_failed", `the GitOps server refused the push: ${pushed.reason}`);
       }
       if (attempt >= this.maxPushAttempts) {
         throw new RelbotError(
           "gitops.push_failed",
           `the branch ${this.opts.branch} kept moving; gave up after ${attempt} attempts`,
-          503,
         );
       }
       this.log.info(
@@ -258,11 +253,7 @@ export class GitopsWriter {
       edited = await this.edit(tip, changes);
     } catch (error) {
       if (!(error instanceof RelbotError)) throw error;
-      throw new RelbotError(
-        "gitops.conflict",
-        `changed on the remote while promoting: ${error.message}`,
-        409,
-      );
+      throw new RelbotError("gitops.conflict", `changed on the remote while promoting: ${error.message}`);
     }
     for (const change of edited.changes) {
       const before = firstSeen.get(change.promotionId);
@@ -270,7 +261,6 @@ export class GitopsWriter {
         throw new RelbotError(
           "gitops.conflict",
           `${change.file}: ${change.env} moved from ${before ?? "(unset)"} to ${change.fromVersion ?? "(unset)"} on the remote while promoting ${change.toVersion}; promote again if still wanted`,
-          409,
         );
       }
     }
@@ -298,7 +288,6 @@ export class GitopsWriter {
           throw new RelbotError(
             "gitops.invalid_manifest",
             `${(error as Error).message} (already so before relbot's edit)`,
-            422,
           );
         }
         validateApplication(edit.application, file, this.schemaPath);
@@ -327,7 +316,6 @@ export class GitopsWriter {
       throw new RelbotError(
         "gitops.file_missing",
         `${file}: not found on ${this.opts.branch} of the GitOps repository`,
-        422,
         { file },
       );
     }

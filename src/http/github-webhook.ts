@@ -35,7 +35,7 @@ export function registerGitHubWebhook(app: RelbotApp, deps: GitHubWebhookDeps): 
   app.post("/webhooks/github", async (c) => {
     const event = c.req.header("x-github-event") ?? "";
     try {
-      if (secretProblem || !secret) throw new RelbotError("webhook_secret_missing", secretProblem!, 503);
+      if (secretProblem || !secret) throw new RelbotError("webhook_secret_missing", secretProblem!);
       const rawBody = await c.req.text();
       await checkGitHubSignature(secret, rawBody, c.req.header("x-hub-signature-256"), `$${secretEnv}`);
       const deliveryId = c.req.header("x-github-delivery");
@@ -43,7 +43,6 @@ export function registerGitHubWebhook(app: RelbotApp, deps: GitHubWebhookDeps): 
         throw new RelbotError(
           "invalid_delivery",
           "X-GitHub-Event and X-GitHub-Delivery headers are required",
-          400,
         );
       }
       const payload = parseBody(c, rawBody);
@@ -74,12 +73,11 @@ function parseBody(c: Context, rawBody: string): unknown {
     throw new RelbotError(
       "unsupported_content_type",
       'the webhook sends form data: set its "Content type" to application/json on GitHub',
-      415,
     );
   }
   try {
     return JSON.parse(rawBody);
   } catch (error) {
-    throw new RelbotError("invalid_json", `the delivery body is not JSON: ${(error as Error).message}`, 400);
+    throw new RelbotError("invalid_json", `the delivery body is not JSON: ${(error as Error).message}`);
   }
 }

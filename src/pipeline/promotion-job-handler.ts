@@ -3,7 +3,7 @@
 // (pushed, then killed before recording), and the job lease hands a claimed-but-dead job to the next worker.
 import type { RelbotConfig } from "../config/index.ts";
 import { tagNameFor } from "../domain/semver.ts";
-import { RelbotError } from "../errors.ts";
+import { isRetryable, RelbotError } from "../errors.ts";
 import type { GitopsWriter, PromotionChange } from "../gitops/index.ts";
 import {
   describeFailure,
@@ -36,12 +36,9 @@ export interface PromotionJobDeps {
   onJobsQueued?: () => void;
 }
 
-/** Writer errors that a retry can fix: the server was away, or the branch kept moving. Every other is final. */
-const transientGitopsCodes = new Set(["gitops.unreachable", "gitops.push_failed"]);
-
+/** Writer errors that a retry can fix (the server was away, the branch kept moving), as each code declares. */
 export function isTransientGitopsError(error: unknown): boolean {
-  if (!(error instanceof RelbotError)) return true;
-  return transientGitopsCodes.has(error.code) || !error.code.startsWith("gitops.");
+  return isRetryable(error);
 }
 
 export function createPromotionJobHandler(deps: PromotionJobDeps): JobHandler {
@@ -112,7 +109,6 @@ function promotionChange(config: Pick<RelbotConfig, "apps">, row: PromotionRow):
     throw new RelbotError(
       "gitops.unknown_target",
       `promotion ${row.id}: ${row.app}/${row.env} is no longer in the config`,
-      422,
     );
   }
   return {

@@ -24,7 +24,7 @@ export async function verifyTag(deps: VerifyTagDeps, appName: string, tagName: s
   const app = deps.config.apps[appName];
   if (!app) {
     const known = Object.keys(deps.config.apps).join(", ") || "none";
-    throw new RelbotError("app.unknown", `no app "${appName}" in the config (known: ${known})`, 404);
+    throw new RelbotError("app.unknown", `no app "${appName}" in the config (known: ${known})`);
   }
   const logger = (deps.logger ?? silentLogger).child({ app: appName, tag: tagName });
   const now = deps.now?.() ?? Date.now();
@@ -133,8 +133,7 @@ async function checkTagObject(
     });
   }
   const signerSet = deps.config.signers[app.signers];
-  if (!signerSet)
-    throw new RelbotError("signers.unknown", `signer set "${app.signers}" is not configured`, 500);
+  if (!signerSet) throw new RelbotError("signers.unknown", `signer set "${app.signers}" is not configured`);
   const signature = await verifyTagSignature(tag, { name: app.signers, config: signerSet }, new Date(now));
   if (signature.ok) verdict.signer = signature.signer;
   else failures.push(signature.failure);
