@@ -95,7 +95,7 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
   const app = createHttpApp({
     logger,
     readiness: [
-      { name: "database", check: () => void db.all(sql`select 1`) },
+      { name: "database", failure: "unavailable", check: () => void db.all(sql`select 1`) },
       ...(pipeline?.readiness ?? []),
     ],
   });
