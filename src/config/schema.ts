@@ -1,5 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
+import { credentialFreeUrl } from "./url-credentials.ts";
 
 // Every object is strict: a misspelt key ("aprovers") must fail loudly, never be ignored.
 
@@ -51,7 +52,7 @@ const sbomSchema = z.union([
 ]);
 
 const appSchema = z.strictObject({
-  repo: z.string().min(1),
+  repo: credentialFreeUrl("github.tokenEnv").pipe(z.string().min(1)),
   module: z.string().regex(/^[^\s/][^\s]*[^\s/]$/, "must be a Go module path without a /vN suffix"),
   dir: z
     .string()
@@ -87,7 +88,7 @@ export const configSchema = z
       .strictObject({ path: z.string().min(1).default("./data/relbot.db") })
       .default({ path: "./data/relbot.db" }),
     gitops: z.strictObject({
-      url: z.string().min(1),
+      url: credentialFreeUrl("gitops.tokenEnv").pipe(z.string().min(1)),
       branch: z.string().min(1).default("main"),
       tokenEnv: envVarName.optional(),
       author: z
@@ -98,7 +99,7 @@ export const configSchema = z
     }),
     github: z
       .strictObject({
-        apiUrl: z.string().url().default("https://api.github.com"),
+        apiUrl: credentialFreeUrl("github.tokenEnv").pipe(z.string().url()).default("https://api.github.com"),
         tokenEnv: envVarName.optional(),
         webhookSecretEnv: envVarName.optional(),
       })
