@@ -79,11 +79,26 @@ const tokenSchema = z.strictObject({
   scopes: z.array(z.enum(["read", "promote"])).min(1),
 });
 
+// Security opt-ins (issue 13): settings that widen what an unauthenticated or remote party can do, all off by
+// default, and the repositories GitHub comment commands are taken from.
+const securitySettings = {
+  /**
+   * Serve the dashboard without a token to a browser on this machine (loopback peer, loopback Host, no
+   * forwarding header). Off by default: a proxy or tunnel on the same host would make every visitor local.
+   */
+  openDashboardOnLoopback: z.boolean().default(false),
+} as const;
+
+const serverDefaults = { port: 8080, openDashboardOnLoopback: false };
+
 export const configSchema = z
   .strictObject({
     server: z
-      .strictObject({ port: z.number().int().min(0).max(65535).default(8080) })
-      .default({ port: 8080 }),
+      .strictObject({
+        port: z.number().int().min(0).max(65535).default(8080),
+        openDashboardOnLoopback: securitySettings.openDashboardOnLoopback,
+      })
+      .default(serverDefaults),
     database: z
       .strictObject({ path: z.string().min(1).default("./data/relbot.db") })
       .default({ path: "./data/relbot.db" }),
