@@ -85,6 +85,8 @@ export const errorCodes = {
   "gitops.unreachable": { kind: "upstream", retryable: true },
   "gitops.push_failed": { kind: "upstream", retryable: true },
   "gitops.unauthorized": { kind: "upstream", retryable: false },
+  // The server's final word on a push (a protected branch, a pre-receive hook): its reason is in the message.
+  "gitops.push_refused": { kind: "upstream", retryable: false },
   "gitops.conflict": { kind: "conflict", retryable: false },
   "gitops.empty_request": { kind: "bad_request", retryable: false },
   "gitops.edit_failed": { kind: "internal", retryable: false },
