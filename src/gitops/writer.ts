@@ -253,10 +253,7 @@ export class GitopsWriter {
       edited = await this.edit(tip, changes);
     } catch (error) {
       if (!(error instanceof RelbotError)) throw error;
-      throw new RelbotError(
-        "gitops.conflict",
-        `changed on the remote while promoting: ${error.message}`,
-      );
+      throw new RelbotError("gitops.conflict", `changed on the remote while promoting: ${error.message}`);
     }
     for (const change of edited.changes) {
       const before = firstSeen.get(change.promotionId);
