@@ -1,13 +1,13 @@
 import { accessSync, constants } from "node:fs";
-import { type LoadedConfig, readSecret } from "./config/index.ts";
+import type { LoadedConfig } from "./config/index.ts";
 import { probeRemote, redactUrl } from "./git/index.ts";
 
 /**
  * `relbot check`: everything a valid file can still get wrong at run time. Returns every problem found,
  * each naming the setting to fix; an empty list means ready to serve.
  */
-export async function findRuntimeProblems(loaded: LoadedConfig, env: NodeJS.ProcessEnv): Promise<string[]> {
-  const { config } = loaded;
+export async function findRuntimeProblems(loaded: LoadedConfig): Promise<string[]> {
+  const { config, secrets } = loaded;
   const problems: string[] = [];
 
   for (const [name, set] of Object.entries(config.signers)) {
@@ -17,20 +17,11 @@ export async function findRuntimeProblems(loaded: LoadedConfig, env: NodeJS.Proc
     if (set.ssh && !readable(set.ssh)) problems.push(`signers.${name}.ssh: cannot read ${set.ssh}`);
   }
 
-  const secretNames: [string, string | undefined][] = [
-    ["gitops.tokenEnv", config.gitops.tokenEnv],
-    ["github.tokenEnv", config.github?.tokenEnv],
-    ["github.webhookSecretEnv", config.github?.webhookSecretEnv],
-    ["slack.signingSecretEnv", config.slack?.signingSecretEnv],
-    ...config.api.tokens.map((t, i): [string, string] => [`api.tokens[${i}].tokenEnv`, t.tokenEnv]),
-  ];
-  for (const [where, envName] of secretNames) {
-    if (envName && !readSecret(envName, env))
-      problems.push(`${where}: environment variable ${envName} is not set`);
-  }
+  for (const { setting, envName } of secrets.missing())
+    problems.push(`${setting}: environment variable ${envName} is not set`);
 
-  const gitopsToken = readSecret(config.gitops.tokenEnv, env);
-  const sourceToken = readSecret(config.github?.tokenEnv, env);
+  const gitopsToken = secrets.get("gitopsToken");
+  const sourceToken = secrets.get("githubToken");
   const remotes: [string, string, string | undefined, boolean][] = [
     ["gitops.url", config.gitops.url, gitopsToken, true],
     ...Object.entries(config.apps).map(([name, app]): [string, string, string | undefined, boolean] => [

@@ -91,8 +91,8 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
 
 async function serve(configFile: string | undefined, env: NodeJS.ProcessEnv): Promise<number> {
   const loaded = loadConfig({ file: configFile, env });
-  const logger = createLogger(env);
-  const relbot = await startRelbot({ loaded, env, logger });
+  const logger = createLogger({ level: loaded.settings.logLevel });
+  const relbot = await startRelbot({ loaded, logger });
   console.log(`relbot listening on ${relbot.url}`);
   await new Promise<void>((resolve) => {
     const shutdown = (signal: string) => {
@@ -107,7 +107,7 @@ async function serve(configFile: string | undefined, env: NodeJS.ProcessEnv): Pr
 
 async function check(configFile: string | undefined, env: NodeJS.ProcessEnv): Promise<number> {
   const loaded = loadConfig({ file: configFile, env });
-  const problems = await findRuntimeProblems(loaded, env);
+  const problems = await findRuntimeProblems(loaded);
   if (problems.length === 0) {
     console.log(
       `${loaded.file}: ok (${Object.keys(loaded.config.apps).length} apps, every repository reached)`,

@@ -20,12 +20,12 @@ import type { Reconciler } from "./reconcile/reconciler.ts";
 import { type Database, openDatabase } from "./store/index.ts";
 import type { IssueCommentHook } from "./webhooks/index.ts";
 import { type ChatopsWiring, wireChatops } from "./wiring/chatops.ts";
-import { envMs, type PipelineOptions, wireReleasePipeline } from "./wiring/pipeline.ts";
+import { type PipelineOptions, wireReleasePipeline } from "./wiring/pipeline.ts";
 import { wireReconciler } from "./wiring/reconciler.ts";
 
 export interface RelbotOptions {
+  /** The config with its secrets and RELBOT_* settings resolved (config/): nothing below reads the environment. */
   loaded: LoadedConfig;
-  env: NodeJS.ProcessEnv;
   logger: Logger;
   /** Overrides config.server.port (tests pass 0 for a random port). */
   port?: number;
@@ -35,7 +35,8 @@ export interface RelbotOptions {
   random?: () => number;
   /** Replaces the chat-command hook for GitHub `/release` comments (by default they become chat-comment jobs). */
   onIssueComment?: IssueCommentHook;
-  /** leaseMs defaults to RELBOT_JOB_LEASE_MS (how soon a job of a killed relbot is taken again), else 60 s. */
+  /** leaseMs defaults to settings.jobLeaseMs (RELBOT_JOB_LEASE_MS: how soon a job of a killed relbot is taken
+   * again), else 60 s. */
   worker?: Pick<JobWorkerOptions, "pollMs" | "leaseMs" | "stopTimeoutMs" | "backoff">;
   /** The release checks, auto-promotion and GitOps writer as job handlers; false leaves them out (tests that
    * register their own handlers for those job kinds). */
@@ -58,8 +59,8 @@ export interface RunningRelbot {
 }
 
 export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot> {
-  const { config } = options.loaded;
-  const { logger, env } = options;
+  const { config, secrets, settings } = options.loaded;
+  const { logger } = options;
   const clock = options.clock ?? systemClock;
   const database = await openDatabase(config.database.path);
   const { db } = database;
@@ -71,7 +72,7 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
     clock,
     random: options.random,
     logger,
-    leaseMs: envMs(env.RELBOT_JOB_LEASE_MS),
+    leaseMs: settings.jobLeaseMs,
     ...options.worker,
     onJobEnded: (job, outcome) => metrics.jobAttempts.inc({ kind: job.kind, outcome }),
   });
@@ -80,7 +81,8 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
       ? undefined
       : wireReleasePipeline({
           config,
-          env,
+          secrets,
+          settings,
           db,
           worker,
           clock,
@@ -99,14 +101,14 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
       ...(pipeline?.readiness ?? []),
     ],
   });
-  // API token secrets are read from the environment once, here; routes only ever see the registry.
-  const tokens = TokenRegistry.fromConfig(config.api, env, logger);
+  // Routes only ever see the registry (digests), never the token secrets resolved at load.
+  const tokens = TokenRegistry.fromSecrets(secrets.apiTokens, logger);
   const requireScope = createRequireScope(tokens);
-  const chatops = wireChatops({ app, db, config, env, clock, logger, worker, requireScope });
+  const chatops = wireChatops({ app, db, config, secrets, clock, logger, worker, requireScope });
   registerGitHubWebhook(app, {
     db,
     config,
-    env,
+    secret: secrets.get("githubWebhookSecret"),
     clock,
     onIssueComment: options.onIssueComment ?? chatops.onIssueComment,
     onJobsQueued: () => worker.wake(),

@@ -5,7 +5,6 @@ export {
   type LoadedConfig,
   loadConfig,
   parseConfig,
-  readSecret,
 } from "./load.ts";
 export {
   type AppConfig,
@@ -15,3 +14,5 @@ export {
   type RelbotConfig,
   type SignerSetConfig,
 } from "./schema.ts";
+export { type ApiTokenSecret, type SecretName, type SecretSource, Secrets } from "./secrets.ts";
+export type { RelbotSettings } from "./settings.ts";
