@@ -1,6 +1,26 @@
-import { accessSync, constants } from "node:fs";
+import { accessSync, constants, statSync } from "node:fs";
 import type { LoadedConfig } from "./config/index.ts";
 import { probeRemote, redactUrl } from "./git/index.ts";
+
+/**
+ * What `serve` refuses to start without: every secret the config names set, every signer file readable. Without
+ * them relbot would start and then fail on every job; better to name them all at once and not start.
+ */
+export function findStartupProblems(loaded: LoadedConfig): string[] {
+  const { config, secrets } = loaded;
+  const problems: string[] = [];
+  for (const { setting, envName } of secrets.missing())
+    problems.push(`${setting}: environment variable ${envName} is not set`);
+  for (const [name, set] of Object.entries(config.signers)) {
+    for (const [index, file] of set.openpgp.entries()) {
+      const why = unreadable(file);
+      if (why) problems.push(`signers.${name}.openpgp[${index}]: cannot read ${file} (${why})`);
+    }
+    const why = set.ssh && unreadable(set.ssh);
+    if (why) problems.push(`signers.${name}.ssh: cannot read ${set.ssh} (${why})`);
+  }
+  return problems;
+}
 
 /**
  * `relbot check`: everything a valid file can still get wrong at run time. Returns every problem found,
@@ -8,17 +28,7 @@ import { probeRemote, redactUrl } from "./git/index.ts";
  */
 export async function findRuntimeProblems(loaded: LoadedConfig): Promise<string[]> {
   const { config, secrets } = loaded;
-  const problems: string[] = [];
-
-  for (const [name, set] of Object.entries(config.signers)) {
-    for (const [index, file] of set.openpgp.entries()) {
-      if (!readable(file)) problems.push(`signers.${name}.openpgp[${index}]: cannot read ${file}`);
-    }
-    if (set.ssh && !readable(set.ssh)) problems.push(`signers.${name}.ssh: cannot read ${set.ssh}`);
-  }
-
-  for (const { setting, envName } of secrets.missing())
-    problems.push(`${setting}: environment variable ${envName} is not set`);
+  const problems = findStartupProblems(loaded);
 
   const gitopsToken = secrets.get("gitopsToken");
   const sourceToken = secrets.get("githubToken");
@@ -45,11 +55,16 @@ export async function findRuntimeProblems(loaded: LoadedConfig): Promise<string[
   return problems;
 }
 
-function readable(file: string): boolean {
+/** Why a file cannot be read, or undefined when it can. */
+function unreadable(file: string): string | undefined {
   try {
+    if (!statSync(file).isFile()) return "not a file";
     accessSync(file, constants.R_OK);
-    return true;
-  } catch {
-    return false;
+    return undefined;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return "no such file";
+    if (code === "EACCES") return "permission denied";
+    return code ?? (error as Error).message;
   }
 }
