@@ -9,6 +9,7 @@ export {
 } from "./load.ts";
 export {
   type AppConfig,
+  type ArgocdConfig,
   configSchema,
   type EnvironmentConfig,
   isInsideRepo,
