@@ -8,6 +8,7 @@ export {
 } from "./load.ts";
 export {
   type AppConfig,
+  type ArgocdConfig,
   configSchema,
   type EnvironmentConfig,
   isInsideRepo,
