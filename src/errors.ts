@@ -95,6 +95,15 @@ export const errorCodes = {
   "gitops.no_matching_source": { kind: "rejected", retryable: false },
   "gitops.file_missing": { kind: "rejected", retryable: false },
   "gitops.unknown_target": { kind: "rejected", retryable: false },
+
+  // Argo CD's API (deployment watch). Retryable = an outage that says nothing about the deployment.
+  "argocd.unauthorized": { kind: "upstream", retryable: false },
+  "argocd.forbidden": { kind: "upstream", retryable: false },
+  "argocd.not_found": { kind: "upstream", retryable: false },
+  "argocd.unavailable": { kind: "upstream", retryable: true },
+  "argocd.timeout": { kind: "upstream", retryable: true },
+  "argocd.unreachable": { kind: "upstream", retryable: true },
+  "argocd.invalid_answer": { kind: "upstream", retryable: true },
 } as const satisfies Record<string, CodeSpec>;
 
 export type ErrorCode = keyof typeof errorCodes;

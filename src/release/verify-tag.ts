@@ -122,7 +122,7 @@ async function checkTagObject(
     ];
   }
   if ("missing" in read)
-    throw new RelbotError("source.tag-changed", `tag object ${objectId} is not in the cache`, 409);
+    throw new RelbotError("source.tag-changed", `tag object ${objectId} is not in the cache`);
   const object = read.found;
   if (object.type === "commit") {
     verdict.commit = objectId;
