@@ -1,6 +1,7 @@
 import { accessSync, constants } from "node:fs";
 import { type LoadedConfig, readSecret } from "./config/index.ts";
 import { probeRemote, redactUrl } from "./git/index.ts";
+import { commitSignerFromConfig } from "./wiring/commit-signer.ts";
 
 /**
  * `relbot check`: everything a valid file can still get wrong at run time. Returns every problem found,
@@ -27,6 +28,13 @@ export async function findRuntimeProblems(loaded: LoadedConfig, env: NodeJS.Proc
   for (const [where, envName] of secretNames) {
     if (envName && !readSecret(envName, env))
       problems.push(`${where}: environment variable ${envName} is not set`);
+  }
+
+  // gitops.signing: the key must load and be able to sign (cli prints its fingerprint when it does).
+  try {
+    await commitSignerFromConfig(config, env);
+  } catch (error) {
+    problems.push((error as Error).message);
   }
 
   const gitopsToken = readSecret(config.gitops.tokenEnv, env);

@@ -9,6 +9,7 @@ import { runVerifyTag } from "./commands/verify-tag.ts";
 import { ConfigError, configExists, loadConfig } from "./config/index.ts";
 import { createLogger } from "./log.ts";
 import { startRelbot } from "./main.ts";
+import { commitSignerFromConfig } from "./wiring/commit-signer.ts";
 
 const usage = `relbot: a GitOps release bot for Go services
 
@@ -112,6 +113,8 @@ async function check(configFile: string | undefined, env: NodeJS.ProcessEnv): Pr
     console.log(
       `${loaded.file}: ok (${Object.keys(loaded.config.apps).length} apps, every repository reached)`,
     );
+    const signer = await commitSignerFromConfig(loaded.config, env);
+    if (signer) console.log(`gitops.signing: ${signer.format} key ${signer.fingerprint}`);
     return 0;
   }
   console.error(`${loaded.file}: ${problems.length} problem(s):`);

@@ -20,6 +20,7 @@ import type { Reconciler } from "./reconcile/reconciler.ts";
 import { type Database, openDatabase } from "./store/index.ts";
 import type { IssueCommentHook } from "./webhooks/index.ts";
 import { type ChatopsWiring, wireChatops } from "./wiring/chatops.ts";
+import { commitSignerFromConfig } from "./wiring/commit-signer.ts";
 import { envMs, type PipelineOptions, wireReleasePipeline } from "./wiring/pipeline.ts";
 import { wireReconciler } from "./wiring/reconciler.ts";
 
@@ -61,6 +62,10 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
   const { config } = options.loaded;
   const { logger, env } = options;
   const clock = options.clock ?? systemClock;
+  // gitops.signing: an unusable key stops start-up here, before the database opens or anything is served.
+  const signer = options.pipeline === false ? undefined : await commitSignerFromConfig(config, env);
+  if (signer)
+    logger.info({ format: signer.format, fingerprint: signer.fingerprint }, "GitOps commits are signed");
   const database = await openDatabase(config.database.path);
   const { db } = database;
   const metrics = createMetrics(db);
@@ -81,6 +86,7 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
       : wireReleasePipeline({
           config,
           env,
+          signer,
           db,
           worker,
           clock,

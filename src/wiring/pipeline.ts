@@ -4,7 +4,7 @@ import path from "node:path";
 import type { Clock } from "../clock.ts";
 import { type RelbotConfig, readSecret } from "../config/index.ts";
 import { SourceRepos } from "../git/index.ts";
-import { GitopsWriter, type GitopsWriterOptions } from "../gitops/index.ts";
+import { type CommitSigner, GitopsWriter, type GitopsWriterOptions } from "../gitops/index.ts";
 import type { ReadinessCheck } from "../http/app.ts";
 import { autoPromoteJobKind, type JobWorker, promotionJobKind, releaseJobKind } from "../jobs/index.ts";
 import type { Logger } from "../log.ts";
@@ -34,6 +34,8 @@ export interface PipelineDeps extends PipelineOptions {
   worker: JobWorker;
   clock: Clock;
   logger: Logger;
+  /** gitops.signing, loaded at start-up (see commit-signer.ts). */
+  signer?: CommitSigner;
 }
 
 export interface ReleasePipeline {
@@ -64,7 +66,7 @@ export function gitopsWriterFromConfig(
   config: RelbotConfig,
   env: NodeJS.ProcessEnv,
   logger: Logger,
-  extra: Partial<Pick<GitopsWriterOptions, "now" | "hooks" | "cacheDir">> = {},
+  extra: Partial<Pick<GitopsWriterOptions, "now" | "hooks" | "cacheDir" | "signer">> = {},
 ): GitopsWriter {
   return new GitopsWriter({
     url: config.gitops.url,
@@ -82,6 +84,7 @@ export function wireReleasePipeline(deps: PipelineDeps): ReleasePipeline {
   const sources = sourceReposFromConfig(config, env, logger);
   const gitopsCredential = readSecret(config.gitops.tokenEnv, env);
   const writer = gitopsWriterFromConfig(config, env, logger, {
+    signer: deps.signer,
     now: clock.now,
     hooks: crashHooksFromEnv(env, logger),
   });
