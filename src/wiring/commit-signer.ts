@@ -1,4 +1,4 @@
-import { type RelbotConfig, readSecret } from "../config/index.ts";
+import type { LoadedConfig } from "../config/index.ts";
 import { type CommitSigner, loadCommitSigner } from "../gitops/index.ts";
 
 /**
@@ -6,11 +6,9 @@ import { type CommitSigner, loadCommitSigner } from "../gitops/index.ts";
  * reported by `relbot check`) rather than failing the first promotion. Undefined when signing is off.
  */
 export async function commitSignerFromConfig(
-  config: RelbotConfig,
-  env: NodeJS.ProcessEnv,
+  loaded: Pick<LoadedConfig, "config" | "secrets">,
 ): Promise<CommitSigner | undefined> {
-  const signing = config.gitops.signing;
+  const signing = loaded.config.gitops.signing;
   if (!signing) return undefined;
-  const keyEnv = "openpgp" in signing ? signing.openpgp.keyEnv : signing.ssh.keyEnv;
-  return loadCommitSigner(signing, readSecret(keyEnv, env));
+  return loadCommitSigner(signing, loaded.secrets.get("commitSigningKey"));
 }

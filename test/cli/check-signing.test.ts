@@ -86,8 +86,6 @@ describe("relbot check with gitops.signing", () => {
     const file = config();
     const env = { RELBOT_SSH_SIGNING_KEY: lockedKey };
     const loaded = loadConfig({ file, env });
-    await expect(startRelbot({ loaded, env, logger: silentLogger })).rejects.toThrow(
-      /protected by a passphrase/,
-    );
+    await expect(startRelbot({ loaded, logger: silentLogger })).rejects.toThrow(/protected by a passphrase/);
   });
 });
