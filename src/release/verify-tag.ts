@@ -1,4 +1,4 @@
-// The release checks for one tag, top to bottom (SPEC §3 without the SBOM): name, tag object and signature,
+// The release checks for one tag, top to bottom (all but the SBOM): name, tag object and signature,
 // immutability, go.mod. Every check runs even after one fails, so a rejection lists everything there is to fix.
 // Rejections are verdicts; only trouble reaching the repository or reading the config throws (the caller retries).
 import { and, eq } from "drizzle-orm";

@@ -47,9 +47,9 @@ function check(tokens: TokenRegistry, presented: string | undefined): Refusal | 
 }
 
 /**
- * SPEC §5 "read (or open on loopback)": a request from this machine is served as is; any other needs a read token,
- * as `Authorization: Bearer` or as the session cookie the sign-in form sets. Tokens are never taken from the URL:
- * a URL ends up in browser history, proxy logs and Referer headers.
+ * The dashboard needs the read scope, or a loopback client: a request from this machine is served as is; any
+ * other needs a read token, as `Authorization: Bearer` or as the session cookie the sign-in form sets. Tokens
+ * are never taken from the URL: a URL ends up in browser history, proxy logs and Referer headers.
  */
 export function requireDashboardAccess(tokens: TokenRegistry): MiddlewareHandler {
   return async (c, next) => {
