@@ -95,7 +95,7 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
   const app = createHttpApp({
     logger,
     readiness: [
-      { name: "database", check: () => void db.all(sql`select 1`) },
+      { name: "database", failure: "unavailable", check: () => void db.all(sql`select 1`) },
       ...(pipeline?.readiness ?? []),
     ],
   });
@@ -116,7 +116,13 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
   registerAuditApi(app, { db, apps: config.apps, requireScope });
   registerApiDocs(app, { version: packageJson.version });
   registerMetricsRoute(app, metrics.registry);
-  registerDashboard(app, { db, apps: config.apps, tokens, clock });
+  registerDashboard(app, {
+    db,
+    apps: config.apps,
+    tokens,
+    clock,
+    openOnLoopback: config.server.openDashboardOnLoopback,
+  });
   // The reconciler shares the pipeline's source cache and GitOps writer (one clone of each repository).
   const reconciler =
     pipeline &&

@@ -1,5 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
+import { credentialFreeUrl } from "./url-credentials.ts";
 
 // Every object is strict: a misspelt key ("aprovers") must fail loudly, never be ignored.
 
@@ -51,7 +52,7 @@ const sbomSchema = z.union([
 ]);
 
 const appSchema = z.strictObject({
-  repo: z.string().min(1),
+  repo: credentialFreeUrl("github.tokenEnv").pipe(z.string().min(1)),
   module: z.string().regex(/^[^\s/][^\s]*[^\s/]$/, "must be a Go module path without a /vN suffix"),
   dir: z
     .string()
@@ -78,16 +79,31 @@ const tokenSchema = z.strictObject({
   scopes: z.array(z.enum(["read", "promote"])).min(1),
 });
 
+// Security opt-ins (issue 13): settings that widen what an unauthenticated or remote party can do, all off by
+// default, and the repositories GitHub comment commands are taken from.
+const securitySettings = {
+  /**
+   * Serve the dashboard without a token to a browser on this machine (loopback peer, loopback Host, no
+   * forwarding header). Off by default: a proxy or tunnel on the same host would make every visitor local.
+   */
+  openDashboardOnLoopback: z.boolean().default(false),
+} as const;
+
+const serverDefaults = { port: 8080, openDashboardOnLoopback: false };
+
 export const configSchema = z
   .strictObject({
     server: z
-      .strictObject({ port: z.number().int().min(0).max(65535).default(8080) })
-      .default({ port: 8080 }),
+      .strictObject({
+        port: z.number().int().min(0).max(65535).default(8080),
+        openDashboardOnLoopback: securitySettings.openDashboardOnLoopback,
+      })
+      .default(serverDefaults),
     database: z
       .strictObject({ path: z.string().min(1).default("./data/relbot.db") })
       .default({ path: "./data/relbot.db" }),
     gitops: z.strictObject({
-      url: z.string().min(1),
+      url: credentialFreeUrl("gitops.tokenEnv").pipe(z.string().min(1)),
       branch: z.string().min(1).default("main"),
       tokenEnv: envVarName.optional(),
       author: z
@@ -98,7 +114,7 @@ export const configSchema = z
     }),
     github: z
       .strictObject({
-        apiUrl: z.string().url().default("https://api.github.com"),
+        apiUrl: credentialFreeUrl("github.tokenEnv").pipe(z.string().url()).default("https://api.github.com"),
         tokenEnv: envVarName.optional(),
         webhookSecretEnv: envVarName.optional(),
       })

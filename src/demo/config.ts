@@ -54,7 +54,8 @@ export function writeDemoConfig(options: {
     Object.entries(secretEnv).map(([key, name]) => [name, secrets[key as keyof DemoSecrets]]),
   );
   const config = {
-    server: { port: options.port },
+    // The demo runs on the user's own machine: its dashboard opens in their browser without a token.
+    server: { port: options.port, openDashboardOnLoopback: true },
     database: { path: path.join(options.dataDir, "relbot.db") },
     gitops: {
       url: options.gitopsUrl,

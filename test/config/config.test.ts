@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parse, stringify } from "yaml";
@@ -171,5 +171,60 @@ describe("config rejections name the exact path", () => {
     expect(problemsOf("server: [unclosed")[0]).toMatch(/^not valid YAML/);
     expect(problemsOf("gitops: {url: a}\ngitops: {url: b}\n")[0]).toMatch(/^not valid YAML: .*unique/i);
     expect(problemsOf("just a string")).toEqual(["the file must be a YAML mapping of settings"]);
+  });
+});
+
+describe("credentials in configured URLs", () => {
+  // Written to a real file and loaded as `relbot start` loads it: refused before anything records the URL.
+  function loadFile(change: (raw: any) => void) {
+    const dir = mkdtempSync(path.join(tmpdir(), "relbot-config-"));
+    try {
+      const file = path.join(dir, "relbot.yaml");
+      writeFileSync(file, variant(change));
+      return loadConfig({ file, env: {} });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  function refusal(change: (raw: any) => void): string[] {
+    try {
+      loadFile(change);
+    } catch (error) {
+      if (error instanceof ConfigError) return error.problems;
+      throw error;
+    }
+    throw new Error("expected the config to be refused");
+  }
+
+  test("a password in gitops.url is refused, pointing to gitops.tokenEnv, never echoing it (secret in the audit chain)", () => {
+    const problems = refusal(
+      (raw) => (raw.gitops.url = "https://relbot:s3cr3t-pw@git.acme.example/gitops.git"),
+    );
+    expect(problems).toEqual([
+      "gitops.url: must not contain a user name or password (user:secret@): remove it, put the token in an environment variable and name that variable in gitops.tokenEnv",
+    ]);
+    expect(problems.join("\n")).not.toContain("s3cr3t");
+  });
+
+  test("a bare token as the user name, in an app's repo or github.apiUrl, points to github.tokenEnv", () => {
+    const problems = refusal((raw) => {
+      raw.apps["order-svc"].repo = "https://ghp_abcdefghijklmnop@github.com/acme/order-svc.git";
+      raw.github = { ...raw.github, apiUrl: "https://x-access-token:ghs_xyz@api.github.com" };
+    });
+    expect(problems).toHaveLength(2);
+    expect(problems.find((p) => p.startsWith("apps.order-svc.repo:"))).toContain("github.tokenEnv");
+    expect(problems.find((p) => p.startsWith("github.apiUrl:"))).toContain("github.tokenEnv");
+    expect(problems.join("\n")).not.toMatch(/ghp_|ghs_/);
+  });
+
+  test("an SSH user name is an account, not a secret; an '@' in the path is not userinfo", () => {
+    const { config } = loadFile((raw) => {
+      raw.apps["order-svc"].repo = "git@github.com:acme/order-svc.git";
+      raw.gitops.url = "https://git.acme.example/scm/@team/gitops.git";
+    });
+    expect(config.apps["order-svc"]?.repo).toBe("git@github.com:acme/order-svc.git");
+    expect(
+      refusal((raw) => (raw.apps["order-svc"].repo = "ssh://git:pw@host.example/acme/order-svc.git")),
+    ).toHaveLength(1);
   });
 });
