@@ -27,7 +27,7 @@ export function statusFor(code: ErrorCode): ContentfulStatusCode {
   return statusOfKind[errorCodes[code].kind];
 }
 
-/** Every error is JSON {"error": {"code", "message"}} with a fitting status. */
+/** Every API error is JSON {"error": {"code", "message"}} with a fitting status. */
 export function errorBody(code: ErrorCode, message: string, details?: unknown) {
   return { error: details === undefined ? { code, message } : { code, message, details } };
 }
