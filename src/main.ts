@@ -2,9 +2,9 @@
 // from here.
 import { sql } from "drizzle-orm";
 import packageJson from "../package.json" with { type: "json" };
-import { recordConfigLoad } from "./audit/index.ts";
+import { type AuditKey, auditKey, keyAuditChain, recordConfigLoad } from "./audit/index.ts";
 import { type Clock, systemClock } from "./clock.ts";
-import type { LoadedConfig } from "./config/index.ts";
+import { type LoadedConfig, readAuditSecrets } from "./config/index.ts";
 import { registerAuditApi } from "./http/api/index.ts";
 import { registerJobRoutes } from "./http/api/jobs.ts";
 import { createHttpApp, type RelbotApp } from "./http/app.ts";
@@ -61,9 +61,34 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
   const { config } = options.loaded;
   const { logger, env } = options;
   const clock = options.clock ?? systemClock;
+  // The audit key is read before the database is opened: a missing key must stop start-up before anything runs.
+  const auditSecrets = readAuditSecrets(config, env);
+  const auditKeys: AuditKey[] = [
+    ...(auditSecrets.current ? [auditKey(auditSecrets.current)] : []),
+    ...auditSecrets.previous.map(auditKey),
+  ];
   const database = await openDatabase(config.database.path);
   const { db } = database;
   const metrics = createMetrics(db);
+  let keying: ReturnType<typeof keyAuditChain>;
+  try {
+    keying = keyAuditChain(
+      db,
+      auditSecrets.current ? auditKeys[0] : undefined,
+      clock.now(),
+      auditKeys.slice(1).map((key) => key.id),
+    );
+  } catch (error) {
+    database.close();
+    throw error;
+  }
+  if (!keying.keyed) {
+    logger.warn(
+      "AUDIT CHAIN NOT KEYED: without audit.keyEnv anyone who can write the database can rewrite audit events and recompute every hash; set audit.keyEnv (see README, Security model)",
+    );
+  } else if (keying.switched) {
+    logger.info({ keyId: keying.keyId }, "audit chain keyed from here on");
+  }
   recordConfigLoad(db, options.loaded, clock.now());
 
   const worker = new JobWorker({
@@ -113,10 +138,16 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
     onDelivery: (event, outcome) => metrics.webhookDeliveries.inc({ event, outcome }),
   });
   registerJobRoutes(app, { db, requireScope });
-  registerAuditApi(app, { db, apps: config.apps, requireScope });
+  registerAuditApi(app, {
+    db,
+    apps: config.apps,
+    requireScope,
+    auditKeys,
+    ...(pipeline ? { auditAnchors: () => pipeline.writer.auditAnchors() } : {}),
+  });
   registerApiDocs(app, { version: packageJson.version });
   registerMetricsRoute(app, metrics.registry);
-  registerDashboard(app, { db, apps: config.apps, tokens, clock });
+  registerDashboard(app, { db, apps: config.apps, tokens, clock, auditKeys });
   // The reconciler shares the pipeline's source cache and GitOps writer (one clone of each repository).
   const reconciler =
     pipeline &&

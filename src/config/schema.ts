@@ -112,6 +112,15 @@ export const configSchema = z
     reconcile: z.strictObject({ interval: durationSchema.default(60_000) }).default({ interval: 60_000 }),
     api: z.strictObject({ tokens: z.array(tokenSchema).default([]) }).default({ tokens: [] }),
     signers: z.record(z.string(), signerSetSchema),
+    // --- audit chain key (issue 13 item 15) ---
+    audit: z
+      .strictObject({
+        /** The HMAC key of the audit chain; never stored in the database. Without it the chain is unkeyed. */
+        keyEnv: envVarName.optional(),
+        /** Keys the chain was keyed with before a rotation, so older events still verify. */
+        previousKeyEnvs: z.array(envVarName).default([]),
+      })
+      .default({ previousKeyEnvs: [] }),
     apps: z.record(z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, "app names are lower-case"), appSchema),
   })
   .superRefine((config, ctx) => {

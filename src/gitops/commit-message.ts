@@ -17,6 +17,8 @@ export interface PromotionCommit {
   actor: string;
   reason?: string;
   changes: CommittedChange[];
+  /** The audit chain's newest hash when the commit was made: anchors the chain outside the database. */
+  auditHead?: string;
 }
 
 // One line, no control characters: a reason or actor must not be able to forge a trailer of its own.
@@ -38,6 +40,7 @@ export function promotionCommitMessage(commit: PromotionCommit): string {
     );
   }
   trailers.push(`Relbot-Actor: ${oneLine(commit.actor)}`);
+  if (commit.auditHead) trailers.push(`Relbot-Audit-Head: ${oneLine(commit.auditHead)}`);
   const reason = commit.reason ? oneLine(commit.reason) : "";
   const paragraphs = [subject.join("\n"), ...(reason ? [`Reason: ${reason}`] : []), trailers.join("\n")];
   return `${paragraphs.join("\n\n")}\n`;
@@ -68,4 +71,23 @@ export function parsePromotionCommit(message: string): CommittedChange[] {
     change.fromVersion = from === undefined || from === "(unset)" ? null : from;
   });
   return changes;
+}
+
+/**
+ * The audit head a relbot commit anchors (its Relbot-Audit-Head trailer), or undefined. Only a commit that is
+ * relbot's by its trailers (Relbot-Request) counts, and only the last paragraph, as git reads trailers.
+ */
+export function parseAuditHead(message: string): string | undefined {
+  const trailerLines = (
+    message
+      .trimEnd()
+      .split(/\n\s*\n/)
+      .at(-1) ?? ""
+  ).split("\n");
+  if (!trailerLines.some((line) => line.startsWith("Relbot-Request: "))) return undefined;
+  for (const line of trailerLines) {
+    const match = /^Relbot-Audit-Head: ([0-9a-f]{64})$/.exec(line);
+    if (match) return match[1];
+  }
+  return undefined;
 }

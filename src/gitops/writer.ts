@@ -61,6 +61,8 @@ export interface GitopsWriterOptions {
   /** Application CRD (YAML) or JSON schema to validate against; defaults to the bundled one. */
   schemaPath?: string;
   hooks?: GitopsWriterHooks;
+  /** The audit chain's newest hash, written into every commit as Relbot-Audit-Head (anchors the chain). */
+  auditHead?: () => string;
 }
 
 type ChangeResult = PromotionChange & { fromVersion: string | null };
@@ -156,6 +158,11 @@ export class GitopsWriter {
     }
   }
 
+  /** The audit heads anchored in the branch's recent history (one fetch): what /api/v1/audit/verify checks. */
+  auditAnchors(): Promise<{ commit: string; head: string }[]> {
+    return withRepoLock(this.cache.gitdir, async () => this.applied.auditAnchors(await this.sync()));
+  }
+
   findAppliedPromotion(promotionId: string): Promise<string | null> {
     return withRepoLock(this.cache.gitdir, async () => {
       const tip = await this.sync();
@@ -204,6 +211,7 @@ export class GitopsWriter {
         actor: request.actor,
         reason: request.reason,
         changes: edited.changes,
+        auditHead: this.opts.auditHead?.(),
       });
       const commit = await this.cache.writeCommit({
         parent: tip,

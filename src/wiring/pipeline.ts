@@ -1,6 +1,7 @@
 // Joins the release checks, auto-promotion and the GitOps writer to the job worker: the one place that builds
 // them from the config and the environment. main.ts calls wireReleasePipeline once.
 import path from "node:path";
+import { auditHead } from "../audit/index.ts";
 import type { Clock } from "../clock.ts";
 import { type RelbotConfig, readSecret } from "../config/index.ts";
 import { SourceRepos } from "../git/index.ts";
@@ -64,7 +65,7 @@ export function gitopsWriterFromConfig(
   config: RelbotConfig,
   env: NodeJS.ProcessEnv,
   logger: Logger,
-  extra: Partial<Pick<GitopsWriterOptions, "now" | "hooks" | "cacheDir">> = {},
+  extra: Partial<Pick<GitopsWriterOptions, "now" | "hooks" | "cacheDir" | "auditHead">> = {},
 ): GitopsWriter {
   return new GitopsWriter({
     url: config.gitops.url,
@@ -84,6 +85,8 @@ export function wireReleasePipeline(deps: PipelineDeps): ReleasePipeline {
   const writer = gitopsWriterFromConfig(config, env, logger, {
     now: clock.now,
     hooks: crashHooksFromEnv(env, logger),
+    // Every commit relbot makes anchors the audit chain's head outside the database.
+    auditHead: () => auditHead(db),
   });
   const github = githubClientFromConfig(config, env, logger);
   const autoPromoteDelayMs = deps.autoPromoteDelayMs ?? envMs(env.RELBOT_AUTO_PROMOTE_DELAY_MS) ?? 1_000;
