@@ -114,6 +114,8 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
           onPromotionFinished: async (promotion, replyTo) => {
             await chatops.notifyPromotionFinished(promotion, replyTo);
           },
+          // A promotion that found its tag moved hands over to the reconciler, which pins what runs that version.
+          onTagMoved: () => void reconciler?.runOnce().catch(() => undefined),
           ...options.pipeline,
         });
 

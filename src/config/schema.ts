@@ -43,6 +43,8 @@ const environmentSchema = z.strictObject({
     .optional(),
   /** metadata.name of the Application to edit when the file holds several documents. */
   application: z.string().optional(),
+  /** `commit`: write the release's verified commit SHA (with a comment naming the tag), never the tag name. */
+  pin: z.enum(["commit"]).optional(),
 });
 
 const sbomSchema = z.union([

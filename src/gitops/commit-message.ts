@@ -10,6 +10,8 @@ export interface CommittedChange {
   env: string;
   fromVersion: string | null;
   toVersion: string;
+  /** The commit SHA written instead of the tag name (a pinned environment). */
+  pinnedCommit?: string;
 }
 
 export interface PromotionCommit {
@@ -28,7 +30,8 @@ function oneLine(text: string): string {
 
 export function promotionCommitMessage(commit: PromotionCommit): string {
   const subject = commit.changes.map(
-    (change) => `${change.app}: ${change.env} ${change.fromVersion ?? "(unset)"} -> ${change.toVersion}`,
+    (change) =>
+      `${change.app}: ${change.env} ${change.fromVersion ?? "(unset)"} -> ${change.pinnedCommit ?? change.toVersion}`,
   );
   const trailers = [`Relbot-Request: ${oneLine(commit.requestId)}`];
   for (const change of commit.changes) {
@@ -38,6 +41,7 @@ export function promotionCommitMessage(commit: PromotionCommit): string {
       `Relbot-Env: ${change.env}`,
       `Relbot-Version: ${oneLine(change.toVersion)}`,
     );
+    if (change.pinnedCommit) trailers.push(`Relbot-Pinned-Commit: ${oneLine(change.pinnedCommit)}`);
   }
   trailers.push(`Relbot-Actor: ${oneLine(commit.actor)}`);
   if (commit.auditHead) trailers.push(`Relbot-Audit-Head: ${oneLine(commit.auditHead)}`);

@@ -3,6 +3,7 @@ export { type CommittedChange, parsePromotionCommit, promotionCommitMessage } fr
 export { manifestPath, maxManifestBytes } from "./manifest-guard.ts";
 export { readTargetRevision, setTargetRevision, type TargetRevisionEdit } from "./target-revision.ts";
 export {
+  type ChangeResult,
   GitopsWriter,
   type GitopsWriterHooks,
   type GitopsWriterOptions,

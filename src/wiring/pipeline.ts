@@ -7,12 +7,19 @@ import { type RelbotConfig, readSecret } from "../config/index.ts";
 import { SourceRepos } from "../git/index.ts";
 import { GitopsWriter, type GitopsWriterOptions } from "../gitops/index.ts";
 import type { ReadinessCheck } from "../http/app.ts";
-import { autoPromoteJobKind, type JobWorker, promotionJobKind, releaseJobKind } from "../jobs/index.ts";
+import {
+  autoPromoteJobKind,
+  type JobWorker,
+  promotionJobKind,
+  releaseJobKind,
+  tagPinJobKind,
+} from "../jobs/index.ts";
 import type { Logger } from "../log.ts";
 import {
   createAutoPromoteHandler,
   createPromotionJobHandler,
   createReleaseJobHandler,
+  createTagPinHandler,
   failAbandonedPromotions,
   type PromotionFinished,
 } from "../pipeline/index.ts";
@@ -26,6 +33,8 @@ export interface PipelineOptions {
   autoPromoteDelayMs?: number;
   /** The chat notifier: told the result of every promotion that finished. */
   onPromotionFinished?: PromotionFinished;
+  /** A promotion found its release's tag moved right before the push (the reconciler then pins at once). */
+  onTagMoved?: () => void;
 }
 
 export interface PipelineDeps extends PipelineOptions {
@@ -104,10 +113,13 @@ export function wireReleasePipeline(deps: PipelineDeps): ReleasePipeline {
       config,
       writer,
       clock,
+      resolveTag: (url, tagName) => sources.resolveTag(url, tagName),
+      onTagMoved: deps.onTagMoved,
       onPromotionFinished: deps.onPromotionFinished,
       onJobsQueued: wake,
     }),
   );
+  worker.register(tagPinJobKind, createTagPinHandler({ db, config, writer, clock }));
 
   const sweep = () => {
     try {
