@@ -22,7 +22,7 @@ export function createMetrics(db: Db) {
     ),
     webhookDeliveries: new Counter({
       name: "relbot_webhook_deliveries_total",
-      help: "GitHub webhook deliveries answered, by event and outcome (accepted, duplicate, ignored, pong, or an error code)",
+      help: "GitHub webhook deliveries answered, by event (push, create, issue_comment, ping, other; unverified before the signature holds) and outcome (accepted, duplicate, ignored, pong, or an error code)",
       labelNames: ["event", "outcome"] as const,
       registers: [registry],
     }),

@@ -1,7 +1,7 @@
-import { readSecret } from "./load.ts";
 import type { RelbotConfig } from "./schema.ts";
+import type { Secrets } from "./secrets.ts";
 
-/** The audit chain's HMAC keys as read from the environment: the current one first, then earlier ones. */
+/** The audit chain's HMAC keys: the current one first, then earlier ones. */
 export interface AuditSecrets {
   current?: string;
   previous: string[];
@@ -11,18 +11,19 @@ export interface AuditSecrets {
 const minimumKeyLength = 32;
 
 /**
- * Resolves audit.keyEnv and audit.previousKeyEnvs once, at start-up. A variable the config names must be set and
- * long enough: a missing key would silently start an unkeyed chain.
+ * The audit keys `serve` needs, from the secrets resolved at load. Unlike other secrets a named but unset audit
+ * key stops start-up: going on would silently start an unkeyed chain (or refuse a keyed one later).
  */
-export function readAuditSecrets(config: Pick<RelbotConfig, "audit">, env: NodeJS.ProcessEnv): AuditSecrets {
-  const read = (name: string, where: string): string => {
-    const value = readSecret(name, env);
+export function readAuditSecrets(config: Pick<RelbotConfig, "audit">, secrets: Secrets): AuditSecrets {
+  const check = (value: string | undefined, setting: string, envName: string): string => {
     if (value === undefined) {
-      throw new Error(`${where}: the environment variable ${name} is not set (the audit chain's HMAC key)`);
+      throw new Error(
+        `${setting}: the environment variable ${envName} is not set (the audit chain's HMAC key)`,
+      );
     }
     if (value.length < minimumKeyLength) {
       throw new Error(
-        `${where}: ${name} holds ${value.length} characters; an audit key needs at least ${minimumKeyLength} (e.g. openssl rand -hex 32)`,
+        `${setting}: ${envName} holds ${value.length} characters; an audit key needs at least ${minimumKeyLength} (e.g. openssl rand -hex 32)`,
       );
     }
     return value;
@@ -32,7 +33,7 @@ export function readAuditSecrets(config: Pick<RelbotConfig, "audit">, env: NodeJ
     throw new Error("audit.previousKeyEnvs: only meaningful with audit.keyEnv (the current key) set");
   }
   return {
-    ...(keyEnv ? { current: read(keyEnv, "audit.keyEnv") } : {}),
-    previous: previousKeyEnvs.map((name, index) => read(name, `audit.previousKeyEnvs[${index}]`)),
+    ...(keyEnv ? { current: check(secrets.get("auditKey"), "audit.keyEnv", keyEnv) } : {}),
+    previous: secrets.auditPreviousKeys.map((key) => check(key.secret, key.setting, key.envName)),
   };
 }

@@ -1,5 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
+import { credentialFreeUrl } from "./url-credentials.ts";
 
 // Every object is strict: a misspelt key ("aprovers") must fail loudly, never be ignored.
 
@@ -45,6 +46,9 @@ const environmentSchema = z.strictObject({
   application: z.string().optional(),
   /** `commit`: write the release's verified commit SHA (with a comment naming the tag), never the tag name. */
   pin: z.enum(["commit"]).optional(),
+  // --- Argo CD deployment feedback (argocd: below) ---
+  /** What relbot does when a release turns degraded here: nothing (default) or roll back to the last healthy one. */
+  onDegraded: z.enum(["none", "rollback"]).optional(),
 });
 
 const sbomSchema = z.union([
@@ -53,7 +57,7 @@ const sbomSchema = z.union([
 ]);
 
 const appSchema = z.strictObject({
-  repo: z.string().min(1),
+  repo: credentialFreeUrl("github.tokenEnv").pipe(z.string().min(1)),
   module: z.string().regex(/^[^\s/][^\s]*[^\s/]$/, "must be a Go module path without a /vN suffix"),
   dir: z
     .string()
@@ -80,16 +84,48 @@ const tokenSchema = z.strictObject({
   scopes: z.array(z.enum(["read", "promote"])).min(1),
 });
 
+// --- Argo CD deployment feedback ---
+const argocdSchema = z.strictObject({
+  /** Base URL of the Argo CD API server, e.g. https://argocd.example.com. */
+  url: z
+    .string()
+    .url()
+    .refine((url) => /^https?:\/\//i.test(url), "must be an http(s) URL"),
+  /** A read-only account's token (applications, get). */
+  tokenEnv: envVarName,
+  /** Pushed -> healthy at the release within this, else the deployment ends as "timeout". */
+  timeout: durationSchema.default(600_000),
+  /** Shared secret Argo CD Notifications sends in the X-Relbot-Token header of POST /webhooks/argocd. */
+  webhookSecretEnv: envVarName.optional(),
+  /** How often the watch looks at the Applications being watched (a webhook makes it look at once). */
+  pollInterval: durationSchema.default(10_000),
+});
+
+// Security opt-ins (issue 13): settings that widen what an unauthenticated or remote party can do, all off by
+// default, and the repositories GitHub comment commands are taken from.
+const securitySettings = {
+  /**
+   * Serve the dashboard without a token to a browser on this machine (loopback peer, loopback Host, no
+   * forwarding header). Off by default: a proxy or tunnel on the same host would make every visitor local.
+   */
+  openDashboardOnLoopback: z.boolean().default(false),
+} as const;
+
+const serverDefaults = { port: 8080, openDashboardOnLoopback: false };
+
 export const configSchema = z
   .strictObject({
     server: z
-      .strictObject({ port: z.number().int().min(0).max(65535).default(8080) })
-      .default({ port: 8080 }),
+      .strictObject({
+        port: z.number().int().min(0).max(65535).default(8080),
+        openDashboardOnLoopback: securitySettings.openDashboardOnLoopback,
+      })
+      .default(serverDefaults),
     database: z
       .strictObject({ path: z.string().min(1).default("./data/relbot.db") })
       .default({ path: "./data/relbot.db" }),
     gitops: z.strictObject({
-      url: z.string().min(1),
+      url: credentialFreeUrl("gitops.tokenEnv").pipe(z.string().min(1)),
       branch: z.string().min(1).default("main"),
       tokenEnv: envVarName.optional(),
       author: z
@@ -100,7 +136,7 @@ export const configSchema = z
     }),
     github: z
       .strictObject({
-        apiUrl: z.string().url().default("https://api.github.com"),
+        apiUrl: credentialFreeUrl("github.tokenEnv").pipe(z.string().url()).default("https://api.github.com"),
         tokenEnv: envVarName.optional(),
         webhookSecretEnv: envVarName.optional(),
       })
@@ -113,6 +149,7 @@ export const configSchema = z
       .optional(),
     reconcile: z.strictObject({ interval: durationSchema.default(60_000) }).default({ interval: 60_000 }),
     api: z.strictObject({ tokens: z.array(tokenSchema).default([]) }).default({ tokens: [] }),
+    argocd: argocdSchema.optional(),
     signers: z.record(z.string(), signerSetSchema),
     // --- audit chain key (issue 13 item 15) ---
     audit: z
@@ -164,9 +201,30 @@ export const configSchema = z
       }
       tokenNames.add(token.name);
     });
-  });
+  })
+  .superRefine(checkArgocdSettings);
+
+/** Settings that only make sense with deployment feedback from Argo CD. */
+function checkArgocdSettings(
+  config: { argocd?: unknown; apps: Record<string, { environments: { onDegraded?: string }[] }> },
+  ctx: z.RefinementCtx,
+): void {
+  if (config.argocd) return;
+  for (const [appName, app] of Object.entries(config.apps)) {
+    app.environments.forEach((env, index) => {
+      if (env.onDegraded === "rollback") {
+        ctx.addIssue({
+          code: "custom",
+          path: ["apps", appName, "environments", index, "onDegraded"],
+          message: "rollback on degraded needs the argocd section: without it relbot never learns the health",
+        });
+      }
+    });
+  }
+}
 
 export type RelbotConfig = z.output<typeof configSchema>;
 export type AppConfig = RelbotConfig["apps"][string];
 export type EnvironmentConfig = AppConfig["environments"][number];
 export type SignerSetConfig = RelbotConfig["signers"][string];
+export type ArgocdConfig = NonNullable<RelbotConfig["argocd"]>;

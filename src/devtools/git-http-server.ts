@@ -16,6 +16,11 @@ export interface GitServerOptions {
   root?: string;
   /** 0 (the default) picks a free port. */
   port?: number;
+  /**
+   * Answers a request in place of git http-backend when it returns a response: how tests play a host that
+   * refuses a push with an HTTP status (403 with a message, 413, 500) before git ever sees it.
+   */
+  intercept?: (req: IncomingMessage) => { status: number; body: string } | undefined;
 }
 
 export interface GitServer {
@@ -42,6 +47,13 @@ export async function startGitServer(options: GitServerOptions = {}): Promise<Gi
     if (options.auth && !authorised(req, options.auth)) {
       res.writeHead(401, { "WWW-Authenticate": 'Basic realm="git"', "Content-Type": "text/plain" });
       res.end("authentication required\n");
+      return;
+    }
+    const answer = options.intercept?.(req);
+    if (answer) {
+      req.resume();
+      res.writeHead(answer.status, { "Content-Type": "text/plain" });
+      res.end(answer.body);
       return;
     }
     serveWithHttpBackend(root, req, res);

@@ -31,7 +31,10 @@ export interface CommitInfo {
   parents: string[];
 }
 
-export type PushOutcome = { pushed: true } | { pushed: false; reason: string };
+export type PushOutcome =
+  | { pushed: true }
+  /** stale: the branch moved before the update; otherwise the server refused it (reason and its remote: lines). */
+  | { pushed: false; stale: boolean; reason: string; remote: string[] };
 
 /** A commit written locally, with every object it added (what a push must send). */
 export interface LocalCommit {
@@ -175,7 +178,8 @@ export class BareCache {
 
   /**
    * Pushes the commit to the branch, which must still be at the commit's parent. A branch that moved
-   * meanwhile is reported (pushed: false) rather than thrown, so the caller can rebuild on the new tip.
+   * meanwhile, or an update the server refused, is reported (pushed: false) rather than thrown, so the caller
+   * can rebuild on the new tip or fail with the server's reason. HTTP and network failures throw.
    */
   async push(commit: LocalCommit): Promise<PushOutcome> {
     const result = await updateRef({
@@ -188,7 +192,8 @@ export class BareCache {
       newOid: commit.oid,
       objects: commit.objects,
     });
-    if (!result.ok) return { pushed: false, reason: result.reason };
+    if (!result.ok)
+      return { pushed: false, stale: result.stale, reason: result.reason, remote: result.remote };
     await isogit.writeRef({
       fs,
       gitdir: this.gitdir,

@@ -5,7 +5,7 @@ import { type Logger, silentLogger } from "../log.ts";
 import { defaultApplicationSchemaPath, validateApplication } from "./application-schema.ts";
 import { type AppliedPromotion, AppliedPromotions } from "./applied-promotions.ts";
 import { promotionCommitMessage } from "./commit-message.ts";
-import { gitopsError } from "./git-errors.ts";
+import { gitopsError, pushRefused } from "./git-errors.ts";
 import { assertRegularFile, manifestPath, manifestText } from "./manifest-guard.ts";
 import { readTargetRevision, setTargetRevision } from "./target-revision.ts";
 
@@ -263,14 +263,10 @@ export class GitopsWriter {
         return { status: "committed", commit: commit.oid, changes: edited.changes };
       }
 
+      // A refusal (ng) can also be a compare-and-swap lost to a push between the advertisement and ours: only
+      // a tip that stayed put makes it the server's final word, failed at once with its reason.
       const newTip = await this.sync();
-      if (newTip === tip) {
-        throw new RelbotError(
-          "gitops.push_failed",
-          `the GitOps server refused the push: ${pushed.reason}`,
-          502,
-        );
-      }
+      if (newTip === tip) throw pushRefused(this.opts.branch, pushed.reason, pushed.remote);
       if (attempt >= this.maxPushAttempts) {
         throw new RelbotError(
           "gitops.push_failed",

@@ -11,6 +11,11 @@ export const maxBodyBytes = 1024 * 1024;
 
 export interface ReadinessCheck {
   name: string;
+  /**
+   * What /readyz tells anyone who asks when the check fails ("unreachable"): /readyz is open, so the error's own
+   * text (host names, ports, paths) goes only to the log.
+   */
+  failure: string;
   check(): Promise<void> | void;
 }
 
@@ -53,12 +58,13 @@ export function createHttpApp(deps: HttpDeps): RelbotApp {
   app.get("/healthz", (c) => c.json({ status: "ok" }));
   app.get("/readyz", async (c) => {
     const results = await Promise.all(
-      deps.readiness.map(async ({ name, check }) => {
+      deps.readiness.map(async ({ name, failure, check }) => {
         try {
           await check();
           return { name, ok: true as const };
         } catch (error) {
-          return { name, ok: false as const, error: (error as Error).message };
+          deps.logger.warn({ check: name, err: error }, `readiness check ${name} failed`);
+          return { name, ok: false as const, error: failure };
         }
       }),
     );

@@ -2,23 +2,32 @@
 // (GitHub waits 10 s and does not retry). The work itself runs later in the job worker.
 import type { Context } from "hono";
 import type { RelbotConfig } from "../config/index.ts";
-import { readSecret } from "../config/index.ts";
 import { RelbotError } from "../errors.ts";
 import { acceptGitHubDelivery, checkGitHubSignature, type GitHubDeliveryDeps } from "../webhooks/index.ts";
 import type { RelbotApp } from "./app.ts";
 
+/** The events relbot acts on; any other verified event counts as "other", anything unverified as "unverified". */
+const knownEvents = ["push", "create", "issue_comment", "ping"] as const;
+export type DeliveryEventLabel = (typeof knownEvents)[number] | "other" | "unverified";
+
+/** A metric label for a verified delivery's event: a fixed set, so no header value can add a series. */
+export function deliveryEventLabel(event: string): DeliveryEventLabel {
+  return (knownEvents as readonly string[]).includes(event) ? (event as DeliveryEventLabel) : "other";
+}
+
 export interface GitHubWebhookDeps extends Omit<GitHubDeliveryDeps, "apps"> {
   config: RelbotConfig;
-  env: NodeJS.ProcessEnv;
+  /** The shared secret of github.webhookSecretEnv, resolved at load; undefined refuses every delivery. */
+  secret: string | undefined;
   /** Called after jobs were stored, to start them now rather than at the next poll. */
   onJobsQueued?: () => void;
-  /** Called once per answered delivery, for metrics. */
-  onDelivery?: (event: string, outcome: string) => void;
+  /** Called once per answered delivery, for metrics: the event from a fixed set, never the raw header. */
+  onDelivery?: (event: DeliveryEventLabel, outcome: string) => void;
 }
 
 export function registerGitHubWebhook(app: RelbotApp, deps: GitHubWebhookDeps): void {
   const secretEnv = deps.config.github?.webhookSecretEnv;
-  const secret = readSecret(secretEnv, deps.env);
+  const secret = deps.secret;
   // Without a secret relbot refuses every delivery: accepting unsigned ones would let anyone queue releases.
   const secretProblem = !secretEnv
     ? "github.webhookSecretEnv is not set in the config, so relbot cannot check GitHub's signature and refuses deliveries"
@@ -34,10 +43,13 @@ export function registerGitHubWebhook(app: RelbotApp, deps: GitHubWebhookDeps): 
 
   app.post("/webhooks/github", async (c) => {
     const event = c.req.header("x-github-event") ?? "";
+    // Until the signature holds, the request could come from anyone: its headers must not become label values.
+    let label: DeliveryEventLabel = "unverified";
     try {
       if (secretProblem || !secret) throw new RelbotError("webhook_secret_missing", secretProblem!, 503);
       const rawBody = await c.req.text();
       await checkGitHubSignature(secret, rawBody, c.req.header("x-hub-signature-256"), `$${secretEnv}`);
+      label = deliveryEventLabel(event);
       const deliveryId = c.req.header("x-github-delivery");
       if (!event || !deliveryId) {
         throw new RelbotError(
@@ -49,7 +61,7 @@ export function registerGitHubWebhook(app: RelbotApp, deps: GitHubWebhookDeps): 
       const payload = parseBody(c, rawBody);
 
       const outcome = await acceptGitHubDelivery(delivery, { event, deliveryId, payload });
-      deps.onDelivery?.(event, outcome.kind);
+      deps.onDelivery?.(label, outcome.kind);
       switch (outcome.kind) {
         case "pong":
           return c.json({ pong: true });
@@ -62,7 +74,7 @@ export function registerGitHubWebhook(app: RelbotApp, deps: GitHubWebhookDeps): 
           return c.json({ jobIds: outcome.jobIds }, 202);
       }
     } catch (error) {
-      deps.onDelivery?.(event || "unknown", error instanceof RelbotError ? error.code : "error");
+      deps.onDelivery?.(label, error instanceof RelbotError ? error.code : "error");
       throw error;
     }
   });

@@ -14,6 +14,7 @@ export function gitopsReadiness(options: {
   let last: { at: number; result: Promise<void> } | undefined;
   return {
     name: "gitops",
+    failure: "unreachable",
     check() {
       if (!last || now() - last.at >= ttlMs) {
         // One probe shared by every caller while it runs and for ttlMs after; failures are cached the same way.

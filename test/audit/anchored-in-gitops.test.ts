@@ -165,7 +165,7 @@ describe("the audit chain anchored in GitOps commits", () => {
     relbot = undefined;
     const env = { ...world.env, RELBOT_AUDIT_KEY: `${auditKeyValue.slice(1)}0` };
     await expect(
-      startRelbot({ loaded: loadConfig({ file: world.configFile }), env, logger: silentLogger, port: 0 }),
+      startRelbot({ loaded: loadConfig({ file: world.configFile, env }), logger: silentLogger, port: 0 }),
     ).rejects.toThrow(/keyed with audit key .* but audit.keyEnv holds key/);
   });
 });

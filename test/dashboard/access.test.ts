@@ -39,6 +39,13 @@ describe("loopback", () => {
     expect(await response.text()).toContain("<h1>relbot releases</h1>");
   });
 
+  test("Host localhost and [::1] (with the port) are loopback names too", async () => {
+    const port = server.relbot.port;
+    expect((await get({ Host: `localhost:${port}` })).status).toBe(200);
+    expect((await get({ Host: `[::1]:${port}` })).status).toBe(200);
+    expect((await get({ Host: "localhost" })).status).toBe(200);
+  });
+
   for (const header of ["X-Forwarded-For", "Forwarded", "X-Real-IP"]) {
     test(`a loopback request carrying ${header} (a proxy in front) needs a token`, async () => {
       const response = await get({ [header]: header === "Forwarded" ? "for=203.0.113.7" : "203.0.113.7" });
@@ -46,6 +53,46 @@ describe("loopback", () => {
       expect(response.headers.get("www-authenticate")).toStartWith("Bearer");
     });
   }
+
+  test("DNS rebinding: Host attacker.example from loopback needs a token", async () => {
+    // The browser resolved attacker.example to 127.0.0.1 and sends the attacker's page's own name.
+    const rebound = await get({ Host: `attacker.example:${server.relbot.port}` });
+    expect(rebound.status).toBe(401);
+    expect(await rebound.text()).not.toContain("Environments");
+    expect((await get({ Host: "127.0.0.1.attacker.example" })).status).toBe(401);
+    expect((await get({ Host: "localhost.attacker.example" })).status).toBe(401);
+    // With a read token the same request is served: the Host check only ends the waiver.
+    const withToken = { Host: "attacker.example", Authorization: `Bearer ${dashboardTokens.viewer}` };
+    expect((await get(withToken)).status).toBe(200);
+  });
+
+  // Proxies that add only one of these (and keep Host as the backend's) still make every visitor local.
+  for (const [header, value] of [
+    ["Via", "1.1 proxy.internal (squid/6.6)"],
+    ["X-Forwarded-Host", "relbot.acme.example"],
+    ["X-Forwarded-Proto", "https"],
+    ["X-Original-Forwarded-For", "203.0.113.7"],
+    ["True-Client-IP", "203.0.113.7"],
+    ["CF-Connecting-IP", "203.0.113.7"],
+  ] as const) {
+    test(`a proxied request with ${header} alone needs a token`, async () => {
+      expect((await get({ [header]: value })).status).toBe(401);
+    });
+  }
+});
+
+describe("loopback waiver off (the default)", () => {
+  test("without server.openDashboardOnLoopback even a plain local request needs a token", async () => {
+    const closed = await startDashboardRelbot({ openOnLoopback: false });
+    try {
+      const url = `${closed.relbot.url}/`;
+      expect((await fetch(url)).status).toBe(401);
+      const viewer = { Authorization: `Bearer ${dashboardTokens.viewer}` };
+      expect((await fetch(url, { headers: viewer })).status).toBe(200);
+    } finally {
+      await closed.stop();
+    }
+  });
 });
 
 describe("from elsewhere", () => {

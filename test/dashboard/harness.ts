@@ -15,8 +15,13 @@ export interface DashboardRelbot {
   stop(): Promise<void>;
 }
 
-/** `hostname` 0.0.0.0 lets a test reach it through a non-loopback interface as well. */
-export async function startDashboardRelbot(options: { hostname?: string } = {}): Promise<DashboardRelbot> {
+/**
+ * `hostname` 0.0.0.0 lets a test reach it through a non-loopback interface as well. `openOnLoopback` is the
+ * config's `server.openDashboardOnLoopback` (on here, as in the demo; off is the default of a real config).
+ */
+export async function startDashboardRelbot(
+  options: { hostname?: string; openOnLoopback?: boolean } = {},
+): Promise<DashboardRelbot> {
   const file = writeTestConfig({
     gitopsUrl: "http://127.0.0.1:9/gitops.git",
     signers: { team: { ssh: "allowed_signers" } },
@@ -33,6 +38,7 @@ export async function startDashboardRelbot(options: { hostname?: string } = {}):
       ]),
     },
     extra: {
+      server: { port: 0, openDashboardOnLoopback: options.openOnLoopback ?? true },
       // The reconciler would try to reach the (absent) repositories; the dashboard tests seed drift themselves.
       reconcile: { interval: 0 },
       api: {

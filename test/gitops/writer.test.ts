@@ -184,8 +184,9 @@ spec:
     expect(existsSync(path.join(cacheDir, gitdir!, "index"))).toBe(false);
     const before = server.requests();
     await writer.apply({ requestId: "r", actor: "a", changes: [change({ toVersion: "v1.5.0" })] });
-    // ref advertisement + upload-pack, then one receive-pack carrying only the new objects.
-    expect(server.requests() - before).toBe(3);
+    // ref advertisement + upload-pack, then the receive-pack advertisement (what the server offers, where the
+    // branch is) and one receive-pack carrying only the new objects.
+    expect(server.requests() - before).toBe(4);
     expect(repo.log()).toHaveLength(3);
   });
 

@@ -22,4 +22,38 @@ describe("GET /metrics", () => {
     expect(text).toMatch(/relbot_webhook_deliveries_total\{event="push",outcome="[a-z_]+"\} 1/);
     expect(text).toContain("# TYPE relbot_promotions gauge");
   });
+
+  test("forged deliveries with random X-GitHub-Event names add no series (metric label flood)", async () => {
+    const seriesOf = async () =>
+      new Map(
+        (await (await fetch(`${relbot.url}/metrics`)).text())
+          .split("\n")
+          .filter((line) => line.startsWith("relbot_webhook_deliveries_total{"))
+          .map((line) => [
+            line.slice(0, line.lastIndexOf(" ")),
+            Number(line.slice(line.lastIndexOf(" ") + 1)),
+          ]),
+      );
+    const before = await seriesOf();
+    // An attacker without the secret, each post under a new event name (unsigned, badly signed)...
+    for (let i = 0; i < 150; i++) {
+      const event = `evil-${crypto.randomUUID()}`;
+      const secret = i % 2 === 0 ? "not-the-secret" : null;
+      expect((await deliver(relbot.url, event, fixture("push-tag"), { secret })).status).toBe(401);
+    }
+    // ...and GitHub itself sending events relbot does not act on: verified, but still not a label of their own.
+    for (let i = 0; i < 20; i++) {
+      expect((await deliver(relbot.url, `custom_${i}`, fixture("push-tag"))).status).toBe(202);
+    }
+    const after = await seriesOf();
+    const grown = (series: string) => (after.get(series) ?? 0) - (before.get(series) ?? 0);
+    expect([...after.keys()].join("\n")).not.toMatch(/evil-|custom_/);
+    expect(grown('relbot_webhook_deliveries_total{event="unverified",outcome="signature_mismatch"}')).toBe(
+      75,
+    );
+    expect(grown('relbot_webhook_deliveries_total{event="unverified",outcome="signature_missing"}')).toBe(75);
+    expect(grown('relbot_webhook_deliveries_total{event="other",outcome="ignored"}')).toBe(20);
+    // At most the fixed combinations, however many names were tried.
+    expect(after.size).toBeLessThanOrEqual(before.size + 3);
+  });
 });

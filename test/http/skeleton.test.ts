@@ -30,8 +30,7 @@ describe("HTTP skeleton", () => {
       },
     });
     relbot = await startRelbot({
-      loaded: loadConfig({ file }),
-      env: {},
+      loaded: loadConfig({ file, env: {} }),
       logger: pino(sink),
       port: 0,
       hostname: "127.0.0.1",
@@ -48,8 +47,20 @@ describe("HTTP skeleton", () => {
     const body = (await ready.json()) as any;
     expect(body.status).toBe("not ready");
     expect(body.checks[0]).toEqual({ name: "database", ok: true });
-    expect(body.checks[1]).toMatchObject({ name: "gitops", ok: false });
-    expect(body.checks[1].error).toStartWith("GitOps repository unreachable:");
+    expect(body.checks[1]).toEqual({ name: "gitops", ok: false, error: "unreachable" });
+  });
+
+  test("/readyz names no internal host or port to an anonymous caller; the log has the detail (topology leak)", async () => {
+    const ready = await fetch(`${relbot.url}/readyz`);
+    const text = await ready.text();
+    expect(ready.status).toBe(503);
+    // The GitOps URL is http://127.0.0.1:9/gitops.git: neither its host, its port nor its path shows.
+    expect(text).not.toContain("127.0.0.1");
+    expect(text).not.toMatch(/:9\b|gitops\.git|ECONNREFUSED|connect/i);
+    expect(JSON.parse(text).checks).toContainEqual({ name: "gitops", ok: false, error: "unreachable" });
+    const logged = logLines.filter((line) => line.check === "gitops");
+    expect(logged.length).toBeGreaterThan(0);
+    expect(JSON.stringify(logged.at(-1))).toContain("127.0.0.1:9");
   });
 
   test("unknown routes get the JSON error shape", async () => {

@@ -2,7 +2,7 @@
 // promotions is one commit; a GitOps repository that stays unreachable fails the promotion once the job gives up;
 // a promotion whose job was abandoned by a crash on its last attempt is swept to failed.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync } from "node:fs";
+import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { eq } from "drizzle-orm";
@@ -235,5 +235,41 @@ describe("promotion job", () => {
     // A promotion whose job is still queued is not abandoned.
     expect(promotionRow(untouched.promotion.id).status).toBe("queued");
     expect(failAbandonedPromotions(database.db, clock.now())).toBe(0);
+  });
+});
+
+describe("a push the GitOps server refuses", () => {
+  test("fails the promotion at once with the hook's message: one attempt, no retry", async () => {
+    finished.length = 0;
+    const guarded = createGitopsRepo(server, {
+      "envs/dev/order-svc.yaml": application("order-svc-dev", orderRepo, "v1.3.0"),
+      "envs/dev/payments.yaml": application("payments-dev", paymentsRepo, "v2.0.0"),
+    });
+    const hook = path.join(guarded.bare, "hooks", "pre-receive");
+    writeFileSync(hook, '#!/bin/sh\necho "prod is frozen: see change CHG-42" >&2\nexit 1\n');
+    chmodSync(hook, 0o755);
+    database.db
+      .insert(releases)
+      .values({
+        app: "order-svc",
+        module: "github.com/acme/order-svc",
+        version: "v1.6.0",
+        tagName: "v1.6.0",
+        tagObject: "order-svc-v1.6.0",
+        status: "verified",
+        createdAt: clockMs,
+        updatedAt: clockMs,
+      })
+      .run();
+    const { promotion, jobId } = await promote("order-svc", "v1.6.0");
+    // Retries are due at once here, so a retried refusal would show as more than one attempt.
+    await drain(workerWith(writerFor(guarded.url)));
+
+    expect(jobRow(jobId)).toMatchObject({ status: "failed", attempts: 1 });
+    const failed = promotionRow(promotion.id);
+    expect(failed.status).toBe("failed");
+    expect(failed.error).toContain("pre-receive hook declined");
+    expect(failed.error).toContain("remote: prod is frozen: see change CHG-42");
+    expect(finished.filter((p) => p.id === promotion.id).map((p) => p.status)).toEqual(["failed"]);
   });
 });

@@ -47,13 +47,16 @@ function check(tokens: TokenRegistry, presented: string | undefined): Refusal | 
 }
 
 /**
- * SPEC §5 "read (or open on loopback)": a request from this machine is served as is; any other needs a read token,
- * as `Authorization: Bearer` or as the session cookie the sign-in form sets. Tokens are never taken from the URL:
- * a URL ends up in browser history, proxy logs and Referer headers.
+ * A read token, as `Authorization: Bearer` or as the session cookie the sign-in form sets; with `openOnLoopback`
+ * (config `server.openDashboardOnLoopback`) a request from a browser on this machine is served without one.
+ * Tokens are never taken from the URL: a URL ends up in browser history, proxy logs and Referer headers.
  */
-export function requireDashboardAccess(tokens: TokenRegistry): MiddlewareHandler {
+export function requireDashboardAccess(
+  tokens: TokenRegistry,
+  options: { openOnLoopback: boolean },
+): MiddlewareHandler {
   return async (c, next) => {
-    if (isLocalRequest(c)) return next();
+    if (options.openOnLoopback && isLocalRequest(c)) return next();
     const fromHeader = bearerToken(c.req.header("authorization"));
     const fromCookie = fromHeader === undefined ? getCookie(c, sessionCookie) : undefined;
     const refusal = check(tokens, fromHeader ?? fromCookie);

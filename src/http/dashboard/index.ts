@@ -19,6 +19,8 @@ export interface DashboardDeps {
   clock: Clock;
   /** The audit keys the chain badge verifies under (current first). */
   auditKeys?: readonly AuditKey[];
+  /** config `server.openDashboardOnLoopback`: serve a browser on this machine without a token. */
+  openOnLoopback: boolean;
 }
 
 /** How many promotions the timeline shows; the API pages through the rest. */
@@ -33,18 +35,22 @@ export function registerDashboard(app: RelbotApp, deps: DashboardDeps): void {
   const chain = new AuditChainStatus(deps.db, deps.clock, deps.auditKeys);
   registerDashboardSession(app, deps.tokens);
 
-  app.get(dashboardPath, requireDashboardAccess(deps.tokens), (c) => {
-    const page = renderDashboard({
-      apps,
-      board: releaseBoard(deps.db, apps),
-      timeline: listPromotions(deps.db, {}, { limit: timelineLength }).rows,
-      chain: chain.current(),
-      now: deps.clock.now(),
-      signedIn: getCookie(c, sessionCookie) !== undefined,
-    });
-    c.header("Content-Security-Policy", dashboardPolicy);
-    // Versions and actors are not secret from a read token holder, but they are from a shared browser cache.
-    c.header("Cache-Control", "no-store");
-    return c.html(page);
-  });
+  app.get(
+    dashboardPath,
+    requireDashboardAccess(deps.tokens, { openOnLoopback: deps.openOnLoopback }),
+    (c) => {
+      const page = renderDashboard({
+        apps,
+        board: releaseBoard(deps.db, apps),
+        timeline: listPromotions(deps.db, {}, { limit: timelineLength }).rows,
+        chain: chain.current(),
+        now: deps.clock.now(),
+        signedIn: getCookie(c, sessionCookie) !== undefined,
+      });
+      c.header("Content-Security-Policy", dashboardPolicy);
+      // Versions and actors are not secret from a read token holder, but they are from a shared browser cache.
+      c.header("Cache-Control", "no-store");
+      return c.html(page);
+    },
+  );
 }

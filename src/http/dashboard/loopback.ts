@@ -1,3 +1,8 @@
+// The dashboard's loopback waiver: a person at this machine may open it without a token, when the operator asked
+// for that (`server.openDashboardOnLoopback`). "The TCP peer is 127.0.0.1" alone is not "the user is local":
+// a web page can point a name it controls at 127.0.0.1 (DNS rebinding) and then read the dashboard through the
+// victim's browser, with its own name in Host; a reverse proxy or tunnel on this host makes every visitor's
+// request arrive from loopback. So the waiver also wants a loopback Host and no trace of any forwarder.
 import type { Context } from "hono";
 import { getConnInfo } from "hono/bun";
 
@@ -9,9 +14,35 @@ export function isLoopbackAddress(address: string | undefined): boolean {
   return address === "::1" || address === "0:0:0:0:0:0:0:1";
 }
 
-// A reverse proxy on the same host connects from loopback on behalf of anyone. Proxies add one of these headers,
-// so their presence means "the real client is elsewhere": no config needed to stay safe behind nginx or Caddy.
-const proxyHeaders = ["x-forwarded-for", "forwarded", "x-real-ip"];
+/** The Host names a browser on this machine uses for it; anything else reached loopback by another name. */
+export function isLoopbackHost(host: string | undefined): boolean {
+  if (!host) return false;
+  return /^(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?$/i.test(host);
+}
+
+// Headers proxies, load balancers, CDNs and tunnels add to say "the real client is elsewhere". Any one of them
+// (or any X-Forwarded-*/X-Original-* header) ends the waiver; a proxy that adds none is covered by the Host check
+// only when it rewrites Host, which is why the waiver is off unless the operator turns it on.
+const forwardingHeaders = [
+  "forwarded",
+  "via",
+  "x-real-ip",
+  "x-client-ip",
+  "client-ip",
+  "true-client-ip",
+  "cf-connecting-ip",
+  "fastly-client-ip",
+  "x-cluster-client-ip",
+  "x-proxyuser-ip",
+];
+
+export function hasForwardingHeader(headers: Headers): boolean {
+  for (const name of headers.keys()) {
+    if (forwardingHeaders.includes(name)) return true;
+    if (name.startsWith("x-forwarded-") || name.startsWith("x-original-")) return true;
+  }
+  return false;
+}
 
 /** The peer's socket address, or undefined when the app runs without a Bun server (app.request in a test). */
 function peerAddress(c: Context): string | undefined {
@@ -22,8 +53,9 @@ function peerAddress(c: Context): string | undefined {
   }
 }
 
-/** True only for a request whose TCP peer is loopback and which no proxy forwarded. */
+/** True only for a request from a loopback peer, addressed to a loopback Host, that no forwarder touched. */
 export function isLocalRequest(c: Context): boolean {
-  if (proxyHeaders.some((name) => c.req.header(name) !== undefined)) return false;
+  if (hasForwardingHeader(c.req.raw.headers)) return false;
+  if (!isLoopbackHost(c.req.header("host"))) return false;
   return isLoopbackAddress(peerAddress(c));
 }
