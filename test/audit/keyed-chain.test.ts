@@ -14,6 +14,7 @@ import {
   keyAuditChain,
   verifyAuditChain,
 } from "../../src/audit/index.ts";
+import { parseConfig, readAuditSecrets } from "../../src/config/index.ts";
 import { auditEvents, type Database, openDatabase } from "../../src/store/index.ts";
 
 const key = auditKey(`${"k".repeat(32)}-the-relbot-audit-key`);
@@ -154,5 +155,25 @@ describe("anchored heads", () => {
     const verdict = verifyAuditChain(store.db, { anchors });
     expect(verdict.ok).toBe(false);
     expect(verdict.problem).toContain("GitOps commit c0ffee anchors audit head");
+  });
+});
+
+describe("audit.keyEnv at start-up", () => {
+  const configText = (audit: string) => `
+gitops: { url: https://git.example.com/gitops.git }
+signers: { team: { ssh: allowed_signers } }
+apps: {}
+${audit}
+`;
+  test("a named but unset, or short, key stops serve; no audit block means an unkeyed chain", () => {
+    const keyed = configText("audit: { keyEnv: RELBOT_AUDIT_KEY }");
+    const unset = parseConfig(keyed, "/x/relbot.yaml", {});
+    expect(() => readAuditSecrets(unset.config, unset.secrets)).toThrow(/RELBOT_AUDIT_KEY is not set/);
+    const short = parseConfig(keyed, "/x/relbot.yaml", { RELBOT_AUDIT_KEY: "hunter2" });
+    expect(() => readAuditSecrets(short.config, short.secrets)).toThrow(/at least 32/);
+    const good = parseConfig(keyed, "/x/relbot.yaml", { RELBOT_AUDIT_KEY: "k".repeat(32) });
+    expect(readAuditSecrets(good.config, good.secrets)).toEqual({ current: "k".repeat(32), previous: [] });
+    const none = parseConfig(configText(""), "/x/relbot.yaml", {});
+    expect(readAuditSecrets(none.config, none.secrets)).toEqual({ previous: [] });
   });
 });
