@@ -5,6 +5,7 @@ import { type Logger, silentLogger } from "../log.ts";
 import { defaultApplicationSchemaPath, validateApplication } from "./application-schema.ts";
 import { type AppliedPromotion, AppliedPromotions } from "./applied-promotions.ts";
 import { promotionCommitMessage } from "./commit-message.ts";
+import type { CommitSigner } from "./commit-signing/index.ts";
 import { gitopsError, pushRefused } from "./git-errors.ts";
 import { assertRegularFile, manifestPath, manifestText } from "./manifest-guard.ts";
 import { readTargetRevision, setTargetRevision } from "./target-revision.ts";
@@ -79,6 +80,8 @@ export interface GitopsWriterOptions {
   hooks?: GitopsWriterHooks;
   /** The audit chain's newest hash, written into every commit as Relbot-Audit-Head (anchors the chain). */
   auditHead?: () => string;
+  /** gitops.signing: every commit relbot makes is signed with it. */
+  signer?: CommitSigner;
 }
 
 /** A change as applied: what the file held before, and `skipped` when `onlyFrom` did not match (nothing written). */
@@ -250,6 +253,7 @@ export class GitopsWriter {
         message,
         author: this.opts.author,
         timestamp: this.now(),
+        sign: this.opts.signer ? (payload) => this.opts.signer!.sign(payload) : undefined,
       });
       await request.beforePush?.();
       await this.opts.hooks?.beforePush?.(attempt, tip);

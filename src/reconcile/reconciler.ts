@@ -287,6 +287,7 @@ export class Reconciler {
         return {
           app: t.app,
           env: t.env,
+          dir: this.deps.config.apps[t.app]?.dir ?? "",
           expected: wanted,
           actual: this.pinnedAsTag(t.app, actual[i] ?? null, wanted),
         };

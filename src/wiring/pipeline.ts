@@ -5,7 +5,7 @@ import { auditHead } from "../audit/index.ts";
 import type { Clock } from "../clock.ts";
 import type { RelbotConfig, RelbotSettings, Secrets } from "../config/index.ts";
 import { SourceRepos } from "../git/index.ts";
-import { GitopsWriter, type GitopsWriterOptions } from "../gitops/index.ts";
+import { type CommitSigner, GitopsWriter, type GitopsWriterOptions } from "../gitops/index.ts";
 import type { ReadinessCheck } from "../http/app.ts";
 import {
   autoPromoteJobKind,
@@ -45,6 +45,8 @@ export interface PipelineDeps extends PipelineOptions {
   worker: JobWorker;
   clock: Clock;
   logger: Logger;
+  /** gitops.signing, loaded at start-up (see commit-signer.ts). */
+  signer?: CommitSigner;
 }
 
 export interface ReleasePipeline {
@@ -71,7 +73,7 @@ export function gitopsWriterFromConfig(
   config: RelbotConfig,
   secrets: Secrets,
   logger: Logger,
-  extra: Partial<Pick<GitopsWriterOptions, "now" | "hooks" | "cacheDir" | "auditHead">> = {},
+  extra: Partial<Pick<GitopsWriterOptions, "now" | "hooks" | "cacheDir" | "signer" | "auditHead">> = {},
 ): GitopsWriter {
   return new GitopsWriter({
     url: config.gitops.url,
@@ -88,6 +90,7 @@ export function wireReleasePipeline(deps: PipelineDeps): ReleasePipeline {
   const { config, secrets, settings, db, worker, clock, logger } = deps;
   const sources = sourceReposFromConfig(config, secrets, logger);
   const writer = gitopsWriterFromConfig(config, secrets, logger, {
+    signer: deps.signer,
     now: clock.now,
     hooks: crashHooks(settings.crashAt, logger),
     // Every commit relbot makes anchors the audit chain's head outside the database.
