@@ -157,6 +157,13 @@ export const configSchema = z
       })
       .optional(),
     reconcile: z.strictObject({ interval: durationSchema.default(60_000) }).default({ interval: 60_000 }),
+    /**
+     * Release checks: a tag's tagger date may be at most `maxTagAge` older than the moment relbot first sees the tag
+     * (0 = no limit; 720h = 30 days by default). Key validity never depends on it (README "Release checks").
+     */
+    releaseChecks: z
+      .strictObject({ maxTagAge: durationSchema.default(720 * 3_600_000) })
+      .default({ maxTagAge: 720 * 3_600_000 }),
     api: z.strictObject({ tokens: z.array(tokenSchema).default([]) }).default({ tokens: [] }),
     argocd: argocdSchema.optional(),
     signers: z.record(z.string(), signerSetSchema),
