@@ -70,7 +70,13 @@ export const errorCodes = {
   "app.unknown": { kind: "not_found", retryable: false },
   "signers.unknown": { kind: "misconfigured", retryable: false },
   "signers.unreadable": { kind: "misconfigured", retryable: true },
+  // The audit key in the environment does not fit the keyed chain: set the right key (README "Security model").
+  "audit.key_missing": { kind: "misconfigured", retryable: false },
+  "audit.key_mismatch": { kind: "misconfigured", retryable: false },
   "config.sbom": { kind: "bad_request", retryable: false },
+
+  // Releases: a verified tag that names another object when it is about to be deployed.
+  "release.tag_moved": { kind: "conflict", retryable: false },
 
   // Source repositories
   "source.tag-changed": { kind: "conflict", retryable: true },
