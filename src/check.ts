@@ -2,6 +2,7 @@ import { accessSync, constants, statSync } from "node:fs";
 import type { LoadedConfig } from "./config/index.ts";
 import { type GitCredential, probeRemote, redactUrl } from "./git/index.ts";
 import { githubAppAccessProblems, githubAppSecretProblems } from "./github/app-check.ts";
+import { commitSignerFromConfig } from "./wiring/commit-signer.ts";
 import { githubAccessFromConfig, gitopsCredentialFrom } from "./wiring/github.ts";
 
 /**
@@ -32,6 +33,15 @@ export function findStartupProblems(loaded: LoadedConfig): string[] {
 export async function findRuntimeProblems(loaded: LoadedConfig): Promise<string[]> {
   const { config, secrets } = loaded;
   const problems = findStartupProblems(loaded);
+
+  // gitops.signing: a key that is set must load and be able to sign (an unset one is reported above).
+  if (secrets.get("commitSigningKey")) {
+    try {
+      await commitSignerFromConfig(loaded);
+    } catch (error) {
+      problems.push((error as Error).message);
+    }
+  }
 
   // The same credentials the service uses: tokens, or the GitHub App's installation token.
   const github = githubAccessFromConfig(config, secrets);
