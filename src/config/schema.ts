@@ -44,6 +44,8 @@ const environmentSchema = z.strictObject({
     .optional(),
   /** metadata.name of the Application to edit when the file holds several documents. */
   application: z.string().optional(),
+  /** `commit`: write the release's verified commit SHA (with a comment naming the tag), never the tag name. */
+  pin: z.enum(["commit"]).optional(),
   // --- Argo CD deployment feedback (argocd: below) ---
   /** What relbot does when a release turns degraded here: nothing (default) or roll back to the last healthy one. */
   onDegraded: z.enum(["none", "rollback"]).optional(),
@@ -75,6 +77,13 @@ const signerSetSchema = z
     (set) => set.openpgp.length > 0 || set.ssh !== undefined,
     "needs openpgp keys or an ssh allowed_signers file",
   );
+
+/** GitHub App credentials: each names the environment variable holding the value (the key is a PEM). */
+const githubAppSchema = z.strictObject({
+  appIdEnv: envVarName,
+  privateKeyEnv: envVarName,
+  installationIdEnv: envVarName,
+});
 
 // Protected environments: gitops.signing signs every commit relbot makes with the key the variable holds
 // (an armored OpenPGP private key, or an OpenSSH private key for git's gpg.format=ssh).
@@ -145,7 +154,12 @@ export const configSchema = z
       .strictObject({
         apiUrl: credentialFreeUrl("github.tokenEnv").pipe(z.string().url()).default("https://api.github.com"),
         tokenEnv: envVarName.optional(),
+        /** Authenticate as a GitHub App (installation tokens) instead of with a token. */
+        app: githubAppSchema.optional(),
         webhookSecretEnv: envVarName.optional(),
+      })
+      .refine((github) => !(github.tokenEnv && github.app), {
+        message: "set tokenEnv or app, not both: relbot authenticates to GitHub one way",
       })
       .optional(),
     slack: z
@@ -165,6 +179,15 @@ export const configSchema = z
     api: z.strictObject({ tokens: z.array(tokenSchema).default([]) }).default({ tokens: [] }),
     argocd: argocdSchema.optional(),
     signers: z.record(z.string(), signerSetSchema),
+    // --- audit chain key (issue 13 item 15) ---
+    audit: z
+      .strictObject({
+        /** The HMAC key of the audit chain; never stored in the database. Without it the chain is unkeyed. */
+        keyEnv: envVarName.optional(),
+        /** Keys the chain was keyed with before a rotation, so older events still verify. */
+        previousKeyEnvs: z.array(envVarName).default([]),
+      })
+      .default({ previousKeyEnvs: [] }),
     apps: z.record(z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, "app names are lower-case"), appSchema),
   })
   .superRefine((config, ctx) => {
