@@ -41,10 +41,10 @@ export {
   ephemeral,
   parseSlashCommand,
   type ResponseUrlPoster,
-  registerSlackRoutes,
   type SlackMessage,
   type SlackRouteDeps,
   type SlashCommand,
   slackActor,
+  slackCommandHandler,
 } from "./slack.ts";
 export { slackMaxSkewSeconds, slackSignature, verifySlackSignature } from "./slack-signature.ts";

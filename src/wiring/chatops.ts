@@ -1,7 +1,9 @@
 // Everything that lets people ask for promotions, built in one place for the composition root: the Slack
-// route, GitHub comment commands (webhook hook + job), POST /api/v1/promotions, and the result notices.
+// command handler, GitHub comment commands (webhook hook + job), the requester POST /api/v1/promotions
+// uses, and the result notices. Routes are mounted by src/http/routes.ts from what this returns.
 // main.ts calls wireChatops once; secrets come resolved from config/ (Secrets), never from the environment.
 
+import type { Handler } from "hono";
 import {
   chatCommentJobKind,
   createChatCommentHandler,
@@ -14,13 +16,10 @@ import {
   promotionNoticeJobKind,
 } from "../chatops/notify.ts";
 import { formatHistory, formatStatus } from "../chatops/replies.ts";
-import { createResponseUrlPoster, registerSlackRoutes } from "../chatops/slack.ts";
+import { createResponseUrlPoster, type SlackRouteDeps, slackCommandHandler } from "../chatops/slack.ts";
 import type { Clock } from "../clock.ts";
 import type { RelbotConfig, Secrets } from "../config/index.ts";
 import { RelbotError } from "../errors.ts";
-import { registerPromoteRoute } from "../http/api/promote.ts";
-import type { RelbotApp } from "../http/app.ts";
-import type { RequireScope } from "../http/auth.ts";
 import { enqueuePromotionJob, type JobWorker } from "../jobs/index.ts";
 import type { Logger } from "../log.ts";
 import { requestPromotionOnce } from "../promotion/once.ts";
@@ -36,14 +35,12 @@ import type { IssueCommentHook } from "../webhooks/index.ts";
 import { githubClientFromConfig, teamCheckFromConfig } from "./github.ts";
 
 export interface ChatopsWiringDeps {
-  app: RelbotApp;
   db: Db;
   config: RelbotConfig;
   secrets: Secrets;
   clock: Clock;
   logger: Logger;
   worker: Pick<JobWorker, "register" | "wake">;
-  requireScope: RequireScope;
 }
 
 export interface ChatopsWiring {
@@ -53,10 +50,12 @@ export interface ChatopsWiring {
   requestPromotion(request: PromotionRequest): Promise<PromotionOutcome>;
   /** For the promotion job handler: tells the requester how a finished promotion ended. */
   notifyPromotionFinished: PromotionNotifier;
+  /** POST /chatops/slack when the config has a slack section (a refusing one when its secret is missing). */
+  slackCommand?: Handler;
 }
 
 export function wireChatops(deps: ChatopsWiringDeps): ChatopsWiring {
-  const { app, db, config, secrets, clock, logger, worker } = deps;
+  const { db, config, secrets, clock, logger, worker } = deps;
   const github = githubClientFromConfig(config, secrets, logger);
   const promotionDeps: RequestPromotionDeps = {
     db,
@@ -80,9 +79,9 @@ export function wireChatops(deps: ChatopsWiringDeps): ChatopsWiring {
   // One poster per process: Slack's five posts per response_url are shared by the route and the notices.
   const responseUrl = createResponseUrlPoster({ clock, logger });
 
-  if (config.slack) registerSlack(deps, { ...describe, requestPromotion: request, responseUrl });
-
-  registerPromoteRoute(app, { requireScope: deps.requireScope, requestPromotion: request });
+  const slackCommand = config.slack
+    ? slackHandler(deps, { ...describe, requestPromotion: request, responseUrl })
+    : undefined;
 
   if (github) {
     worker.register(
@@ -110,25 +109,25 @@ export function wireChatops(deps: ChatopsWiringDeps): ChatopsWiring {
     }),
     requestPromotion: request,
     notifyPromotionFinished: createPromotionNotifier({ db, clock, wake: () => worker.wake() }),
+    ...(slackCommand ? { slackCommand } : {}),
   };
 }
 
-function registerSlack(
+function slackHandler(
   deps: ChatopsWiringDeps,
-  answer: Omit<Parameters<typeof registerSlackRoutes>[1], "signingSecret" | "users" | "clock" | "logger">,
-): void {
+  answer: Omit<SlackRouteDeps, "signingSecret" | "users" | "clock" | "logger">,
+): Handler {
   const slack = deps.config.slack!;
   const signingSecret = deps.secrets.get("slackSigningSecret");
   if (!signingSecret) {
     // Never accept unsigned commands: without the secret nobody can be told apart from Slack.
     const problem = `the environment variable ${slack.signingSecretEnv} (slack.signingSecretEnv) is not set, so relbot refuses Slack commands`;
     deps.logger.warn({ signingSecretEnv: slack.signingSecretEnv }, problem);
-    deps.app.post("/chatops/slack", () => {
+    return () => {
       throw new RelbotError("slack_secret_missing", problem);
-    });
-    return;
+    };
   }
-  registerSlackRoutes(deps.app, {
+  return slackCommandHandler({
     ...answer,
     signingSecret,
     users: slack.users,

@@ -6,7 +6,7 @@ import type { Clock } from "../clock.ts";
 import type { RelbotConfig, RelbotSettings, Secrets } from "../config/index.ts";
 import { SourceRepos } from "../git/index.ts";
 import { type CommitSigner, GitopsWriter, type GitopsWriterOptions } from "../gitops/index.ts";
-import type { ReadinessCheck } from "../http/app.ts";
+import type { ReadinessCheck } from "../http/probes.ts";
 import {
   autoPromoteJobKind,
   type JobWorker,

@@ -5,7 +5,7 @@ import path from "node:path";
 import { eq } from "drizzle-orm";
 import { answerChatCommand } from "../../src/chatops/answer.ts";
 import { formatHistory, formatStatus } from "../../src/chatops/replies.ts";
-import { createResponseUrlPoster, registerSlackRoutes } from "../../src/chatops/slack.ts";
+import { createResponseUrlPoster, slackCommandHandler } from "../../src/chatops/slack.ts";
 import { slackSignature } from "../../src/chatops/slack-signature.ts";
 import { createHttpApp, type RelbotApp } from "../../src/http/app.ts";
 import { enqueuePromotionJob } from "../../src/jobs/index.ts";
@@ -44,20 +44,24 @@ beforeAll(async () => {
       new Promise((resolve) => setTimeout(() => resolve(user === "bob"), teamAnswerDelayMs)),
     enqueue: enqueuePromotionJob,
   };
-  app = createHttpApp({ logger: silentLogger, readiness: [] });
-  registerSlackRoutes(app, {
-    signingSecret: secret,
-    users: { U024BE7LH: "alice", U0BOB: "bob", U0CAROL: "carol" },
-    clock,
-    logger: silentLogger,
-    config,
-    answerWithinMs: 300,
-    responseUrl: createResponseUrlPoster({ clock, logger: silentLogger }),
-    requestPromotion: (request) => requestPromotion(promotionDeps, request),
-    describeStatus: (name) =>
-      formatStatus(name, loadEnvironmentStatus(store.db, name, config.apps[name]!.environments)),
-    describeHistory: (name, env) => formatHistory(name, env, loadPromotionHistory(store.db, name, env)),
-  });
+  app = createHttpApp({ logger: silentLogger });
+  // The one route under test, mounted as src/http/routes.ts mounts it.
+  app.post(
+    "/chatops/slack",
+    slackCommandHandler({
+      signingSecret: secret,
+      users: { U024BE7LH: "alice", U0BOB: "bob", U0CAROL: "carol" },
+      clock,
+      logger: silentLogger,
+      config,
+      answerWithinMs: 300,
+      responseUrl: createResponseUrlPoster({ clock, logger: silentLogger }),
+      requestPromotion: (request) => requestPromotion(promotionDeps, request),
+      describeStatus: (name) =>
+        formatStatus(name, loadEnvironmentStatus(store.db, name, config.apps[name]!.environments)),
+      describeHistory: (name, env) => formatHistory(name, env, loadPromotionHistory(store.db, name, env)),
+    }),
+  );
 });
 afterAll(async () => {
   store.close();

@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { environmentDrift } from "../../store/index.ts";
 import { currentPromotions } from "../../store/queries/index.ts";
 import type { RelbotApp } from "../app.ts";
-import type { AuditApiDeps } from "./deps.ts";
+import type { ReadApiDeps } from "./deps.ts";
 import { isoTime, readErrors, readSecurity, TimeSchema } from "./schemas.ts";
 
 const EnvironmentStateSchema = z
@@ -36,7 +36,7 @@ const AppStateSchema = z
   })
   .openapi("AppState");
 
-export function registerAppRoutes(app: RelbotApp, deps: AuditApiDeps): void {
+export function registerAppRoutes(app: RelbotApp, deps: ReadApiDeps): void {
   const route = createRoute({
     method: "get",
     path: "/api/v1/apps",
