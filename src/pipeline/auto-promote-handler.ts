@@ -27,9 +27,8 @@ export type AutoPromotionStep =
   | { env: string; status: "denied"; promotionId: string; reason: string }
   | { env: string; status: "skipped"; reason: string };
 
-export function createAutoPromoteHandler(deps: AutoPromoteDeps): JobHandler {
-  return async (job, { logger }) => {
-    const payload = job.payload as AutoPromoteJobPayload;
+export function createAutoPromoteHandler(deps: AutoPromoteDeps): JobHandler<AutoPromoteJobPayload> {
+  return async (payload, _job, { logger }) => {
     const app = deps.config.apps[payload.app];
     if (!app) throw new PermanentJobError(`no app "${payload.app}" in the config any more`);
     const targets = app.environments.filter((env) => env.auto && (!payload.env || env.name === payload.env));

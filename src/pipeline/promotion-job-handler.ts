@@ -49,9 +49,8 @@ export function isTransientGitopsError(error: unknown): boolean {
   return isRetryable(error);
 }
 
-export function createPromotionJobHandler(deps: PromotionJobDeps): JobHandler {
-  return async (job, { signal, logger }) => {
-    const payload = job.payload as PromotionJobPayload;
+export function createPromotionJobHandler(deps: PromotionJobDeps): JobHandler<PromotionJobPayload> {
+  return async (payload, job, { signal, logger }) => {
     const promotion = loadPromotion(deps.db, payload.promotionId);
     if (!promotion) throw new PermanentJobError(`no promotion ${payload.promotionId}`);
     if (promotion.status !== "queued" && promotion.status !== "running") {

@@ -90,7 +90,11 @@ export function recordPromotionsSucceeded(
         const next = nextAutoEnvironment(app, row.env);
         if (next && row.kind === "promote") {
           const source = row.source === "reconcile" ? "reconcile" : "webhook";
-          enqueueJob(tx, autoPromoteJob({ app: row.app, version: row.toVersion, source, env: next }), now);
+          enqueueJob(
+            tx,
+            autoPromoteJob.job({ app: row.app, version: row.toVersion, source, env: next }),
+            now,
+          );
         }
         return updated;
       }),

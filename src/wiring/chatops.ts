@@ -4,23 +4,18 @@
 // main.ts calls wireChatops once; secrets come resolved from config/ (Secrets), never from the environment.
 
 import type { Handler } from "hono";
-import {
-  chatCommentJobKind,
-  createChatCommentHandler,
-  createIssueCommentHook,
-} from "../chatops/comment-job.ts";
+import { createChatCommentHandler, createIssueCommentHook } from "../chatops/comment-job.ts";
 import {
   createPromotionNoticeHandler,
   createPromotionNotifier,
   type PromotionNotifier,
-  promotionNoticeJobKind,
 } from "../chatops/notify.ts";
 import { formatHistory, formatStatus } from "../chatops/replies.ts";
 import { createResponseUrlPoster, type SlackRouteDeps, slackCommandHandler } from "../chatops/slack.ts";
 import type { Clock } from "../clock.ts";
 import type { RelbotConfig, Secrets } from "../config/index.ts";
 import { RelbotError } from "../errors.ts";
-import { enqueuePromotionJob, type JobWorker } from "../jobs/index.ts";
+import { chatCommentJob, enqueuePromotionJob, type JobWorker, promotionNoticeJob } from "../jobs/index.ts";
 import type { Logger } from "../log.ts";
 import { requestPromotionOnce } from "../promotion/once.ts";
 import {
@@ -85,7 +80,7 @@ export function wireChatops(deps: ChatopsWiringDeps): ChatopsWiring {
 
   if (github) {
     worker.register(
-      chatCommentJobKind,
+      chatCommentJob,
       createChatCommentHandler({
         ...describe,
         github,
@@ -93,7 +88,7 @@ export function wireChatops(deps: ChatopsWiringDeps): ChatopsWiring {
       }),
     );
   }
-  worker.register(promotionNoticeJobKind, createPromotionNoticeHandler({ db, responseUrl, github }));
+  worker.register(promotionNoticeJob, createPromotionNoticeHandler({ db, responseUrl, github }));
 
   const answerable = github && secrets.get("githubToken") !== undefined;
   return {

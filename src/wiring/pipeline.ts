@@ -7,13 +7,7 @@ import type { RelbotConfig, RelbotSettings, Secrets } from "../config/index.ts";
 import { SourceRepos } from "../git/index.ts";
 import { type CommitSigner, GitopsWriter, type GitopsWriterOptions } from "../gitops/index.ts";
 import type { ReadinessCheck } from "../http/probes.ts";
-import {
-  autoPromoteJobKind,
-  type JobWorker,
-  promotionJobKind,
-  releaseJobKind,
-  tagPinJobKind,
-} from "../jobs/index.ts";
+import { autoPromoteJob, type JobWorker, promotionJob, releaseJob, tagPinJob } from "../jobs/index.ts";
 import type { Logger } from "../log.ts";
 import {
   createAutoPromoteHandler,
@@ -101,12 +95,12 @@ export function wireReleasePipeline(deps: PipelineDeps): ReleasePipeline {
   const wake = () => worker.wake();
 
   worker.register(
-    releaseJobKind,
+    releaseJob,
     createReleaseJobHandler({ config, sources, db, clock, github, autoPromoteDelayMs }),
   );
-  worker.register(autoPromoteJobKind, createAutoPromoteHandler({ db, config, clock, onJobsQueued: wake }));
+  worker.register(autoPromoteJob, createAutoPromoteHandler({ db, config, clock, onJobsQueued: wake }));
   worker.register(
-    promotionJobKind,
+    promotionJob,
     createPromotionJobHandler({
       db,
       config,
@@ -118,7 +112,7 @@ export function wireReleasePipeline(deps: PipelineDeps): ReleasePipeline {
       onJobsQueued: wake,
     }),
   );
-  worker.register(tagPinJobKind, createTagPinHandler({ db, config, writer, clock }));
+  worker.register(tagPinJob, createTagPinHandler({ db, config, writer, clock }));
 
   const sweep = () => {
     try {

@@ -16,6 +16,7 @@ import {
   settledJob,
   slashBody,
   startChatopsRelbot,
+  tokens,
 } from "../support/relbot-chatops.ts";
 
 let h: ChatopsHarness;
@@ -195,6 +196,35 @@ describe("the result on the response_url", () => {
     ]);
     // The job handler may run twice (a crash after recording): still one notice.
     expect(await h.relbot.chatops.notifyPromotionFinished(finished, replyTo)).toBe(noticeId);
+  });
+
+  test("a read token cannot see the Slack response_url through GET /api/v1/jobs/{id}", async () => {
+    const text = await slackText("promote order-svc v1.2.0 to staging", "U0ALICE", "capability");
+    const queued = promotionById(h.relbot, promotionIdIn(text))!;
+    const job = promotionJobOf(h.relbot, queued.id)!;
+    const replyTo = (job.payload as { replyTo: { kind: "slack"; responseUrl: string } }).replyTo;
+    // The stored job does hold it (the notice needs it), so the test can fail.
+    expect(replyTo.responseUrl).toContain("/actions/T0001/capability/");
+    const finished = { ...queued, status: "failed" as const, finishedAt: Date.now() };
+    const noticeId = (await h.relbot.chatops.notifyPromotionFinished(finished, replyTo))!;
+
+    const read = { headers: { Authorization: `Bearer ${tokens.auditor}` } };
+    const promotionView = await fetch(`${h.relbot.url}/api/v1/jobs/${job.id}`, read);
+    const noticeView = await fetch(`${h.relbot.url}/api/v1/jobs/${noticeId}`, read);
+    expect([promotionView.status, noticeView.status]).toEqual([200, 200]);
+    const promotionBody = await promotionView.text();
+    const noticeBody = await noticeView.text();
+    for (const body of [promotionBody, noticeBody]) {
+      expect(body).not.toContain(replyTo.responseUrl);
+      expect(body).not.toContain("/actions/T0001/capability/");
+      expect(body).not.toContain("responseUrl");
+    }
+    // Each kind shows what it declares public instead.
+    expect(JSON.parse(promotionBody).payload).toEqual({
+      promotionId: queued.id,
+      requestId: queued.requestId,
+    });
+    expect(JSON.parse(noticeBody).payload).toEqual({ promotionId: queued.id, channel: "slack" });
   });
 
   test("a failed promotion is reported with its error; unfinished or unaddressed ones are not", async () => {

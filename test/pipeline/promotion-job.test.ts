@@ -9,7 +9,7 @@ import { eq } from "drizzle-orm";
 import { verifyAuditChain } from "../../src/audit/index.ts";
 import type { RelbotConfig } from "../../src/config/index.ts";
 import { GitopsWriter } from "../../src/gitops/index.ts";
-import { enqueuePromotionJob, JobWorker, promotionJobKind } from "../../src/jobs/index.ts";
+import { enqueuePromotionJob, JobWorker, promotionJob } from "../../src/jobs/index.ts";
 import { createPromotionJobHandler, failAbandonedPromotions } from "../../src/pipeline/index.ts";
 import { requestPromotion } from "../../src/promotion/index.ts";
 import {
@@ -103,7 +103,7 @@ function workerWith(writer: GitopsWriter): JobWorker {
     backoff: { baseMs: 1, maxMs: 1 },
     random: () => 0,
   }).register(
-    promotionJobKind,
+    promotionJob,
     createPromotionJobHandler({
       db: database.db,
       config,

@@ -243,7 +243,8 @@ describe("several tags at once", () => {
     const jobIds = relbot.database.db.transaction((tx) =>
       tags.map(
         (tag) =>
-          enqueueJob(tx, releaseJob({ app: "order-svc", tagName: tag, source: "reconcile" }), Date.now()).id,
+          enqueueJob(tx, releaseJob.job({ app: "order-svc", tagName: tag, source: "reconcile" }), Date.now())
+            .id,
       ),
     );
     relbot.worker.wake();

@@ -2,7 +2,7 @@
 // and what stop() does to a job that is running when relbot shuts down.
 import { afterEach, describe, expect, test } from "bun:test";
 import { eq } from "drizzle-orm";
-import { enqueueJob, type ReleaseJobPayload } from "../../src/jobs/index.ts";
+import { enqueueJob, type ReleaseJobPayload, releaseJob } from "../../src/jobs/index.ts";
 import type { RunningRelbot } from "../../src/main.ts";
 import { deliveries, jobs, openDatabase } from "../../src/store/index.ts";
 import { deliver, fixture, readHeaders, startWebhookRelbot } from "../support/relbot-webhooks.ts";
@@ -29,8 +29,8 @@ describe("delivery to finished job", () => {
   test("the worker is woken by the delivery and runs the release job; the API shows the result", async () => {
     relbot = await startWebhookRelbot({ worker: { pollMs: 600_000 } });
     const seen: ReleaseJobPayload[] = [];
-    relbot.worker.register("release", async (job) => {
-      seen.push(job.payload as ReleaseJobPayload);
+    relbot.worker.register(releaseJob, async (payload) => {
+      seen.push(payload);
       return { status: "verified", version: "v1.4.0" };
     });
     const answer = await deliver(relbot.url, "push", fixture("push-tag"));
@@ -126,7 +126,7 @@ describe("graceful stop", () => {
     const started = gate();
     const finish = gate();
     let calls = 0;
-    relbot.worker.register("release", async () => {
+    relbot.worker.register(releaseJob, async () => {
       calls++;
       started.open();
       await finish.opened;
@@ -155,7 +155,7 @@ describe("graceful stop", () => {
   test("a job that does not finish in time is handed back and runs again after a restart", async () => {
     const relbot = await startWebhookRelbot({ worker: { stopTimeoutMs: 20 } });
     const started = gate();
-    relbot.worker.register("release", (_job, { signal }) => {
+    relbot.worker.register(releaseJob, (_payload, _job, { signal }) => {
       started.open();
       return new Promise((_, reject) => signal.addEventListener("abort", () => reject(signal.reason)));
     });
