@@ -16,7 +16,9 @@ import { type Database, openDatabase, takeInstanceLock } from "./store/index.ts"
 import type { IssueCommentHook } from "./webhooks/index.ts";
 import { type ChatopsWiring, wireChatops } from "./wiring/chatops.ts";
 import { commitSignerFromConfig } from "./wiring/commit-signer.ts";
+import { githubClientFromConfig } from "./wiring/github.ts";
 import { type PipelineOptions, wireReleasePipeline } from "./wiring/pipeline.ts";
+import { createPromotionRequester } from "./wiring/promotions.ts";
 import { wireReconciler } from "./wiring/reconciler.ts";
 
 /** The port is taken by another process: one line for the user, no stack trace. */
@@ -121,7 +123,10 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
     ...options.worker,
     onJobEnded: (job, outcome) => metrics.jobAttempts.inc({ kind: job.kind, outcome }),
   });
-  const chatops = wireChatops({ db, config, secrets, clock, logger, worker });
+  // One GitHub client and one promotion requester for everything that asks GitHub or asks for a promotion.
+  const github = githubClientFromConfig(config, secrets, logger);
+  const promotions = createPromotionRequester({ db, config, clock, github, onQueued: () => worker.wake() });
+  const chatops = wireChatops({ db, config, secrets, clock, logger, worker, github, promotions });
   const pipeline =
     options.pipeline === false
       ? undefined
@@ -134,6 +139,8 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
           worker,
           clock,
           logger,
+          github,
+          promotions,
           onPromotionFinished: async (promotion, replyTo) => {
             await chatops.notifyPromotionFinished(promotion, replyTo);
           },
@@ -179,7 +186,7 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
       onDelivery: (event, outcome) => metrics.webhookDeliveries.inc({ event, outcome }),
     },
     ...(chatops.slackCommand ? { slackCommand: chatops.slackCommand } : {}),
-    requestPromotion: chatops.requestPromotion,
+    requestPromotion: promotions.request,
     ...(reconciler ? { reconcile: () => reconciler.runOnce() } : {}),
     auditKeys,
     ...(pipeline ? { auditAnchors: () => pipeline.writer.auditAnchors() } : {}),

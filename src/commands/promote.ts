@@ -9,11 +9,11 @@ import { systemClock } from "../clock.ts";
 import { loadConfig } from "../config/index.ts";
 import { durationSchema } from "../config/schema.ts";
 import { RelbotError } from "../errors.ts";
-import { enqueuePromotionJob } from "../jobs/index.ts";
 import { silentLogger } from "../log.ts";
-import { type PromotionRequest, requestPromotion } from "../promotion/request.ts";
+import type { PromotionRequest } from "../promotion/request.ts";
 import { type Db, openDatabase, type PromotionRow, promotions } from "../store/index.ts";
-import { teamCheckFromConfig } from "../wiring/github.ts";
+import { githubClientFromConfig } from "../wiring/github.ts";
+import { createPromotionRequester } from "../wiring/promotions.ts";
 
 export const promoteUsage = `usage:
   relbot promote <app> <version> --to <env> [--reason TEXT] [--actor NAME] [--wait [--timeout 10m]] [--config FILE]
@@ -47,16 +47,14 @@ export async function runPromoteCommand(
   const actor = parsed.actor ?? loaded.settings.actor ?? userInfo().username;
   const database = await openDatabase(config.database.path);
   try {
-    const outcome = await requestPromotion(
-      {
-        db: database.db,
-        config,
-        clock: systemClock,
-        isTeamMember: teamCheckFromConfig(config, loaded.secrets, systemClock, silentLogger),
-        enqueue: enqueuePromotionJob,
-      },
-      { ...parsed.request, actor },
-    );
+    // The service's requester; the running service's worker picks the job up at its next poll.
+    const promotions = createPromotionRequester({
+      db: database.db,
+      config,
+      clock: systemClock,
+      github: githubClientFromConfig(config, loaded.secrets, silentLogger),
+    });
+    const outcome = await promotions.request({ ...parsed.request, actor });
     const p = outcome.promotion;
     if (outcome.status === "denied") {
       output.err(`relbot: refused ${describe(p)}: ${outcome.reason} [${outcome.code}] (${p.id})`);

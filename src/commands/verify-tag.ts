@@ -5,7 +5,7 @@ import { loadConfig, type RelbotConfig, type Secrets } from "../config/index.ts"
 import { RelbotError } from "../errors.ts";
 import type { SourceRepos } from "../git/index.ts";
 import { PermanentJobError } from "../jobs/index.ts";
-import type { Logger } from "../log.ts";
+import { createLogger, type Logger } from "../log.ts";
 import { checkReleaseSbom } from "../pipeline/release-sbom.ts";
 import { type TagVerdict, verifyTag } from "../release/index.ts";
 import type { SbomRecord } from "../sbom/index.ts";
@@ -36,10 +36,7 @@ export async function runVerifyTag(
   const loaded = loadConfig({ file: command.configFile, env });
   const { config, secrets } = loaded;
   // Logs go to stderr so that --json output stays parseable; warnings (a moved tag) still show.
-  const logger = pino(
-    { level: loaded.settings.logLevel ?? "warn", base: { service: "relbot" } },
-    pino.destination(2),
-  );
+  const logger = createLogger({ level: loaded.settings.logLevel ?? "warn" }, pino.destination(2));
   // Read the release history when there is one (to detect a moved tag); never create a database just to look.
   const dbFile = config.database.path;
   const database = await openDatabase(existsSync(dbFile) ? dbFile : ":memory:");

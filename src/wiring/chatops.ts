@@ -3,6 +3,7 @@
 // uses, and the result notices. Routes are mounted by src/http/routes.ts from what this returns.
 // main.ts calls wireChatops once; secrets come resolved from config/ (Secrets), never from the environment.
 
+import type { Octokit } from "@octokit/rest";
 import type { Handler } from "hono";
 import { createChatCommentHandler, createIssueCommentHook } from "../chatops/comment-job.ts";
 import {
@@ -15,22 +16,19 @@ import { createResponseUrlPoster, type SlackRouteDeps, slackCommandHandler } fro
 import type { Clock } from "../clock.ts";
 import type { RelbotConfig, Secrets } from "../config/index.ts";
 import { RelbotError } from "../errors.ts";
-import { chatCommentJob, enqueuePromotionJob, type JobWorker, promotionNoticeJob } from "../jobs/index.ts";
+import { chatCommentJob, type JobWorker, promotionNoticeJob } from "../jobs/index.ts";
 import type { Logger } from "../log.ts";
-import { requestPromotionOnce } from "../promotion/once.ts";
-import {
-  type PromotionOutcome,
-  type PromotionRequest,
-  type RequestPromotionDeps,
-  requestPromotion,
-} from "../promotion/request.ts";
 import { loadEnvironmentStatus, loadPromotionHistory } from "../promotion/status.ts";
 import type { Db } from "../store/index.ts";
 import type { IssueCommentHook } from "../webhooks/index.ts";
-import { githubClientFromConfig, teamCheckFromConfig } from "./github.ts";
+import type { PromotionRequester } from "./promotions.ts";
 
 export interface ChatopsWiringDeps {
   db: Db;
+  /** The one GitHub client (wiring/github.ts); undefined without a github section. */
+  github: Octokit | undefined;
+  /** The one promotion requester (wiring/promotions.ts). */
+  promotions: PromotionRequester;
   config: RelbotConfig;
   secrets: Secrets;
   clock: Clock;
@@ -41,8 +39,6 @@ export interface ChatopsWiringDeps {
 export interface ChatopsWiring {
   /** For registerGitHubWebhook: `/release` comments become "chat-comment" jobs. */
   onIssueComment: IssueCommentHook;
-  /** requestPromotion as the service runs it (approvers via GitHub, durable job, worker woken when queued). */
-  requestPromotion(request: PromotionRequest): Promise<PromotionOutcome>;
   /** For the promotion job handler: tells the requester how a finished promotion ended. */
   notifyPromotionFinished: PromotionNotifier;
   /** POST /chatops/slack when the config has a slack section (a refusing one when its secret is missing). */
@@ -50,20 +46,7 @@ export interface ChatopsWiring {
 }
 
 export function wireChatops(deps: ChatopsWiringDeps): ChatopsWiring {
-  const { db, config, secrets, clock, logger, worker } = deps;
-  const github = githubClientFromConfig(config, secrets, logger);
-  const promotionDeps: RequestPromotionDeps = {
-    db,
-    config,
-    clock,
-    isTeamMember: teamCheckFromConfig(config, secrets, clock, logger),
-    enqueue: enqueuePromotionJob,
-  };
-  const wakeWhenQueued = (outcome: PromotionOutcome) => {
-    if (outcome.status === "queued") worker.wake();
-    return outcome;
-  };
-  const request = async (r: PromotionRequest) => wakeWhenQueued(await requestPromotion(promotionDeps, r));
+  const { db, config, secrets, clock, logger, worker, github, promotions } = deps;
   const describe = {
     config,
     describeStatus: (name: string) =>
@@ -75,7 +58,7 @@ export function wireChatops(deps: ChatopsWiringDeps): ChatopsWiring {
   const responseUrl = createResponseUrlPoster({ clock, logger });
 
   const slackCommand = config.slack
-    ? slackHandler(deps, { ...describe, requestPromotion: request, responseUrl })
+    ? slackHandler(deps, { ...describe, requestPromotion: promotions.request, responseUrl })
     : undefined;
 
   if (github) {
@@ -84,7 +67,7 @@ export function wireChatops(deps: ChatopsWiringDeps): ChatopsWiring {
       createChatCommentHandler({
         ...describe,
         github,
-        requestPromotionOnce: async (r) => wakeWhenQueued(await requestPromotionOnce(promotionDeps, r)),
+        requestPromotionOnce: promotions.requestOnce,
       }),
     );
   }
@@ -102,7 +85,6 @@ export function wireChatops(deps: ChatopsWiringDeps): ChatopsWiring {
               "github.tokenEnv is not set (or its variable is empty), so relbot cannot answer comments",
           }),
     }),
-    requestPromotion: request,
     notifyPromotionFinished: createPromotionNotifier({ db, clock, wake: () => worker.wake() }),
     ...(slackCommand ? { slackCommand } : {}),
   };

@@ -1,5 +1,6 @@
-// GitHub pieces built from the config, shared by the service (src/wiring/chatops.ts) and the CLI: the REST
-// client and the `@org/team` approver check. The token comes resolved from config/ (Secrets).
+// GitHub pieces built from the config, shared by the service and the CLI: the one REST client (main.ts builds
+// it once and hands it to the pipeline, the chat wiring and the approver check) and the `@org/team` approver
+// check. The token comes resolved from config/ (Secrets); another way to authenticate belongs here too.
 import type { Octokit } from "@octokit/rest";
 import { createTeamMembershipCheck } from "../chatops/github-teams.ts";
 import type { Clock } from "../clock.ts";
@@ -26,13 +27,7 @@ export function githubClientFromConfig(
  * Membership of `@org/team` approvers, asked of GitHub. Without a github section nobody can be shown to be in a
  * team, so team approvers are refused (fail closed) rather than waved through.
  */
-export function teamCheckFromConfig(
-  config: Pick<RelbotConfig, "github">,
-  secrets: Secrets,
-  clock: Clock,
-  logger?: Logger,
-): TeamMembershipCheck {
-  const octokit = githubClientFromConfig(config, secrets, logger);
+export function teamCheckFor(octokit: Octokit | undefined, clock: Clock): TeamMembershipCheck {
   if (!octokit) return async () => false;
   return createTeamMembershipCheck({ octokit, clock });
 }

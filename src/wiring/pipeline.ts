@@ -1,6 +1,7 @@
 // Joins the release checks, auto-promotion and the GitOps writer to the job worker: the one place that builds
 // them from the config and the environment. main.ts calls wireReleasePipeline once.
 import path from "node:path";
+import type { Octokit } from "@octokit/rest";
 import { auditHead } from "../audit/index.ts";
 import type { Clock } from "../clock.ts";
 import type { RelbotConfig, RelbotSettings, Secrets } from "../config/index.ts";
@@ -19,8 +20,8 @@ import {
 } from "../pipeline/index.ts";
 import type { Db } from "../store/index.ts";
 import { crashHooks } from "./crash-seams.ts";
-import { githubClientFromConfig } from "./github.ts";
 import { gitopsReadiness } from "./gitops-readiness.ts";
+import type { PromotionRequester } from "./promotions.ts";
 
 export interface PipelineOptions {
   /** Wait between a release being recorded and its auto-promotion; default settings.autoPromoteDelayMs, else 1 s. */
@@ -35,6 +36,10 @@ export interface PipelineDeps extends PipelineOptions {
   config: RelbotConfig;
   secrets: Secrets;
   settings: RelbotSettings;
+  /** The one GitHub client (wiring/github.ts): SBOM release assets. */
+  github: Octokit | undefined;
+  /** The one promotion requester (wiring/promotions.ts): auto-promotion asks through it. */
+  promotions: PromotionRequester;
   db: Db;
   worker: JobWorker;
   clock: Clock;
@@ -81,7 +86,7 @@ export function gitopsWriterFromConfig(
 }
 
 export function wireReleasePipeline(deps: PipelineDeps): ReleasePipeline {
-  const { config, secrets, settings, db, worker, clock, logger } = deps;
+  const { config, secrets, settings, db, worker, clock, logger, github } = deps;
   const sources = sourceReposFromConfig(config, secrets, logger);
   const writer = gitopsWriterFromConfig(config, secrets, logger, {
     signer: deps.signer,
@@ -90,7 +95,6 @@ export function wireReleasePipeline(deps: PipelineDeps): ReleasePipeline {
     // Every commit relbot makes anchors the audit chain's head outside the database.
     auditHead: () => auditHead(db),
   });
-  const github = githubClientFromConfig(config, secrets, logger);
   const autoPromoteDelayMs = deps.autoPromoteDelayMs ?? settings.autoPromoteDelayMs ?? 1_000;
   const wake = () => worker.wake();
 
@@ -98,7 +102,10 @@ export function wireReleasePipeline(deps: PipelineDeps): ReleasePipeline {
     releaseJob,
     createReleaseJobHandler({ config, sources, db, clock, github, autoPromoteDelayMs }),
   );
-  worker.register(autoPromoteJob, createAutoPromoteHandler({ db, config, clock, onJobsQueued: wake }));
+  worker.register(
+    autoPromoteJob,
+    createAutoPromoteHandler({ db, config, requestPromotion: deps.promotions.request }),
+  );
   worker.register(
     promotionJob,
     createPromotionJobHandler({

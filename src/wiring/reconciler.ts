@@ -15,7 +15,8 @@ export interface ReconcilerWiring {
   logger: Logger;
   sources: Pick<SourceRepos, "listTags">;
   writer: Pick<GitopsWriter, "readTargetRevisions">;
-  onJobsQueued(): void;
+  /** The service wakes its worker; the CLI has none (the service polls). */
+  onJobsQueued?(): void;
 }
 
 export function wireReconciler(wiring: ReconcilerWiring): Reconciler {
