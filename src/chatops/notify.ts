@@ -3,7 +3,6 @@
 // state is committed; the message itself is sent by a "promotion-notice" job, so a notice survives a restart,
 // GitHub being briefly away is retried, and a promotion job that runs twice still sends one notice.
 import type { Octokit } from "@octokit/rest";
-import { eq } from "drizzle-orm";
 import type { Clock } from "../clock.ts";
 import {
   enqueueJob,
@@ -13,7 +12,8 @@ import {
   promotionNoticeJob,
 } from "../jobs/index.ts";
 import type { ReplyTarget } from "../promotion/request.ts";
-import { type Db, type PromotionRow, promotions } from "../store/index.ts";
+import type { Db, PromotionRow } from "../store/index.ts";
+import { getPromotion } from "../store/queries/index.ts";
 import { findMarkedReply, replyMarker, replyToIssue } from "./github-comments.ts";
 import { gitHubJobError } from "./github-errors.ts";
 import { formatPromotionResult } from "./replies.ts";
@@ -57,7 +57,7 @@ export interface PromotionNoticeDeps {
 /** The "promotion-notice" job: reads the promotion as recorded now and sends its result where it was asked for. */
 export function createPromotionNoticeHandler(deps: PromotionNoticeDeps): JobHandler<PromotionNoticePayload> {
   return async ({ promotionId, replyTo }, job) => {
-    const promotion = deps.db.select().from(promotions).where(eq(promotions.id, promotionId)).get();
+    const promotion = getPromotion(deps.db, promotionId);
     if (!promotion) throw new PermanentJobError(`promotion ${promotionId} is not recorded`);
     const text = formatPromotionResult(promotion);
     if (replyTo.kind === "slack") {

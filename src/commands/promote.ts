@@ -3,7 +3,6 @@
 // the running service's job worker applies it, and `--wait` follows the promotion until it has.
 import { userInfo } from "node:os";
 import { parseArgs } from "node:util";
-import { eq } from "drizzle-orm";
 import { formatPromotionResult } from "../chatops/replies.ts";
 import { systemClock } from "../clock.ts";
 import { loadConfig } from "../config/index.ts";
@@ -11,7 +10,8 @@ import { durationSchema } from "../config/schema.ts";
 import { RelbotError } from "../errors.ts";
 import { silentLogger } from "../log.ts";
 import type { PromotionRequest } from "../promotion/request.ts";
-import { type Db, openDatabase, type PromotionRow, promotions } from "../store/index.ts";
+import { type Db, openDatabase, type PromotionRow } from "../store/index.ts";
+import { getPromotion } from "../store/queries/index.ts";
 import { githubClientFromConfig } from "../wiring/github.ts";
 import { createPromotionRequester } from "../wiring/promotions.ts";
 
@@ -165,7 +165,7 @@ async function waitForPromotion(
 ): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const row = db.select().from(promotions).where(eq(promotions.id, id)).get();
+    const row = getPromotion(db, id);
     if (row && row.status !== "queued" && row.status !== "running") {
       const text = formatPromotionResult(row);
       if (row.status === "succeeded") {

@@ -12,10 +12,6 @@ import { verifiedVersionsAtCommit } from "../store/queries/index.ts";
 
 const unfinished = ["queued", "running"] as const;
 
-export function loadPromotion(db: Db, id: string): PromotionRow | undefined {
-  return db.select().from(promotions).where(eq(promotions.id, id)).get();
-}
-
 /**
  * The promotion and every other unfinished promotion of its request, oldest first: a request is one GitOps commit
  * (one commit per request), so whichever of its jobs runs first applies them all and the others find theirs
