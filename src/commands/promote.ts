@@ -14,6 +14,7 @@ import { type Db, openDatabase, type PromotionRow } from "../store/index.ts";
 import { getPromotion } from "../store/queries/index.ts";
 import { githubClientFromConfig } from "../wiring/github.ts";
 import { createPromotionRequester } from "../wiring/promotions.ts";
+import { type CommandOutput, consoleOutput } from "./output.ts";
 
 export const promoteUsage = `usage:
   relbot promote <app> <version> --to <env> [--reason TEXT] [--actor NAME] [--wait [--timeout 10m]] [--config FILE]
@@ -21,13 +22,6 @@ export const promoteUsage = `usage:
 
 The actor is --actor, else $RELBOT_ACTOR, else your OS user name; approvers are checked against it.
 The running relbot service applies the promotion; --wait follows it until it succeeded or failed.`;
-
-export interface CommandOutput {
-  out(line: string): void;
-  err(line: string): void;
-}
-
-const consoleOutput: CommandOutput = { out: (l) => console.log(l), err: (l) => console.error(l) };
 
 /** Runs `relbot promote ...` or `relbot rollback ...`; returns the exit code (0 queued or done, 1 refused or failed, 2 usage). */
 export async function runPromoteCommand(

@@ -12,6 +12,7 @@ import type { SbomRecord } from "../sbom/index.ts";
 import { openDatabase } from "../store/index.ts";
 import { githubClientFromConfig } from "../wiring/github.ts";
 import { sourceReposFromConfig } from "../wiring/pipeline.ts";
+import { type CommandOutput, consoleOutput } from "./output.ts";
 
 export interface VerifyTagCommand {
   app: string;
@@ -20,18 +21,11 @@ export interface VerifyTagCommand {
   configFile?: string;
 }
 
-export interface CommandOutput {
-  out: (line: string) => void;
-  err: (line: string) => void;
-}
-
-const console_: CommandOutput = { out: (l) => console.log(l), err: (l) => console.error(l) };
-
 /** Exit code: 0 when the tag passes, 1 when it is rejected or cannot be checked. */
 export async function runVerifyTag(
   command: VerifyTagCommand,
   env: NodeJS.ProcessEnv,
-  io: CommandOutput = console_,
+  io: CommandOutput = consoleOutput,
 ): Promise<number> {
   const loaded = loadConfig({ file: command.configFile, env });
   const { config, secrets } = loaded;

@@ -28,7 +28,8 @@ export function createHttpApp(deps: HttpDeps): RelbotApp {
     await next();
     deps.logger.info(
       {
-        requestId: c.get("requestId"),
+        // Not "requestId": that name is a promotion request's id everywhere else (promotions.request_id).
+        httpRequestId: c.get("requestId"),
         method: c.req.method,
         path: c.req.path,
         status: c.res.status,

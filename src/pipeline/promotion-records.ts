@@ -4,7 +4,7 @@ import { and, eq, inArray } from "drizzle-orm";
 import { appendAuditEvent } from "../audit/index.ts";
 import type { AppConfig } from "../config/index.ts";
 import { parseTagName } from "../domain/semver.ts";
-import type { PromotionOutcome as GitopsOutcome } from "../gitops/index.ts";
+import type { GitopsCommitOutcome } from "../gitops/index.ts";
 import { autoPromoteJob, enqueueJob } from "../jobs/index.ts";
 import { promotionEventPayload } from "../promotion/index.ts";
 import { type Db, type PromotionRow, promotions } from "../store/index.ts";
@@ -49,7 +49,7 @@ export function markPromotionsRetrying(db: Db, ids: string[], message: string, n
 export function recordPromotionsSucceeded(
   db: Db,
   rows: PromotionRow[],
-  outcome: GitopsOutcome,
+  outcome: GitopsCommitOutcome,
   apps: Record<string, AppConfig>,
   now: number,
 ): PromotionRow[] {

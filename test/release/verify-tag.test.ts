@@ -60,7 +60,7 @@ function makeRepo(name: string, history: [label: string, files: Record<string, s
 
 const verify = (app: string, tag: string) =>
   verifyTag({ config, sources, db: database.db, logger }, app, tag);
-const codes = (v: TagVerdict) => v.reasons.map((r) => r.code);
+const codes = (v: TagVerdict): string[] => v.reasons.map((r) => r.code);
 
 beforeAll(async () => {
   server = await startGitServer({ auth });
