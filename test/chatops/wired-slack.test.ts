@@ -1,8 +1,11 @@
 // Slack's /release against the running service: signature checks, the promotion rules end to end, team
 // approvers asked of the GitHub stand-in, and the final result posted back on the response_url.
+
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { eq } from "drizzle-orm";
 import { jobs, promotions } from "../../src/store/index.ts";
+import { settledJob } from "../support/eventually.ts";
+import { seedRelease } from "../support/promotion-fixtures.ts";
 import {
   auditEventsOf,
   type ChatopsHarness,
@@ -10,10 +13,8 @@ import {
   promotionIdIn,
   promotionJobOf,
   responseUrl,
-  seedRelease,
   seedSucceeded,
   sendSlack,
-  settledJob,
   slashBody,
   startChatopsRelbot,
   tokens,
@@ -22,7 +23,8 @@ import {
 let h: ChatopsHarness;
 beforeAll(async () => {
   h = await startChatopsRelbot();
-  for (const v of ["v1.0.0", "v1.1.0", "v1.2.0", "v1.3.0-rc.1"]) seedRelease(h.relbot, "order-svc", v);
+  for (const v of ["v1.0.0", "v1.1.0", "v1.2.0", "v1.3.0-rc.1"])
+    seedRelease(h.relbot.database.db, { app: "order-svc", version: v });
   for (const v of ["v1.0.0", "v1.1.0", "v1.2.0", "v1.3.0-rc.1"])
     seedSucceeded(h.relbot, "order-svc", "dev", v);
   seedSucceeded(h.relbot, "order-svc", "staging", "v1.0.0");
@@ -30,7 +32,7 @@ beforeAll(async () => {
   seedSucceeded(h.relbot, "order-svc", "prod", "v1.0.0");
   seedSucceeded(h.relbot, "order-svc", "prod", "v1.1.0");
   for (const v of ["v2.0.0", "v2.1.0", "v2.2.0"]) {
-    seedRelease(h.relbot, "billing-svc", v);
+    seedRelease(h.relbot.database.db, { app: "billing-svc", version: v });
     seedSucceeded(h.relbot, "billing-svc", "dev", v);
   }
 });
@@ -185,7 +187,7 @@ describe("the result on the response_url", () => {
     const replyTo = (job.payload as { replyTo: { kind: "slack"; responseUrl: string } }).replyTo;
     const noticeId = await h.relbot.chatops.notifyPromotionFinished(finished, replyTo);
     expect(noticeId).toBeString();
-    expect(await settledJob(h.relbot, noticeId!)).toMatchObject({ status: "succeeded" });
+    expect(await settledJob(h.relbot.database.db, noticeId!)).toMatchObject({ status: "succeeded" });
     const posted = h.slack.requests.filter((r) => r.path === "/actions/T0001/result/abcDEF");
     expect(posted.map((r) => r.json)).toEqual([
       {
@@ -244,7 +246,7 @@ describe("the result on the response_url", () => {
       kind: "slack",
       responseUrl: responseUrl(h.slack, "failed"),
     });
-    await settledJob(h.relbot, noticeId!);
+    await settledJob(h.relbot.database.db, noticeId!);
     const posted = h.slack.requests.filter((r) => r.path === "/actions/T0001/failed/abcDEF");
     expect(posted.map((r) => (r.json as { text: string }).text)).toEqual([
       `The promotion of order-svc v1.2.0 to dev failed: ${failed.error} (${failed.id})`,

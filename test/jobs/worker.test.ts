@@ -1,6 +1,4 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { z } from "zod";
 import {
@@ -13,6 +11,8 @@ import {
 } from "../../src/jobs/index.ts";
 import type { Database, JobRow } from "../../src/store/index.ts";
 import { openDatabase } from "../../src/store/index.ts";
+import { eventually, gate } from "../support/eventually.ts";
+import { tempDir } from "../support/temp-dir.ts";
 
 /** Resolves with each ended attempt in order, so tests wait for events instead of sleeping. */
 function endedAttempts() {
@@ -29,14 +29,6 @@ function endedAttempts() {
       return seen[count - 1]!;
     },
   };
-}
-
-function gate() {
-  let open!: () => void;
-  const opened = new Promise<void>((resolve) => {
-    open = resolve;
-  });
-  return { open, opened };
 }
 
 /** Job kinds of this file only: the worker does not care what a kind means. */
@@ -64,7 +56,7 @@ describe("job worker", () => {
   let worker: JobWorker | undefined;
 
   beforeEach(async () => {
-    database = await openDatabase(path.join(mkdtempSync(path.join(tmpdir(), "relbot-worker-")), "relbot.db"));
+    database = await openDatabase(path.join(tempDir("relbot-worker-"), "relbot.db"));
   });
   afterEach(async () => {
     await worker?.stop();
@@ -127,7 +119,7 @@ describe("job worker", () => {
       const first = job.leaseUntil!;
       clock.t += 5;
       // Waits for the renewal itself (not for a duration): the test times out if it never comes.
-      while (getJob(database.db, job.id)!.leaseUntil! <= first) await Bun.sleep(5);
+      await eventually("the lease to be renewed", () => getJob(database.db, job.id)!.leaseUntil! > first);
       return "pushed";
     });
     enqueueJob(database.db, { kind: "promote", payload: {} }, clock.now());

@@ -7,13 +7,13 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { parse, stringify } from "yaml";
 import type { RunningRelbot } from "../../src/main.ts";
+import { eventually } from "../support/eventually.ts";
 import { commitFiles } from "../support/git.ts";
 import { gitAsync, withCredentials } from "../support/git-async.ts";
 import { readHeaders } from "../support/relbot-webhooks.ts";
 import {
   application,
   createPipelineWorld,
-  eventually,
   gitAuth,
   type PipelineWorld,
   promotionsOf,

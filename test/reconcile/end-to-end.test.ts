@@ -1,6 +1,7 @@
 // The reconciler on the whole service: tags found without any webhook go through the same release jobs and
 // auto-promotion, a webhook racing it changes nothing, a moved tag is flagged and never promoted, and a hand edit
 // of a manifest shows up as drift. Real git server, real gpg signatures, real GitOps commits.
+
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { inArray } from "drizzle-orm";
@@ -8,6 +9,7 @@ import { parse, stringify } from "yaml";
 import type { RunningRelbot } from "../../src/main.ts";
 import { jobs } from "../../src/store/index.ts";
 import { runRelbotCli } from "../support/cli.ts";
+import { eventually } from "../support/eventually.ts";
 import { commitFiles, git } from "../support/git.ts";
 import { gitAsync, withCredentials } from "../support/git-async.ts";
 import { signedTag } from "../support/keys.ts";
@@ -15,7 +17,6 @@ import { deliver, readHeaders } from "../support/relbot-webhooks.ts";
 import {
   application,
   createPipelineWorld,
-  eventually,
   gitAuth,
   type PipelineWorld,
   promotionsOf,

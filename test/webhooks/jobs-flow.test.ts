@@ -1,19 +1,13 @@
 // From a delivery to a finished job through the real server, queue and worker; the issue-comment hook;
 // and what stop() does to a job that is running when relbot shuts down.
+
 import { afterEach, describe, expect, test } from "bun:test";
 import { eq } from "drizzle-orm";
 import { enqueueJob, type ReleaseJobPayload, releaseJob } from "../../src/jobs/index.ts";
 import type { RunningRelbot } from "../../src/main.ts";
 import { deliveries, jobs, openDatabase } from "../../src/store/index.ts";
+import { eventually, gate } from "../support/eventually.ts";
 import { deliver, fixture, readHeaders, startWebhookRelbot } from "../support/relbot-webhooks.ts";
-
-function gate() {
-  let open!: () => void;
-  const opened = new Promise<void>((resolve) => {
-    open = resolve;
-  });
-  return { open, opened };
-}
 
 async function jobState(url: string, id: string): Promise<any> {
   return (await fetch(`${url}/api/v1/jobs/${id}`, { headers: readHeaders })).json();
@@ -38,11 +32,10 @@ describe("delivery to finished job", () => {
     const [id] = answer.body.jobIds;
 
     // With a 10-minute poll, only the wake-up after enqueue can have run it; wait for that, not for a duration.
-    let state = await jobState(relbot.url, id);
-    while (state.status !== "succeeded") {
-      await Bun.sleep(5);
-      state = await jobState(relbot.url, id);
-    }
+    const state = await eventually(`job ${id} to succeed`, async () => {
+      const job = await jobState(relbot!.url, id);
+      return job.status === "succeeded" && job;
+    });
     expect(state).toMatchObject({
       attempts: 1,
       lastError: null,
