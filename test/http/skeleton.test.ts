@@ -87,7 +87,7 @@ describe("HTTP skeleton", () => {
     const id = response.headers.get("x-request-id");
     expect(id).toBeTruthy();
     // pino writes each line synchronously, before the response is sent: nothing to wait for.
-    const lines = logLines.filter((l) => l.requestId === id);
+    const lines = logLines.filter((l) => l.httpRequestId === id);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ msg: "request", method: "GET", path: "/healthz", status: 200 });
     expect(JSON.stringify(logLines)).not.toContain("do-not-log-me");
