@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { enqueueJob, releaseJob } from "../../src/jobs/index.ts";
 import type { RunningRelbot } from "../../src/main.ts";
 import { auditEvents, jobs, type PromotionRow } from "../../src/store/index.ts";
-import { eventually, settledJob } from "../support/eventually.ts";
+import { eventually, queueSettled, settledJob } from "../support/eventually.ts";
 import { git } from "../support/git.ts";
 import { signedTag } from "../support/keys.ts";
 import { deliver, readHeaders } from "../support/relbot-webhooks.ts";
@@ -169,13 +169,7 @@ describe("a signed tag pushed on GitHub", () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ status: "verified", signatureFormat: "ssh", signer: "ci@acme.example" });
     // Every job there is has run: nothing else is coming.
-    await eventually("the queue to drain", () =>
-      db()
-        .select()
-        .from(jobs)
-        .all()
-        .every((job) => job.status === "succeeded" || job.status === "failed"),
-    );
+    await queueSettled(db());
     expect(promotionsOf(db(), "order-svc").filter((p) => p.toVersion === "v1.4.1")).toHaveLength(1);
     expect(commitCount()).toBe(before + 1);
   });
@@ -253,13 +247,7 @@ describe("several tags at once", () => {
 
     const promotion = await finishedPromotion("order-svc", "dev", "v1.6.4");
     expect(promotion).toMatchObject({ status: "succeeded", source: "reconcile", fromVersion: "v1.4.1" });
-    await eventually("the queue to drain", () =>
-      db()
-        .select()
-        .from(jobs)
-        .all()
-        .every((job) => job.status === "succeeded" || job.status === "failed"),
-    );
+    await queueSettled(db());
     const newer = promotionsOf(db(), "order-svc").filter((p) => p.toVersion.startsWith("v1.6."));
     expect(newer.map((p) => [p.env, p.toVersion, p.status])).toEqual([["dev", "v1.6.4", "succeeded"]]);
     expect(

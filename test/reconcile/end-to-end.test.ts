@@ -4,12 +4,10 @@
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
-import { inArray } from "drizzle-orm";
 import { parse, stringify } from "yaml";
 import type { RunningRelbot } from "../../src/main.ts";
-import { jobs } from "../../src/store/index.ts";
 import { runRelbotCli } from "../support/cli.ts";
-import { eventually } from "../support/eventually.ts";
+import { eventually, queueSettled } from "../support/eventually.ts";
 import { commitFiles, git } from "../support/git.ts";
 import { gitAsync, withCredentials } from "../support/git-async.ts";
 import { signedTag } from "../support/keys.ts";
@@ -47,17 +45,7 @@ const db = () => relbot.database.db;
 const commitCount = () => world.gitops.log().length;
 const api = async (path: string) =>
   (await fetch(`${relbot.url}${path}`, { headers: readHeaders })).json() as any;
-/** Every job has run to its end: nothing queued or running (auto-promotions included). */
-const settled = () =>
-  eventually("the job queue to settle", () =>
-    db()
-      .select()
-      .from(jobs)
-      .where(inArray(jobs.status, ["queued", "running"]))
-      .all().length === 0
-      ? true
-      : undefined,
-  );
+const settled = () => queueSettled(db());
 const devPromotionsTo = (versions: string[]) =>
   promotionsOf(db(), "order-svc").filter((p) => p.env === "dev" && versions.includes(p.toVersion));
 

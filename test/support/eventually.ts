@@ -29,6 +29,17 @@ export function settledJob(db: Db, id: string): Promise<JobRow> {
   });
 }
 
+/** Every job has run to its end: nothing queued or running (auto-promotions included). */
+export function queueSettled(db: Db): Promise<true> {
+  return eventually("the job queue to settle", () =>
+    db
+      .select()
+      .from(jobs)
+      .all()
+      .every((job) => job.status === "succeeded" || job.status === "failed"),
+  );
+}
+
 /** A promise the test resolves when it chooses: `await gate.opened` waits, `gate.open()` lets it through. */
 export function gate(): { open: () => void; opened: Promise<void> } {
   let open!: () => void;
