@@ -5,6 +5,10 @@
 // To add a route: write its handler (or a `register...Routes(app, deps)` for zod-openapi routes, whose
 // definition carries the path) next to its kind below, add its deps to RouteDeps, and add one line here.
 // test/http/routes.test.ts lists every method and path: add yours there too.
+//
+// The zod-openapi definitions in src/http/api/ each spell out their security, scope middleware and error
+// responses, which reads as repetition: it stays, because each createRoute literal is what types its handler's
+// params and answers, and what /openapi.json shows for that route.
 import type { Handler } from "hono";
 import type { AuditKey } from "../audit/index.ts";
 import type { Clock } from "../clock.ts";
