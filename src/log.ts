@@ -3,6 +3,7 @@ import pino, { type Logger } from "pino";
 export type { Logger };
 
 /**
+ * The one way relbot makes a logger (service, CLI commands, demo), so every log line gets the same redaction.
  * JSON lines on stdout (or `destination`, e.g. a file). `level` is loaded.settings.logLevel (RELBOT_LOG_LEVEL,
  * read with the other settings in config/), else info.
  */

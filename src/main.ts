@@ -5,14 +5,9 @@ import packageJson from "../package.json" with { type: "json" };
 import { type AuditKey, auditKey, keyAuditChain, recordConfigLoad } from "./audit/index.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import { type LoadedConfig, readAuditSecrets } from "./config/index.ts";
-import { registerAuditApi } from "./http/api/index.ts";
-import { registerJobRoutes } from "./http/api/jobs.ts";
 import { createHttpApp, type RelbotApp } from "./http/app.ts";
-import { createRequireScope, TokenRegistry } from "./http/auth.ts";
-import { registerDashboard } from "./http/dashboard/index.ts";
-import { registerGitHubWebhook } from "./http/github-webhook.ts";
-import { registerMetricsRoute } from "./http/metrics-route.ts";
-import { registerApiDocs } from "./http/openapi.ts";
+import { TokenRegistry } from "./http/auth.ts";
+import { registerRoutes } from "./http/routes.ts";
 import { expireOrphanedLeases, JobWorker, type JobWorkerOptions } from "./jobs/index.ts";
 import type { Logger } from "./log.ts";
 import { createMetrics, type RelbotMetrics } from "./metrics.ts";
@@ -21,7 +16,9 @@ import { type Database, openDatabase, takeInstanceLock } from "./store/index.ts"
 import type { IssueCommentHook } from "./webhooks/index.ts";
 import { type ChatopsWiring, wireChatops } from "./wiring/chatops.ts";
 import { commitSignerFromConfig } from "./wiring/commit-signer.ts";
+import { githubClientFromConfig } from "./wiring/github.ts";
 import { type PipelineOptions, wireReleasePipeline } from "./wiring/pipeline.ts";
+import { createPromotionRequester } from "./wiring/promotions.ts";
 import { wireReconciler } from "./wiring/reconciler.ts";
 
 /** The port is taken by another process: one line for the user, no stack trace. */
@@ -126,6 +123,10 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
     ...options.worker,
     onJobEnded: (job, outcome) => metrics.jobAttempts.inc({ kind: job.kind, outcome }),
   });
+  // One GitHub client and one promotion requester for everything that asks GitHub or asks for a promotion.
+  const github = githubClientFromConfig(config, secrets, logger);
+  const promotions = createPromotionRequester({ db, config, clock, github, onQueued: () => worker.wake() });
+  const chatops = wireChatops({ db, config, secrets, clock, logger, worker, github, promotions });
   const pipeline =
     options.pipeline === false
       ? undefined
@@ -138,7 +139,8 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
           worker,
           clock,
           logger,
-          // Bound late: the chat wiring needs the HTTP app, which needs the pipeline's readiness checks.
+          github,
+          promotions,
           onPromotionFinished: async (promotion, replyTo) => {
             await chatops.notifyPromotionFinished(promotion, replyTo);
           },
@@ -147,44 +149,6 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
           ...options.pipeline,
         });
 
-  const app = createHttpApp({
-    logger,
-    readiness: [
-      { name: "database", failure: "unavailable", check: () => void db.all(sql`select 1`) },
-      ...(pipeline?.readiness ?? []),
-    ],
-  });
-  // Routes only ever see the registry (digests), never the token secrets resolved at load.
-  const tokens = TokenRegistry.fromSecrets(secrets.apiTokens, logger);
-  const requireScope = createRequireScope(tokens);
-  const chatops = wireChatops({ app, db, config, secrets, clock, logger, worker, requireScope });
-  registerGitHubWebhook(app, {
-    db,
-    config,
-    secret: secrets.get("githubWebhookSecret"),
-    clock,
-    onIssueComment: options.onIssueComment ?? chatops.onIssueComment,
-    onJobsQueued: () => worker.wake(),
-    onDelivery: (event, outcome) => metrics.webhookDeliveries.inc({ event, outcome }),
-  });
-  registerJobRoutes(app, { db, requireScope });
-  registerAuditApi(app, {
-    db,
-    apps: config.apps,
-    requireScope,
-    auditKeys,
-    ...(pipeline ? { auditAnchors: () => pipeline.writer.auditAnchors() } : {}),
-  });
-  registerApiDocs(app, { version: packageJson.version });
-  registerMetricsRoute(app, metrics.registry);
-  registerDashboard(app, {
-    db,
-    apps: config.apps,
-    tokens,
-    clock,
-    openOnLoopback: config.server.openDashboardOnLoopback,
-    auditKeys,
-  });
   // The reconciler shares the pipeline's source cache and GitOps writer (one clone of each repository).
   const reconciler =
     pipeline &&
@@ -196,9 +160,38 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
       sources: pipeline.sources,
       writer: pipeline.writer,
       onJobsQueued: () => worker.wake(),
-      app,
-      requireScope,
     });
+
+  const app = createHttpApp({ logger });
+  registerRoutes(app, {
+    db,
+    logger,
+    apps: config.apps,
+    clock,
+    // Routes only ever see the registry (digests), never the token secrets resolved at load.
+    tokens: TokenRegistry.fromSecrets(secrets.apiTokens, logger),
+    version: packageJson.version,
+    readiness: [
+      { name: "database", failure: "unavailable", check: () => void db.all(sql`select 1`) },
+      ...(pipeline?.readiness ?? []),
+    ],
+    metrics: metrics.registry,
+    githubWebhook: {
+      db,
+      config,
+      secret: secrets.get("githubWebhookSecret"),
+      clock,
+      onIssueComment: options.onIssueComment ?? chatops.onIssueComment,
+      onJobsQueued: () => worker.wake(),
+      onDelivery: (event, outcome) => metrics.webhookDeliveries.inc({ event, outcome }),
+    },
+    ...(chatops.slackCommand ? { slackCommand: chatops.slackCommand } : {}),
+    requestPromotion: promotions.request,
+    ...(reconciler ? { reconcile: () => reconciler.runOnce() } : {}),
+    auditKeys,
+    ...(pipeline ? { auditAnchors: () => pipeline.writer.auditAnchors() } : {}),
+    openDashboardOnLoopback: config.server.openDashboardOnLoopback,
+  });
 
   const port = options.port ?? config.server.port;
   let server: ReturnType<typeof Bun.serve>;

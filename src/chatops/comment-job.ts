@@ -4,7 +4,13 @@
 import type { Octokit } from "@octokit/rest";
 import type { Clock } from "../clock.ts";
 import { newId } from "../ids.ts";
-import { enqueueJob, isPermanentFailure, type JobHandler } from "../jobs/index.ts";
+import {
+  type ChatCommentJobPayload,
+  chatCommentJob,
+  enqueueJob,
+  isPermanentFailure,
+  type JobHandler,
+} from "../jobs/index.ts";
 import type { PromotionOutcome, PromotionRequest } from "../promotion/request.ts";
 import type { Db } from "../store/index.ts";
 import type { IssueCommentHook } from "../webhooks/index.ts";
@@ -18,15 +24,6 @@ import {
   replyToIssue,
 } from "./github-comments.ts";
 import { gitHubJobError } from "./github-errors.ts";
-
-export const chatCommentJobKind = "chat-comment";
-
-export interface ChatCommentJobPayload {
-  deliveryId: string;
-  /** Fixed when the comment is accepted, so every attempt asks for the same promotion (requestPromotionOnce). */
-  requestId: string;
-  command: CommentCommand;
-}
 
 const skipReasons: Record<CommentSkip, string> = {
   not_created: "only new comments are commands (this one was edited or deleted)",
@@ -49,17 +46,7 @@ export function createIssueCommentHook(deps: { db: Db; clock: Clock; disabled?: 
     const now = deps.clock.now();
     const job = enqueueJob(
       deps.db,
-      {
-        kind: chatCommentJobKind,
-        payload: {
-          deliveryId,
-          requestId: newId("req", now),
-          command: found.command,
-        } satisfies ChatCommentJobPayload,
-        // The delivery is recorded only after this returns; the key keeps a racing redelivery to one job.
-        dedupKey: `github-comment:${deliveryId}`,
-        maxAttempts: 5,
-      },
+      chatCommentJob.job({ deliveryId, requestId: newId("req", now), command: found.command }),
       now,
     );
     return { jobIds: [job.id] };
@@ -72,9 +59,8 @@ export interface ChatCommentJobDeps extends Omit<ChatAnswerDeps, "requestPromoti
   requestPromotionOnce(request: PromotionRequest & { requestId: string }): Promise<PromotionOutcome>;
 }
 
-export function createChatCommentHandler(deps: ChatCommentJobDeps): JobHandler {
-  return async (job, { logger }) => {
-    const { requestId, command } = job.payload as ChatCommentJobPayload;
+export function createChatCommentHandler(deps: ChatCommentJobDeps): JobHandler<ChatCommentJobPayload> {
+  return async ({ requestId, command }, job, { logger }) => {
     const answerDeps: ChatAnswerDeps = {
       ...deps,
       requestPromotion: (request) => deps.requestPromotionOnce({ ...request, requestId }),

@@ -3,22 +3,21 @@
 // state is committed; the message itself is sent by a "promotion-notice" job, so a notice survives a restart,
 // GitHub being briefly away is retried, and a promotion job that runs twice still sends one notice.
 import type { Octokit } from "@octokit/rest";
-import { eq } from "drizzle-orm";
 import type { Clock } from "../clock.ts";
-import { enqueueJob, type JobHandler, PermanentJobError } from "../jobs/index.ts";
+import {
+  enqueueJob,
+  type JobHandler,
+  PermanentJobError,
+  type PromotionNoticePayload,
+  promotionNoticeJob,
+} from "../jobs/index.ts";
 import type { ReplyTarget } from "../promotion/request.ts";
-import { type Db, type PromotionRow, promotions } from "../store/index.ts";
+import type { Db, PromotionRow } from "../store/index.ts";
+import { getPromotion } from "../store/queries/index.ts";
 import { findMarkedReply, replyMarker, replyToIssue } from "./github-comments.ts";
 import { gitHubJobError } from "./github-errors.ts";
 import { formatPromotionResult } from "./replies.ts";
 import { ephemeral, type ResponseUrlPoster } from "./slack.ts";
-
-export const promotionNoticeJobKind = "promotion-notice";
-
-export interface PromotionNoticePayload {
-  promotionId: string;
-  replyTo: ReplyTarget;
-}
 
 /**
  * Queues the notice for a finished (succeeded or failed) promotion and returns its job id; undefined when there
@@ -37,11 +36,10 @@ export function createPromotionNotifier(deps: {
   return async (promotion, replyTo) => {
     if (!replyTo) return undefined;
     if (!["succeeded", "noop", "failed"].includes(promotion.status)) return undefined;
-    const payload: PromotionNoticePayload = { promotionId: promotion.id, replyTo };
     // One notice per promotion, however often its job ran: the dedup key returns the first notice job.
     const job = enqueueJob(
       deps.db,
-      { kind: promotionNoticeJobKind, payload, dedupKey: `promotion-notice:${promotion.id}`, maxAttempts: 5 },
+      promotionNoticeJob.job({ promotionId: promotion.id, replyTo }),
       deps.clock.now(),
     );
     deps.wake?.();
@@ -57,10 +55,9 @@ export interface PromotionNoticeDeps {
 }
 
 /** The "promotion-notice" job: reads the promotion as recorded now and sends its result where it was asked for. */
-export function createPromotionNoticeHandler(deps: PromotionNoticeDeps): JobHandler {
-  return async (job) => {
-    const { promotionId, replyTo } = job.payload as PromotionNoticePayload;
-    const promotion = deps.db.select().from(promotions).where(eq(promotions.id, promotionId)).get();
+export function createPromotionNoticeHandler(deps: PromotionNoticeDeps): JobHandler<PromotionNoticePayload> {
+  return async ({ promotionId, replyTo }, job) => {
+    const promotion = getPromotion(deps.db, promotionId);
     if (!promotion) throw new PermanentJobError(`promotion ${promotionId} is not recorded`);
     const text = formatPromotionResult(promotion);
     if (replyTo.kind === "slack") {

@@ -3,17 +3,18 @@
 // the running service's job worker applies it, and `--wait` follows the promotion until it has.
 import { userInfo } from "node:os";
 import { parseArgs } from "node:util";
-import { eq } from "drizzle-orm";
 import { formatPromotionResult } from "../chatops/replies.ts";
 import { systemClock } from "../clock.ts";
 import { loadConfig } from "../config/index.ts";
 import { durationSchema } from "../config/schema.ts";
 import { RelbotError } from "../errors.ts";
-import { enqueuePromotionJob } from "../jobs/index.ts";
 import { silentLogger } from "../log.ts";
-import { type PromotionRequest, requestPromotion } from "../promotion/request.ts";
-import { type Db, openDatabase, type PromotionRow, promotions } from "../store/index.ts";
-import { teamCheckFromConfig } from "../wiring/github.ts";
+import type { PromotionRequest } from "../promotion/request.ts";
+import { type Db, openDatabase, type PromotionRow } from "../store/index.ts";
+import { getPromotion } from "../store/queries/index.ts";
+import { githubClientFromConfig } from "../wiring/github.ts";
+import { createPromotionRequester } from "../wiring/promotions.ts";
+import { type CommandOutput, consoleOutput } from "./output.ts";
 
 export const promoteUsage = `usage:
   relbot promote <app> <version> --to <env> [--reason TEXT] [--actor NAME] [--wait [--timeout 10m]] [--config FILE]
@@ -21,13 +22,6 @@ export const promoteUsage = `usage:
 
 The actor is --actor, else $RELBOT_ACTOR, else your OS user name; approvers are checked against it.
 The running relbot service applies the promotion; --wait follows it until it succeeded or failed.`;
-
-export interface CommandOutput {
-  out(line: string): void;
-  err(line: string): void;
-}
-
-const consoleOutput: CommandOutput = { out: (l) => console.log(l), err: (l) => console.error(l) };
 
 /** Runs `relbot promote ...` or `relbot rollback ...`; returns the exit code (0 queued or done, 1 refused or failed, 2 usage). */
 export async function runPromoteCommand(
@@ -47,16 +41,14 @@ export async function runPromoteCommand(
   const actor = parsed.actor ?? loaded.settings.actor ?? userInfo().username;
   const database = await openDatabase(config.database.path);
   try {
-    const outcome = await requestPromotion(
-      {
-        db: database.db,
-        config,
-        clock: systemClock,
-        isTeamMember: teamCheckFromConfig(config, loaded.secrets, systemClock, silentLogger),
-        enqueue: enqueuePromotionJob,
-      },
-      { ...parsed.request, actor },
-    );
+    // The service's requester; the running service's worker picks the job up at its next poll.
+    const promotions = createPromotionRequester({
+      db: database.db,
+      config,
+      clock: systemClock,
+      github: githubClientFromConfig(config, loaded.secrets, silentLogger),
+    });
+    const outcome = await promotions.request({ ...parsed.request, actor });
     const p = outcome.promotion;
     if (outcome.status === "denied") {
       output.err(`relbot: refused ${describe(p)}: ${outcome.reason} [${outcome.code}] (${p.id})`);
@@ -167,7 +159,7 @@ async function waitForPromotion(
 ): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const row = db.select().from(promotions).where(eq(promotions.id, id)).get();
+    const row = getPromotion(db, id);
     if (row && row.status !== "queued" && row.status !== "running") {
       const text = formatPromotionResult(row);
       if (row.status === "succeeded" || row.status === "noop") {

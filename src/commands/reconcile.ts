@@ -4,10 +4,11 @@ import path from "node:path";
 import pino from "pino";
 import { systemClock } from "../clock.ts";
 import { loadConfig } from "../config/index.ts";
+import { createLogger } from "../log.ts";
 import type { ReconcileReport } from "../reconcile/reconciler.ts";
-import { Reconciler } from "../reconcile/reconciler.ts";
 import { openDatabase } from "../store/index.ts";
 import { gitopsWriterFromConfig, sourceReposFromConfig } from "../wiring/pipeline.ts";
+import { wireReconciler } from "../wiring/reconciler.ts";
 
 export async function runReconcileCommand(
   options: { configFile?: string; json: boolean },
@@ -15,10 +16,8 @@ export async function runReconcileCommand(
 ) {
   const loaded = loadConfig({ file: options.configFile, env });
   const { config, secrets } = loaded;
-  const logger = pino(
-    { level: loaded.settings.logLevel ?? "warn", base: { service: "relbot" } },
-    pino.destination(2),
-  );
+  // Logs on stderr, so stdout stays the report (or its JSON).
+  const logger = createLogger({ level: loaded.settings.logLevel ?? "warn" }, pino.destination(2));
   const database = await openDatabase(config.database.path);
   try {
     const sources = sourceReposFromConfig(config, secrets, logger);
@@ -26,13 +25,14 @@ export async function runReconcileCommand(
     const writer = gitopsWriterFromConfig(config, secrets, logger, {
       cacheDir: path.join(path.resolve(config.gitops.cacheDir), "..", "gitops-cli"),
     });
-    const reconciler = new Reconciler({
+    // The service's wiring; queued jobs wait for the running service's worker (its next poll).
+    const reconciler = wireReconciler({
       config,
       db: database.db,
       clock: systemClock,
       logger,
-      listTags: (url) => sources.listTags(url),
-      readDeployed: (targets) => writer.readTargetRevisions(targets),
+      sources,
+      writer,
     });
     const report = await reconciler.runOnce();
     console.log(options.json ? JSON.stringify(report, null, 2) : describeReport(report));

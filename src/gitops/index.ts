@@ -10,10 +10,10 @@ export { manifestPath, maxManifestBytes } from "./manifest-guard.ts";
 export { readTargetRevision, setTargetRevision, type TargetRevisionEdit } from "./target-revision.ts";
 export {
   type ChangeResult,
+  type GitopsCommitOutcome,
   GitopsWriter,
   type GitopsWriterHooks,
   type GitopsWriterOptions,
   type PromotionChange,
   type PromotionCommitRequest,
-  type PromotionOutcome,
 } from "./writer.ts";

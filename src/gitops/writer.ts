@@ -48,7 +48,8 @@ export interface PromotionCommitRequest {
   beforePush?: () => Promise<void>;
 }
 
-export interface PromotionOutcome {
+/** What applying a promotion request did to the GitOps repository (not a PromotionOutcome: that is queued/denied). */
+export interface GitopsCommitOutcome {
   status: "committed" | "noop" | "already-applied";
   /** The pushed commit, or the earlier one for already-applied; null for a no-op. */
   commit: string | null;
@@ -126,7 +127,7 @@ export class GitopsWriter {
     this.schemaPath = opts.schemaPath ?? defaultApplicationSchemaPath;
   }
 
-  apply(request: PromotionCommitRequest): Promise<PromotionOutcome> {
+  apply(request: PromotionCommitRequest): Promise<GitopsCommitOutcome> {
     if (request.changes.length === 0) {
       throw new RelbotError("gitops.empty_request", "a promotion request needs at least one change");
     }
@@ -198,7 +199,7 @@ export class GitopsWriter {
     });
   }
 
-  private async applyOnTip(request: PromotionCommitRequest): Promise<PromotionOutcome> {
+  private async applyOnTip(request: PromotionCommitRequest): Promise<GitopsCommitOutcome> {
     let tip = await this.sync();
     // What each environment held when we first looked: on a retry, a different value means someone else moved it.
     let firstSeen: Map<string, string | null> | undefined;

@@ -162,13 +162,22 @@ export function renewLease(db: Db, id: string, owner: string, now: number, lease
   const row = db
     .update(jobs)
     .set({ leaseUntil: now + leaseMs, updatedAt: now })
-    .where(and(eq(jobs.id, id), eq(jobs.status, "running"), eq(jobs.leaseOwner, owner)))
+    .where(heldBy(id, owner))
     .returning({ id: jobs.id })
     .get();
   return row !== undefined;
 }
 
 /** Marks the job done with its result; undefined when `owner` no longer holds it (its outcome is not ours to write). */
+/**
+ * The finishing writes (complete, fail, hand back) share this guard: they count only while this worker still holds
+ * the running job, so a worker that lost its lease cannot overwrite the outcome of the one that took the job over.
+ */
+const heldBy = (id: string, owner: string) =>
+  and(eq(jobs.id, id), eq(jobs.status, "running"), eq(jobs.leaseOwner, owner));
+
+const leaseEnded = { leaseOwner: null, leaseUntil: null };
+
 export function completeJob(
   db: Db,
   id: string,
@@ -181,11 +190,10 @@ export function completeJob(
     .set({
       status: "succeeded",
       result: result ?? null,
-      leaseOwner: null,
-      leaseUntil: null,
+      ...leaseEnded,
       updatedAt: now,
     })
-    .where(and(eq(jobs.id, id), eq(jobs.status, "running"), eq(jobs.leaseOwner, owner)))
+    .where(heldBy(id, owner))
     .returning()
     .get();
 }
@@ -216,11 +224,10 @@ export function failJob(
       runAt: final
         ? sql`${jobs.runAt}`
         : now + retryDelayMs(job.attempts, options.random, options.backoff ?? defaultBackoff),
-      leaseOwner: null,
-      leaseUntil: null,
+      ...leaseEnded,
       updatedAt: now,
     })
-    .where(and(eq(jobs.id, job.id), eq(jobs.status, "running"), eq(jobs.leaseOwner, owner)))
+    .where(heldBy(job.id, owner))
     .returning()
     .get();
 }
@@ -236,11 +243,10 @@ export function handBackJob(db: Db, id: string, owner: string, now: number): Job
       status: "queued",
       attempts: sql`max(${jobs.attempts} - 1, 0)`,
       runAt: now,
-      leaseOwner: null,
-      leaseUntil: null,
+      ...leaseEnded,
       updatedAt: now,
     })
-    .where(and(eq(jobs.id, id), eq(jobs.status, "running"), eq(jobs.leaseOwner, owner)))
+    .where(heldBy(id, owner))
     .returning()
     .get();
 }

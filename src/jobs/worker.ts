@@ -3,18 +3,12 @@ import { type Clock, systemClock } from "../clock.ts";
 import { newId } from "../ids.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import type { Db, JobRow } from "../store/index.ts";
+import type { JobContext, JobHandler, JobKind } from "./define.ts";
 import { claimNextJob, completeJob, failJob, handBackJob, renewLease } from "./queue.ts";
-import { type BackoffPolicy, describeFailure, isPermanentFailure } from "./retry.ts";
+import { type BackoffPolicy, describeFailure, isPermanentFailure, PermanentJobError } from "./retry.ts";
 
-export interface JobContext {
-  /** Aborted when the worker lost the lease or gave up waiting for the job at stop(); stop early then. */
-  signal: AbortSignal;
-  /** Child logger keyed by job id, kind and attempt. */
-  logger: Logger;
-}
-
-/** Returns the job's result (stored as JSON). Throw to fail the attempt; throw a PermanentJobError to stop retrying. */
-export type JobHandler = (job: JobRow, context: JobContext) => Promise<unknown>;
+/** A registered kind's handler, taking the stored row: the payload is checked against the kind's schema first. */
+type RowHandler = (job: JobRow, context: JobContext) => Promise<unknown>;
 
 export type JobOutcome = "succeeded" | "retrying" | "failed" | "released" | "lost";
 
@@ -46,7 +40,7 @@ interface RunningJob {
 
 export class JobWorker {
   readonly owner: string;
-  private readonly handlers = new Map<string, JobHandler>();
+  private readonly handlers = new Map<string, RowHandler>();
   private readonly clock: Clock;
   private readonly random: () => number;
   private readonly logger: Logger;
@@ -69,10 +63,20 @@ export class JobWorker {
     this.stopTimeoutMs = options.stopTimeoutMs ?? 10_000;
   }
 
-  /** One handler per kind; jobs of kinds nobody registered stay queued until a worker that knows them runs. */
-  register(kind: string, handler: JobHandler): this {
+  /**
+   * One handler per kind; jobs of kinds nobody registered stay queued until a worker that knows them runs.
+   * A stored payload that does not match the kind's schema fails its job at once: no retry can repair it.
+   */
+  register<P>(definition: JobKind<P>, handler: JobHandler<P>): this {
+    const { kind } = definition;
     if (this.handlers.has(kind)) throw new Error(`a handler for job kind "${kind}" is already registered`);
-    this.handlers.set(kind, handler);
+    this.handlers.set(kind, (job, context) => {
+      const parsed = definition.payload.safeParse(job.payload);
+      if (!parsed.success) {
+        throw new PermanentJobError(`the stored ${kind} payload is not valid: ${parsed.error.message}`);
+      }
+      return handler(parsed.data, job, context);
+    });
     return this;
   }
 

@@ -29,9 +29,8 @@ export interface ReleaseJobDeps {
   autoPromoteDelayMs: number;
 }
 
-export function createReleaseJobHandler(deps: ReleaseJobDeps): JobHandler {
-  return async (job, { signal, logger }) => {
-    const payload = job.payload as ReleaseJobPayload;
+export function createReleaseJobHandler(deps: ReleaseJobDeps): JobHandler<ReleaseJobPayload> {
+  return async (payload, _job, { signal, logger }) => {
     const app = deps.config.apps[payload.app];
     if (!app) throw new PermanentJobError(`no app "${payload.app}" in the config any more`);
 
@@ -85,7 +84,10 @@ export function createReleaseJobHandler(deps: ReleaseJobDeps): JobHandler {
       const source = payload.source === "reconcile" ? "reconcile" : "webhook";
       autoPromoteJobId = enqueueJob(
         deps.db,
-        autoPromoteJob({ app: payload.app, version: release.version, source }, now + deps.autoPromoteDelayMs),
+        autoPromoteJob.job(
+          { app: payload.app, version: release.version, source },
+          { runAt: now + deps.autoPromoteDelayMs },
+        ),
         now,
       ).id;
     }

@@ -184,7 +184,7 @@ export class Reconciler {
       for (const tag of diff.unseen) {
         // Same job and key as the webhook's: a tag already queued (or being checked) is left alone, and a check
         // that ran out of retries (say, during a long outage) gets fresh attempts, so no tag is lost for good.
-        const job = releaseJob({ app, ...tag, source: "reconcile" });
+        const job = releaseJob.job({ app, ...tag, source: "reconcile" });
         const existing = findJobByKey(tx, job.dedupKey!);
         if (!existing) {
           report.queued.push({ app, ...tag, jobId: enqueueJob(tx, job, now).id });
@@ -205,7 +205,7 @@ export class Reconciler {
         const pinJobId = commit
           ? enqueueJob(
               tx,
-              tagPinJob({
+              tagPinJob.job({
                 app,
                 version: moved.version,
                 tagName: moved.tagName,

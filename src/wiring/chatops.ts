@@ -1,75 +1,52 @@
 // Everything that lets people ask for promotions, built in one place for the composition root: the Slack
-// route, GitHub comment commands (webhook hook + job), POST /api/v1/promotions, and the result notices.
+// command handler, GitHub comment commands (webhook hook + job), the requester POST /api/v1/promotions
+// uses, and the result notices. Routes are mounted by src/http/routes.ts from what this returns.
 // main.ts calls wireChatops once; secrets come resolved from config/ (Secrets), never from the environment.
 
-import {
-  chatCommentJobKind,
-  createChatCommentHandler,
-  createIssueCommentHook,
-} from "../chatops/comment-job.ts";
+import type { Octokit } from "@octokit/rest";
+import type { Handler } from "hono";
+import { createChatCommentHandler, createIssueCommentHook } from "../chatops/comment-job.ts";
 import {
   createPromotionNoticeHandler,
   createPromotionNotifier,
   type PromotionNotifier,
-  promotionNoticeJobKind,
 } from "../chatops/notify.ts";
 import { formatHistory, formatStatus } from "../chatops/replies.ts";
-import { createResponseUrlPoster, registerSlackRoutes } from "../chatops/slack.ts";
+import { createResponseUrlPoster, type SlackRouteDeps, slackCommandHandler } from "../chatops/slack.ts";
 import type { Clock } from "../clock.ts";
 import type { RelbotConfig, Secrets } from "../config/index.ts";
 import { RelbotError } from "../errors.ts";
-import { registerPromoteRoute } from "../http/api/promote.ts";
-import type { RelbotApp } from "../http/app.ts";
-import type { RequireScope } from "../http/auth.ts";
-import { enqueuePromotionJob, type JobWorker } from "../jobs/index.ts";
+import { chatCommentJob, type JobWorker, promotionNoticeJob } from "../jobs/index.ts";
 import type { Logger } from "../log.ts";
-import { requestPromotionOnce } from "../promotion/once.ts";
-import {
-  type PromotionOutcome,
-  type PromotionRequest,
-  type RequestPromotionDeps,
-  requestPromotion,
-} from "../promotion/request.ts";
 import { loadEnvironmentStatus, loadPromotionHistory } from "../promotion/status.ts";
 import type { Db } from "../store/index.ts";
 import type { IssueCommentHook } from "../webhooks/index.ts";
-import { githubClientFromConfig, teamCheckFromConfig } from "./github.ts";
+import type { PromotionRequester } from "./promotions.ts";
 
 export interface ChatopsWiringDeps {
-  app: RelbotApp;
   db: Db;
+  /** The one GitHub client (wiring/github.ts); undefined without a github section. */
+  github: Octokit | undefined;
+  /** The one promotion requester (wiring/promotions.ts). */
+  promotions: PromotionRequester;
   config: RelbotConfig;
   secrets: Secrets;
   clock: Clock;
   logger: Logger;
   worker: Pick<JobWorker, "register" | "wake">;
-  requireScope: RequireScope;
 }
 
 export interface ChatopsWiring {
   /** For registerGitHubWebhook: `/release` comments become "chat-comment" jobs. */
   onIssueComment: IssueCommentHook;
-  /** requestPromotion as the service runs it (approvers via GitHub, durable job, worker woken when queued). */
-  requestPromotion(request: PromotionRequest): Promise<PromotionOutcome>;
   /** For the promotion job handler: tells the requester how a finished promotion ended. */
   notifyPromotionFinished: PromotionNotifier;
+  /** POST /chatops/slack when the config has a slack section (a refusing one when its secret is missing). */
+  slackCommand?: Handler;
 }
 
 export function wireChatops(deps: ChatopsWiringDeps): ChatopsWiring {
-  const { app, db, config, secrets, clock, logger, worker } = deps;
-  const github = githubClientFromConfig(config, secrets, logger);
-  const promotionDeps: RequestPromotionDeps = {
-    db,
-    config,
-    clock,
-    isTeamMember: teamCheckFromConfig(config, secrets, clock, logger),
-    enqueue: enqueuePromotionJob,
-  };
-  const wakeWhenQueued = (outcome: PromotionOutcome) => {
-    if (outcome.status === "queued") worker.wake();
-    return outcome;
-  };
-  const request = async (r: PromotionRequest) => wakeWhenQueued(await requestPromotion(promotionDeps, r));
+  const { db, config, secrets, clock, logger, worker, github, promotions } = deps;
   const describe = {
     config,
     describeStatus: (name: string) =>
@@ -80,21 +57,21 @@ export function wireChatops(deps: ChatopsWiringDeps): ChatopsWiring {
   // One poster per process: Slack's five posts per response_url are shared by the route and the notices.
   const responseUrl = createResponseUrlPoster({ clock, logger });
 
-  if (config.slack) registerSlack(deps, { ...describe, requestPromotion: request, responseUrl });
-
-  registerPromoteRoute(app, { requireScope: deps.requireScope, requestPromotion: request });
+  const slackCommand = config.slack
+    ? slackHandler(deps, { ...describe, requestPromotion: promotions.request, responseUrl })
+    : undefined;
 
   if (github) {
     worker.register(
-      chatCommentJobKind,
+      chatCommentJob,
       createChatCommentHandler({
         ...describe,
         github,
-        requestPromotionOnce: async (r) => wakeWhenQueued(await requestPromotionOnce(promotionDeps, r)),
+        requestPromotionOnce: promotions.requestOnce,
       }),
     );
   }
-  worker.register(promotionNoticeJobKind, createPromotionNoticeHandler({ db, responseUrl, github }));
+  worker.register(promotionNoticeJob, createPromotionNoticeHandler({ db, responseUrl, github }));
 
   // Comment commands need someone to answer as: the token's user or the GitHub App.
   const answerable = github && (secrets.get("githubToken") !== undefined || config.github?.app !== undefined);
@@ -109,27 +86,26 @@ export function wireChatops(deps: ChatopsWiringDeps): ChatopsWiring {
               "github.tokenEnv is not set (or its variable is empty), so relbot cannot answer comments",
           }),
     }),
-    requestPromotion: request,
     notifyPromotionFinished: createPromotionNotifier({ db, clock, wake: () => worker.wake() }),
+    ...(slackCommand ? { slackCommand } : {}),
   };
 }
 
-function registerSlack(
+function slackHandler(
   deps: ChatopsWiringDeps,
-  answer: Omit<Parameters<typeof registerSlackRoutes>[1], "signingSecret" | "users" | "clock" | "logger">,
-): void {
+  answer: Omit<SlackRouteDeps, "signingSecret" | "users" | "clock" | "logger">,
+): Handler {
   const slack = deps.config.slack!;
   const signingSecret = deps.secrets.get("slackSigningSecret");
   if (!signingSecret) {
     // Never accept unsigned commands: without the secret nobody can be told apart from Slack.
     const problem = `the environment variable ${slack.signingSecretEnv} (slack.signingSecretEnv) is not set, so relbot refuses Slack commands`;
     deps.logger.warn({ signingSecretEnv: slack.signingSecretEnv }, problem);
-    deps.app.post("/chatops/slack", () => {
+    return () => {
       throw new RelbotError("slack_secret_missing", problem);
-    });
-    return;
+    };
   }
-  registerSlackRoutes(deps.app, {
+  return slackCommandHandler({
     ...answer,
     signingSecret,
     users: slack.users,

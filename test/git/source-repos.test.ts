@@ -1,13 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { SourceRepos } from "../../src/git/index.ts";
 import { commitFiles, git, makeWorkRepo } from "../support/git.ts";
 import { gitAsync, withCredentials } from "../support/git-async.ts";
 import { type GitServer, startGitServer } from "../support/git-server.ts";
 import { annotatedTag } from "../support/keys.ts";
+import { tempDir } from "../support/temp-dir.ts";
 
 let server: GitServer;
 let url: string;
@@ -31,8 +29,7 @@ afterAll(() => server.close());
 
 const authed = (u: string) => withCredentials(u, "x-access-token", "src-token");
 
-const repos = () =>
-  new SourceRepos({ cacheDir: mkdtempSync(path.join(tmpdir(), "relbot-src-")), credential: "src-token" });
+const repos = () => new SourceRepos({ cacheDir: tempDir("relbot-src-"), credential: "src-token" });
 
 describe("SourceRepos", () => {
   test("lists tags from one advertisement: tag objects for annotated tags, commits for lightweight ones", async () => {
@@ -93,7 +90,7 @@ describe("SourceRepos", () => {
   });
 
   test("an unreachable repository or bad credential is one error naming the repository, credential masked", async () => {
-    const anonymous = new SourceRepos({ cacheDir: mkdtempSync(path.join(tmpdir(), "relbot-src-")) });
+    const anonymous = new SourceRepos({ cacheDir: tempDir("relbot-src-") });
     await expect(anonymous.resolveTag(url, "v1.0.0")).rejects.toMatchObject({ code: "source.unreachable" });
     await expect(repos().listTags(authed(`${server.url}/missing.git`))).rejects.toThrow(/\*\*\*/);
   });

@@ -8,13 +8,13 @@ import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parse, stringify } from "yaml";
 import type { RunningRelbot } from "../../src/main.ts";
+import { eventually } from "../support/eventually.ts";
 import { commitFiles } from "../support/git.ts";
 import { gitAsync, withCredentials } from "../support/git-async.ts";
 import { readHeaders } from "../support/relbot-webhooks.ts";
 import {
   application,
   createPipelineWorld,
-  eventually,
   gitAuth,
   type PipelineWorld,
   promotionsOf,

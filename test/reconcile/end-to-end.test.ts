@@ -1,13 +1,13 @@
 // The reconciler on the whole service: tags found without any webhook go through the same release jobs and
 // auto-promotion, a webhook racing it changes nothing, a moved tag is flagged and never promoted, and a hand edit
 // of a manifest shows up as drift. Real git server, real gpg signatures, real GitOps commits.
+
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
-import { inArray } from "drizzle-orm";
 import { parse, stringify } from "yaml";
 import type { RunningRelbot } from "../../src/main.ts";
-import { jobs } from "../../src/store/index.ts";
 import { runRelbotCli } from "../support/cli.ts";
+import { eventually, queueSettled } from "../support/eventually.ts";
 import { commitFiles, git } from "../support/git.ts";
 import { gitAsync, withCredentials } from "../support/git-async.ts";
 import { signedTag } from "../support/keys.ts";
@@ -15,7 +15,6 @@ import { deliver, readHeaders } from "../support/relbot-webhooks.ts";
 import {
   application,
   createPipelineWorld,
-  eventually,
   gitAuth,
   type PipelineWorld,
   promotionsOf,
@@ -46,17 +45,7 @@ const db = () => relbot.database.db;
 const commitCount = () => world.gitops.log().length;
 const api = async (path: string) =>
   (await fetch(`${relbot.url}${path}`, { headers: readHeaders })).json() as any;
-/** Every job has run to its end: nothing queued or running (auto-promotions included). */
-const settled = () =>
-  eventually("the job queue to settle", () =>
-    db()
-      .select()
-      .from(jobs)
-      .where(inArray(jobs.status, ["queued", "running"]))
-      .all().length === 0
-      ? true
-      : undefined,
-  );
+const settled = () => queueSettled(db());
 const devPromotionsTo = (versions: string[]) =>
   promotionsOf(db(), "order-svc").filter((p) => p.env === "dev" && versions.includes(p.toVersion));
 

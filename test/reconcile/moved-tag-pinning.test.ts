@@ -7,14 +7,13 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { parse, stringify } from "yaml";
 import type { RunningRelbot } from "../../src/main.ts";
 import { auditEvents } from "../../src/store/index.ts";
+import { eventually, settledJob } from "../support/eventually.ts";
 import { commitFiles, git } from "../support/git.ts";
 import { gitAsync, withCredentials } from "../support/git-async.ts";
 import { annotatedTag } from "../support/keys.ts";
 import { deliver } from "../support/relbot-webhooks.ts";
 import {
   createPipelineWorld,
-  eventually,
-  finishedJob,
   gitAuth,
   type PipelineWorld,
   promotionsOf,
@@ -128,7 +127,7 @@ describe("a release tag moved after it was deployed", () => {
     expect(report.moved).toMatchObject([
       { app: "order-svc", version: "v1.4.0", was: verified.tagObject, now: movedTo },
     ]);
-    const pinJob = await finishedJob(db(), report.moved[0]!.pinJobId!);
+    const pinJob = await settledJob(db(), report.moved[0]!.pinJobId!);
     expect(pinJob.status).toBe("succeeded");
 
     // One commit pins both environments; prod (never at v1.4.0) is untouched; a person's comment is kept.

@@ -3,7 +3,7 @@ import type { PromotionRow } from "../../store/index.ts";
 import { listPromotions, type PromotionFilter, promotionBatches } from "../../store/queries/index.ts";
 import type { RelbotApp } from "../app.ts";
 import { cursorParam, encodeCursor } from "./cursor.ts";
-import type { AuditApiDeps } from "./deps.ts";
+import type { ReadApiDeps } from "./deps.ts";
 import { exportFormat, exportResponse } from "./export.ts";
 import {
   exportFormatParam,
@@ -86,7 +86,7 @@ const PromotionPageSchema = z
   })
   .openapi("PromotionPage");
 
-export function registerPromotionRoutes(app: RelbotApp, deps: AuditApiDeps): void {
+export function registerPromotionRoutes(app: RelbotApp, deps: ReadApiDeps): void {
   const route = createRoute({
     method: "get",
     path: "/api/v1/promotions",

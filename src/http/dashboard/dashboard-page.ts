@@ -4,7 +4,7 @@ import type { BoardApp, BoardCell } from "../../store/queries/index.ts";
 import type { CheckedChain } from "./chain-status.ts";
 import { markup, timeElement, utcTime } from "./format.ts";
 import { renderGrid } from "./grid.ts";
-import { pagePolicy, pageStyle } from "./page-style.ts";
+import { pageHead, pagePolicy } from "./page-style.ts";
 import { signOutPath } from "./paths.ts";
 import { renderTimeline } from "./timeline.ts";
 
@@ -58,13 +58,7 @@ export function renderDashboard(view: DashboardView): string {
     : "";
   return markup(html`<!doctype html>
 <html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>relbot releases</title>
-<style>${raw(pageStyle)}</style>
-</head>
+${pageHead("relbot releases")}
 <body>
 <header>
 <h1>relbot releases</h1>

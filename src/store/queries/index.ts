@@ -3,6 +3,7 @@ export { listEnvironmentDrift } from "./drift.ts";
 export {
   appHasPromotions,
   currentPromotions,
+  getPromotion,
   listPromotions,
   type Page,
   type PromotionFilter,

@@ -1,0 +1,17 @@
+// The "promotion-notice" job: tell the requester how a promotion ended, on Slack's response_url or as a reply
+// on the GitHub issue. Queued by src/chatops/notify.ts, which also runs it.
+import { z } from "zod";
+import { replyTargetSchema } from "../promotion/reply-target.ts";
+import { defineJob } from "./define.ts";
+
+export const promotionNoticeJob = defineJob({
+  kind: "promotion-notice",
+  payload: z.object({ promotionId: z.string(), replyTo: replyTargetSchema }),
+  // One notice per promotion, however often its job ran: the key returns the first notice job.
+  dedupKey: (payload) => `promotion-notice:${payload.promotionId}`,
+  maxAttempts: 5,
+  // The channel's kind only: a response_url lets its holder post into the requester's conversation.
+  publicView: ({ promotionId, replyTo }) => ({ promotionId, channel: replyTo.kind }),
+});
+
+export type PromotionNoticePayload = z.infer<typeof promotionNoticeJob.payload>;
