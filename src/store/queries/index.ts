@@ -20,3 +20,4 @@ export {
   releaseRecords,
   releasesWithTagTrouble,
 } from "./releases.ts";
+export { rememberSlackRequest } from "./slack-requests.ts";
