@@ -5,13 +5,15 @@ export {
   type LoadedConfig,
   loadConfig,
   parseConfig,
-  readSecret,
 } from "./load.ts";
 export {
   type AppConfig,
+  type ArgocdConfig,
   configSchema,
   type EnvironmentConfig,
   isInsideRepo,
   type RelbotConfig,
   type SignerSetConfig,
 } from "./schema.ts";
+export { type ApiTokenSecret, type SecretName, type SecretSource, Secrets } from "./secrets.ts";
+export type { RelbotSettings } from "./settings.ts";

@@ -44,6 +44,9 @@ const environmentSchema = z.strictObject({
     .optional(),
   /** metadata.name of the Application to edit when the file holds several documents. */
   application: z.string().optional(),
+  // --- Argo CD deployment feedback (argocd: below) ---
+  /** What relbot does when a release turns degraded here: nothing (default) or roll back to the last healthy one. */
+  onDegraded: z.enum(["none", "rollback"]).optional(),
 });
 
 const sbomSchema = z.union([
@@ -77,6 +80,23 @@ const tokenSchema = z.strictObject({
   name: z.string().min(1),
   tokenEnv: envVarName,
   scopes: z.array(z.enum(["read", "promote"])).min(1),
+});
+
+// --- Argo CD deployment feedback ---
+const argocdSchema = z.strictObject({
+  /** Base URL of the Argo CD API server, e.g. https://argocd.example.com. */
+  url: z
+    .string()
+    .url()
+    .refine((url) => /^https?:\/\//i.test(url), "must be an http(s) URL"),
+  /** A read-only account's token (applications, get). */
+  tokenEnv: envVarName,
+  /** Pushed -> healthy at the release within this, else the deployment ends as "timeout". */
+  timeout: durationSchema.default(600_000),
+  /** Shared secret Argo CD Notifications sends in the X-Relbot-Token header of POST /webhooks/argocd. */
+  webhookSecretEnv: envVarName.optional(),
+  /** How often the watch looks at the Applications being watched (a webhook makes it look at once). */
+  pollInterval: durationSchema.default(10_000),
 });
 
 // Security opt-ins (issue 13): settings that widen what an unauthenticated or remote party can do, all off by
@@ -127,6 +147,7 @@ export const configSchema = z
       .optional(),
     reconcile: z.strictObject({ interval: durationSchema.default(60_000) }).default({ interval: 60_000 }),
     api: z.strictObject({ tokens: z.array(tokenSchema).default([]) }).default({ tokens: [] }),
+    argocd: argocdSchema.optional(),
     signers: z.record(z.string(), signerSetSchema),
     apps: z.record(z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, "app names are lower-case"), appSchema),
   })
@@ -169,9 +190,30 @@ export const configSchema = z
       }
       tokenNames.add(token.name);
     });
-  });
+  })
+  .superRefine(checkArgocdSettings);
+
+/** Settings that only make sense with deployment feedback from Argo CD. */
+function checkArgocdSettings(
+  config: { argocd?: unknown; apps: Record<string, { environments: { onDegraded?: string }[] }> },
+  ctx: z.RefinementCtx,
+): void {
+  if (config.argocd) return;
+  for (const [appName, app] of Object.entries(config.apps)) {
+    app.environments.forEach((env, index) => {
+      if (env.onDegraded === "rollback") {
+        ctx.addIssue({
+          code: "custom",
+          path: ["apps", appName, "environments", index, "onDegraded"],
+          message: "rollback on degraded needs the argocd section: without it relbot never learns the health",
+        });
+      }
+    });
+  }
+}
 
 export type RelbotConfig = z.output<typeof configSchema>;
 export type AppConfig = RelbotConfig["apps"][string];
 export type EnvironmentConfig = AppConfig["environments"][number];
 export type SignerSetConfig = RelbotConfig["signers"][string];
+export type ArgocdConfig = NonNullable<RelbotConfig["argocd"]>;

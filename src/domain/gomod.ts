@@ -5,6 +5,12 @@ import { type Comment, GoModSyntaxError, type Line, type LineBlock, parseSyntax 
 import { checkPathMajor, splitPathVersion } from "./module-path.ts";
 import { canonicalVersion, compareVersions } from "./semver.ts";
 
+/**
+ * The largest go.mod the go command reads (cmd/go/internal/modfetch MaxGoMod = 16 << 20); release checks refuse a
+ * bigger one before reading it.
+ */
+export const maxGoModBytes = 16 << 20;
+
 export interface ModuleVersion {
   path: string;
   /** Absent for a replace without a version (every version) or a local directory replacement. */

@@ -11,12 +11,16 @@ import { normalizeRepoUrl } from "../domain/repo-url.ts";
 import { RelbotError } from "../errors.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import { gitAuthHeaders, redactUrl } from "./credentials.ts";
+import { objectSize } from "./object-size.ts";
 
 export interface GitObject {
   type: "commit" | "tag" | "tree" | "blob";
   /** Raw object content, without the "<type> <size>\0" header. */
   content: Uint8Array;
 }
+
+/** What a size-capped read finds: the object, or only its size when that is over the cap (nothing was inflated). */
+export type CappedRead<T> = { found: T } | { tooLarge: number } | { missing: true };
 
 export class SourceRepos {
   private readonly cacheDir: string;
@@ -110,11 +114,73 @@ export class SourceRepos {
   }
 
   /**
+   * Reads one object from the cache only when it holds at most `maxBytes`: the size comes from the object store
+   * first (pack entry or loose header), so an oversized object is refused before it is inflated; when the store
+   * cannot say, the size is checked right after reading, still before anything parses it.
+   */
+  async readObjectCapped(url: string, oid: string, maxBytes: number): Promise<CappedRead<GitObject>> {
+    const gitdir = await this.gitdir(url);
+    const size = await objectSize(gitdir, oid);
+    if (size !== null && size > maxBytes) return { tooLarge: size };
+    const object = await this.readObject(url, oid);
+    if (object.content.byteLength > maxBytes) return { tooLarge: object.content.byteLength };
+    return { found: object };
+  }
+
+  /**
+   * A file's bytes at a commit already in the cache, refused unread when the blob is over `maxBytes` (see
+   * readObjectCapped). `missing` when the commit has no such file (or it is not a file).
+   */
+  async fileAtCommitCapped(
+    url: string,
+    commit: string,
+    filepath: string,
+    maxBytes: number,
+  ): Promise<CappedRead<Uint8Array>> {
+    const gitdir = await this.gitdir(url);
+    await this.requireCommit(gitdir, url, commit);
+    const slash = filepath.lastIndexOf("/");
+    const dir = slash === -1 ? undefined : filepath.slice(0, slash);
+    const name = filepath.slice(slash + 1);
+    let entries: isogit.TreeEntry[];
+    try {
+      ({ tree: entries } = await isogit.readTree({
+        fs,
+        gitdir,
+        oid: commit,
+        filepath: dir,
+        cache: this.gitCache,
+      }));
+    } catch (error) {
+      if (error instanceof isogit.Errors.NotFoundError || error instanceof isogit.Errors.ObjectTypeError)
+        return { missing: true };
+      throw error;
+    }
+    const entry = entries.find((e) => e.path === name);
+    if (entry?.type !== "blob") return { missing: true };
+    const read = await this.readObjectCapped(url, entry.oid, maxBytes);
+    if (!("found" in read)) return read;
+    return { found: read.found.content };
+  }
+
+  /**
    * A file's bytes at a commit already in the cache (the commit of a fetched tag), or null when the commit has no
    * such file.
    */
   async readFileAtCommit(url: string, commit: string, filepath: string): Promise<Uint8Array | null> {
     const gitdir = await this.gitdir(url);
+    await this.requireCommit(gitdir, url, commit);
+    try {
+      const { blob } = await isogit.readBlob({ fs, gitdir, oid: commit, filepath, cache: this.gitCache });
+      return blob;
+    } catch (error) {
+      if (error instanceof isogit.Errors.NotFoundError || error instanceof isogit.Errors.ObjectTypeError)
+        return null;
+      throw error;
+    }
+  }
+
+  private async requireCommit(gitdir: string, url: string, commit: string): Promise<void> {
     try {
       await isogit.readObject({ fs, gitdir, oid: commit, format: "content", cache: this.gitCache });
     } catch (error) {
@@ -125,14 +191,6 @@ export class SourceRepos {
           500,
         );
       }
-      throw error;
-    }
-    try {
-      const { blob } = await isogit.readBlob({ fs, gitdir, oid: commit, filepath, cache: this.gitCache });
-      return blob;
-    } catch (error) {
-      if (error instanceof isogit.Errors.NotFoundError || error instanceof isogit.Errors.ObjectTypeError)
-        return null;
       throw error;
     }
   }

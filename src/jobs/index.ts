@@ -16,6 +16,7 @@ export {
   completeJob,
   defaultMaxAttempts,
   enqueueJob,
+  expireOrphanedLeases,
   type FailOptions,
   failJob,
   findJobByKey,

@@ -1,12 +1,15 @@
 // The release checks for one tag, top to bottom (SPEC §3 without the SBOM): name, tag object and signature,
-// immutability, go.mod. Every check runs even after one fails, so a rejection lists everything there is to fix.
+// immutability, go.mod. Every check runs even after one fails, so a rejection lists everything there is to fix, with
+// one exception: go.mod is read only once the tag object and its signature pass (an unsigned tag must not make
+// relbot read a file of the pusher's choosing). Sizes are capped before anything is read or parsed.
 // Rejections are verdicts; only trouble reaching the repository or reading the config throws (the caller retries).
 import { and, eq } from "drizzle-orm";
 import type { AppConfig, RelbotConfig } from "../config/index.ts";
+import { maxGoModBytes } from "../domain/gomod.ts";
 import { RelbotError } from "../errors.ts";
 import type { SourceRepos } from "../git/index.ts";
 import { type Logger, silentLogger } from "../log.ts";
-import { parseTagObject, TagObjectError, verifyTagSignature } from "../signing/index.ts";
+import { maxTagObjectBytes, parseTagObject, TagObjectError, verifyTagSignature } from "../signing/index.ts";
 import { type Db, releases } from "../store/index.ts";
 import { checkGoMod, checkTagName } from "./checks.ts";
 import type { ReleaseCheckFailure, TagVerdict } from "./verdict.ts";
@@ -60,24 +63,43 @@ export async function verifyTag(deps: VerifyTagDeps, appName: string, tagName: s
   }
   verdict.tagObject = objectId;
   await deps.sources.fetchTag(app.repo, tagName, objectId);
-  reasons.push(...(await checkTagObject(deps, app, tagName, objectId, verdict, now)));
+  const objectFailures = await checkTagObject(deps, app, tagName, objectId, verdict, now);
+  reasons.push(...objectFailures);
 
   if (verdict.version)
     reasons.push(...checkImmutability(deps.db, appName, verdict.version, objectId, verdict, logger));
 
-  if (verdict.commit) {
-    const gomodPath = app.dir === "" ? "go.mod" : `${app.dir.replace(/\/+$/, "")}/go.mod`;
-    const bytes = await deps.sources.readFileAtCommit(app.repo, verdict.commit, gomodPath);
-    const expected =
-      verdict.version && verdict.module
-        ? { version: verdict.version, module: verdict.module, configured: app.module }
-        : null;
-    reasons.push(...checkGoMod(bytes, gomodPath, expected));
-  }
+  // go.mod is read only for a tag object that is well-formed and signed by a trusted key: an unsigned tag (anyone
+  // who can push one) must not make relbot read a file of the attacker's choosing.
+  if (verdict.commit && objectFailures.length === 0)
+    reasons.push(...(await checkGoModAt(deps, app, verdict)));
 
   verdict.ok = reasons.length === 0;
   logger.debug({ ok: verdict.ok, codes: reasons.map((r) => r.code) }, "tag checked");
   return verdict;
+}
+
+/** Check 4: go.mod at the tag, its size checked before it is read (Go's own limit). */
+async function checkGoModAt(
+  deps: VerifyTagDeps,
+  app: AppConfig,
+  verdict: TagVerdict,
+): Promise<ReleaseCheckFailure[]> {
+  const gomodPath = app.dir === "" ? "go.mod" : `${app.dir.replace(/\/+$/, "")}/go.mod`;
+  const read = await deps.sources.fileAtCommitCapped(app.repo, verdict.commit!, gomodPath, maxGoModBytes);
+  if ("tooLarge" in read) {
+    return [
+      {
+        code: "gomod.too-large",
+        message: `${gomodPath} at the tag is ${read.tooLarge} bytes, over Go's limit of ${maxGoModBytes} bytes (16 MiB): the go command refuses it too; shrink it and tag a new version.`,
+      },
+    ];
+  }
+  const expected =
+    verdict.version && verdict.module
+      ? { version: verdict.version, module: verdict.module, configured: app.module }
+      : null;
+  return checkGoMod("found" in read ? read.found : null, gomodPath, expected);
 }
 
 /** Check 2: an annotated tag object with the ref's name, pointing at a commit, signed by a trusted key. */
@@ -89,7 +111,19 @@ async function checkTagObject(
   verdict: TagVerdict,
   now: number,
 ): Promise<ReleaseCheckFailure[]> {
-  const object = await deps.sources.readObject(app.repo, objectId);
+  // The size is checked before the object is inflated or parsed: git's tags are tiny, a hostile one need not be.
+  const read = await deps.sources.readObjectCapped(app.repo, objectId, maxTagObjectBytes);
+  if ("tooLarge" in read) {
+    return [
+      {
+        code: "tag.too-large",
+        message: `tag object ${objectId} is ${read.tooLarge} bytes, over relbot's limit of ${maxTagObjectBytes} bytes (git's signed tags are a few KiB): it was not read; re-create the tag with a short message.`,
+      },
+    ];
+  }
+  if ("missing" in read)
+    throw new RelbotError("source.tag-changed", `tag object ${objectId} is not in the cache`, 409);
+  const object = read.found;
   if (object.type === "commit") {
     verdict.commit = objectId;
     return [

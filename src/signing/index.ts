@@ -8,6 +8,8 @@ export { verifyOpenPgpSignature } from "./openpgp.ts";
 export type { SignatureFailure, SignatureSigner, SignatureVerdict } from "./result.ts";
 export { sshFingerprint, verifySshSignature } from "./ssh.ts";
 export {
+  maxTagObjectBytes,
+  parseTagger,
   parseTagObject,
   type Tagger,
   type TagObject,

@@ -7,6 +7,9 @@ import { refuse, type SignatureVerdict } from "./result.ts";
 
 const magic = Buffer.from("SSHSIG");
 
+/** Bytes that do not follow the wire format (trailing data included): the signature is malformed, not unsupported. */
+class MalformedSsh extends Error {}
+
 /** Reads SSH wire-format values from a buffer. */
 class SshReader {
   private offset = 0;
@@ -52,11 +55,32 @@ interface SshSig {
   signature: Buffer;
 }
 
+const armorBegin = "-----BEGIN SSH SIGNATURE-----\n";
+const armorEnd = "\n-----END SSH SIGNATURE-----";
+
+/**
+ * The SSHSIG blob inside its armor, read as strictly as ssh-keygen (sshsig.c sshsig_dearmor) and then some: the
+ * header line ends in LF alone (so CRLF armor is refused, as ssh-keygen refuses it), the body is canonical base64
+ * split into LF-ended lines, and nothing but one LF may follow the footer. Linear: one indexOf for the footer.
+ */
+export function dearmorSshSig(armored: string): Buffer {
+  if (!armored.startsWith(armorBegin))
+    throw new Error('the armor does not start with "-----BEGIN SSH SIGNATURE-----" and a LF line end');
+  const end = armored.indexOf(armorEnd, armorBegin.length);
+  if (end === -1) throw new Error('no "-----END SSH SIGNATURE-----" line');
+  const after = armored.slice(end + armorEnd.length);
+  if (after !== "" && after !== "\n") throw new Error("data follows the SSH SIGNATURE armor");
+  const base64 = armored.slice(armorBegin.length, end).split("\n").join("");
+  // Anchored, one character class and a bounded tail: no backtracking however long the body is.
+  if (base64.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(base64))
+    throw new Error("the armor body is not base64 (only A-Z a-z 0-9 + / = on LF-ended lines)");
+  const blob = Buffer.from(base64, "base64");
+  if (blob.toString("base64") !== base64) throw new Error("the armor body is not canonical base64");
+  return blob;
+}
+
 function parseArmoredSshSig(armored: string): SshSig {
-  const match = /-----BEGIN SSH SIGNATURE-----([\s\S]*?)-----END SSH SIGNATURE-----/.exec(armored);
-  if (!match) throw new Error("no SSH SIGNATURE block");
-  const blob = Buffer.from(match[1]!.replace(/\s+/g, ""), "base64");
-  const reader = new SshReader(blob);
+  const reader = new SshReader(dearmorSshSig(armored));
   if (!reader.bytes(6).equals(magic)) throw new Error("not an SSHSIG blob");
   const version = reader.uint32();
   if (version !== 1) throw new Error(`unsupported SSHSIG version ${version}`);
@@ -65,8 +89,12 @@ function parseArmoredSshSig(armored: string): SshSig {
   const reserved = reader.string();
   const hashAlgorithm = reader.text();
   const sigBlob = new SshReader(reader.string());
+  // ssh-keygen refuses trailing bytes after the signature ("Signature contains trailing data") and inside the
+  // signature blob (SSH_ERR_UNEXPECTED_TRAILING_DATA): bytes nobody signed must not ride along.
+  if (!reader.done()) throw new Error("trailing data after the signature in the SSHSIG blob");
   const signatureType = sigBlob.text();
   const signature = sigBlob.string();
+  if (!sigBlob.done()) throw new Error("trailing data inside the SSHSIG signature");
   return { publicKey, namespace, reserved, hashAlgorithm, signatureType, signature };
 }
 
@@ -99,6 +127,7 @@ function importSshPublicKey(blob: Buffer): SshPublicKey {
   const type = reader.text();
   if (type === "ssh-ed25519") {
     const x = reader.string();
+    if (!reader.done()) throw new MalformedSsh("trailing data in the SSH public key");
     return {
       type,
       key: createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x: b64url(x) }, format: "jwk" }),
@@ -107,12 +136,14 @@ function importSshPublicKey(blob: Buffer): SshPublicKey {
   if (type === "ssh-rsa") {
     const e = unsigned(reader.string());
     const n = unsigned(reader.string());
+    if (!reader.done()) throw new MalformedSsh("trailing data in the SSH public key");
     return { type, key: createPublicKey({ key: { kty: "RSA", n: b64url(n), e: b64url(e) }, format: "jwk" }) };
   }
   const curve = curves[type];
   if (curve) {
     reader.string(); // the curve name, implied by the type
     const point = reader.string();
+    if (!reader.done()) throw new MalformedSsh("trailing data in the SSH public key");
     if (point[0] !== 4 || point.length !== 1 + 2 * curve.size)
       throw new Error("unsupported EC point encoding");
     const x = point.subarray(1, 1 + curve.size);
@@ -140,6 +171,7 @@ function verifyRaw(publicKey: SshPublicKey, signatureType: string, signature: Bu
   const rs = new SshReader(signature);
   const pad = (b: Buffer) => Buffer.concat([Buffer.alloc(Math.max(0, curve.size - b.length)), b]);
   const p1363 = Buffer.concat([pad(unsigned(rs.string())), pad(unsigned(rs.string()))]);
+  if (!rs.done()) throw new MalformedSsh("trailing data inside the ECDSA signature");
   return verify(curve.hash, data, { key: publicKey.key, dsaEncoding: "ieee-p1363" }, p1363);
 }
 
@@ -180,6 +212,8 @@ export function verifySshSignature(
   try {
     publicKey = importSshPublicKey(sig.publicKey);
   } catch (error) {
+    if (error instanceof MalformedSsh)
+      return refuse("signature.malformed", `the SSH signature cannot be read (${error.message}).`);
     return refuse(
       "signature.unsupported",
       `the SSH signature's key cannot be used: ${(error as Error).message}.`,
@@ -210,6 +244,8 @@ export function verifySshSignature(
   try {
     good = verifyRaw(publicKey, sig.signatureType, sig.signature, signed);
   } catch (error) {
+    if (error instanceof MalformedSsh)
+      return refuse("signature.malformed", `the SSH signature cannot be read (${error.message}).`);
     return refuse("signature.unsupported", `the SSH signature is refused: ${(error as Error).message}.`);
   }
   if (!good) {

@@ -41,10 +41,23 @@ const signatureStarts: [string, SignatureFormat][] = [
   ["-----BEGIN SIGNED MESSAGE-----", "x509"],
 ];
 
+/**
+ * The largest tag object relbot reads. git's own tags are a few hundred bytes plus a signature of at most a few
+ * KiB; anything near this is not a release tag but an attempt to make the parser work. Checked before parsing.
+ */
+export const maxTagObjectBytes = 64 * 1024;
+
 export class TagObjectError extends Error {}
 
-/** Parses a tag object's content (without the "tag <size>\0" header). Throws TagObjectError when malformed. */
+/**
+ * Parses a tag object's content (without the "tag <size>\0" header). Throws TagObjectError when malformed or over
+ * maxTagObjectBytes. Every scan here is a single left-to-right pass (indexOf), never a regex over the object.
+ */
 export function parseTagObject(content: Uint8Array): TagObject {
+  if (content.byteLength > maxTagObjectBytes)
+    throw new TagObjectError(
+      `tag object is ${content.byteLength} bytes, over the ${maxTagObjectBytes}-byte limit`,
+    );
   // Header lines end at the first empty line.
   const headerEnd = findHeaderEnd(content);
   const headerText = new TextDecoder().decode(content.subarray(0, headerEnd));
@@ -113,10 +126,15 @@ function startsSignature(content: Uint8Array, at: number): boolean {
   return false;
 }
 
-/** "Name <email> 1700000000 +0100" */
-function parseTagger(value: string | undefined): Tagger | null {
+/** "Name <email> 1700000000 +0100": the email is between the first "<" and the next ">" (as git splits it). */
+export function parseTagger(value: string | undefined): Tagger | null {
   if (!value) return null;
-  const match = /^(.*?) ?<([^>]*)> (\d+) ([+-]\d{4})$/.exec(value);
-  if (!match) return null;
-  return { name: match[1]!, email: match[2]!, time: Number(match[3]) * 1000, timezone: match[4]! };
+  const lt = value.indexOf("<");
+  const gt = lt === -1 ? -1 : value.indexOf(">", lt + 1);
+  if (gt === -1) return null;
+  const name = value.slice(0, lt > 0 && value[lt - 1] === " " ? lt - 1 : lt);
+  // What follows the email is short and fixed in shape; an anchored regex without nested repetition is linear.
+  const date = /^ (\d{1,15}) ([+-]\d{4})$/.exec(value.slice(gt + 1));
+  if (!date) return null;
+  return { name, email: value.slice(lt + 1, gt), time: Number(date[1]) * 1000, timezone: date[2]! };
 }

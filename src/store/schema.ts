@@ -65,8 +65,26 @@ export const promotions = sqliteTable(
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
     finishedAt: integer("finished_at"),
+    // --- Deployment feedback from Argo CD: null when relbot does not watch this promotion's deployment ---
+    /** pending (pushed, Argo CD not there yet) -> progressing (at the release) -> healthy | degraded | timeout. */
+    deploymentState: text("deployment_state", {
+      enum: ["pending", "progressing", "healthy", "degraded", "timeout"],
+    }),
+    /** The revision Argo CD last reported for the app's source. */
+    deploymentRevision: text("deployment_revision"),
+    /** When the deployment entered its current state. */
+    deploymentSince: integer("deployment_since"),
+    deploymentUpdatedAt: integer("deployment_updated_at"),
+    /** Argo CD's own words (health or operation message), or why relbot could not read it. */
+    deploymentMessage: text("deployment_message"),
+    /** The Application watched, once known: "<appNamespace>/<name>" (appNamespace empty for Argo CD's default). */
+    deploymentApplication: text("deployment_application"),
+    /** When Argo CD first reported the release Synced and Healthy. */
+    deployedAt: integer("deployed_at"),
   },
   (t) => [
+    // The deployment watch lists the promotions it follows (pending, progressing) at every poll.
+    index("promotions_deployment_state").on(t.deploymentState),
     index("promotions_app_env_created").on(t.app, t.env, t.createdAt, t.id),
     // The audit API lists an app's promotions across environments, and a release's promotions, newest first:
     // without these SQLite sorts every promotion of the app (tens of ms at a million rows).

@@ -2,7 +2,7 @@
 // them from the config and the environment. main.ts calls wireReleasePipeline once.
 import path from "node:path";
 import type { Clock } from "../clock.ts";
-import { type RelbotConfig, readSecret } from "../config/index.ts";
+import type { RelbotConfig, RelbotSettings, Secrets } from "../config/index.ts";
 import { SourceRepos } from "../git/index.ts";
 import { GitopsWriter, type GitopsWriterOptions } from "../gitops/index.ts";
 import type { ReadinessCheck } from "../http/app.ts";
@@ -16,12 +16,12 @@ import {
   type PromotionFinished,
 } from "../pipeline/index.ts";
 import type { Db } from "../store/index.ts";
-import { crashHooksFromEnv } from "./crash-seams.ts";
+import { crashHooks } from "./crash-seams.ts";
 import { githubClientFromConfig } from "./github.ts";
 import { gitopsReadiness } from "./gitops-readiness.ts";
 
 export interface PipelineOptions {
-  /** Wait between a release being recorded and its auto-promotion; default 1 s, RELBOT_AUTO_PROMOTE_DELAY_MS. */
+  /** Wait between a release being recorded and its auto-promotion; default settings.autoPromoteDelayMs, else 1 s. */
   autoPromoteDelayMs?: number;
   /** The chat notifier: told the result of every promotion that finished. */
   onPromotionFinished?: PromotionFinished;
@@ -29,7 +29,8 @@ export interface PipelineOptions {
 
 export interface PipelineDeps extends PipelineOptions {
   config: RelbotConfig;
-  env: NodeJS.ProcessEnv;
+  secrets: Secrets;
+  settings: RelbotSettings;
   db: Db;
   worker: JobWorker;
   clock: Clock;
@@ -47,14 +48,10 @@ export interface ReleasePipeline {
 const abandonedSweepMs = 60_000;
 
 /** The source-repository cache beside the database; shared by the service and the CLI. */
-export function sourceReposFromConfig(
-  config: RelbotConfig,
-  env: NodeJS.ProcessEnv,
-  logger: Logger,
-): SourceRepos {
+export function sourceReposFromConfig(config: RelbotConfig, secrets: Secrets, logger: Logger): SourceRepos {
   return new SourceRepos({
     cacheDir: path.join(path.dirname(path.resolve(config.database.path)), "sources"),
-    credential: readSecret(config.github?.tokenEnv, env),
+    credential: secrets.get("githubToken"),
     logger,
   });
 }
@@ -62,14 +59,14 @@ export function sourceReposFromConfig(
 /** The GitOps writer from config.gitops; `cacheDir` lets the CLI keep a clone of its own beside the service's. */
 export function gitopsWriterFromConfig(
   config: RelbotConfig,
-  env: NodeJS.ProcessEnv,
+  secrets: Secrets,
   logger: Logger,
   extra: Partial<Pick<GitopsWriterOptions, "now" | "hooks" | "cacheDir">> = {},
 ): GitopsWriter {
   return new GitopsWriter({
     url: config.gitops.url,
     branch: config.gitops.branch,
-    credential: readSecret(config.gitops.tokenEnv, env),
+    credential: secrets.get("gitopsToken"),
     author: config.gitops.author,
     cacheDir: path.resolve(config.gitops.cacheDir),
     logger,
@@ -78,15 +75,14 @@ export function gitopsWriterFromConfig(
 }
 
 export function wireReleasePipeline(deps: PipelineDeps): ReleasePipeline {
-  const { config, env, db, worker, clock, logger } = deps;
-  const sources = sourceReposFromConfig(config, env, logger);
-  const gitopsCredential = readSecret(config.gitops.tokenEnv, env);
-  const writer = gitopsWriterFromConfig(config, env, logger, {
+  const { config, secrets, settings, db, worker, clock, logger } = deps;
+  const sources = sourceReposFromConfig(config, secrets, logger);
+  const writer = gitopsWriterFromConfig(config, secrets, logger, {
     now: clock.now,
-    hooks: crashHooksFromEnv(env, logger),
+    hooks: crashHooks(settings.crashAt, logger),
   });
-  const github = githubClientFromConfig(config, env, logger);
-  const autoPromoteDelayMs = deps.autoPromoteDelayMs ?? envMs(env.RELBOT_AUTO_PROMOTE_DELAY_MS) ?? 1_000;
+  const github = githubClientFromConfig(config, secrets, logger);
+  const autoPromoteDelayMs = deps.autoPromoteDelayMs ?? settings.autoPromoteDelayMs ?? 1_000;
   const wake = () => worker.wake();
 
   worker.register(
@@ -121,15 +117,7 @@ export function wireReleasePipeline(deps: PipelineDeps): ReleasePipeline {
   return {
     writer,
     sources,
-    readiness: [gitopsReadiness({ url: config.gitops.url, credential: gitopsCredential })],
+    readiness: [gitopsReadiness({ url: config.gitops.url, credential: secrets.get("gitopsToken") })],
     stop: () => clearInterval(timer),
   };
-}
-
-/** A non-negative integer of milliseconds from an environment variable, or undefined when unset. */
-export function envMs(value: string | undefined): number | undefined {
-  if (value === undefined || value === "") return undefined;
-  const ms = Number(value);
-  if (!Number.isInteger(ms) || ms < 0) throw new Error(`expected milliseconds, got "${value}"`);
-  return ms;
 }

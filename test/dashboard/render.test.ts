@@ -27,6 +27,13 @@ function promotion(overrides: Partial<PromotionRow>): PromotionRow {
     createdAt: t0,
     updatedAt: t0,
     finishedAt: t0,
+    deploymentState: null,
+    deploymentRevision: null,
+    deploymentSince: null,
+    deploymentUpdatedAt: null,
+    deploymentMessage: null,
+    deploymentApplication: null,
+    deployedAt: null,
     ...overrides,
   };
 }

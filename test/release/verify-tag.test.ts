@@ -238,7 +238,8 @@ describe("tags that are rejected, with every reason", () => {
     ["v1.10.0", ["gomod.module-path"]],
     ["v1.11.0", ["gomod.retracted"]],
     ["v2.0.0", ["gomod.module-path"]],
-    ["v3.0.0", ["signature.unknown-key", "gomod.module-path"]],
+    // go.mod is not read for a tag whose signature fails, so its wrong module path goes unreported.
+    ["v3.0.0", ["signature.unknown-key"]],
     ["v1.13.0", ["tag.name-mismatch"]],
     ["v1.2", ["tag.name"]],
     ["1.2.3", ["tag.name"]],
