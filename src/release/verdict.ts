@@ -39,6 +39,8 @@ export const releaseCheckCodes = [
   "signature.malformed",
   "signature.unknown-key",
   "signature.invalid",
+  "signature.multiple",
+  "signature.expired",
   "signature.key-expired",
   "signature.key-revoked",
   "signature.key-not-yet-valid",

@@ -1,4 +1,4 @@
-// The release checks for one tag, top to bottom (SPEC §3 without the SBOM): name, tag object and signature,
+// The release checks for one tag, top to bottom (all but the SBOM): name, tag object and signature,
 // immutability, go.mod. Every check runs even after one fails, so a rejection lists everything there is to fix, with
 // one exception: go.mod is read only once the tag object and its signature pass (an unsigned tag must not make
 // relbot read a file of the pusher's choosing). Sizes are capped before anything is read or parsed.
