@@ -47,7 +47,9 @@ describe("Slack replay", () => {
     const post = capture("rollback billing-svc dev because bad build");
     const first = await post();
     expect(first.status).toBe(200);
-    expect(((await first.json()) as { text: string }).text).toStartWith("Queued rollback of billing-svc in dev to v2.0.0");
+    expect(((await first.json()) as { text: string }).text).toStartWith(
+      "Queued rollback of billing-svc in dev to v2.0.0",
+    );
     expect(rollbacks()).toHaveLength(1);
     const jobCount = h.relbot.database.db.select().from(jobs).all().length;
 
