@@ -1,6 +1,7 @@
 import { accessSync, constants, statSync } from "node:fs";
 import type { LoadedConfig } from "./config/index.ts";
 import { probeRemote, redactUrl } from "./git/index.ts";
+import { commitSignerFromConfig } from "./wiring/commit-signer.ts";
 
 /**
  * What `serve` refuses to start without: every secret the config names set, every signer file readable. Without
@@ -29,6 +30,15 @@ export function findStartupProblems(loaded: LoadedConfig): string[] {
 export async function findRuntimeProblems(loaded: LoadedConfig): Promise<string[]> {
   const { config, secrets } = loaded;
   const problems = findStartupProblems(loaded);
+
+  // gitops.signing: a key that is set must load and be able to sign (an unset one is reported above).
+  if (secrets.get("commitSigningKey")) {
+    try {
+      await commitSignerFromConfig(loaded);
+    } catch (error) {
+      problems.push((error as Error).message);
+    }
+  }
 
   const gitopsToken = secrets.get("gitopsToken");
   const sourceToken = secrets.get("githubToken");

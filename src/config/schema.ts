@@ -76,6 +76,13 @@ const signerSetSchema = z
     "needs openpgp keys or an ssh allowed_signers file",
   );
 
+// Protected environments: gitops.signing signs every commit relbot makes with the key the variable holds
+// (an armored OpenPGP private key, or an OpenSSH private key for git's gpg.format=ssh).
+const commitSigningSchema = z.union([
+  z.strictObject({ openpgp: z.strictObject({ keyEnv: envVarName }) }),
+  z.strictObject({ ssh: z.strictObject({ keyEnv: envVarName }) }),
+]);
+
 const tokenSchema = z.strictObject({
   name: z.string().min(1),
   tokenEnv: envVarName,
@@ -131,6 +138,8 @@ export const configSchema = z
         .default({ name: "relbot", email: "relbot@localhost" }),
       /** Where the persistent working copy lives. */
       cacheDir: z.string().default("./data/gitops"),
+      // Protected environments (issue 15): signed commits.
+      signing: commitSigningSchema.optional(),
     }),
     github: z
       .strictObject({
