@@ -21,3 +21,4 @@ export {
   releasesWithTagTrouble,
 } from "./releases.ts";
 export { rememberSlackRequest } from "./slack-requests.ts";
+export { type VerifiedRelease, verifiedRelease, verifiedVersionsAtCommit } from "./verified-releases.ts";
