@@ -132,7 +132,7 @@ export function registerSlackRoutes(app: RelbotApp, deps: SlackRouteDeps): void 
       rawBody,
       now: deps.clock.now(),
     });
-    if (!verdict.ok) throw new RelbotError("bad_signature", verdict.reason, 401);
+    if (!verdict.ok) throw new RelbotError("bad_signature", verdict.reason);
     const timestamp = Number(c.req.header("X-Slack-Request-Timestamp"));
     const seen = deps.rememberRequest({
       signature: c.req.header("X-Slack-Signature")!.toLowerCase(),
@@ -145,7 +145,6 @@ export function registerSlackRoutes(app: RelbotApp, deps: SlackRouteDeps): void 
         "this Slack request (same timestamp and signature) was already received" +
           (seen.firstSeenAt ? ` at ${new Date(seen.firstSeenAt).toISOString()}` : "") +
           "; relbot acts on each signed request once. Type the command again to repeat it.",
-        409,
       );
     }
 
