@@ -13,6 +13,7 @@ import {
 } from "../chatops/notify.ts";
 import { formatHistory, formatStatus } from "../chatops/replies.ts";
 import { createResponseUrlPoster, type SlackRouteDeps, slackCommandHandler } from "../chatops/slack.ts";
+import { slackMaxSkewSeconds } from "../chatops/slack-signature.ts";
 import type { Clock } from "../clock.ts";
 import type { RelbotConfig, Secrets } from "../config/index.ts";
 import { RelbotError } from "../errors.ts";
@@ -20,6 +21,7 @@ import { chatCommentJob, type JobWorker, promotionNoticeJob } from "../jobs/inde
 import type { Logger } from "../log.ts";
 import { loadEnvironmentStatus, loadPromotionHistory } from "../promotion/status.ts";
 import type { Db } from "../store/index.ts";
+import { rememberSlackRequest } from "../store/queries/index.ts";
 import type { IssueCommentHook } from "../webhooks/index.ts";
 import type { PromotionRequester } from "./promotions.ts";
 
@@ -93,7 +95,7 @@ export function wireChatops(deps: ChatopsWiringDeps): ChatopsWiring {
 
 function slackHandler(
   deps: ChatopsWiringDeps,
-  answer: Omit<SlackRouteDeps, "signingSecret" | "users" | "clock" | "logger">,
+  answer: Omit<SlackRouteDeps, "signingSecret" | "users" | "clock" | "logger" | "rememberRequest">,
 ): Handler {
   const slack = deps.config.slack!;
   const signingSecret = deps.secrets.get("slackSigningSecret");
@@ -111,5 +113,14 @@ function slackHandler(
     users: slack.users,
     clock: deps.clock,
     logger: deps.logger,
+    // Kept for the whole window a timestamp can pass the check (300 s either way), plus a minute of slack
+    // for clock steps; pruned as requests arrive.
+    rememberRequest: (request) =>
+      rememberSlackRequest(
+        deps.db,
+        request,
+        deps.clock.now(),
+        Math.floor(deps.clock.now() / 1000) - slackMaxSkewSeconds - 60,
+      ),
   });
 }
