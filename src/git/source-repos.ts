@@ -123,7 +123,6 @@ export class SourceRepos {
         throw new RelbotError(
           "source.tag-changed",
           `tag ${tagName} of ${redactUrl(url)} changed while it was being fetched; try again`,
-          409,
         );
       }
     });
@@ -260,7 +259,6 @@ export class SourceRepos {
         throw new RelbotError(
           "source.commit-missing",
           `commit ${commit} of ${redactUrl(url)} is not in relbot's cache: fetch its tag first`,
-          500,
         );
       }
       throw error;
@@ -350,7 +348,6 @@ export class SourceRepos {
       throw new RelbotError(
         "source.unreachable",
         `cannot read ${redactUrl(url)}: ${(error as Error).message}`,
-        502,
       );
     }
   }

@@ -64,7 +64,10 @@ export const promotions = sqliteTable(
     actor: text("actor").notNull(),
     source: text("source", { enum: ["webhook", "reconcile", "slack", "github", "api", "cli"] }).notNull(),
     reason: text("reason"),
-    status: text("status", { enum: ["queued", "running", "succeeded", "failed", "denied"] }).notNull(),
+    /** `noop`: the manifest already held the version, so nothing was committed (see promotionInEffect). */
+    status: text("status", {
+      enum: ["queued", "running", "succeeded", "noop", "failed", "denied"],
+    }).notNull(),
     gitopsCommit: text("gitops_commit"),
     error: text("error"),
     createdAt: integer("created_at").notNull(),
@@ -178,3 +181,25 @@ export const environmentDrift = sqliteTable(
 );
 
 export type EnvironmentDriftRow = typeof environmentDrift.$inferSelect;
+
+/**
+ * The promotion statuses after which the environment holds the promotion's version: `succeeded` (relbot pushed the
+ * commit) and `noop` (the manifest already said so; nothing to commit). Every "what runs where" question counts both.
+ */
+export const promotionInEffect = ["succeeded", "noop"] as const;
+
+/**
+ * Slack requests already acted on, by signature (which covers the timestamp and the body), kept while their
+ * timestamp is inside Slack's 5-minute window: a captured request replayed within it is refused, also after
+ * a restart. Older rows are pruned as new ones arrive.
+ */
+export const slackRequests = sqliteTable(
+  "slack_requests",
+  {
+    signature: text("signature").primaryKey(),
+    /** X-Slack-Request-Timestamp, Unix seconds. */
+    timestamp: integer("timestamp").notNull(),
+    receivedAt: integer("received_at").notNull(),
+  },
+  (t) => [index("slack_requests_timestamp").on(t.timestamp)],
+);
