@@ -51,7 +51,7 @@ export async function fetchPack(request: PackRequest): Promise<FetchedPack> {
     signal: controller.signal,
   });
   if (response.status !== 200 || !response.body) {
-    throw new RelbotError("source.unreachable", `upload-pack answered HTTP ${response.status}`, 502);
+    throw new RelbotError("source.unreachable", `upload-pack answered HTTP ${response.status}`);
   }
   const packDir = path.join(request.gitdir, "objects", "pack");
   await mkdir(packDir, { recursive: true });
@@ -63,11 +63,11 @@ export async function fetchPack(request: PackRequest): Promise<FetchedPack> {
     // Sections before the pack (shallow-info, acknowledgments) end in a delimiter; "packfile" starts the pack.
     for (;;) {
       const line = await reader.next();
-      if (line === null) throw new RelbotError("source.unreachable", "upload-pack sent no packfile", 502);
+      if (line === null) throw new RelbotError("source.unreachable", "upload-pack sent no packfile");
       if (line === "flush" || line === "delim") continue;
       const text = line.toString("utf8");
       if (text.startsWith("ERR "))
-        throw new RelbotError("source.unreachable", `upload-pack: ${text.slice(4).trim()}`, 502);
+        throw new RelbotError("source.unreachable", `upload-pack: ${text.slice(4).trim()}`);
       if (text === "packfile\n") break;
     }
     const hash = createHash("sha1");
@@ -80,8 +80,7 @@ export async function fetchPack(request: PackRequest): Promise<FetchedPack> {
       if (line === "delim") continue;
       const band = line[0];
       const data = line.subarray(1);
-      if (band === 3)
-        throw new RelbotError("source.unreachable", `upload-pack: ${data.toString().trim()}`, 502);
+      if (band === 3) throw new RelbotError("source.unreachable", `upload-pack: ${data.toString().trim()}`);
       if (band !== 1) continue; // progress
       if (!checked) {
         head = Buffer.concat([head, data]);
@@ -102,7 +101,7 @@ export async function fetchPack(request: PackRequest): Promise<FetchedPack> {
       await file.write(body);
     }
     if (tail.length !== 20 || !hash.digest().equals(tail))
-      throw new RelbotError("source.unreachable", "upload-pack sent a truncated or corrupt pack", 502);
+      throw new RelbotError("source.unreachable", "upload-pack sent a truncated or corrupt pack");
     await file.write(tail);
     await file.close();
     const packFile = path.join(packDir, `pack-${tail.toString("hex")}.pack`);
@@ -120,8 +119,7 @@ export async function fetchPack(request: PackRequest): Promise<FetchedPack> {
 /** The size in the first entry header after the 12-byte pack header, or undefined until enough bytes arrived. */
 function firstObjectSize(head: Buffer): number | undefined {
   if (head.length < 13) return undefined;
-  if (head.toString("latin1", 0, 4) !== "PACK")
-    throw new RelbotError("source.unreachable", "not a pack", 502);
+  if (head.toString("latin1", 0, 4) !== "PACK") throw new RelbotError("source.unreachable", "not a pack");
   let at = 12;
   let byte = head[at++]!;
   let size = byte & 0x0f;
@@ -143,14 +141,13 @@ class PktReader {
   async next(): Promise<Buffer | "flush" | "delim" | null> {
     if (!(await this.fill(4))) return null;
     const length = Number.parseInt(this.buffer.toString("latin1", 0, 4), 16);
-    if (Number.isNaN(length))
-      throw new RelbotError("source.unreachable", "upload-pack sent a bad pkt-line", 502);
+    if (Number.isNaN(length)) throw new RelbotError("source.unreachable", "upload-pack sent a bad pkt-line");
     if (length === 0 || length === 1 || length === 2) {
       this.buffer = this.buffer.subarray(4);
       return length === 1 ? "delim" : "flush";
     }
     if (!(await this.fill(length)))
-      throw new RelbotError("source.unreachable", "upload-pack answer cut short", 502);
+      throw new RelbotError("source.unreachable", "upload-pack answer cut short");
     const line = this.buffer.subarray(4, length);
     this.buffer = this.buffer.subarray(length);
     return line;
