@@ -156,6 +156,30 @@ export class GitopsWriter {
     }
   }
 
+  /**
+   * `relbot check`: after one fetch, why each target's targetRevision cannot be read (file missing, no source
+   * naming the repository, not an Application, ...), or undefined when it can; and every file on the branch.
+   */
+  diagnoseTargets(
+    targets: readonly { file: string; repoUrl: string; application?: string }[],
+  ): Promise<{ files: string[]; problems: (RelbotError | undefined)[] }> {
+    return withRepoLock(this.cache.gitdir, async () => {
+      const tip = await this.sync();
+      const problems: (RelbotError | undefined)[] = [];
+      for (const target of targets) {
+        try {
+          const file = manifestPath(target.file);
+          readTargetRevision(await this.readManifest(tip, file), { ...target, file });
+          problems.push(undefined);
+        } catch (error) {
+          if (!(error instanceof RelbotError)) throw error;
+          problems.push(error);
+        }
+      }
+      return { files: await this.cache.listFiles(tip), problems };
+    });
+  }
+
   findAppliedPromotion(promotionId: string): Promise<string | null> {
     return withRepoLock(this.cache.gitdir, async () => {
       const tip = await this.sync();

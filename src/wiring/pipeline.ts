@@ -61,7 +61,7 @@ export function gitopsWriterFromConfig(
   config: RelbotConfig,
   secrets: Secrets,
   logger: Logger,
-  extra: Partial<Pick<GitopsWriterOptions, "now" | "hooks" | "cacheDir">> = {},
+  extra: Partial<Pick<GitopsWriterOptions, "now" | "hooks" | "cacheDir" | "historyDepth">> = {},
 ): GitopsWriter {
   return new GitopsWriter({
     url: config.gitops.url,
