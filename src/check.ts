@@ -5,6 +5,7 @@ import type { LoadedConfig } from "./config/index.ts";
 import { nearest } from "./domain/suggest.ts";
 import { listRemoteRefs, type RemoteRefs, redactUrl } from "./git/index.ts";
 import { silentLogger } from "./log.ts";
+import { commitSignerFromConfig } from "./wiring/commit-signer.ts";
 import { gitopsWriterFromConfig } from "./wiring/pipeline.ts";
 
 /**
@@ -33,6 +34,14 @@ export function findStartupProblems(loaded: LoadedConfig): string[] {
  */
 export async function findRuntimeProblems(loaded: LoadedConfig): Promise<string[]> {
   const problems = findStartupProblems(loaded);
+  // gitops.signing: a key that is set must load and be able to sign (an unset one is reported above).
+  if (loaded.secrets.get("commitSigningKey")) {
+    try {
+      await commitSignerFromConfig(loaded);
+    } catch (error) {
+      problems.push((error as Error).message);
+    }
+  }
   const [gitops, sources] = await Promise.all([gitopsProblems(loaded), sourceRepoProblems(loaded)]);
   return [...problems, ...gitops, ...sources];
 }

@@ -10,6 +10,7 @@ import { ConfigError, configExists, loadConfig } from "./config/index.ts";
 import { createLogger } from "./log.ts";
 import { PortInUseError, startRelbot } from "./main.ts";
 import { InstanceLockedError } from "./store/index.ts";
+import { commitSignerFromConfig } from "./wiring/commit-signer.ts";
 
 const usage = `relbot: a GitOps release bot for Go services
 
@@ -125,6 +126,8 @@ async function check(configFile: string | undefined, env: NodeJS.ProcessEnv): Pr
     console.log(
       `${loaded.file}: ok (${Object.keys(loaded.config.apps).length} apps, every repository reached)`,
     );
+    const signer = await commitSignerFromConfig(loaded);
+    if (signer) console.log(`gitops.signing: ${signer.format} key ${signer.fingerprint}`);
     return 0;
   }
   console.error(`${loaded.file}: ${problems.length} problem(s):`);

@@ -20,6 +20,7 @@ import type { Reconciler } from "./reconcile/reconciler.ts";
 import { type Database, openDatabase, takeInstanceLock } from "./store/index.ts";
 import type { IssueCommentHook } from "./webhooks/index.ts";
 import { type ChatopsWiring, wireChatops } from "./wiring/chatops.ts";
+import { commitSignerFromConfig } from "./wiring/commit-signer.ts";
 import { type PipelineOptions, wireReleasePipeline } from "./wiring/pipeline.ts";
 import { wireReconciler } from "./wiring/reconciler.ts";
 
@@ -70,6 +71,10 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
   const { config, secrets, settings } = options.loaded;
   const { logger } = options;
   const clock = options.clock ?? systemClock;
+  // gitops.signing: an unusable key stops start-up here, before the database opens or anything is served.
+  const signer = options.pipeline === false ? undefined : await commitSignerFromConfig(options.loaded);
+  if (signer)
+    logger.info({ format: signer.format, fingerprint: signer.fingerprint }, "GitOps commits are signed");
   // One database, one relbot: a second one is refused here, before it touches the file.
   const lock = await takeInstanceLock(config.database.path, clock.now());
   let database: Database;
@@ -102,6 +107,7 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
           config,
           secrets,
           settings,
+          signer,
           db,
           worker,
           clock,

@@ -62,7 +62,7 @@ export async function runVerifyTag(
 }
 
 /**
- * The SBOM check (SPEC §3.5) the release job runs, on a tag that passed everything else: its digest when there is
+ * The SBOM check the release job runs, on a tag that passed everything else: its digest when there is
  * one, and a rejection reason when it is unusable or missing but required. Same code as the pipeline.
  */
 async function withSbom(
@@ -91,7 +91,7 @@ async function withSbom(
   }
 }
 
-/** The SPEC §1 shape. */
+/** The `--json` verdict shape documented in docs/release-checks.md. */
 function jsonVerdict(v: TagVerdict, sbom: SbomRecord | null) {
   return {
     ok: v.ok,

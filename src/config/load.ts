@@ -30,7 +30,7 @@ export interface LoadedConfig {
   secrets: Secrets;
 }
 
-/** --config, else $RELBOT_CONFIG, else ./relbot.yaml (SPEC §1). */
+/** --config, else $RELBOT_CONFIG, else ./relbot.yaml. */
 export function configPath(explicit: string | undefined, env: NodeJS.ProcessEnv, cwd: string): string {
   // An empty RELBOT_CONFIG counts as unset (it would otherwise name the working directory).
   return path.resolve(cwd, explicit ?? (env.RELBOT_CONFIG || "relbot.yaml"));

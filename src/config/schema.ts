@@ -97,6 +97,13 @@ const signerSetSchema = z
     "needs openpgp keys or an ssh allowed_signers file",
   );
 
+// Protected environments: gitops.signing signs every commit relbot makes with the key the variable holds
+// (an armored OpenPGP private key, or an OpenSSH private key for git's gpg.format=ssh).
+const commitSigningSchema = z.union([
+  z.strictObject({ openpgp: z.strictObject({ keyEnv: envVarName }) }),
+  z.strictObject({ ssh: z.strictObject({ keyEnv: envVarName }) }),
+]);
+
 const tokenSchema = z.strictObject({
   name: z.string().min(1),
   tokenEnv: envVarName,
@@ -152,6 +159,8 @@ export const configSchema = z
         .default({ name: "relbot", email: "relbot@localhost" }),
       /** Where the persistent working copy lives. */
       cacheDir: z.string().default("./data/gitops"),
+      // Protected environments (issue 15): signed commits.
+      signing: commitSigningSchema.optional(),
     }),
     github: z
       .strictObject({
@@ -167,6 +176,13 @@ export const configSchema = z
       })
       .optional(),
     reconcile: z.strictObject({ interval: durationSchema.default(60_000) }).default({ interval: 60_000 }),
+    /**
+     * Release checks: a tag's tagger date may be at most `maxTagAge` older than the moment relbot first sees the tag
+     * (0 = no limit; 720h = 30 days by default). Key validity never depends on it (README "Release checks").
+     */
+    releaseChecks: z
+      .strictObject({ maxTagAge: durationSchema.default(720 * 3_600_000) })
+      .default({ maxTagAge: 720 * 3_600_000 }),
     api: z.strictObject({ tokens: z.array(tokenSchema).default([]) }).default({ tokens: [] }),
     argocd: argocdSchema.optional(),
     signers: z.record(z.string(), signerSetSchema),

@@ -23,6 +23,14 @@ const secretTable = {
   githubToken: (c) => ({ setting: "github.tokenEnv", envName: c.github?.tokenEnv }),
   githubWebhookSecret: (c) => ({ setting: "github.webhookSecretEnv", envName: c.github?.webhookSecretEnv }),
   slackSigningSecret: (c) => ({ setting: "slack.signingSecretEnv", envName: c.slack?.signingSecretEnv }),
+  // Protected environments: the private key of gitops.signing.
+  commitSigningKey: (c) => {
+    const signing = c.gitops.signing;
+    if (!signing) return { setting: "gitops.signing", envName: undefined };
+    return "openpgp" in signing
+      ? { setting: "gitops.signing.openpgp.keyEnv", envName: signing.openpgp.keyEnv }
+      : { setting: "gitops.signing.ssh.keyEnv", envName: signing.ssh.keyEnv };
+  },
 } satisfies Record<string, (config: RelbotConfig) => SecretSource>;
 
 export type SecretName = keyof typeof secretTable;

@@ -1,6 +1,6 @@
 /**
  * The promotion commit message: one subject line per change ("order-svc: dev v1.3.0 -> v1.4.0"), the reason,
- * then git trailers (SPEC §4). The trailers are what makes a promotion findable on the remote: a restarted
+ * then git trailers. The trailers are what makes a promotion findable on the remote: a restarted
  * relbot scans recent history for "Relbot-Promotion: <id>" before committing again.
  */
 

@@ -1,5 +1,19 @@
 import { isDeepStrictEqual } from "node:util";
-import { Composer, CST, type Document, isAlias, isMap, isScalar, isSeq, Parser, parse } from "yaml";
+import {
+  type Alias,
+  Composer,
+  CST,
+  type Document,
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  type Node,
+  Parser,
+  parse,
+  visit,
+  type YAMLMap,
+} from "yaml";
 import { sameRepo } from "../domain/repo-url.ts";
 import { RelbotError } from "../errors.ts";
 
@@ -62,7 +76,16 @@ export function setTargetRevision(
   }
 
   const doc = manifest.docs[index]!;
-  const splices = pending.map((source) => targetRevisionSplice(yamlText, doc, source, version, file));
+  // A targetRevision written as an alias (`*rev`) is replaced by the plain tag on that source alone.
+  const replacedAliases = new Set<Node>(
+    pending.flatMap((source) => {
+      const existing = sourceNode(doc, source, file).get("targetRevision", true);
+      return isAlias(existing) ? [existing] : [];
+    }),
+  );
+  const splices = pending.map((source) =>
+    targetRevisionSplice(yamlText, doc, source, version, file, replacedAliases),
+  );
   let text = yamlText;
   for (const splice of splices.sort((a, b) => b.at - a.at)) {
     text = text.slice(0, splice.at) + splice.insert + text.slice(splice.at + splice.remove);
@@ -234,14 +257,8 @@ function unsupported(file: string, path: Path, why: string): RelbotError {
   );
 }
 
-/** The text change that sets targetRevision in one source: replace the scalar, or add the key under repoURL. */
-function targetRevisionSplice(
-  text: string,
-  doc: Document.Parsed,
-  source: ArgoSource,
-  version: string,
-  file: string,
-): Splice {
+/** The mapping node of one source, refused when it is shared with other places through an alias or merge key. */
+function sourceNode(doc: Document.Parsed, source: ArgoSource, file: string): YAMLMap {
   let node: unknown = doc.contents;
   for (const key of source.path) {
     node = isMap(node) || isSeq(node) ? node.get(key, true) : undefined;
@@ -250,8 +267,46 @@ function targetRevisionSplice(
       throw unsupported(file, source.path, "it is reached through a YAML alias or merge key");
   }
   if (!isMap(node)) throw unsupported(file, source.path, "the source is not a mapping");
+  return node;
+}
 
+/** Line number (1-based) of an offset, for messages a person can act on. */
+function lineOf(text: string, offset: number): number {
+  return text.slice(0, offset).split("\n").length;
+}
+
+/**
+ * The text change that sets targetRevision in one source: replace the scalar (or the alias standing for one),
+ * or add the key under repoURL. `replacedAliases` are the aliases this edit turns into plain tags.
+ */
+function targetRevisionSplice(
+  text: string,
+  doc: Document.Parsed,
+  source: ArgoSource,
+  version: string,
+  file: string,
+  replacedAliases: ReadonlySet<Node>,
+): Splice {
+  const node = sourceNode(doc, source, file);
   const existing = node.get("targetRevision", true);
+  if (isAlias(existing)) {
+    // `targetRevision: *rev` shares a value, not a node: writing the tag here leaves the anchor and its other
+    // users as they are.
+    const token = existing.srcToken;
+    if (token?.type !== "alias") throw unsupported(file, source.path, "its alias has no source text");
+    return { at: token.offset, remove: token.source.length, insert: plainOrQuoted(version) };
+  }
+  if (isScalar(existing) && existing.anchor) {
+    const others = aliasesOf(doc, existing).filter((alias) => !replacedAliases.has(alias));
+    if (others.length > 0) {
+      const lines = others.map((alias) => lineOf(text, alias.range?.[0] ?? 0)).join(", ");
+      throw unsupported(
+        file,
+        source.path,
+        `targetRevision holds the anchor &${existing.anchor}, which is also used at line(s) ${lines}; changing it would change those too`,
+      );
+    }
+  }
   if (existing !== undefined) {
     if (
       !isScalar(existing) ||
@@ -292,11 +347,25 @@ function targetRevisionSplice(
   const keyOffset = repoPair.key.range?.[0] ?? 0;
   const indent = keyOffset - (text.lastIndexOf("\n", keyOffset - 1) + 1);
   const newline = text.includes("\r\n") ? "\r\n" : "\n";
-  const scalar = isSafePlain(version) ? version : JSON.stringify(version);
-  const line = `${" ".repeat(indent)}targetRevision: ${scalar}`;
+  const line = `${" ".repeat(indent)}targetRevision: ${plainOrQuoted(version)}`;
   const lineEnd = repoToken.end?.find((token) => token.type === "newline");
   if (!lineEnd) return { at: text.length, remove: 0, insert: `${newline}${line}` };
   return { at: lineEnd.offset + lineEnd.source.length, remove: 0, insert: `${line}${newline}` };
+}
+
+/** Every alias in the document that stands for `target`. */
+function aliasesOf(doc: Document.Parsed, target: Node): Alias[] {
+  const found: Alias[] = [];
+  visit(doc, {
+    Alias(_key, alias) {
+      if (alias.resolve(doc) === target) found.push(alias);
+    },
+  });
+  return found;
+}
+
+function plainOrQuoted(version: string): string {
+  return isSafePlain(version) ? version : JSON.stringify(version);
 }
 
 /** Whether the version reads back as the same string when written unquoted, in block and in flow context. */

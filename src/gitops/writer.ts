@@ -5,6 +5,7 @@ import { type Logger, silentLogger } from "../log.ts";
 import { defaultApplicationSchemaPath, validateApplication } from "./application-schema.ts";
 import { AppliedPromotions } from "./applied-promotions.ts";
 import { promotionCommitMessage } from "./commit-message.ts";
+import type { CommitSigner } from "./commit-signing/index.ts";
 import { gitopsError, pushRefused } from "./git-errors.ts";
 import { assertRegularFile, manifestPath, manifestText } from "./manifest-guard.ts";
 import { readTargetRevision, setTargetRevision } from "./target-revision.ts";
@@ -61,6 +62,8 @@ export interface GitopsWriterOptions {
   /** Application CRD (YAML) or JSON schema to validate against; defaults to the bundled one. */
   schemaPath?: string;
   hooks?: GitopsWriterHooks;
+  /** gitops.signing: every commit relbot makes is signed with it. */
+  signer?: CommitSigner;
 }
 
 type ChangeResult = PromotionChange & { fromVersion: string | null };
@@ -235,6 +238,7 @@ export class GitopsWriter {
         message,
         author: this.opts.author,
         timestamp: this.now(),
+        sign: this.opts.signer ? (payload) => this.opts.signer!.sign(payload) : undefined,
       });
       await this.opts.hooks?.beforePush?.(attempt, tip);
       const pushed = await this.cache.push(commit).catch((error) => {

@@ -17,7 +17,8 @@ export function loadPromotion(db: Db, id: string): PromotionRow | undefined {
 
 /**
  * The promotion and every other unfinished promotion of its request, oldest first: a request is one GitOps commit
- * (SPEC §4), so whichever of its jobs runs first applies them all and the others find theirs finished.
+ * (one commit per request), so whichever of its jobs runs first applies them all and the others find theirs
+ * finished.
  */
 export function loadUnfinishedRequest(db: Db, promotion: PromotionRow): PromotionRow[] {
   return db

@@ -265,6 +265,7 @@ export class Reconciler {
       targets.map((t, i) => ({
         app: t.app,
         env: t.env,
+        dir: this.deps.config.apps[t.app]?.dir ?? "",
         expected: expected.get(`${t.app}\0${t.env}`) ?? null,
         actual: actual[i] ?? null,
       })),

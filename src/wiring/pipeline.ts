@@ -4,7 +4,7 @@ import path from "node:path";
 import type { Clock } from "../clock.ts";
 import type { RelbotConfig, RelbotSettings, Secrets } from "../config/index.ts";
 import { SourceRepos } from "../git/index.ts";
-import { GitopsWriter, type GitopsWriterOptions } from "../gitops/index.ts";
+import { type CommitSigner, GitopsWriter, type GitopsWriterOptions } from "../gitops/index.ts";
 import type { ReadinessCheck } from "../http/app.ts";
 import { autoPromoteJobKind, type JobWorker, promotionJobKind, releaseJobKind } from "../jobs/index.ts";
 import type { Logger } from "../log.ts";
@@ -35,6 +35,8 @@ export interface PipelineDeps extends PipelineOptions {
   worker: JobWorker;
   clock: Clock;
   logger: Logger;
+  /** gitops.signing, loaded at start-up (see commit-signer.ts). */
+  signer?: CommitSigner;
 }
 
 export interface ReleasePipeline {
@@ -61,7 +63,7 @@ export function gitopsWriterFromConfig(
   config: RelbotConfig,
   secrets: Secrets,
   logger: Logger,
-  extra: Partial<Pick<GitopsWriterOptions, "now" | "hooks" | "cacheDir" | "historyDepth">> = {},
+  extra: Partial<Pick<GitopsWriterOptions, "now" | "hooks" | "cacheDir" | "signer" | "historyDepth">> = {},
 ): GitopsWriter {
   return new GitopsWriter({
     url: config.gitops.url,
@@ -78,6 +80,7 @@ export function wireReleasePipeline(deps: PipelineDeps): ReleasePipeline {
   const { config, secrets, settings, db, worker, clock, logger } = deps;
   const sources = sourceReposFromConfig(config, secrets, logger);
   const writer = gitopsWriterFromConfig(config, secrets, logger, {
+    signer: deps.signer,
     now: clock.now,
     hooks: crashHooks(settings.crashAt, logger),
   });

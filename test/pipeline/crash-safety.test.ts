@@ -1,4 +1,4 @@
-// A promotion is applied exactly once even when relbot is killed in the middle of it (SPEC §4). relbot runs as a
+// A promotion is applied exactly once even when relbot is killed in the middle of it. relbot runs as a
 // real child process (`bun src/cli.ts serve`), is SIGKILLed at a chosen moment of a promotion through the
 // RELBOT_CRASH_AT test seam, and is started again on the same database.
 import { Database } from "bun:sqlite";

@@ -23,7 +23,7 @@ export interface DashboardDeps {
 /** How many promotions the timeline shows; the API pages through the rest. */
 const timelineLength = 50;
 
-/** GET / (SPEC §5): the release dashboard, with its sign-in and sign-out routes. */
+/** GET /: the release dashboard, with its sign-in and sign-out routes. */
 export function registerDashboard(app: RelbotApp, deps: DashboardDeps): void {
   const apps = Object.entries(deps.apps).map(([name, config]) => ({
     name,
