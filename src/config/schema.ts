@@ -44,6 +44,8 @@ const environmentSchema = z.strictObject({
     .optional(),
   /** metadata.name of the Application to edit when the file holds several documents. */
   application: z.string().optional(),
+  /** `commit`: write the release's verified commit SHA (with a comment naming the tag), never the tag name. */
+  pin: z.enum(["commit"]).optional(),
   // --- Argo CD deployment feedback (argocd: below) ---
   /** What relbot does when a release turns degraded here: nothing (default) or roll back to the last healthy one. */
   onDegraded: z.enum(["none", "rollback"]).optional(),
@@ -186,6 +188,15 @@ export const configSchema = z
     api: z.strictObject({ tokens: z.array(tokenSchema).default([]) }).default({ tokens: [] }),
     argocd: argocdSchema.optional(),
     signers: z.record(z.string(), signerSetSchema),
+    // --- audit chain key (issue 13 item 15) ---
+    audit: z
+      .strictObject({
+        /** The HMAC key of the audit chain; never stored in the database. Without it the chain is unkeyed. */
+        keyEnv: envVarName.optional(),
+        /** Keys the chain was keyed with before a rotation, so older events still verify. */
+        previousKeyEnvs: z.array(envVarName).default([]),
+      })
+      .default({ previousKeyEnvs: [] }),
     apps: z.record(z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, "app names are lower-case"), appSchema),
   })
   // `when`: these run even when another key has a problem (a typo in one key must not hide the unknown signer set

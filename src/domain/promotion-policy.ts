@@ -215,7 +215,7 @@ function checkRelease(
   if (release.tagState === "moved") {
     return {
       code: "tag_moved",
-      reason: `the tag of ${app} ${version} was moved after it was verified; it is never promoted.`,
+      reason: `the tag of ${app} ${version} was moved after it was verified; it is never promoted again (environments running it were pinned to the verified commit); release a new signed version.`,
     };
   }
   if (release.tagState === "deleted") {

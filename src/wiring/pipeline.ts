@@ -1,17 +1,25 @@
 // Joins the release checks, auto-promotion and the GitOps writer to the job worker: the one place that builds
 // them from the config and the environment. main.ts calls wireReleasePipeline once.
 import path from "node:path";
+import { auditHead } from "../audit/index.ts";
 import type { Clock } from "../clock.ts";
 import type { RelbotConfig, RelbotSettings, Secrets } from "../config/index.ts";
 import { SourceRepos } from "../git/index.ts";
 import { type CommitSigner, GitopsWriter, type GitopsWriterOptions } from "../gitops/index.ts";
 import type { ReadinessCheck } from "../http/app.ts";
-import { autoPromoteJobKind, type JobWorker, promotionJobKind, releaseJobKind } from "../jobs/index.ts";
+import {
+  autoPromoteJobKind,
+  type JobWorker,
+  promotionJobKind,
+  releaseJobKind,
+  tagPinJobKind,
+} from "../jobs/index.ts";
 import type { Logger } from "../log.ts";
 import {
   createAutoPromoteHandler,
   createPromotionJobHandler,
   createReleaseJobHandler,
+  createTagPinHandler,
   failAbandonedPromotions,
   type PromotionFinished,
 } from "../pipeline/index.ts";
@@ -25,6 +33,8 @@ export interface PipelineOptions {
   autoPromoteDelayMs?: number;
   /** The chat notifier: told the result of every promotion that finished. */
   onPromotionFinished?: PromotionFinished;
+  /** A promotion found its release's tag moved right before the push (the reconciler then pins at once). */
+  onTagMoved?: () => void;
 }
 
 export interface PipelineDeps extends PipelineOptions {
@@ -63,7 +73,9 @@ export function gitopsWriterFromConfig(
   config: RelbotConfig,
   secrets: Secrets,
   logger: Logger,
-  extra: Partial<Pick<GitopsWriterOptions, "now" | "hooks" | "cacheDir" | "signer" | "historyDepth">> = {},
+  extra: Partial<
+    Pick<GitopsWriterOptions, "now" | "hooks" | "cacheDir" | "signer" | "auditHead" | "historyDepth">
+  > = {},
 ): GitopsWriter {
   return new GitopsWriter({
     url: config.gitops.url,
@@ -83,6 +95,8 @@ export function wireReleasePipeline(deps: PipelineDeps): ReleasePipeline {
     signer: deps.signer,
     now: clock.now,
     hooks: crashHooks(settings.crashAt, logger),
+    // Every commit relbot makes anchors the audit chain's head outside the database.
+    auditHead: () => auditHead(db),
   });
   const github = githubClientFromConfig(config, secrets, logger);
   const autoPromoteDelayMs = deps.autoPromoteDelayMs ?? settings.autoPromoteDelayMs ?? 1_000;
@@ -100,10 +114,13 @@ export function wireReleasePipeline(deps: PipelineDeps): ReleasePipeline {
       config,
       writer,
       clock,
+      resolveTag: (url, tagName) => sources.resolveTag(url, tagName),
+      onTagMoved: deps.onTagMoved,
       onPromotionFinished: deps.onPromotionFinished,
       onJobsQueued: wake,
     }),
   );
+  worker.register(tagPinJobKind, createTagPinHandler({ db, config, writer, clock }));
 
   const sweep = () => {
     try {
