@@ -3,9 +3,11 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { LoadedConfig } from "./config/index.ts";
 import { nearest } from "./domain/suggest.ts";
-import { listRemoteRefs, type RemoteRefs, redactUrl } from "./git/index.ts";
+import { type GitCredential, listRemoteRefs, type RemoteRefs, redactUrl } from "./git/index.ts";
+import { githubAppAccessProblems, githubAppSecretProblems } from "./github/app-check.ts";
 import { silentLogger } from "./log.ts";
 import { commitSignerFromConfig } from "./wiring/commit-signer.ts";
+import { githubAccessFromConfig, gitopsCredentialFrom } from "./wiring/github.ts";
 import { gitopsWriterFromConfig } from "./wiring/pipeline.ts";
 
 /**
@@ -25,6 +27,7 @@ export function findStartupProblems(loaded: LoadedConfig): string[] {
     const why = set.ssh && unreadable(set.ssh);
     if (why) problems.push(`signers.${name}.ssh: cannot read ${set.ssh} (${why})`);
   }
+  problems.push(...githubAppSecretProblems(loaded));
   return problems;
 }
 
@@ -33,26 +36,47 @@ export function findStartupProblems(loaded: LoadedConfig): string[] {
  * each naming the setting to fix; an empty list means ready to serve.
  */
 export async function findRuntimeProblems(loaded: LoadedConfig): Promise<string[]> {
+  const { config, secrets } = loaded;
   const problems = findStartupProblems(loaded);
+
   // gitops.signing: a key that is set must load and be able to sign (an unset one is reported above).
-  if (loaded.secrets.get("commitSigningKey")) {
+  if (secrets.get("commitSigningKey")) {
     try {
       await commitSignerFromConfig(loaded);
     } catch (error) {
       problems.push((error as Error).message);
     }
   }
-  const [gitops, sources] = await Promise.all([gitopsProblems(loaded), sourceRepoProblems(loaded)]);
+
+  // The same credentials the service uses: tokens, or the GitHub App's installation token.
+  const github = githubAccessFromConfig(config, secrets);
+  const gitopsCredential = gitopsCredentialFrom(
+    config.gitops.url,
+    secrets.get("gitopsToken"),
+    config,
+    secrets,
+  );
+  if (github?.installationTokens && !problems.some((problem) => problem.startsWith("github.app"))) {
+    const pushesAsApp = gitopsCredential !== undefined && gitopsCredential === github.gitCredential;
+    problems.push(...(await githubAppAccessProblems(loaded, github.installationTokens, pushesAsApp)));
+  }
+  const [gitops, sources] = await Promise.all([
+    gitopsProblems(loaded, gitopsCredential),
+    sourceRepoProblems(loaded, github?.gitCredential),
+  ]);
   return [...problems, ...gitops, ...sources];
 }
 
 /** The GitOps repository answers, has gitops.branch, and every environment's file holds the app's Application. */
-async function gitopsProblems(loaded: LoadedConfig): Promise<string[]> {
+async function gitopsProblems(
+  loaded: LoadedConfig,
+  credential: GitCredential | undefined,
+): Promise<string[]> {
   const { config, secrets } = loaded;
   const { url, branch } = config.gitops;
   let refs: RemoteRefs;
   try {
-    refs = await listRemoteRefs(url, secrets.get("gitopsToken"), true);
+    refs = await listRemoteRefs(url, credential, true);
   } catch (error) {
     return [`gitops.url: cannot reach ${redactUrl(url)}: ${(error as Error).message}`];
   }
@@ -91,13 +115,16 @@ async function gitopsProblems(loaded: LoadedConfig): Promise<string[]> {
 }
 
 /** Every app's repository answers and has a default branch (HEAD) to read from. */
-async function sourceRepoProblems(loaded: LoadedConfig): Promise<string[]> {
-  const { config, secrets } = loaded;
+async function sourceRepoProblems(
+  loaded: LoadedConfig,
+  credential: GitCredential | undefined,
+): Promise<string[]> {
+  const { config } = loaded;
   const found = await Promise.all(
     Object.entries(config.apps).map(async ([appName, app]) => {
       const where = `apps.${appName}.repo`;
       try {
-        const refs = await listRemoteRefs(app.repo, secrets.get("githubToken"));
+        const refs = await listRemoteRefs(app.repo, credential);
         const head = refs.head?.replace(/^refs\/heads\//, "");
         if (head === undefined || !refs.branches.includes(head)) {
           return [

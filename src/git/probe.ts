@@ -1,6 +1,6 @@
 import * as isogit from "isomorphic-git";
 import http from "isomorphic-git/http/node";
-import { gitAuthHeaders } from "./credentials.ts";
+import { type GitCredential, gitAuthHeaders } from "./credentials.ts";
 
 /** What one ref advertisement says about a remote: its branches and what HEAD (the default branch) points at. */
 export interface RemoteRefs {
@@ -11,16 +11,20 @@ export interface RemoteRefs {
 }
 
 /** One ref advertisement: proves the repository exists and the credential (if any) is accepted. */
-export async function probeRemote(url: string, credential?: string, forPush = false): Promise<void> {
-  await isogit.getRemoteInfo({ http, url, headers: gitAuthHeaders(credential), forPush });
+export async function probeRemote(url: string, credential?: GitCredential, forPush = false): Promise<void> {
+  await isogit.getRemoteInfo({ http, url, headers: await gitAuthHeaders(credential), forPush });
 }
 
 /** probeRemote that also reads the answer: the branches and HEAD (`relbot check` names what is missing). */
-export async function listRemoteRefs(url: string, credential?: string, forPush = false): Promise<RemoteRefs> {
+export async function listRemoteRefs(
+  url: string,
+  credential?: GitCredential,
+  forPush = false,
+): Promise<RemoteRefs> {
   const info = await isogit.getRemoteInfo2({
     http,
     url,
-    headers: gitAuthHeaders(credential),
+    headers: await gitAuthHeaders(credential),
     forPush,
     // Protocol v1 lists every ref with the HEAD symref in one answer; v2 would need a second round trip.
     protocolVersion: 1,

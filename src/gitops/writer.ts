@@ -1,5 +1,6 @@
 import { RelbotError } from "../errors.ts";
 import { BareCache } from "../git/bare-cache.ts";
+import type { GitCredential } from "../git/credentials.ts";
 import { withRepoLock } from "../git/repo-lock.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import { defaultApplicationSchemaPath, validateApplication } from "./application-schema.ts";
@@ -65,7 +66,7 @@ export interface GitopsWriterHooks {
 export interface GitopsWriterOptions {
   url: string;
   branch: string;
-  credential?: string;
+  credential?: GitCredential;
   author: { name: string; email: string };
   cacheDir: string;
   logger?: Logger;

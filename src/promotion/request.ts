@@ -10,6 +10,7 @@ import {
   evaluatePromotion,
   type PromotionDecision,
   type PromotionKind,
+  type RequestChannel,
   type TeamMembershipCheck,
 } from "../domain/promotion-policy.ts";
 import { RelbotError } from "../errors.ts";
@@ -94,7 +95,14 @@ export async function requestPromotion(
       const now = deps.clock.now();
       const facts = loadPromotionFacts(tx, { app: request.app, env: request.env, chain });
       const ruled = evaluatePromotion(
-        { app: request.app, chain, env: request.env, kind: request.kind, version: request.version },
+        {
+          app: request.app,
+          chain,
+          env: request.env,
+          kind: request.kind,
+          version: request.version,
+          channel: channelOf(request.source),
+        },
         facts,
       );
       // Who may ask is answered before what: a non-approver learns nothing about the rules' verdict.
@@ -162,4 +170,9 @@ export async function requestPromotion(
     },
     { behavior: "immediate" },
   );
+}
+
+/** The syntax a refusal's advice is written in: the requester's own (relbot's own requests get the chat form). */
+function channelOf(source: PromotionSource): RequestChannel {
+  return source === "api" ? "api" : source === "cli" ? "cli" : "chat";
 }

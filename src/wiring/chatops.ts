@@ -96,7 +96,8 @@ export function wireChatops(deps: ChatopsWiringDeps): ChatopsWiring {
   }
   worker.register(promotionNoticeJobKind, createPromotionNoticeHandler({ db, responseUrl, github }));
 
-  const answerable = github && secrets.get("githubToken") !== undefined;
+  // Comment commands need someone to answer as: the token's user or the GitHub App.
+  const answerable = github && (secrets.get("githubToken") !== undefined || config.github?.app !== undefined);
   return {
     onIssueComment: createIssueCommentHook({
       db,
