@@ -125,7 +125,7 @@ function registerSlack(
     const problem = `the environment variable ${slack.signingSecretEnv} (slack.signingSecretEnv) is not set, so relbot refuses Slack commands`;
     deps.logger.warn({ signingSecretEnv: slack.signingSecretEnv }, problem);
     deps.app.post("/chatops/slack", () => {
-      throw new RelbotError("slack_secret_missing", problem, 503);
+      throw new RelbotError("slack_secret_missing", problem);
     });
     return;
   }
