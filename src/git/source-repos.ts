@@ -106,7 +106,6 @@ export class SourceRepos {
         throw new RelbotError(
           "source.tag-changed",
           `tag ${tagName} of ${redactUrl(url)} changed while it was being fetched; try again`,
-          409,
         );
       }
     });
@@ -194,7 +193,6 @@ export class SourceRepos {
         throw new RelbotError(
           "source.commit-missing",
           `commit ${commit} of ${redactUrl(url)} is not in relbot's cache: fetch its tag first`,
-          500,
         );
       }
       throw error;
@@ -284,7 +282,6 @@ export class SourceRepos {
       throw new RelbotError(
         "source.unreachable",
         `cannot read ${redactUrl(url)}: ${(error as Error).message}`,
-        502,
       );
     }
   }

@@ -128,7 +128,7 @@ export class GitopsWriter {
 
   apply(request: PromotionCommitRequest): Promise<PromotionOutcome> {
     if (request.changes.length === 0) {
-      throw new RelbotError("gitops.empty_request", "a promotion request needs at least one change", 400);
+      throw new RelbotError("gitops.empty_request", "a promotion request needs at least one change");
     }
     for (const change of request.changes) manifestPath(change.file);
     return withRepoLock(this.cache.gitdir, () => this.applyOnTip(request));
@@ -276,7 +276,6 @@ export class GitopsWriter {
         throw new RelbotError(
           "gitops.push_failed",
           `the branch ${this.opts.branch} kept moving; gave up after ${attempt} attempts`,
-          503,
         );
       }
       this.log.info(
@@ -299,11 +298,7 @@ export class GitopsWriter {
       edited = await this.edit(tip, changes);
     } catch (error) {
       if (!(error instanceof RelbotError)) throw error;
-      throw new RelbotError(
-        "gitops.conflict",
-        `changed on the remote while promoting: ${error.message}`,
-        409,
-      );
+      throw new RelbotError("gitops.conflict", `changed on the remote while promoting: ${error.message}`);
     }
     for (const change of edited.changes) {
       const before = firstSeen.get(change.promotionId);
@@ -312,7 +307,6 @@ export class GitopsWriter {
         throw new RelbotError(
           "gitops.conflict",
           `${change.file}: ${change.env} moved from ${before ?? "(unset)"} to ${change.fromVersion ?? "(unset)"} on the remote while promoting ${change.toVersion}; promote again if still wanted`,
-          409,
         );
       }
     }
@@ -354,7 +348,6 @@ export class GitopsWriter {
           throw new RelbotError(
             "gitops.invalid_manifest",
             `${(error as Error).message} (already so before relbot's edit)`,
-            422,
           );
         }
         validateApplication(edit.application, file, this.schemaPath);
@@ -383,7 +376,6 @@ export class GitopsWriter {
       throw new RelbotError(
         "gitops.file_missing",
         `${file}: not found on ${this.opts.branch} of the GitOps repository`,
-        422,
         { file },
       );
     }

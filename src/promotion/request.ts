@@ -80,11 +80,11 @@ export async function requestPromotion(
   request: PromotionRequest,
 ): Promise<PromotionOutcome> {
   const target = resolveCommandTarget(deps.config, request);
-  if (!target.ok) throw new RelbotError(target.code, target.message, 422);
+  if (!target.ok) throw new RelbotError(target.code, target.message);
   const envConfig = target.env!;
   const chain = target.appConfig.environments;
   if (request.kind === "promote" && !request.version) {
-    throw new RelbotError("invalid_version", "promote needs a version", 422);
+    throw new RelbotError("invalid_version", "promote needs a version");
   }
 
   // Asked outside the transaction: it may go to the network, and SQLite transactions here are synchronous.
