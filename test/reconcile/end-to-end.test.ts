@@ -3,8 +3,6 @@
 // of a manifest shows up as drift. Real git server, real gpg signatures, real GitOps commits.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync, writeFileSync } from "node:fs";
-import { parse, stringify } from "yaml";
 import type { RunningRelbot } from "../../src/main.ts";
 import { runRelbotCli } from "../support/cli.ts";
 import { eventually, queueSettled } from "../support/eventually.ts";
@@ -18,6 +16,7 @@ import {
   gitAuth,
   type PipelineWorld,
   promotionsOf,
+  reconcileOnDemand,
   releasesOf,
   startPipelineRelbot,
 } from "../support/release-pipeline.ts";
@@ -28,12 +27,7 @@ let relbot: RunningRelbot;
 
 beforeAll(async () => {
   world = await createPipelineWorld();
-  // Passes run when the test says so (interval 0: no timer), and a promote-scope token for POST /api/v1/reconcile.
-  const raw = parse(readFileSync(world.configFile, "utf8"));
-  raw.reconcile = { interval: 0 };
-  raw.api.tokens.push({ name: "deployer", tokenEnv: "RELBOT_DEPLOY_TOKEN", scopes: ["read", "promote"] });
-  writeFileSync(world.configFile, stringify(raw));
-  world.env.RELBOT_DEPLOY_TOKEN = promoteToken;
+  reconcileOnDemand(world, promoteToken);
   relbot = await startPipelineRelbot(world);
 });
 afterAll(async () => {

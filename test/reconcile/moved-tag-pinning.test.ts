@@ -3,8 +3,6 @@
 // every such environment back to the verified commit (one GitOps commit), refuse the version until an operator
 // restores the tag, and re-resolve the tag right before every promotion push. `pin: commit` always writes the SHA.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync, writeFileSync } from "node:fs";
-import { parse, stringify } from "yaml";
 import type { RunningRelbot } from "../../src/main.ts";
 import { auditEvents } from "../../src/store/index.ts";
 import { eventually, settledJob } from "../support/eventually.ts";
@@ -17,6 +15,7 @@ import {
   gitAuth,
   type PipelineWorld,
   promotionsOf,
+  reconcileOnDemand,
   startPipelineRelbot,
   trailers,
 } from "../support/release-pipeline.ts";
@@ -41,12 +40,7 @@ beforeAll(async () => {
       },
     }),
   });
-  // Reconcile passes only when the test asks (interval 0), and a token that may promote.
-  const raw = parse(readFileSync(world.configFile, "utf8"));
-  raw.reconcile = { interval: 0 };
-  raw.api.tokens.push({ name: "deployer", tokenEnv: "RELBOT_DEPLOY_TOKEN", scopes: ["read", "promote"] });
-  writeFileSync(world.configFile, stringify(raw));
-  world.env.RELBOT_DEPLOY_TOKEN = deployToken;
+  reconcileOnDemand(world, deployToken);
   relbot = await startPipelineRelbot(world);
 });
 afterAll(async () => {

@@ -220,6 +220,18 @@ export async function createPipelineWorld(
   };
 }
 
+/**
+ * Reconcile passes only when a test asks for one (interval 0: no timer), and a `deployer` API token with the promote
+ * scope (POST /api/v1/reconcile, POST /api/v1/promotions) whose secret is `token`.
+ */
+export function reconcileOnDemand(world: PipelineWorld, token: string): void {
+  const raw = parse(readFileSync(world.configFile, "utf8"));
+  raw.reconcile = { interval: 0 };
+  raw.api.tokens.push({ name: "deployer", tokenEnv: "RELBOT_DEPLOY_TOKEN", scopes: ["read", "promote"] });
+  writeFileSync(world.configFile, stringify(raw));
+  world.env.RELBOT_DEPLOY_TOKEN = token;
+}
+
 /** relbot in this process on a random port, over the world's config. */
 export function startPipelineRelbot(
   world: PipelineWorld,
