@@ -101,10 +101,12 @@ const tokenSchema = z.strictObject({
 // --- Argo CD deployment feedback ---
 const argocdSchema = z.strictObject({
   /** Base URL of the Argo CD API server, e.g. https://argocd.example.com. */
-  url: z
-    .string()
-    .url()
-    .refine((url) => /^https?:\/\//i.test(url), "must be an http(s) URL"),
+  url: credentialFreeUrl("argocd.tokenEnv").pipe(
+    z
+      .string()
+      .url()
+      .refine((url) => /^https?:\/\//i.test(url), "must be an http(s) URL"),
+  ),
   /** A read-only account's token (applications, get). */
   tokenEnv: envVarName,
   /** Pushed -> healthy at the release within this, else the deployment ends as "timeout". */
