@@ -7,6 +7,7 @@ import {
   createChatCommentHandler,
   createIssueCommentHook,
 } from "../chatops/comment-job.ts";
+import { createCommenterPermissionCheck } from "../chatops/github-permission.ts";
 import {
   createPromotionNoticeHandler,
   createPromotionNotifier,
@@ -92,6 +93,7 @@ export function wireChatops(deps: ChatopsWiringDeps): ChatopsWiring {
       createChatCommentHandler({
         ...describe,
         github,
+        commenterPermission: createCommenterPermissionCheck({ octokit: github, clock }),
         requestPromotionOnce: async (r) => wakeWhenQueued(await requestPromotionOnce(promotionDeps, r)),
       }),
     );
@@ -104,6 +106,7 @@ export function wireChatops(deps: ChatopsWiringDeps): ChatopsWiring {
     onIssueComment: createIssueCommentHook({
       db,
       clock,
+      config,
       ...(answerable
         ? {}
         : {
