@@ -7,6 +7,7 @@ import { loadConfig } from "../config/index.ts";
 import { createLogger } from "../log.ts";
 import type { ReconcileReport } from "../reconcile/reconciler.ts";
 import { openDatabase } from "../store/index.ts";
+import { keyAuditChainFromConfig } from "../wiring/audit-keys.ts";
 import { gitopsWriterFromConfig, sourceReposFromConfig } from "../wiring/pipeline.ts";
 import { wireReconciler } from "../wiring/reconciler.ts";
 
@@ -20,6 +21,8 @@ export async function runReconcileCommand(
   const logger = createLogger({ level: loaded.settings.logLevel ?? "warn" }, pino.destination(2));
   const database = await openDatabase(config.database.path);
   try {
+    // The events this command records join the service's audit chain: keyed with the same key.
+    keyAuditChainFromConfig(database.db, loaded, systemClock.now());
     const sources = sourceReposFromConfig(config, secrets, logger);
     // A clone of its own: the service's GitOps cache is locked in its process only.
     const writer = gitopsWriterFromConfig(config, secrets, logger, {
@@ -36,10 +39,19 @@ export async function runReconcileCommand(
     });
     const report = await reconciler.runOnce();
     console.log(options.json ? JSON.stringify(report, null, 2) : describeReport(report));
-    return report.failed.length > 0 || report.driftError ? 1 : 0;
+    return reconcileExitCode(report);
   } finally {
     database.close();
   }
+}
+
+/**
+ * 1 when the pass could not look everywhere, 3 when it found something a person must look at (a moved or deleted
+ * tag, an environment that drifted from what relbot promoted), else 0: scripts and cron can tell them apart.
+ */
+export function reconcileExitCode(report: ReconcileReport): 0 | 1 | 3 {
+  if (report.failed.length > 0 || report.driftError) return 1;
+  return report.moved.length + report.deleted.length + report.drift.length > 0 ? 3 : 0;
 }
 
 export function describeReport(report: ReconcileReport): string {

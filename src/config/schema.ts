@@ -122,10 +122,12 @@ const tokenSchema = z.strictObject({
 // --- Argo CD deployment feedback ---
 const argocdSchema = z.strictObject({
   /** Base URL of the Argo CD API server, e.g. https://argocd.example.com. */
-  url: z
-    .string()
-    .url()
-    .refine((url) => /^https?:\/\//i.test(url), "must be an http(s) URL"),
+  url: credentialFreeUrl("argocd.tokenEnv").pipe(
+    z
+      .string()
+      .url()
+      .refine((url) => /^https?:\/\//i.test(url), "must be an http(s) URL"),
+  ),
   /** A read-only account's token (applications, get). */
   tokenEnv: envVarName,
   /** Pushed -> healthy at the release within this, else the deployment ends as "timeout". */
@@ -144,6 +146,18 @@ const securitySettings = {
    * forwarding header). Off by default: a proxy or tunnel on the same host would make every visitor local.
    */
   openDashboardOnLoopback: z.boolean().default(false),
+  /**
+   * Repositories ("owner/repo") whose comments may give `/release` commands for any app, besides each app's own
+   * repository (e.g. an ops repository where releases are discussed).
+   */
+  commandRepos: z
+    .array(z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'must be a repository as "owner/repo"'))
+    .default([]),
+  /**
+   * Release checks one reconcile pass may queue per source repository (newest versions first); the rest are
+   * queued by the next passes. Bounds what a flood of pushed tags puts in the queue at once.
+   */
+  maxQueuedPerRepo: z.number().int().min(1).default(50),
 } as const;
 
 const serverDefaults = { port: 8080, openDashboardOnLoopback: false };
@@ -178,6 +192,7 @@ export const configSchema = z
         /** Authenticate as a GitHub App (installation tokens) instead of with a token. */
         app: githubAppSchema.optional(),
         webhookSecretEnv: envVarName.optional(),
+        commandRepos: securitySettings.commandRepos,
       })
       .refine((github) => !(github.tokenEnv && github.app), {
         message: "set tokenEnv or app, not both: relbot authenticates to GitHub one way",
@@ -189,7 +204,12 @@ export const configSchema = z
         users: z.record(z.string(), z.string()).default({}),
       })
       .optional(),
-    reconcile: z.strictObject({ interval: durationSchema.default(60_000) }).default({ interval: 60_000 }),
+    reconcile: z
+      .strictObject({
+        interval: durationSchema.default(60_000),
+        maxQueuedPerRepo: securitySettings.maxQueuedPerRepo,
+      })
+      .default({ interval: 60_000, maxQueuedPerRepo: 50 }),
     /**
      * Release checks: a tag's tagger date may be at most `maxTagAge` older than the moment relbot first sees the tag
      * (0 = no limit; 720h = 30 days by default). Key validity never depends on it (README "Release checks").

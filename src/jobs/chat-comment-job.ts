@@ -4,6 +4,12 @@
 import { z } from "zod";
 import type { ParsedChatCommand } from "../domain/chat-command.ts";
 import { defineJob } from "./define.ts";
+import { jobLane } from "./queue.ts";
+
+/** One job per GitHub comment (comment ids are unique across GitHub), however often it is delivered. */
+export function commentJobKey(commentId: number): string {
+  return `github-comment:${commentId}`;
+}
 
 export const chatCommentJob = defineJob({
   kind: "chat-comment",
@@ -24,8 +30,11 @@ export const chatCommentJob = defineJob({
       parsed: z.custom<ParsedChatCommand>((value) => typeof value === "object" && value !== null),
     }),
   }),
-  // The delivery is recorded only after the job is stored; the key keeps a racing redelivery to one job.
-  dedupKey: (payload) => `github-comment:${payload.deliveryId}`,
+  // The comment id, not the delivery id: X-GitHub-Delivery is outside the HMAC, so a captured delivery
+  // resent under new ids must still be the one job its comment (signed, with its id) asked for.
+  dedupKey: (payload) => commentJobKey(payload.command.commentId),
+  // Someone is waiting for the answer on the issue: ahead of release checks.
+  priority: jobLane.urgent,
   maxAttempts: 5,
   // Who asked what; not where relbot answers.
   publicView: ({ deliveryId, requestId, command }) => ({

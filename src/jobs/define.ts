@@ -9,7 +9,7 @@
 import type { z } from "zod";
 import type { Logger } from "../log.ts";
 import type { JobRow } from "../store/index.ts";
-import type { NewJob } from "./queue.ts";
+import type { JobLane, NewJob } from "./queue.ts";
 
 export interface JobContext {
   /** Aborted when the worker lost the lease or gave up waiting for the job at stop(); stop early then. */
@@ -24,6 +24,8 @@ export interface JobKind<P> {
   dedupKey(payload: P): string;
   /** Attempts before the job is failed for good (the queue's default when absent). */
   readonly maxAttempts?: number;
+  /** The queue lane (jobLane in queue.ts): urgent for what a person waits on; background when absent. */
+  readonly priority?: JobLane;
   /** What the API shows of a payload: ids and names, never reply targets or anything else that grants access. */
   publicView(payload: P): Record<string, unknown>;
   /** The row to enqueue (enqueueJob): kind, payload, dedup key and retry budget from this definition. */
@@ -42,6 +44,7 @@ export function defineJob<P>(spec: {
   payload: z.ZodType<P>;
   dedupKey(payload: NoInfer<P>): string;
   maxAttempts?: number;
+  priority?: JobLane;
   publicView(payload: NoInfer<P>): Record<string, unknown>;
 }): JobKind<P> {
   return {
@@ -52,6 +55,7 @@ export function defineJob<P>(spec: {
         payload,
         dedupKey: spec.dedupKey(payload),
         ...(spec.maxAttempts !== undefined ? { maxAttempts: spec.maxAttempts } : {}),
+        ...(spec.priority !== undefined ? { priority: spec.priority } : {}),
         ...(options?.runAt !== undefined ? { runAt: options.runAt } : {}),
       };
     },

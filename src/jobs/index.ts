@@ -1,5 +1,5 @@
 export { type AutoPromoteJobPayload, autoPromoteJob, autoPromoteJobKey } from "./auto-promote-job.ts";
-export { type ChatCommentJobPayload, chatCommentJob } from "./chat-comment-job.ts";
+export { type ChatCommentJobPayload, chatCommentJob, commentJobKey } from "./chat-comment-job.ts";
 export { defineJob, type JobContext, type JobHandler, type JobKind } from "./define.ts";
 export { publicJobPayload } from "./kinds.ts";
 export {
@@ -20,6 +20,8 @@ export {
   findJobByKey,
   getJob,
   handBackJob,
+  type JobLane,
+  jobLane,
   type NewJob,
   renewLease,
   requeueFailedJob,

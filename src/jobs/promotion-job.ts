@@ -4,7 +4,7 @@ import { z } from "zod";
 import { type ReplyTarget, replyTargetSchema } from "../promotion/reply-target.ts";
 import type { Db, PromotionRow } from "../store/index.ts";
 import { defineJob } from "./define.ts";
-import { enqueueJob } from "./queue.ts";
+import { enqueueJob, jobLane } from "./queue.ts";
 
 /** One job per promotion id: a retried request can never queue the same promotion twice. */
 export function promotionJobKey(promotionId: string): string {
@@ -20,6 +20,8 @@ export const promotionJob = defineJob({
     replyTo: replyTargetSchema.optional(),
   }),
   dedupKey: (payload) => promotionJobKey(payload.promotionId),
+  // A person asked for it (promotion or rollback): the urgent lane, ahead of any backlog of release checks.
+  priority: jobLane.urgent,
   // Not replyTo: a response_url lets its holder post into the requester's conversation.
   publicView: ({ promotionId, requestId }) => ({ promotionId, requestId }),
 });

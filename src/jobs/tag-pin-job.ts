@@ -3,6 +3,7 @@
 // the reconciler in the transaction that marks the release moved; one job per detection of a move.
 import { z } from "zod";
 import { defineJob } from "./define.ts";
+import { jobLane } from "./queue.ts";
 
 export function tagPinJobKey(payload: { app: string; version: string; movedEventSeq: number }): string {
   return `tag-pin:${payload.app}:${payload.version}:${payload.movedEventSeq}`;
@@ -25,6 +26,8 @@ export const tagPinJob = defineJob({
   dedupKey: tagPinJobKey,
   // A GitOps outage must not end the pinning: it keeps trying with backoff far longer than an ordinary job.
   maxAttempts: 50,
+  // Every minute the moved tag stays in a manifest Argo CD may deploy the unverified commit: urgent lane.
+  priority: jobLane.urgent,
   publicView: (payload) => ({ ...payload }),
 });
 

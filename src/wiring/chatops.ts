@@ -6,6 +6,7 @@
 import type { Octokit } from "@octokit/rest";
 import type { Handler } from "hono";
 import { createChatCommentHandler, createIssueCommentHook } from "../chatops/comment-job.ts";
+import { createCommenterPermissionCheck } from "../chatops/github-permission.ts";
 import {
   createPromotionNoticeHandler,
   createPromotionNotifier,
@@ -69,6 +70,7 @@ export function wireChatops(deps: ChatopsWiringDeps): ChatopsWiring {
       createChatCommentHandler({
         ...describe,
         github,
+        commenterPermission: createCommenterPermissionCheck({ octokit: github, clock }),
         requestPromotionOnce: promotions.requestOnce,
       }),
     );
@@ -81,6 +83,7 @@ export function wireChatops(deps: ChatopsWiringDeps): ChatopsWiring {
     onIssueComment: createIssueCommentHook({
       db,
       clock,
+      config,
       ...(answerable
         ? {}
         : {
