@@ -1,7 +1,12 @@
 export { defaultApplicationSchemaPath, validateApplication } from "./application-schema.ts";
 export { type CommittedChange, parsePromotionCommit, promotionCommitMessage } from "./commit-message.ts";
 export { manifestPath, maxManifestBytes } from "./manifest-guard.ts";
-export { readTargetRevision, setTargetRevision, type TargetRevisionEdit } from "./target-revision.ts";
+export {
+  readApplicationMetadata,
+  readTargetRevision,
+  setTargetRevision,
+  type TargetRevisionEdit,
+} from "./target-revision.ts";
 export {
   GitopsWriter,
   type GitopsWriterHooks,
