@@ -38,6 +38,8 @@ export interface PromotionRequest {
   /** Promotions asked for together share one; a fresh one is made otherwise. */
   requestId?: string;
   replyTo?: ReplyTarget;
+  /** relbot acting on a setting of the environment itself (onDegraded: rollback): the config is the approval. */
+  orderedByConfig?: boolean;
 }
 
 /**
@@ -87,7 +89,9 @@ export async function requestPromotion(
   }
 
   // Asked outside the transaction: it may go to the network, and SQLite transactions here are synchronous.
-  const approverDenial = await checkApprovers(envConfig, request.actor, deps.isTeamMember);
+  const approverDenial = request.orderedByConfig
+    ? undefined
+    : await checkApprovers(envConfig, request.actor, deps.isTeamMember);
 
   return deps.db.transaction(
     (tx) => {
