@@ -8,6 +8,7 @@ import {
   createIssueCommentHook,
 } from "../chatops/comment-job.ts";
 import {
+  createDeploymentNotifier,
   createPromotionNoticeHandler,
   createPromotionNotifier,
   type PromotionNotifier,
@@ -53,6 +54,8 @@ export interface ChatopsWiring {
   requestPromotion(request: PromotionRequest): Promise<PromotionOutcome>;
   /** For the promotion job handler: tells the requester how a finished promotion ended. */
   notifyPromotionFinished: PromotionNotifier;
+  /** For the deployment watch: tells the requester whether Argo CD ran it healthy. */
+  notifyDeploymentFinished: ReturnType<typeof createDeploymentNotifier>;
 }
 
 export function wireChatops(deps: ChatopsWiringDeps): ChatopsWiring {
@@ -110,6 +113,7 @@ export function wireChatops(deps: ChatopsWiringDeps): ChatopsWiring {
     }),
     requestPromotion: request,
     notifyPromotionFinished: createPromotionNotifier({ db, clock, wake: () => worker.wake() }),
+    notifyDeploymentFinished: createDeploymentNotifier({ db, clock, wake: () => worker.wake() }),
   };
 }
 

@@ -25,6 +25,8 @@ export interface PipelineOptions {
   autoPromoteDelayMs?: number;
   /** The chat notifier: told the result of every promotion that finished. */
   onPromotionFinished?: PromotionFinished;
+  /** Argo CD is configured: pushed promotions are watched until healthy, and the chain moves on health. */
+  watchDeployments?: boolean;
 }
 
 export interface PipelineDeps extends PipelineOptions {
@@ -103,6 +105,7 @@ export function wireReleasePipeline(deps: PipelineDeps): ReleasePipeline {
       clock,
       onPromotionFinished: deps.onPromotionFinished,
       onJobsQueued: wake,
+      watchDeployments: deps.watchDeployments,
     }),
   );
 
