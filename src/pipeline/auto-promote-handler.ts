@@ -16,7 +16,8 @@ import { type Db, promotions } from "../store/index.ts";
 
 export interface AutoPromoteDeps {
   db: Db;
-  config: Pick<RelbotConfig, "apps">;
+  /** With `argocd` set, a later environment waits for the version to be healthy in the one before. */
+  config: Pick<RelbotConfig, "apps" | "argocd">;
   clock: Clock;
   /** Called when a promotion job was queued, so the worker runs it without waiting for its next poll. */
   onJobsQueued?: () => void;
@@ -35,7 +36,7 @@ export function createAutoPromoteHandler(deps: AutoPromoteDeps): JobHandler {
     const targets = app.environments.filter((env) => env.auto && (!payload.env || env.name === payload.env));
     const steps: AutoPromotionStep[] = [];
     for (const env of targets) {
-      const skip = reasonToSkip(deps.db, app.environments, env, payload);
+      const skip = reasonToSkip(deps.db, app.environments, env, payload, deps.config.argocd !== undefined);
       if (skip) {
         steps.push({ env: env.name, status: "skipped", reason: skip });
         continue;
@@ -77,6 +78,7 @@ function reasonToSkip(
   chain: readonly EnvironmentConfig[],
   env: EnvironmentConfig,
   payload: AutoPromoteJobPayload,
+  healthGated: boolean,
 ): string | undefined {
   const { app, version } = payload;
   if (isPrerelease(version) && !env.prerelease) return `${env.name} does not take pre-releases`;
@@ -115,11 +117,15 @@ function reasonToSkip(
           eq(promotions.env, previous.name),
           eq(promotions.toVersion, version),
           eq(promotions.status, "succeeded"),
+          // With Argo CD the deployment watch queues this environment's turn once it is healthy there.
+          healthGated ? eq(promotions.deploymentState, "healthy") : undefined,
         ),
       )
       .get();
     // Not an error: when it lands there, that promotion queues this environment's turn.
-    if (!inPrevious) return `waiting for ${version} to succeed in ${previous.name}`;
+    if (!inPrevious) {
+      return `waiting for ${version} to ${healthGated ? "be healthy" : "succeed"} in ${previous.name}`;
+    }
   }
   return undefined;
 }

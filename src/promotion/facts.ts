@@ -7,7 +7,13 @@ import { type Db, promotions, releases } from "../store/index.ts";
 
 export function loadPromotionFacts(
   db: Db,
-  target: { app: string; env: string; chain: readonly EnvironmentConfig[] },
+  target: {
+    app: string;
+    env: string;
+    chain: readonly EnvironmentConfig[];
+    /** Argo CD is configured: the previous environment must have run the version healthy. */
+    healthGated?: boolean;
+  },
 ): PromotionFacts {
   const envIndex = target.chain.findIndex((env) => env.name === target.env);
   const previous = envIndex > 0 ? target.chain[envIndex - 1]?.name : undefined;
@@ -19,6 +25,7 @@ export function loadPromotionFacts(
       env: promotions.env,
       toVersion: promotions.toVersion,
       status: promotions.status,
+      deploymentState: promotions.deploymentState,
     })
     .from(promotions)
     .where(
@@ -42,6 +49,15 @@ export function loadPromotionFacts(
           .filter((row) => row.env === previous && row.status === "succeeded")
           .map((row) => row.toVersion)
       : [],
+    ...(target.healthGated
+      ? {
+          healthyInPrevious: previous
+            ? history
+                .filter((row) => row.env === previous && row.deploymentState === "healthy")
+                .map((row) => row.toVersion)
+            : [],
+        }
+      : {}),
     releases: releaseFacts,
     knownVersions: releaseFacts.filter((r) => r.verified && r.tagState === "ok").map((r) => r.version),
   };

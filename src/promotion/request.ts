@@ -55,7 +55,8 @@ export type EnqueuePromotion = (
 
 export interface RequestPromotionDeps {
   db: Db;
-  config: Pick<RelbotConfig, "apps">;
+  /** With `argocd` set, the chain is health-gated (a version must be healthy in the previous environment). */
+  config: Pick<RelbotConfig, "apps" | "argocd">;
   clock: Clock;
   isTeamMember: TeamMembershipCheck;
   enqueue: EnqueuePromotion;
@@ -96,7 +97,12 @@ export async function requestPromotion(
   return deps.db.transaction(
     (tx) => {
       const now = deps.clock.now();
-      const facts = loadPromotionFacts(tx, { app: request.app, env: request.env, chain });
+      const facts = loadPromotionFacts(tx, {
+        app: request.app,
+        env: request.env,
+        chain,
+        healthGated: deps.config.argocd !== undefined,
+      });
       const ruled = evaluatePromotion(
         { app: request.app, chain, env: request.env, kind: request.kind, version: request.version },
         facts,
