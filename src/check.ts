@@ -1,36 +1,47 @@
-import { accessSync, constants } from "node:fs";
-import { type LoadedConfig, readSecret } from "./config/index.ts";
+import { accessSync, constants, statSync } from "node:fs";
+import type { LoadedConfig } from "./config/index.ts";
 import { probeRemote, redactUrl } from "./git/index.ts";
+import { commitSignerFromConfig } from "./wiring/commit-signer.ts";
+
+/**
+ * What `serve` refuses to start without: every secret the config names set, every signer file readable. Without
+ * them relbot would start and then fail on every job; better to name them all at once and not start.
+ */
+export function findStartupProblems(loaded: LoadedConfig): string[] {
+  const { config, secrets } = loaded;
+  const problems: string[] = [];
+  for (const { setting, envName } of secrets.missing())
+    problems.push(`${setting}: environment variable ${envName} is not set`);
+  for (const [name, set] of Object.entries(config.signers)) {
+    for (const [index, file] of set.openpgp.entries()) {
+      const why = unreadable(file);
+      if (why) problems.push(`signers.${name}.openpgp[${index}]: cannot read ${file} (${why})`);
+    }
+    const why = set.ssh && unreadable(set.ssh);
+    if (why) problems.push(`signers.${name}.ssh: cannot read ${set.ssh} (${why})`);
+  }
+  return problems;
+}
 
 /**
  * `relbot check`: everything a valid file can still get wrong at run time. Returns every problem found,
  * each naming the setting to fix; an empty list means ready to serve.
  */
-export async function findRuntimeProblems(loaded: LoadedConfig, env: NodeJS.ProcessEnv): Promise<string[]> {
-  const { config } = loaded;
-  const problems: string[] = [];
+export async function findRuntimeProblems(loaded: LoadedConfig): Promise<string[]> {
+  const { config, secrets } = loaded;
+  const problems = findStartupProblems(loaded);
 
-  for (const [name, set] of Object.entries(config.signers)) {
-    for (const [index, file] of set.openpgp.entries()) {
-      if (!readable(file)) problems.push(`signers.${name}.openpgp[${index}]: cannot read ${file}`);
+  // gitops.signing: a key that is set must load and be able to sign (an unset one is reported above).
+  if (secrets.get("commitSigningKey")) {
+    try {
+      await commitSignerFromConfig(loaded);
+    } catch (error) {
+      problems.push((error as Error).message);
     }
-    if (set.ssh && !readable(set.ssh)) problems.push(`signers.${name}.ssh: cannot read ${set.ssh}`);
   }
 
-  const secretNames: [string, string | undefined][] = [
-    ["gitops.tokenEnv", config.gitops.tokenEnv],
-    ["github.tokenEnv", config.github?.tokenEnv],
-    ["github.webhookSecretEnv", config.github?.webhookSecretEnv],
-    ["slack.signingSecretEnv", config.slack?.signingSecretEnv],
-    ...config.api.tokens.map((t, i): [string, string] => [`api.tokens[${i}].tokenEnv`, t.tokenEnv]),
-  ];
-  for (const [where, envName] of secretNames) {
-    if (envName && !readSecret(envName, env))
-      problems.push(`${where}: environment variable ${envName} is not set`);
-  }
-
-  const gitopsToken = readSecret(config.gitops.tokenEnv, env);
-  const sourceToken = readSecret(config.github?.tokenEnv, env);
+  const gitopsToken = secrets.get("gitopsToken");
+  const sourceToken = secrets.get("githubToken");
   const remotes: [string, string, string | undefined, boolean][] = [
     ["gitops.url", config.gitops.url, gitopsToken, true],
     ...Object.entries(config.apps).map(([name, app]): [string, string, string | undefined, boolean] => [
@@ -54,11 +65,16 @@ export async function findRuntimeProblems(loaded: LoadedConfig, env: NodeJS.Proc
   return problems;
 }
 
-function readable(file: string): boolean {
+/** Why a file cannot be read, or undefined when it can. */
+function unreadable(file: string): string | undefined {
   try {
+    if (!statSync(file).isFile()) return "not a file";
     accessSync(file, constants.R_OK);
-    return true;
-  } catch {
-    return false;
+    return undefined;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return "no such file";
+    if (code === "EACCES") return "permission denied";
+    return code ?? (error as Error).message;
   }
 }

@@ -1,14 +1,16 @@
 #!/usr/bin/env bun
 // The `relbot` command. Each subcommand parses its arguments and hands over to the composition root.
 import { parseArgs } from "node:util";
-import { findRuntimeProblems } from "./check.ts";
+import { findRuntimeProblems, findStartupProblems } from "./check.ts";
 import { runDemoCommand } from "./commands/demo.ts";
 import { runPromoteCommand } from "./commands/promote.ts";
 import { runReconcileCommand } from "./commands/reconcile.ts";
 import { runVerifyTag } from "./commands/verify-tag.ts";
 import { ConfigError, configExists, loadConfig } from "./config/index.ts";
 import { createLogger } from "./log.ts";
-import { startRelbot } from "./main.ts";
+import { PortInUseError, startRelbot } from "./main.ts";
+import { InstanceLockedError } from "./store/index.ts";
+import { commitSignerFromConfig } from "./wiring/commit-signer.ts";
 
 const usage = `relbot: a GitOps release bot for Go services
 
@@ -81,8 +83,13 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
         return 2;
     }
   } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
+    // Start-up refusals the user can act on: one message, no stack trace.
+    if (
+      error instanceof ConfigError ||
+      error instanceof PortInUseError ||
+      error instanceof InstanceLockedError
+    ) {
+      console.error(error instanceof ConfigError ? error.message : `relbot: ${error.message}`);
       return 1;
     }
     throw error;
@@ -91,8 +98,15 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
 
 async function serve(configFile: string | undefined, env: NodeJS.ProcessEnv): Promise<number> {
   const loaded = loadConfig({ file: configFile, env });
-  const logger = createLogger(env);
-  const relbot = await startRelbot({ loaded, env, logger });
+  const missing = findStartupProblems(loaded);
+  if (missing.length > 0) {
+    console.error(
+      `relbot: not starting, ${loaded.file} needs:\n${missing.map((p) => `  - ${p}`).join("\n")}`,
+    );
+    return 1;
+  }
+  const logger = createLogger({ level: loaded.settings.logLevel });
+  const relbot = await startRelbot({ loaded, logger });
   console.log(`relbot listening on ${relbot.url}`);
   await new Promise<void>((resolve) => {
     const shutdown = (signal: string) => {
@@ -107,11 +121,13 @@ async function serve(configFile: string | undefined, env: NodeJS.ProcessEnv): Pr
 
 async function check(configFile: string | undefined, env: NodeJS.ProcessEnv): Promise<number> {
   const loaded = loadConfig({ file: configFile, env });
-  const problems = await findRuntimeProblems(loaded, env);
+  const problems = await findRuntimeProblems(loaded);
   if (problems.length === 0) {
     console.log(
       `${loaded.file}: ok (${Object.keys(loaded.config.apps).length} apps, every repository reached)`,
     );
+    const signer = await commitSignerFromConfig(loaded);
+    if (signer) console.log(`gitops.signing: ${signer.format} key ${signer.fingerprint}`);
     return 0;
   }
   console.error(`${loaded.file}: ${problems.length} problem(s):`);

@@ -1,4 +1,4 @@
-/** Time and ids come through these so tests can make them deterministic (DESIGN: injected functions). */
+/** Time and ids are injected through these (never read from globals) so tests can make them deterministic. */
 export interface Clock {
   now(): number;
 }

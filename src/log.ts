@@ -2,13 +2,16 @@ import pino, { type Logger } from "pino";
 
 export type { Logger };
 
-/** JSON lines on stdout (or `destination`, e.g. a file). RELBOT_LOG_LEVEL=debug|info|warn|error|silent. */
+/**
+ * JSON lines on stdout (or `destination`, e.g. a file). `level` is loaded.settings.logLevel (RELBOT_LOG_LEVEL,
+ * read with the other settings in config/), else info.
+ */
 export function createLogger(
-  env: NodeJS.ProcessEnv = process.env,
+  options_: { level?: string } = {},
   destination?: pino.DestinationStream,
 ): Logger {
   const options: pino.LoggerOptions = {
-    level: env.RELBOT_LOG_LEVEL ?? "info",
+    level: options_.level ?? "info",
     base: { service: "relbot" },
     // Belt and braces: credentials must never reach a log line even if an object carrying them is logged.
     redact: {

@@ -2,9 +2,9 @@
 // from here.
 import { sql } from "drizzle-orm";
 import packageJson from "../package.json" with { type: "json" };
-import { recordConfigLoad } from "./audit/index.ts";
+import { type AuditKey, auditKey, keyAuditChain, recordConfigLoad } from "./audit/index.ts";
 import { type Clock, systemClock } from "./clock.ts";
-import type { LoadedConfig } from "./config/index.ts";
+import { type LoadedConfig, readAuditSecrets } from "./config/index.ts";
 import type { DeploymentWatch } from "./deployment/watch.ts";
 import { registerAuditApi } from "./http/api/index.ts";
 import { registerJobRoutes } from "./http/api/jobs.ts";
@@ -14,20 +14,29 @@ import { registerDashboard } from "./http/dashboard/index.ts";
 import { registerGitHubWebhook } from "./http/github-webhook.ts";
 import { registerMetricsRoute } from "./http/metrics-route.ts";
 import { registerApiDocs } from "./http/openapi.ts";
-import { JobWorker, type JobWorkerOptions } from "./jobs/index.ts";
+import { expireOrphanedLeases, JobWorker, type JobWorkerOptions } from "./jobs/index.ts";
 import type { Logger } from "./log.ts";
 import { createMetrics, type RelbotMetrics } from "./metrics.ts";
 import type { Reconciler } from "./reconcile/reconciler.ts";
-import { type Database, openDatabase } from "./store/index.ts";
+import { type Database, openDatabase, takeInstanceLock } from "./store/index.ts";
 import type { IssueCommentHook } from "./webhooks/index.ts";
 import { wireDeploymentWatch } from "./wiring/argocd.ts";
 import { type ChatopsWiring, wireChatops } from "./wiring/chatops.ts";
-import { envMs, type PipelineOptions, wireReleasePipeline } from "./wiring/pipeline.ts";
+import { commitSignerFromConfig } from "./wiring/commit-signer.ts";
+import { type PipelineOptions, wireReleasePipeline } from "./wiring/pipeline.ts";
 import { wireReconciler } from "./wiring/reconciler.ts";
 
+/** The port is taken by another process: one line for the user, no stack trace. */
+export class PortInUseError extends Error {
+  constructor(readonly port: number) {
+    super(`port ${port} is in use: set server.port or PORT`);
+    this.name = "PortInUseError";
+  }
+}
+
 export interface RelbotOptions {
+  /** The config with its secrets and RELBOT_* settings resolved (config/): nothing below reads the environment. */
   loaded: LoadedConfig;
-  env: NodeJS.ProcessEnv;
   logger: Logger;
   /** Overrides config.server.port (tests pass 0 for a random port). */
   port?: number;
@@ -37,7 +46,8 @@ export interface RelbotOptions {
   random?: () => number;
   /** Replaces the chat-command hook for GitHub `/release` comments (by default they become chat-comment jobs). */
   onIssueComment?: IssueCommentHook;
-  /** leaseMs defaults to RELBOT_JOB_LEASE_MS (how soon a job of a killed relbot is taken again), else 60 s. */
+  /** leaseMs defaults to settings.jobLeaseMs (RELBOT_JOB_LEASE_MS: how soon a job of a killed relbot is taken
+   * again), else 60 s. */
   worker?: Pick<JobWorkerOptions, "pollMs" | "leaseMs" | "stopTimeoutMs" | "backoff">;
   /** The release checks, auto-promotion and GitOps writer as job handlers; false leaves them out (tests that
    * register their own handlers for those job kinds). */
@@ -62,12 +72,53 @@ export interface RunningRelbot {
 }
 
 export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot> {
-  const { config } = options.loaded;
-  const { logger, env } = options;
+  const { config, secrets, settings } = options.loaded;
+  const { logger } = options;
   const clock = options.clock ?? systemClock;
-  const database = await openDatabase(config.database.path);
+  // The audit key is checked before the database is opened: a missing key must stop start-up before anything runs.
+  const auditSecrets = readAuditSecrets(config, secrets);
+  const auditKeys: AuditKey[] = [
+    ...(auditSecrets.current ? [auditKey(auditSecrets.current)] : []),
+    ...auditSecrets.previous.map(auditKey),
+  ];
+  // gitops.signing: an unusable key stops start-up here, before the database opens or anything is served.
+  const signer = options.pipeline === false ? undefined : await commitSignerFromConfig(options.loaded);
+  if (signer)
+    logger.info({ format: signer.format, fingerprint: signer.fingerprint }, "GitOps commits are signed");
+  // One database, one relbot: a second one is refused here, before it touches the file.
+  const lock = await takeInstanceLock(config.database.path, clock.now());
+  let database: Database;
+  try {
+    database = await openDatabase(config.database.path);
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
   const { db } = database;
+  // With the lock held, every running job belongs to a relbot that died: take them back now, not a lease later.
+  const orphaned = expireOrphanedLeases(db, clock.now());
+  if (orphaned > 0) logger.warn({ jobs: orphaned }, "resuming jobs a stopped relbot left running");
   const metrics = createMetrics(db);
+  let keying: ReturnType<typeof keyAuditChain>;
+  try {
+    keying = keyAuditChain(
+      db,
+      auditSecrets.current ? auditKeys[0] : undefined,
+      clock.now(),
+      auditKeys.slice(1).map((key) => key.id),
+    );
+  } catch (error) {
+    database.close();
+    lock.release();
+    throw error;
+  }
+  if (!keying.keyed) {
+    logger.warn(
+      "AUDIT CHAIN NOT KEYED: without audit.keyEnv anyone who can write the database can rewrite audit events and recompute every hash; set audit.keyEnv (see README, Security model)",
+    );
+  } else if (keying.switched) {
+    logger.info({ keyId: keying.keyId }, "audit chain keyed from here on");
+  }
   recordConfigLoad(db, options.loaded, clock.now());
 
   const worker = new JobWorker({
@@ -75,7 +126,7 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
     clock,
     random: options.random,
     logger,
-    leaseMs: envMs(env.RELBOT_JOB_LEASE_MS),
+    leaseMs: settings.jobLeaseMs,
     ...options.worker,
     onJobEnded: (job, outcome) => metrics.jobAttempts.inc({ kind: job.kind, outcome }),
   });
@@ -84,7 +135,9 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
       ? undefined
       : wireReleasePipeline({
           config,
-          env,
+          secrets,
+          settings,
+          signer,
           db,
           worker,
           clock,
@@ -94,6 +147,8 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
             await chatops.notifyPromotionFinished(promotion, replyTo);
           },
           watchDeployments: config.argocd !== undefined,
+          // A promotion that found its tag moved hands over to the reconciler, which pins what runs that version.
+          onTagMoved: () => void reconciler?.runOnce().catch(() => undefined),
           ...options.pipeline,
         });
 
@@ -104,21 +159,27 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
       ...(pipeline?.readiness ?? []),
     ],
   });
-  // API token secrets are read from the environment once, here; routes only ever see the registry.
-  const tokens = TokenRegistry.fromConfig(config.api, env, logger);
+  // Routes only ever see the registry (digests), never the token secrets resolved at load.
+  const tokens = TokenRegistry.fromSecrets(secrets.apiTokens, logger);
   const requireScope = createRequireScope(tokens);
-  const chatops = wireChatops({ app, db, config, env, clock, logger, worker, requireScope });
+  const chatops = wireChatops({ app, db, config, secrets, clock, logger, worker, requireScope });
   registerGitHubWebhook(app, {
     db,
     config,
-    env,
+    secret: secrets.get("githubWebhookSecret"),
     clock,
     onIssueComment: options.onIssueComment ?? chatops.onIssueComment,
     onJobsQueued: () => worker.wake(),
     onDelivery: (event, outcome) => metrics.webhookDeliveries.inc({ event, outcome }),
   });
   registerJobRoutes(app, { db, requireScope });
-  registerAuditApi(app, { db, apps: config.apps, requireScope });
+  registerAuditApi(app, {
+    db,
+    apps: config.apps,
+    requireScope,
+    auditKeys,
+    ...(pipeline ? { auditAnchors: () => pipeline.writer.auditAnchors() } : {}),
+  });
   registerApiDocs(app, { version: packageJson.version });
   registerMetricsRoute(app, metrics.registry);
   registerDashboard(app, {
@@ -127,6 +188,7 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
     tokens,
     clock,
     openOnLoopback: config.server.openDashboardOnLoopback,
+    auditKeys,
   });
   // The reconciler shares the pipeline's source cache and GitOps writer (one clone of each repository).
   const reconciler =
@@ -147,7 +209,7 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
     pipeline &&
     wireDeploymentWatch({
       config,
-      env,
+      secrets,
       db,
       worker,
       clock,
@@ -158,12 +220,23 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
       onDeploymentFinished: (promotion) => chatops.notifyDeploymentFinished(promotion),
     });
 
-  const server = Bun.serve({
-    port: options.port ?? config.server.port,
-    hostname: options.hostname ?? "0.0.0.0",
-    // The server goes to hono as env.server: the dashboard asks it for the peer address (hono/bun getConnInfo).
-    fetch: (request, bunServer) => app.fetch(request, { server: bunServer }),
-  });
+  const port = options.port ?? config.server.port;
+  let server: ReturnType<typeof Bun.serve>;
+  try {
+    server = Bun.serve({
+      port,
+      hostname: options.hostname ?? "0.0.0.0",
+      // The server goes to hono as env.server: the dashboard asks it for the peer address (hono/bun getConnInfo).
+      fetch: (request, bunServer) => app.fetch(request, { server: bunServer }),
+    });
+  } catch (error) {
+    // Nothing has started yet but the sweep timer: undo what is open so the process can exit with the message.
+    pipeline?.stop();
+    database.close();
+    lock.release();
+    if ((error as { code?: unknown }).code === "EADDRINUSE") throw new PortInUseError(port);
+    throw error;
+  }
   worker.start();
   deployments?.start();
   // A pass at start-up catches up on what was missed while relbot was down; reconcile.interval 0 turns it off.
@@ -192,6 +265,7 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
         await server.stop();
         await Promise.all([workerStopped, reconcilerStopped, deploymentsStopped]);
         database.close();
+        lock.release();
       })();
       return stopping;
     },

@@ -1,7 +1,7 @@
-// Telling the requester how a queued promotion ended (SPEC §6: the result follows on response_url, or as a
-// reply on the issue). The promotion job handler calls notifyPromotionFinished once the promotion's final state
-// is committed; the message itself is sent by a "promotion-notice" job, so a notice survives a restart, GitHub
-// being briefly away is retried, and a promotion job that runs twice still sends one notice.
+// Telling the requester how a queued promotion ended (in Slack the result follows on response_url, on GitHub
+// as a reply on the issue). The promotion job handler calls notifyPromotionFinished once the promotion's final
+// state is committed; the message itself is sent by a "promotion-notice" job, so a notice survives a restart,
+// GitHub being briefly away is retried, and a promotion job that runs twice still sends one notice.
 import type { Octokit } from "@octokit/rest";
 import { eq } from "drizzle-orm";
 import type { Clock } from "../clock.ts";

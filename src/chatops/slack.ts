@@ -1,7 +1,7 @@
 // POST /chatops/slack: Slack's slash command `/release`. Slack shows the user only what the HTTP answer
 // says and gives up after 3 s, so every well-signed request is answered 200 with a message (refusals
 // included), slow work is acknowledged and finished on response_url, and only a bad signature or stale
-// timestamp gets 401 (SPEC §6).
+// timestamp gets 401.
 import type { Clock } from "../clock.ts";
 import { parseChatCommand } from "../domain/chat-command.ts";
 import { RelbotError } from "../errors.ts";

@@ -36,13 +36,15 @@ export async function runPromoteCommand(
   env: NodeJS.ProcessEnv,
   output: CommandOutput = consoleOutput,
 ): Promise<number> {
-  const parsed = parsePromoteArgs(verb, args, env);
+  const parsed = parsePromoteArgs(verb, args);
   if ("usage" in parsed) {
     output.err(`relbot ${verb}: ${parsed.usage}\n\n${promoteUsage}`);
     return 2;
   }
   const loaded = loadConfig({ file: parsed.configFile, env });
   const { config } = loaded;
+  // Who asked is recorded and checked against approvers; the OS user is the honest default on a shell.
+  const actor = parsed.actor ?? loaded.settings.actor ?? userInfo().username;
   const database = await openDatabase(config.database.path);
   try {
     const outcome = await requestPromotion(
@@ -50,10 +52,10 @@ export async function runPromoteCommand(
         db: database.db,
         config,
         clock: systemClock,
-        isTeamMember: teamCheckFromConfig(config, env, systemClock, silentLogger),
+        isTeamMember: teamCheckFromConfig(config, loaded.secrets, systemClock, silentLogger),
         enqueue: enqueuePromotionJob,
       },
-      parsed.request,
+      { ...parsed.request, actor },
     );
     const p = outcome.promotion;
     if (outcome.status === "denied") {
@@ -79,14 +81,17 @@ export async function runPromoteCommand(
 }
 
 type ParsedPromote =
-  | { request: PromotionRequest; configFile?: string; wait: boolean; timeoutMs: number }
+  | {
+      /** The request without its actor, which needs the loaded settings (RELBOT_ACTOR). */
+      request: Omit<PromotionRequest, "actor">;
+      actor?: string;
+      configFile?: string;
+      wait: boolean;
+      timeoutMs: number;
+    }
   | { usage: string };
 
-function parsePromoteArgs(
-  verb: "promote" | "rollback",
-  args: string[],
-  env: NodeJS.ProcessEnv,
-): ParsedPromote {
+function parsePromoteArgs(verb: "promote" | "rollback", args: string[]): ParsedPromote {
   let values: Record<string, string | boolean | undefined>;
   let positionals: string[];
   try {
@@ -109,14 +114,11 @@ function parsePromoteArgs(
   const str = (name: string) => (typeof values[name] === "string" ? (values[name] as string) : undefined);
   const timeout = durationSchema.safeParse(str("timeout") ?? "10m");
   if (!timeout.success) return { usage: `--timeout: "${str("timeout")}" is not a duration like 60s or 10m` };
-  // Who asked is recorded and checked against approvers; the OS user is the honest default on a shell.
-  const actor = str("actor") ?? (env.RELBOT_ACTOR || undefined) ?? userInfo().username;
   const common = {
-    actor,
     source: "cli" as const,
     ...(str("reason") ? { reason: str("reason")! } : {}),
   };
-  let request: PromotionRequest;
+  let request: Omit<PromotionRequest, "actor">;
   if (verb === "promote") {
     const [app, version, ...extra] = positionals;
     const target = str("to");
@@ -136,7 +138,13 @@ function parsePromoteArgs(
       ...(version ? { version: goVersion(version) } : {}),
     };
   }
-  return { request, configFile: str("config"), wait: values.wait === true, timeoutMs: timeout.data };
+  return {
+    request,
+    actor: str("actor"),
+    configFile: str("config"),
+    wait: values.wait === true,
+    timeoutMs: timeout.data,
+  };
 }
 
 /** As in chat: `1.4.0` plainly means `v1.4.0`. */

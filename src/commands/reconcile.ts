@@ -13,16 +13,17 @@ export async function runReconcileCommand(
   options: { configFile?: string; json: boolean },
   env: NodeJS.ProcessEnv,
 ) {
-  const { config } = loadConfig({ file: options.configFile, env });
+  const loaded = loadConfig({ file: options.configFile, env });
+  const { config, secrets } = loaded;
   const logger = pino(
-    { level: env.RELBOT_LOG_LEVEL ?? "warn", base: { service: "relbot" } },
+    { level: loaded.settings.logLevel ?? "warn", base: { service: "relbot" } },
     pino.destination(2),
   );
   const database = await openDatabase(config.database.path);
   try {
-    const sources = sourceReposFromConfig(config, env, logger);
+    const sources = sourceReposFromConfig(config, secrets, logger);
     // A clone of its own: the service's GitOps cache is locked in its process only.
-    const writer = gitopsWriterFromConfig(config, env, logger, {
+    const writer = gitopsWriterFromConfig(config, secrets, logger, {
       cacheDir: path.join(path.resolve(config.gitops.cacheDir), "..", "gitops-cli"),
     });
     const reconciler = new Reconciler({

@@ -1,7 +1,7 @@
 // `relbot verify-tag <app> <tag> [--json]`: every release check on one tag, nothing recorded, nothing promoted.
 import { existsSync } from "node:fs";
 import pino from "pino";
-import { loadConfig, type RelbotConfig } from "../config/index.ts";
+import { loadConfig, type RelbotConfig, type Secrets } from "../config/index.ts";
 import { RelbotError } from "../errors.ts";
 import type { SourceRepos } from "../git/index.ts";
 import { PermanentJobError } from "../jobs/index.ts";
@@ -33,19 +33,20 @@ export async function runVerifyTag(
   env: NodeJS.ProcessEnv,
   io: CommandOutput = console_,
 ): Promise<number> {
-  const { config } = loadConfig({ file: command.configFile, env });
+  const loaded = loadConfig({ file: command.configFile, env });
+  const { config, secrets } = loaded;
   // Logs go to stderr so that --json output stays parseable; warnings (a moved tag) still show.
   const logger = pino(
-    { level: env.RELBOT_LOG_LEVEL ?? "warn", base: { service: "relbot" } },
+    { level: loaded.settings.logLevel ?? "warn", base: { service: "relbot" } },
     pino.destination(2),
   );
   // Read the release history when there is one (to detect a moved tag); never create a database just to look.
   const dbFile = config.database.path;
   const database = await openDatabase(existsSync(dbFile) ? dbFile : ":memory:");
   try {
-    const sources = sourceReposFromConfig(config, env, logger);
+    const sources = sourceReposFromConfig(config, secrets, logger);
     const checked = await verifyTag({ config, sources, db: database.db, logger }, command.app, command.tag);
-    const { verdict, sbom } = await withSbom(checked, config, env, sources, logger);
+    const { verdict, sbom } = await withSbom(checked, config, secrets, sources, logger);
     if (command.json) io.out(JSON.stringify(jsonVerdict(verdict, sbom), null, 2));
     else printVerdict(verdict, sbom, io);
     return verdict.ok ? 0 : 1;
@@ -61,13 +62,13 @@ export async function runVerifyTag(
 }
 
 /**
- * The SBOM check (SPEC §3.5) the release job runs, on a tag that passed everything else: its digest when there is
+ * The SBOM check the release job runs, on a tag that passed everything else: its digest when there is
  * one, and a rejection reason when it is unusable or missing but required. Same code as the pipeline.
  */
 async function withSbom(
   verdict: TagVerdict,
   config: RelbotConfig,
-  env: NodeJS.ProcessEnv,
+  secrets: Secrets,
   sources: SourceRepos,
   logger: Logger,
 ): Promise<{ verdict: TagVerdict; sbom: SbomRecord | null }> {
@@ -80,7 +81,7 @@ async function withSbom(
       tagName: verdict.tagName,
       commit: verdict.commit,
       sources,
-      github: githubClientFromConfig(config, env, logger),
+      github: githubClientFromConfig(config, secrets, logger),
     });
     if (!check.failure) return { verdict, sbom: check.sbom };
     return { verdict: { ...verdict, ok: false, reasons: [...verdict.reasons, check.failure] }, sbom: null };
@@ -90,7 +91,7 @@ async function withSbom(
   }
 }
 
-/** The SPEC §1 shape. */
+/** The `--json` verdict shape documented in docs/release-checks.md. */
 function jsonVerdict(v: TagVerdict, sbom: SbomRecord | null) {
   return {
     ok: v.ok,

@@ -1,3 +1,4 @@
+export { type AuditSecrets, readAuditSecrets } from "./audit-secrets.ts";
 export {
   ConfigError,
   configExists,
@@ -5,7 +6,6 @@ export {
   type LoadedConfig,
   loadConfig,
   parseConfig,
-  readSecret,
 } from "./load.ts";
 export {
   type AppConfig,
@@ -16,3 +16,5 @@ export {
   type RelbotConfig,
   type SignerSetConfig,
 } from "./schema.ts";
+export { type ApiTokenSecret, type SecretName, type SecretSource, Secrets } from "./secrets.ts";
+export type { RelbotSettings } from "./settings.ts";

@@ -4,6 +4,8 @@ import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
 import { configSchema, type RelbotConfig } from "./schema.ts";
+import { Secrets } from "./secrets.ts";
+import { type RelbotSettings, readSettings } from "./settings.ts";
 
 /** A config that failed validation: every problem, each prefixed with its path in the file. */
 export class ConfigError extends Error {
@@ -22,9 +24,13 @@ export interface LoadedConfig {
   file: string;
   /** sha256 of the file's bytes: the audit log records which config each start-up ran with. */
   digest: string;
+  /** The RELBOT_* settings, read from the environment at load. */
+  settings: RelbotSettings;
+  /** The secrets the config names, read from the environment at load (never logged: see Secrets). */
+  secrets: Secrets;
 }
 
-/** --config, else $RELBOT_CONFIG, else ./relbot.yaml (SPEC §1). */
+/** --config, else $RELBOT_CONFIG, else ./relbot.yaml. */
 export function configPath(explicit: string | undefined, env: NodeJS.ProcessEnv, cwd: string): string {
   // An empty RELBOT_CONFIG counts as unset (it would otherwise name the working directory).
   return path.resolve(cwd, explicit ?? (env.RELBOT_CONFIG || "relbot.yaml"));
@@ -47,7 +53,10 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; cw
   return parseConfig(text, file, env);
 }
 
-/** Validates config text; `file` anchors relative key paths. Env overrides: PORT, RELBOT_DB. */
+/**
+ * Validates config text; `file` anchors relative key paths. The environment is read here and nowhere else: PORT and
+ * RELBOT_DB override the file, the RELBOT_* settings and the secrets the config names are resolved into the result.
+ */
 export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = {}): LoadedConfig {
   let raw: unknown;
   try {
@@ -72,7 +81,15 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
     config.server.port = port;
   }
   if (env.RELBOT_DB) config.database.path = env.RELBOT_DB;
-  return { config, file, digest: `sha256:${createHash("sha256").update(text).digest("hex")}` };
+  const { settings, problems } = readSettings(env);
+  if (problems.length > 0) throw new ConfigError(file, problems);
+  return {
+    config,
+    file,
+    digest: `sha256:${createHash("sha256").update(text).digest("hex")}`,
+    settings,
+    secrets: new Secrets(config, env),
+  };
 }
 
 /** `apps.order-svc.environments[2].file: must stay inside the GitOps repo` */
@@ -90,14 +107,4 @@ export function describeIssue(issue: z.core.$ZodIssue): string {
     message = "the file must be a YAML mapping of settings";
   else message = message.replace(/^Invalid input: /, "");
   return where ? `${where}: ${message}` : message;
-}
-
-/** Reads a secret from the environment variable the config names; undefined when unset or empty. */
-export function readSecret(
-  envName: string | undefined,
-  env: NodeJS.ProcessEnv = process.env,
-): string | undefined {
-  if (!envName) return undefined;
-  const value = env[envName];
-  return value === undefined || value === "" ? undefined : value;
 }

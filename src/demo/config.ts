@@ -1,6 +1,6 @@
 // The demo's relbot.yaml, written as a user would write one, and the secrets it names. The secrets are random
-// per run and reach relbot only through the environment (startRelbot's env), never the file: the same rule
-// a real deployment follows.
+// per run and reach relbot only through the environment (the loader resolves them from `env`), never the file:
+// the same rule a real deployment follows.
 import { randomBytes } from "node:crypto";
 import { chmodSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -29,7 +29,7 @@ const secretEnv = {
 export interface DemoConfig {
   loaded: LoadedConfig;
   secrets: DemoSecrets;
-  /** The variables named by the config, to hand to startRelbot. */
+  /** The variables named by the config (the loaded config has them resolved already). */
   env: Record<string, string>;
   /** `relbot serve --config ...` needs these again; a file beside the config keeps them for --keep. */
   envFile: string;
@@ -105,8 +105,10 @@ export function writeDemoConfig(options: {
       .join(""),
   );
   chmodSync(envFile, 0o600);
-  // The real loader: the demo's config passes the same validation as anyone's.
-  return { loaded: loadConfig({ file, env: {} }), secrets, env, envFile };
+  // The real loader: the demo's config passes the same validation as anyone's. Only the demo's own variables
+  // are its environment (a PORT or RELBOT_DB of the shell must not move the demo), plus the log level.
+  const logLevel = process.env.RELBOT_LOG_LEVEL ? { RELBOT_LOG_LEVEL: process.env.RELBOT_LOG_LEVEL } : {};
+  return { loaded: loadConfig({ file, env: { ...env, ...logLevel } }), secrets, env, envFile };
 }
 
 function randomSecret(): string {

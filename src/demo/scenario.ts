@@ -98,7 +98,7 @@ async function promoteByChat(
     if (answer.status !== 200) throw new DemoStepError(`relbot refused the Slack command: ${answer.text}`);
     const promotion = await waitForDeployed(api, demoApp.name, env, version);
     reportDeployed(stage, report, env, promotion.gitopsCommit);
-    // SPEC §6: the result follows on response_url, as it would in the Slack channel.
+    // The result follows on response_url, as it would in the Slack channel.
     report.detail(`then Slack shows: ${await inbox.firstMessage(timeoutMs)}`);
   } finally {
     await inbox.stop();

@@ -87,8 +87,11 @@ export async function setStage(options: {
     report.detail(`config      ${config.loaded.file} (secrets in the environment; see ${config.envFile})`);
     const logFile = path.join(workspace.data, "relbot.log");
     // relbot's JSON log goes to a file so the demo's own story stays readable on the terminal.
-    const logger = createLogger(process.env, pino.destination({ dest: logFile, sync: true }));
-    const relbot = await startRelbot({ loaded: config.loaded, env: config.env, logger, port, hostname });
+    const logger = createLogger(
+      { level: config.loaded.settings.logLevel },
+      pino.destination({ dest: logFile, sync: true }),
+    );
+    const relbot = await startRelbot({ loaded: config.loaded, logger, port, hostname });
     undo.push(() => relbot.stop());
     report.detail(`relbot      ${relbot.url} (log: ${logFile})`);
 

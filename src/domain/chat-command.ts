@@ -1,4 +1,4 @@
-// The one grammar for `/release ...`, shared by Slack, GitHub comments, the API and the CLI (SPEC §6).
+// The one grammar for `/release ...`, shared by Slack, GitHub comments, the API and the CLI.
 // Pure: text in, a typed command (or an error with usage help) out. Names are checked against the config
 // elsewhere (command-targets.ts), so this file knows nothing about which apps exist.
 

@@ -1,6 +1,6 @@
-// SPEC §4 promotion rules as a pure function of facts (what has succeeded where, what is in flight, which
-// releases exist), so every rule is testable without a database. Team membership is the one question that
-// needs the network; it comes in as a function and is asked last, only when everything else allows.
+// The promotion rules (docs/promotion-rules.md) as a pure function of facts (what has succeeded where, what is
+// in flight, which releases exist), so every rule is testable without a database. Team membership is the one
+// question that needs the network; it comes in as a function and is asked last, only when everything else allows.
 import semver from "semver";
 import type { EnvironmentConfig } from "../config/index.ts";
 import { compareVersions, isPrerelease, isValidVersion } from "./semver.ts";
@@ -236,7 +236,7 @@ function checkRelease(
   if (release.tagState === "moved") {
     return {
       code: "tag_moved",
-      reason: `the tag of ${app} ${version} was moved after it was verified; it is never promoted.`,
+      reason: `the tag of ${app} ${version} was moved after it was verified; it is never promoted again (environments running it were pinned to the verified commit); release a new signed version.`,
     };
   }
   if (release.tagState === "deleted") {

@@ -4,6 +4,7 @@ import path from "node:path";
 import * as isogit from "isomorphic-git";
 import http from "isomorphic-git/http/node";
 import { normalizeRepoUrl } from "../domain/repo-url.ts";
+import { type CommitFields, commitPayload, withSignature } from "./commit-object.ts";
 import { gitAuthHeaders, redactUrl } from "./credentials.ts";
 import { updateRef } from "./receive-pack.ts";
 import { entriesAlongPath, type PathEntry, replaceBlobs } from "./tree-edit.ts";
@@ -154,6 +155,8 @@ export class BareCache {
     message: string;
     author: { name: string; email: string };
     timestamp: number;
+    /** Signs the commit payload (armored detached signature); the commit then carries it as `gpgsig`. */
+    sign?: (payload: Uint8Array) => Promise<string>;
   }): Promise<LocalCommit> {
     const blobs = new Map<string, string>();
     for (const [file, text] of opts.files) {
@@ -168,12 +171,43 @@ export class BareCache {
     const trees: string[] = [];
     const tree = await replaceBlobs(this, parent.tree, blobs, trees);
     const signature = { ...opts.author, timestamp: Math.floor(opts.timestamp / 1000), timezoneOffset: 0 };
-    const oid = await isogit.writeCommit({
+    const oid = opts.sign
+      ? await this.writeSignedCommit(
+          { tree, parents: [opts.parent], author: signature, committer: signature, message: opts.message },
+          opts.sign,
+        )
+      : await isogit.writeCommit({
+          fs,
+          gitdir: this.gitdir,
+          commit: {
+            message: opts.message,
+            tree,
+            parent: [opts.parent],
+            author: signature,
+            committer: signature,
+          },
+        });
+    return { oid, parent: opts.parent, objects: [oid, ...trees, ...new Set(blobs.values())] };
+  }
+
+  /**
+   * A commit object written byte for byte (isomorphic-git's writeCommit cannot carry an SSH signature, and its
+   * commit() needs an index): the payload is signed and the signature inserted as git does, so
+   * `git verify-commit` checks exactly the bytes that were signed.
+   */
+  private async writeSignedCommit(
+    fields: CommitFields,
+    sign: (payload: Uint8Array) => Promise<string>,
+  ): Promise<string> {
+    const payload = commitPayload(fields);
+    const signature = await sign(Buffer.from(payload, "utf8"));
+    return isogit.writeObject({
       fs,
       gitdir: this.gitdir,
-      commit: { message: opts.message, tree, parent: [opts.parent], author: signature, committer: signature },
+      type: "commit",
+      object: Buffer.from(withSignature(payload, signature), "utf8"),
+      format: "content",
     });
-    return { oid, parent: opts.parent, objects: [oid, ...trees, ...new Set(blobs.values())] };
   }
 
   /**

@@ -6,8 +6,8 @@ import { RelbotError } from "../errors.ts";
 
 /**
  * The Argo CD Application schema ships with relbot (schemas/argocd-application.schema.json, generated from the
- * upstream CRD by scripts/generate-argocd-schema.ts) so an installed relbot does not depend on a checkout of
- * ../shared. A different Argo CD release can be used by pointing `schemaPath` at its CRD YAML or a JSON schema.
+ * upstream CRD by scripts/generate-argocd-schema.ts) so an installed relbot does not read the CRD at run time.
+ * A different Argo CD release can be used by pointing `schemaPath` at its CRD YAML or a JSON schema.
  */
 export const defaultApplicationSchemaPath = new URL(
   "../../schemas/argocd-application.schema.json",

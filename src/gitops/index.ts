@@ -1,5 +1,11 @@
 export { defaultApplicationSchemaPath, validateApplication } from "./application-schema.ts";
 export { type CommittedChange, parsePromotionCommit, promotionCommitMessage } from "./commit-message.ts";
+export {
+  type CommitSigner,
+  type CommitSigningConfig,
+  loadCommitSigner,
+  SigningKeyError,
+} from "./commit-signing/index.ts";
 export { manifestPath, maxManifestBytes } from "./manifest-guard.ts";
 export {
   readApplicationMetadata,
@@ -8,6 +14,7 @@ export {
   type TargetRevisionEdit,
 } from "./target-revision.ts";
 export {
+  type ChangeResult,
   GitopsWriter,
   type GitopsWriterHooks,
   type GitopsWriterOptions,

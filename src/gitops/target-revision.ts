@@ -1,5 +1,19 @@
 import { isDeepStrictEqual } from "node:util";
-import { Composer, CST, type Document, isAlias, isMap, isScalar, isSeq, Parser, parse } from "yaml";
+import {
+  type Alias,
+  Composer,
+  CST,
+  type Document,
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  type Node,
+  Parser,
+  parse,
+  visit,
+  type YAMLMap,
+} from "yaml";
 import { sameRepo } from "../domain/repo-url.ts";
 import { RelbotError } from "../errors.ts";
 
@@ -45,9 +59,19 @@ interface ArgoSource {
   value: Record<string, unknown>;
 }
 
+export interface TargetRevisionWrite {
+  /** What to write: a tag name, or a commit SHA when the environment is pinned. */
+  version: string;
+  /**
+   * The line comment that goes with a pinned SHA ("v1.2.0 (pinned: tag moved)"), so a reader of the manifest sees
+   * which release it runs. Without it, a pin comment relbot wrote earlier on that line is taken away again.
+   */
+  pinComment?: string;
+}
+
 export function setTargetRevision(
   yamlText: string,
-  opts: TargetRevisionQuery & { version: string },
+  opts: TargetRevisionQuery & TargetRevisionWrite,
 ): TargetRevisionEdit {
   const { file, version } = opts;
   const manifest = parseManifest(yamlText, file);
@@ -62,7 +86,23 @@ export function setTargetRevision(
   }
 
   const doc = manifest.docs[index]!;
-  const splices = pending.map((source) => targetRevisionSplice(yamlText, doc, source, version, file));
+  // A targetRevision written as an alias (`*rev`) is replaced by the plain tag on that source alone.
+  const replacedAliases = new Set<Node>(
+    pending.flatMap((source) => {
+      const existing = sourceNode(doc, source, file).get("targetRevision", true);
+      return isAlias(existing) ? [existing] : [];
+    }),
+  );
+  const splices = pending.map((source) =>
+    targetRevisionSplice(
+      yamlText,
+      doc,
+      source,
+      { version, pinComment: opts.pinComment },
+      file,
+      replacedAliases,
+    ),
+  );
   let text = yamlText;
   for (const splice of splices.sort((a, b) => b.at - a.at)) {
     text = text.slice(0, splice.at) + splice.insert + text.slice(splice.at + splice.remove);
@@ -248,14 +288,8 @@ function unsupported(file: string, path: Path, why: string): RelbotError {
   );
 }
 
-/** The text change that sets targetRevision in one source: replace the scalar, or add the key under repoURL. */
-function targetRevisionSplice(
-  text: string,
-  doc: Document.Parsed,
-  source: ArgoSource,
-  version: string,
-  file: string,
-): Splice {
+/** The mapping node of one source, refused when it is shared with other places through an alias or merge key. */
+function sourceNode(doc: Document.Parsed, source: ArgoSource, file: string): YAMLMap {
   let node: unknown = doc.contents;
   for (const key of source.path) {
     node = isMap(node) || isSeq(node) ? node.get(key, true) : undefined;
@@ -264,8 +298,46 @@ function targetRevisionSplice(
       throw unsupported(file, source.path, "it is reached through a YAML alias or merge key");
   }
   if (!isMap(node)) throw unsupported(file, source.path, "the source is not a mapping");
+  return node;
+}
 
+/** Line number (1-based) of an offset, for messages a person can act on. */
+function lineOf(text: string, offset: number): number {
+  return text.slice(0, offset).split("\n").length;
+}
+
+/**
+ * The text change that sets targetRevision in one source: replace the scalar (or the alias standing for one),
+ * or add the key under repoURL. `replacedAliases` are the aliases this edit turns into plain tags.
+ */
+function targetRevisionSplice(
+  text: string,
+  doc: Document.Parsed,
+  source: ArgoSource,
+  { version, pinComment }: TargetRevisionWrite,
+  file: string,
+  replacedAliases: ReadonlySet<Node>,
+): Splice {
+  const node = sourceNode(doc, source, file);
   const existing = node.get("targetRevision", true);
+  if (isAlias(existing)) {
+    // `targetRevision: *rev` shares a value, not a node: writing the tag here leaves the anchor and its other
+    // users as they are.
+    const token = existing.srcToken;
+    if (token?.type !== "alias") throw unsupported(file, source.path, "its alias has no source text");
+    return { at: token.offset, remove: token.source.length, insert: plainOrQuoted(version) };
+  }
+  if (isScalar(existing) && existing.anchor) {
+    const others = aliasesOf(doc, existing).filter((alias) => !replacedAliases.has(alias));
+    if (others.length > 0) {
+      const lines = others.map((alias) => lineOf(text, alias.range?.[0] ?? 0)).join(", ");
+      throw unsupported(
+        file,
+        source.path,
+        `targetRevision holds the anchor &${existing.anchor}, which is also used at line(s) ${lines}; changing it would change those too`,
+      );
+    }
+  }
   if (existing !== undefined) {
     if (
       !isScalar(existing) ||
@@ -279,7 +351,15 @@ function targetRevisionSplice(
     const replacement = { ...token };
     const keepPlain = token.type !== "scalar" || isSafePlain(version);
     CST.setScalarValue(replacement, version, keepPlain ? {} : { type: "QUOTE_DOUBLE" });
-    return { at: token.offset, remove: token.source.length, insert: replacement.source };
+    const tail = node.srcToken?.type === "block-map" ? lineTail(token.end ?? []) : undefined;
+    const retail = tail && newTail(tail, pinComment);
+    if (retail === undefined)
+      return { at: token.offset, remove: token.source.length, insert: replacement.source };
+    return {
+      at: token.offset,
+      remove: token.source.length + tail!.text.length,
+      insert: replacement.source + retail,
+    };
   }
   if (source.value.targetRevision !== undefined) {
     throw unsupported(file, source.path, "targetRevision comes from a YAML merge key");
@@ -306,11 +386,73 @@ function targetRevisionSplice(
   const keyOffset = repoPair.key.range?.[0] ?? 0;
   const indent = keyOffset - (text.lastIndexOf("\n", keyOffset - 1) + 1);
   const newline = text.includes("\r\n") ? "\r\n" : "\n";
-  const scalar = isSafePlain(version) ? version : JSON.stringify(version);
-  const line = `${" ".repeat(indent)}targetRevision: ${scalar}`;
+  const comment = pinComment ? ` # ${pinComment.replace(/[\r\n]/g, " ")}` : "";
+  const line = `${" ".repeat(indent)}targetRevision: ${plainOrQuoted(version)}${comment}`;
   const lineEnd = repoToken.end?.find((token) => token.type === "newline");
   if (!lineEnd) return { at: text.length, remove: 0, insert: `${newline}${line}` };
   return { at: lineEnd.offset + lineEnd.source.length, remove: 0, insert: `${line}${newline}` };
+}
+
+interface LineTail {
+  /** Everything after the scalar up to the newline: spaces and the comment. */
+  text: string;
+  space: string;
+  comment: string | undefined;
+}
+
+/**
+ * The space and comment after a block-mapping value up to its line's end. (In a flow collection, `{targetRevision:
+ * v1}`, a comment would swallow the closing bracket, so the caller asks only for block mappings.)
+ */
+function lineTail(end: readonly CST.SourceToken[]): LineTail | undefined {
+  let text = "";
+  let space = "";
+  let comment: string | undefined;
+  for (const token of end) {
+    if (token.type === "newline") break;
+    if (token.type === "space" && comment === undefined) space += token.source;
+    else if (token.type === "comment") comment = token.source;
+    else if (token.type !== "space") return undefined;
+    text += token.source;
+  }
+  return { text, space, comment };
+}
+
+// relbot's own pin comment: "# v1.2.0 (pinned)" or "# v1.2.0 (pinned: tag moved)", then " -- " and the comment
+// that was on the line before, kept so that un-pinning gives it back.
+const pinCommentPattern = /^# \S+ \(pinned(?:: [^)\n]*)?\)(?: -- (.*))?$/;
+
+/**
+ * The new text after the scalar, or undefined to leave the line's tail byte for byte: with a pin comment, it
+ * replaces relbot's earlier one or goes before a person's comment; without one, relbot's earlier pin comment goes
+ * and the person's comment it carried comes back.
+ */
+function newTail(tail: LineTail, pinComment: string | undefined): string | undefined {
+  const raw = tail.comment ?? "";
+  const cr = raw.endsWith("\r") ? "\r" : "";
+  const comment = cr ? raw.slice(0, -1) : raw;
+  const pinned = comment ? pinCommentPattern.exec(comment) : null;
+  if (!pinComment && !pinned) return undefined;
+  const theirs = pinned ? pinned[1] : comment.replace(/^#\s?/, "") || undefined;
+  const space = tail.space || " ";
+  if (pinComment)
+    return `${space}# ${pinComment.replace(/[\r\n]/g, " ")}${theirs ? ` -- ${theirs}` : ""}${cr}`;
+  return theirs ? `${space}# ${theirs}${cr}` : cr;
+}
+
+/** Every alias in the document that stands for `target`. */
+function aliasesOf(doc: Document.Parsed, target: Node): Alias[] {
+  const found: Alias[] = [];
+  visit(doc, {
+    Alias(_key, alias) {
+      if (alias.resolve(doc) === target) found.push(alias);
+    },
+  });
+  return found;
+}
+
+function plainOrQuoted(version: string): string {
+  return isSafePlain(version) ? version : JSON.stringify(version);
 }
 
 /** Whether the version reads back as the same string when written unquoted, in block and in flow context. */

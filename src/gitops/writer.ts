@@ -3,8 +3,9 @@ import { BareCache } from "../git/bare-cache.ts";
 import { withRepoLock } from "../git/repo-lock.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import { defaultApplicationSchemaPath, validateApplication } from "./application-schema.ts";
-import { AppliedPromotions } from "./applied-promotions.ts";
+import { type AppliedPromotion, AppliedPromotions } from "./applied-promotions.ts";
 import { promotionCommitMessage } from "./commit-message.ts";
+import type { CommitSigner } from "./commit-signing/index.ts";
 import { gitopsError, pushRefused } from "./git-errors.ts";
 import { assertRegularFile, manifestPath, manifestText } from "./manifest-guard.ts";
 import { readApplicationMetadata, readTargetRevision, setTargetRevision } from "./target-revision.ts";
@@ -21,6 +22,17 @@ export interface PromotionChange {
   application?: string;
   /** The tag name to write as targetRevision. */
   toVersion: string;
+  /**
+   * Write this verified commit SHA instead of the tag name, with a comment naming the tag: the environment is
+   * `pin: commit`, or its tag moved after it was verified. `pinNote` says why ("tag moved"); absent for `pin: commit`.
+   */
+  pinnedCommit?: string;
+  pinNote?: string;
+  /**
+   * Edit only when the manifest holds exactly this revision now, else leave the file alone (the change is
+   * `skipped`): pinning a moved tag must never overwrite an environment that runs something else.
+   */
+  onlyFrom?: string;
 }
 
 export interface PromotionCommitRequest {
@@ -28,13 +40,18 @@ export interface PromotionCommitRequest {
   actor: string;
   reason?: string;
   changes: PromotionChange[];
+  /**
+   * Runs after the commit is built and right before each push attempt: the last moment to refuse (a release's tag
+   * re-resolved on its source remote). Throwing stops the promotion with nothing pushed.
+   */
+  beforePush?: () => Promise<void>;
 }
 
 export interface PromotionOutcome {
   status: "committed" | "noop" | "already-applied";
   /** The pushed commit, or the earlier one for already-applied; null for a no-op. */
   commit: string | null;
-  changes: Array<PromotionChange & { fromVersion: string | null }>;
+  changes: ChangeResult[];
 }
 
 /** Test seams: run at the moments a crash or a concurrent push matters. */
@@ -61,14 +78,26 @@ export interface GitopsWriterOptions {
   /** Application CRD (YAML) or JSON schema to validate against; defaults to the bundled one. */
   schemaPath?: string;
   hooks?: GitopsWriterHooks;
+  /** The audit chain's newest hash, written into every commit as Relbot-Audit-Head (anchors the chain). */
+  auditHead?: () => string;
+  /** gitops.signing: every commit relbot makes is signed with it. */
+  signer?: CommitSigner;
 }
 
-type ChangeResult = PromotionChange & { fromVersion: string | null };
+/** A change as applied: what the file held before, and `skipped` when `onlyFrom` did not match (nothing written). */
+export type ChangeResult = PromotionChange & { fromVersion: string | null; skipped?: boolean };
 
 interface EditedTree {
   files: Map<string, string>;
   changes: ChangeResult[];
   changed: boolean;
+}
+
+function alreadyApplied(change: PromotionChange, applied: Map<string, AppliedPromotion>): ChangeResult {
+  const found = applied.get(change.promotionId);
+  return found
+    ? { ...change, fromVersion: found.fromVersion }
+    : { ...change, fromVersion: null, skipped: true };
 }
 
 /**
@@ -168,6 +197,11 @@ export class GitopsWriter {
     }
   }
 
+  /** The audit heads anchored in the branch's recent history (one fetch): what /api/v1/audit/verify checks. */
+  auditAnchors(): Promise<{ commit: string; head: string }[]> {
+    return withRepoLock(this.cache.gitdir, async () => this.applied.auditAnchors(await this.sync()));
+  }
+
   findAppliedPromotion(promotionId: string): Promise<string | null> {
     return withRepoLock(this.cache.gitdir, async () => {
       const tip = await this.sync();
@@ -194,15 +228,21 @@ export class GitopsWriter {
         return {
           status: "already-applied",
           commit: first.commit,
-          changes: request.changes.map((change) => ({
-            ...change,
-            fromVersion: applied.get(change.promotionId)?.fromVersion ?? null,
-          })),
+          changes: request.changes.map((change) => alreadyApplied(change, applied)),
         };
       }
 
       const edited = await this.editOrConflict(tip, pending, firstSeen);
       firstSeen ??= new Map(edited.changes.map((change) => [change.promotionId, change.fromVersion]));
+      if (!edited.changed && applied.size > 0) {
+        // The rest of the request was committed before (a retried pin whose other environments were skipped).
+        const first = [...applied.values()][0]!;
+        return {
+          status: "already-applied",
+          commit: first.commit,
+          changes: request.changes.map((change) => alreadyApplied(change, applied)),
+        };
+      }
       if (!edited.changed) {
         this.log.info(
           { requestId: request.requestId },
@@ -215,7 +255,9 @@ export class GitopsWriter {
         requestId: request.requestId,
         actor: request.actor,
         reason: request.reason,
-        changes: edited.changes,
+        // A skipped change is not in the commit: its trailers would claim it was applied.
+        changes: edited.changes.filter((change) => !change.skipped),
+        auditHead: this.opts.auditHead?.(),
       });
       const commit = await this.cache.writeCommit({
         parent: tip,
@@ -223,7 +265,9 @@ export class GitopsWriter {
         message,
         author: this.opts.author,
         timestamp: this.now(),
+        sign: this.opts.signer ? (payload) => this.opts.signer!.sign(payload) : undefined,
       });
+      await request.beforePush?.();
       await this.opts.hooks?.beforePush?.(attempt, tip);
       const pushed = await this.cache.push(commit).catch((error) => {
         throw gitopsError(error, "push to");
@@ -274,7 +318,8 @@ export class GitopsWriter {
     }
     for (const change of edited.changes) {
       const before = firstSeen.get(change.promotionId);
-      if (change.fromVersion !== before && change.fromVersion !== change.toVersion) {
+      const written = change.pinnedCommit ?? change.toVersion;
+      if (change.fromVersion !== before && change.fromVersion !== written) {
         throw new RelbotError(
           "gitops.conflict",
           `${change.file}: ${change.env} moved from ${before ?? "(unset)"} to ${change.fromVersion ?? "(unset)"} on the remote while promoting ${change.toVersion}; promote again if still wanted`,
@@ -293,10 +338,24 @@ export class GitopsWriter {
     for (const change of changes) {
       const file = manifestPath(change.file);
       if (!texts.has(file)) texts.set(file, await this.readManifest(tip, file));
+      if (change.onlyFrom !== undefined) {
+        const current = readTargetRevision(texts.get(file)!, {
+          repoUrl: change.repoUrl,
+          application: change.application,
+          file,
+        });
+        if (current !== change.onlyFrom) {
+          results.push({ ...change, file, fromVersion: current, skipped: true });
+          continue;
+        }
+      }
       const edit = setTargetRevision(texts.get(file)!, {
         repoUrl: change.repoUrl,
         application: change.application,
-        version: change.toVersion,
+        version: change.pinnedCommit ?? change.toVersion,
+        ...(change.pinnedCommit
+          ? { pinComment: `${change.toVersion} (pinned${change.pinNote ? `: ${change.pinNote}` : ""})` }
+          : {}),
         file,
       });
       if (edit.changed) {

@@ -6,7 +6,7 @@ import type { Logger } from "../log.ts";
 import { errorBody, handleError } from "./errors.ts";
 import { validationHook } from "./validation.ts";
 
-/** Bodies over this are refused with 413 before anything reads them (SPEC §5). */
+/** Bodies over this are refused with 413 before anything reads them. */
 export const maxBodyBytes = 1024 * 1024;
 
 export interface ReadinessCheck {

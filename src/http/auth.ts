@@ -1,7 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { Context, MiddlewareHandler } from "hono";
-import type { RelbotConfig } from "../config/index.ts";
-import { readSecret } from "../config/index.ts";
+import type { ApiTokenSecret } from "../config/index.ts";
 import type { Logger } from "../log.ts";
 import { errorBody } from "./errors.ts";
 
@@ -46,13 +45,13 @@ export class TokenRegistry {
   }
 
   /**
-   * Resolves each configured token's secret from its environment variable. A token whose variable is unset is left
-   * out (nobody can use it) and named in a warning; `relbot check` reports it as a problem.
+   * The configured tokens with their secrets resolved at load (`loaded.secrets.apiTokens`). A token whose variable
+   * is unset is left out (nobody can use it) and named in a warning; `relbot check` reports it as a problem.
    */
-  static fromConfig(api: RelbotConfig["api"], env: NodeJS.ProcessEnv, logger?: Logger): TokenRegistry {
+  static fromSecrets(configured: readonly ApiTokenSecret[], logger?: Logger): TokenRegistry {
     const tokens: ApiToken[] = [];
-    for (const token of api.tokens) {
-      const secret = readSecret(token.tokenEnv, env);
+    for (const token of configured) {
+      const secret = token.secret;
       if (secret === undefined) {
         logger?.warn(
           { token: token.name, tokenEnv: token.tokenEnv },

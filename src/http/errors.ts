@@ -4,7 +4,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { RelbotError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 
-/** SPEC §5: every error is JSON {"error": {"code", "message"}} with a fitting status. */
+/** Every API error is JSON {"error": {"code", "message"}} with a fitting status. */
 export function errorBody(code: string, message: string, details?: unknown) {
   return { error: details === undefined ? { code, message } : { code, message, details } };
 }

@@ -2,7 +2,6 @@
 // (GitHub waits 10 s and does not retry). The work itself runs later in the job worker.
 import type { Context } from "hono";
 import type { RelbotConfig } from "../config/index.ts";
-import { readSecret } from "../config/index.ts";
 import { RelbotError } from "../errors.ts";
 import { acceptGitHubDelivery, checkGitHubSignature, type GitHubDeliveryDeps } from "../webhooks/index.ts";
 import type { RelbotApp } from "./app.ts";
@@ -18,7 +17,8 @@ export function deliveryEventLabel(event: string): DeliveryEventLabel {
 
 export interface GitHubWebhookDeps extends Omit<GitHubDeliveryDeps, "apps"> {
   config: RelbotConfig;
-  env: NodeJS.ProcessEnv;
+  /** The shared secret of github.webhookSecretEnv, resolved at load; undefined refuses every delivery. */
+  secret: string | undefined;
   /** Called after jobs were stored, to start them now rather than at the next poll. */
   onJobsQueued?: () => void;
   /** Called once per answered delivery, for metrics: the event from a fixed set, never the raw header. */
@@ -27,7 +27,7 @@ export interface GitHubWebhookDeps extends Omit<GitHubDeliveryDeps, "apps"> {
 
 export function registerGitHubWebhook(app: RelbotApp, deps: GitHubWebhookDeps): void {
   const secretEnv = deps.config.github?.webhookSecretEnv;
-  const secret = readSecret(secretEnv, deps.env);
+  const secret = deps.secret;
   // Without a secret relbot refuses every delivery: accepting unsigned ones would let anyone queue releases.
   const secretProblem = !secretEnv
     ? "github.webhookSecretEnv is not set in the config, so relbot cannot check GitHub's signature and refuses deliveries"

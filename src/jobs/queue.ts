@@ -244,3 +244,17 @@ export function handBackJob(db: Db, id: string, owner: string, now: number): Job
     .returning()
     .get();
 }
+
+/**
+ * At start-up, with the instance lock held: no other relbot runs on this database, so every job still marked running
+ * was left by a relbot that died. Their leases are ended now, so the worker takes them at once (through the usual
+ * expired-lease claim, which counts the lost attempt and says so in the job's history) instead of a lease later.
+ */
+export function expireOrphanedLeases(db: Db, now: number): number {
+  return db
+    .update(jobs)
+    .set({ leaseUntil: 0, updatedAt: now })
+    .where(eq(jobs.status, "running"))
+    .returning({ id: jobs.id })
+    .all().length;
+}

@@ -1,4 +1,4 @@
-// The "auto-promote" job: a verified release goes into each `auto: true` environment (SPEC §4), but only the
+// The "auto-promote" job: a verified release goes into each `auto: true` environment, but only the
 // newest: when several tags arrived together each has its own job, and all but the newest step aside. It asks
 // through requestPromotion like anyone else, so the rules apply and a refusal is recorded as `denied`.
 import { and, eq, inArray } from "drizzle-orm";

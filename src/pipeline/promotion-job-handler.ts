@@ -14,6 +14,7 @@ import {
 import type { Logger } from "../log.ts";
 import type { ReplyTarget } from "../promotion/index.ts";
 import type { Db, PromotionRow } from "../store/index.ts";
+import { verifiedRelease } from "../store/queries/index.ts";
 import {
   loadPromotion,
   loadUnfinishedRequest,
@@ -30,6 +31,13 @@ export interface PromotionJobDeps {
   db: Db;
   config: Pick<RelbotConfig, "apps">;
   writer: Pick<GitopsWriter, "apply">;
+  /**
+   * The object id refs/tags/<name> has on the source remote right now (SourceRepos.resolveTag). Asked right before
+   * every push: a tag moved since its release was verified fails the promotion with nothing pushed.
+   */
+  resolveTag?: (url: string, tagName: string) => Promise<string | null>;
+  /** Told when that check found a moved tag, so the reconciler pins the environments running it at once. */
+  onTagMoved?: () => void;
   clock: { now(): number };
   onPromotionFinished?: PromotionFinished;
   /** Called after a success, which may have queued the next auto environment's job, so the worker looks at once. */
@@ -43,6 +51,7 @@ const transientGitopsCodes = new Set(["gitops.unreachable", "gitops.push_failed"
 
 export function isTransientGitopsError(error: unknown): boolean {
   if (!(error instanceof RelbotError)) return true;
+  if (error.code === tagMovedCode) return false;
   return transientGitopsCodes.has(error.code) || !error.code.startsWith("gitops.");
 }
 
@@ -66,7 +75,8 @@ export function createPromotionJobHandler(deps: PromotionJobDeps): JobHandler {
         requestId: promotion.requestId,
         actor: promotion.actor,
         reason: promotion.reason ?? undefined,
-        changes: rows.map((row) => promotionChange(deps.config, row)),
+        changes: rows.map((row) => promotionChange(deps, row)),
+        beforePush: () => checkTagsUnmoved(deps, rows, logger),
       });
       // Stopping or the lease lost: leave the recording to the next attempt, which finds the commit by its trailer.
       signal.throwIfAborted();
@@ -109,8 +119,35 @@ export function createPromotionJobHandler(deps: PromotionJobDeps): JobHandler {
   };
 }
 
-function promotionChange(config: Pick<RelbotConfig, "apps">, row: PromotionRow): PromotionChange {
-  const app = config.apps[row.app];
+const tagMovedCode = "release.tag_moved";
+
+/**
+ * Re-resolves each release's tag on its source remote right before the push: the tag must still name the tag
+ * object that was verified. The release check ran earlier (minutes or days), and Argo CD reads the tag name.
+ */
+async function checkTagsUnmoved(deps: PromotionJobDeps, rows: PromotionRow[], logger: Logger): Promise<void> {
+  if (!deps.resolveTag) return;
+  for (const row of rows) {
+    const app = deps.config.apps[row.app];
+    const release = verifiedRelease(deps.db, row.app, row.toVersion);
+    if (!app || !release) continue;
+    const now = await deps.resolveTag(app.repo, release.tagName);
+    if (now === release.tagObject) continue;
+    logger.error(
+      { app: row.app, version: row.toVersion, tagName: release.tagName, verified: release.tagObject, now },
+      `tag ${release.tagName} of ${row.app} MOVED since it was verified; promotion refused, nothing pushed`,
+    );
+    deps.onTagMoved?.();
+    throw new RelbotError(
+      tagMovedCode,
+      `the tag ${release.tagName} of ${row.app} now names ${now ?? "nothing"}, not the tag object ${release.tagObject} that was verified; nothing was pushed`,
+      409,
+    );
+  }
+}
+
+function promotionChange(deps: PromotionJobDeps, row: PromotionRow): PromotionChange {
+  const app = deps.config.apps[row.app];
   const env = app?.environments.find((e) => e.name === row.env);
   if (!app || !env) {
     throw new RelbotError(
@@ -128,7 +165,21 @@ function promotionChange(config: Pick<RelbotConfig, "apps">, row: PromotionRow):
     application: env.application,
     // Argo CD checks out the tag, and a module in a sub-directory is tagged "<dir>/vX.Y.Z".
     toVersion: tagNameFor(row.toVersion, app.dir),
+    ...(env.pin === "commit" ? { pinnedCommit: pinnedCommit(deps.db, row) } : {}),
   };
+}
+
+/** `pin: commit`: the commit relbot verified for the version, never what the tag names later. */
+function pinnedCommit(db: Db, row: PromotionRow): string {
+  const commit = verifiedRelease(db, row.app, row.toVersion)?.commit;
+  if (!commit) {
+    throw new RelbotError(
+      "gitops.unknown_target",
+      `promotion ${row.id}: ${row.env} is pin: commit, and ${row.app} ${row.toVersion} has no verified commit`,
+      422,
+    );
+  }
+  return commit;
 }
 
 async function notify(

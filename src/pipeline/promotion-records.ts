@@ -9,6 +9,7 @@ import type { PromotionOutcome as GitopsOutcome } from "../gitops/index.ts";
 import { autoPromoteJob, enqueueJob } from "../jobs/index.ts";
 import { promotionEventPayload } from "../promotion/index.ts";
 import { type Db, type PromotionRow, promotions } from "../store/index.ts";
+import { verifiedVersionsAtCommit } from "../store/queries/index.ts";
 
 const unfinished = ["queued", "running"] as const;
 
@@ -18,7 +19,8 @@ export function loadPromotion(db: Db, id: string): PromotionRow | undefined {
 
 /**
  * The promotion and every other unfinished promotion of its request, oldest first: a request is one GitOps commit
- * (SPEC §4), so whichever of its jobs runs first applies them all and the others find theirs finished.
+ * (one commit per request), so whichever of its jobs runs first applies them all and the others find theirs
+ * finished.
  */
 export function loadUnfinishedRequest(db: Db, promotion: PromotionRow): PromotionRow[] {
   return db
@@ -63,7 +65,7 @@ export function recordPromotionsSucceeded(
         const app = apps[row.app];
         const change = outcome.changes.find((c) => c.promotionId === row.id);
         const found = change?.fromVersion ?? null;
-        const inFile = found === null ? null : (parseTagName(found, app?.dir ?? "")?.version ?? found);
+        const inFile = found === null ? null : versionInFile(tx, row, found, app?.dir ?? "");
         const fromVersion = change ? inFile : row.fromVersion;
         const updated = tx
           .update(promotions)
@@ -124,6 +126,16 @@ export function recordPromotionsFailed(
       }),
     { behavior: "immediate" },
   );
+}
+
+/** What a manifest's targetRevision stands for: a tag name's version, or the verified version a pinned SHA is. */
+function versionInFile(tx: Db, row: PromotionRow, revision: string, dir: string): string {
+  if (/^[0-9a-f]{40}$/.test(revision)) {
+    const versions = verifiedVersionsAtCommit(tx, row.app, revision);
+    if (row.fromVersion !== null && versions.includes(row.fromVersion)) return row.fromVersion;
+    return versions.at(-1) ?? revision;
+  }
+  return parseTagName(revision, dir)?.version ?? revision;
 }
 
 /** Only auto environments right after `env` are chained: a manual one stops the automatic flow there. */

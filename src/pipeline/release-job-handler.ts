@@ -1,4 +1,4 @@
-// The "release" job: one tag through the release checks (SPEC §3, SBOM included), recorded as a release, and a
+// The "release" job: one tag through the release checks (SBOM included), recorded as a release, and a
 // verified one handed on to auto-promotion. A rejected tag is a finished job whose result says `rejected` and why;
 // only trouble reaching the repository or GitHub fails the attempt, so it is retried.
 import type { Octokit } from "@octokit/rest";

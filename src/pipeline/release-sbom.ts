@@ -1,4 +1,4 @@
-// The SBOM step of the release checks (SPEC §3.5), run only on a tag that passed every other check: an unusable or
+// The SBOM step of the release checks, run only on a tag that passed every other check: an unusable or
 // missing-but-required SBOM becomes one more rejection reason, so the release is recorded as rejected with it.
 import type { Octokit } from "@octokit/rest";
 import type { AppConfig } from "../config/index.ts";

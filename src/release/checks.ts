@@ -1,4 +1,4 @@
-// The individual release checks of SPEC §3 that need no I/O: each returns the failures it finds.
+// The individual release checks (docs/release-checks.md) that need no I/O: each returns the failures it finds.
 import type { AppConfig } from "../config/index.ts";
 import { findRetraction, GoModError, parseGoMod } from "../domain/gomod.ts";
 import { moduleForVersion } from "../domain/module-path.ts";

@@ -1,4 +1,4 @@
-// SPEC §3.5: fetch the app's SBOM for a tag (release asset or file at the tag), check its format, digest it.
+// Fetch the app's SBOM for a tag (release asset or file at the tag), check its format, digest it.
 import type { Octokit } from "@octokit/rest";
 import type { AppConfig } from "../config/index.ts";
 import { gitHubRepository } from "../github/index.ts";

@@ -13,7 +13,7 @@ export function sbomDigest(bytes: Uint8Array): string {
 
 /**
  * Accepts SPDX 2.x JSON (`"spdxVersion": "SPDX-2.3"`) and CycloneDX JSON (`"bomFormat": "CycloneDX"` with a
- * `specVersion`); SPEC §3.5 names no other. Tag-value SPDX, XML CycloneDX and SPDX 3 are refused with a reason
+ * `specVersion`); relbot accepts no other. Tag-value SPDX, XML CycloneDX and SPDX 3 are refused with a reason
  * that says what was found, so a team can fix its build rather than guess.
  */
 export function parseSbom(bytes: Uint8Array): ParsedSbom {

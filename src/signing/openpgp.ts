@@ -1,23 +1,34 @@
 // OpenPGP tag signatures (what `git tag -s` makes with gpg), checked with the openpgp package over the exact
-// signed payload. openpgp only checks that the key was valid when the signature was made; a release bot also
-// refuses keys that are revoked or expired now, since a signature time is whatever the signer's clock said.
-import { createMessage, type PublicKey, readSignature, verify } from "openpgp";
+// signed payload. Everything about the key is judged at one moment, `at`: the time relbot first saw the tag (the
+// signature time is whatever the signer's clock said, so it decides nothing). A key or signing subkey that is
+// revoked or expired at that moment is refused with its own code, before any signature math.
+import { createMessage, type PublicKey, readSignature, type Subkey, verify } from "openpgp";
 import { refuse, type SignatureVerdict } from "./result.ts";
+
+type ArmoredSignature = Awaited<ReturnType<typeof readSignature>>;
 
 export async function verifyOpenPgpSignature(
   payload: Uint8Array,
   armoredSignature: string,
   keys: PublicKey[],
-  now: Date,
+  at: Date,
   signerSetName: string,
 ): Promise<SignatureVerdict> {
-  let signature: Awaited<ReturnType<typeof readSignature>>;
+  let signature: ArmoredSignature;
   try {
     signature = await readSignature({ armoredSignature });
   } catch (error) {
     return refuse(
       "signature.malformed",
       `the OpenPGP signature cannot be read (${(error as Error).message}).`,
+    );
+  }
+  // git verify-tag refuses a block holding more than one signature (gpg reports each, git accepts one): checking
+  // only the first would let a good signature carry a bad or unknown one along.
+  if (signature.packets.length !== 1) {
+    return refuse(
+      "signature.multiple",
+      `the OpenPGP signature block holds ${signature.packets.length} signatures; like git verify-tag, relbot accepts exactly one: re-sign the tag with a single key.`,
     );
   }
   const issuerIds = signature.getSigningKeyIDs();
@@ -31,49 +42,109 @@ export async function verifyOpenPgpSignature(
     );
   }
   const fingerprint = key.getFingerprint().toUpperCase();
-  let created: Date;
+  const keyProblem = await signingKeyProblem(key, issuerIds, at);
+  if (keyProblem) return keyProblem;
   try {
     const result = await verify({
       message: await createMessage({ binary: payload }),
       signature,
       verificationKeys: [key],
-      date: now,
+      date: at,
       format: "binary",
     });
-    const [first] = result.signatures;
-    if (!first) return refuse("signature.malformed", "the OpenPGP signature block holds no signature.");
+    const [only] = result.signatures;
+    if (!only) return refuse("signature.malformed", "the OpenPGP signature block holds no signature.");
     // `verified` is a promise that rejects on a bad signature: a truthy check would pass everything.
-    await first.verified;
-    const packet = (await first.signature).packets[0];
-    created = packet?.created ?? now;
+    await only.verified;
   } catch (error) {
-    return classifyFailure(error as Error, key, fingerprint, now);
+    return classifyFailure(error as Error, signature, fingerprint, at);
   }
-  const stillValid = await keyValidNow(key, issuerIds, now);
-  if (stillValid) return stillValid;
   return {
     ok: true,
-    signer: { format: "openpgp", identity: await primaryIdentity(key, created), fingerprint },
+    signer: { format: "openpgp", identity: await primaryIdentity(key, at), fingerprint },
   };
 }
 
-async function classifyFailure(
-  error: Error,
+/** The key's state at `at`: revoked or expired, for the primary key and for the (sub)key that signed. */
+async function signingKeyProblem(
   key: PublicKey,
-  fingerprint: string,
-  now: Date,
-): Promise<SignatureVerdict> {
-  const reason = error.message;
-  if (await key.isRevoked(undefined, undefined, now).catch(() => false)) {
+  issuerIds: ReturnType<ArmoredSignature["getSigningKeyIDs"]>,
+  at: Date,
+): Promise<SignatureVerdict | null> {
+  const fingerprint = key.getFingerprint().toUpperCase();
+  const when = at.toISOString();
+  if (await key.isRevoked(undefined, undefined, at).catch(() => false)) {
     return refuse(
       "signature.key-revoked",
-      `OpenPGP key ${fingerprint} is revoked: sign the tag with a current key.`,
+      `OpenPGP key ${fingerprint} is revoked (judged at ${when}, when relbot first saw the tag): sign the tag with a current key.`,
+    );
+  }
+  const expires = await key.getExpirationTime().catch(() => null);
+  if (expires instanceof Date && expires.getTime() <= at.getTime()) {
+    return refuse(
+      "signature.key-expired",
+      `OpenPGP key ${fingerprint} expired on ${expires.toISOString()}, before relbot first saw the tag (${when}): extend the key's expiry (and re-publish it to the signer set) or sign with a current key.`,
+    );
+  }
+  // A signing subkey has its own revocation and expiry; Subkey.verify judges its binding at `at` and says which.
+  const signing = issuerIds.flatMap((id) => key.getKeys(id)).find((k): k is Subkey => k !== key);
+  if (signing) {
+    const id = signing.getKeyID().toHex().toUpperCase();
+    try {
+      await signing.verify(at);
+    } catch (error) {
+      const revoked = /revoked/i.test((error as Error).message);
+      return refuse(
+        revoked ? "signature.key-revoked" : "signature.key-expired",
+        `the signing subkey ${id} of OpenPGP key ${fingerprint} is ${revoked ? "revoked" : "expired or unbound"} (judged at ${when}, when relbot first saw the tag): sign with a current subkey.`,
+      );
+    }
+  }
+  for (const id of issuerIds) {
+    if (key.getKeys(id).length === 0) continue;
+    try {
+      await key.getSigningKey(id, at);
+      return null;
+    } catch (error) {
+      const message = (error as Error).message;
+      const code = /revoked/i.test(message) ? "signature.key-revoked" : "signature.key-expired";
+      return refuse(
+        code,
+        `the signing (sub)key of ${fingerprint} is not valid at ${when}, when relbot first saw the tag (${message}): sign with a current key.`,
+      );
+    }
+  }
+  return null;
+}
+
+function classifyFailure(
+  error: Error,
+  signature: ArmoredSignature,
+  fingerprint: string,
+  at: Date,
+): SignatureVerdict {
+  const reason = error.message;
+  // Keys were judged above; what is left is the signature itself.
+  if (/signature is expired/i.test(reason)) {
+    const packet = signature.packets[0]!;
+    const expired = packet.created
+      ? new Date(packet.created.getTime() + (packet.signatureExpirationTime ?? 0) * 1000).toISOString()
+      : "an earlier time";
+    return refuse(
+      "signature.expired",
+      `the OpenPGP signature by ${fingerprint} carries its own expiry, ${expired}, which passed before relbot first saw the tag (${at.toISOString()}): re-sign the tag without a signature expiry (or a longer one).`,
+    );
+  }
+  if (/revoked/i.test(reason)) {
+    return refuse(
+      "signature.key-revoked",
+      `OpenPGP key ${fingerprint} is revoked (${reason}): sign with a current key.`,
     );
   }
   if (/expired/i.test(reason)) {
     return refuse(
       "signature.key-expired",
-      `OpenPGP key ${fingerprint} had expired when the tag was signed: extend the key or sign with a current key.`,
+      `OpenPGP key ${fingerprint} is expired (${reason}): sign with a current key.`,
     );
   }
   if (/digest did not match|signature did not match|invalid signature/i.test(reason)) {
@@ -88,50 +159,13 @@ async function classifyFailure(
   );
 }
 
-/** Refuses a key that is revoked or expired at `now`, even if it was fine when it signed. */
-async function keyValidNow(
-  key: PublicKey,
-  issuerIds: ReturnType<Awaited<ReturnType<typeof readSignature>>["getSigningKeyIDs"]>,
-  now: Date,
-): Promise<SignatureVerdict | null> {
-  const fingerprint = key.getFingerprint().toUpperCase();
-  if (await key.isRevoked(undefined, undefined, now).catch(() => false)) {
-    return refuse(
-      "signature.key-revoked",
-      `OpenPGP key ${fingerprint} is revoked: sign the tag with a current key.`,
-    );
-  }
-  const expires = await key.getExpirationTime().catch(() => null);
-  if (expires instanceof Date && expires.getTime() <= now.getTime()) {
-    return refuse(
-      "signature.key-expired",
-      `OpenPGP key ${fingerprint} expired on ${expires.toISOString()}: extend the key's expiry (and re-publish it to the signer set) or sign with a current key.`,
-    );
-  }
-  for (const id of issuerIds) {
-    if (key.getKeys(id).length === 0) continue;
-    try {
-      await key.getSigningKey(id, now);
-      return null;
-    } catch (error) {
-      const message = (error as Error).message;
-      const code = /revoked/i.test(message) ? "signature.key-revoked" : "signature.key-expired";
-      return refuse(
-        code,
-        `the signing (sub)key of ${fingerprint} is no longer valid (${message}): sign with a current key.`,
-      );
-    }
-  }
-  return null;
-}
-
 async function primaryIdentity(key: PublicKey, at: Date): Promise<string> {
   try {
     const primary = await key.getPrimaryUser(at);
     const id = primary.user.userID?.userID;
     if (id) return id;
   } catch {
-    // An expired or odd key may have no valid primary user at `at`; fall back to the first user id.
+    // An odd key may have no valid primary user at `at`; fall back to the first user id.
   }
   return key.getUserIDs()[0] ?? key.getFingerprint().toUpperCase();
 }

@@ -71,3 +71,32 @@ async function openWithBetterSqlite(file: string): Promise<Database> {
     close: () => client.close(),
   };
 }
+
+/** A bare SQLite connection without drizzle or migrations (the instance lock's file), on the same driver. */
+export interface SqliteClient {
+  run(sql: string, ...params: (string | number | null)[]): void;
+  get<T>(sql: string, ...params: (string | number | null)[]): T | undefined;
+  close(): void;
+}
+
+export async function openSqliteClient(file: string): Promise<SqliteClient> {
+  mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  if ("Bun" in globalThis) {
+    const { Database: BunDatabase } = await import("bun:sqlite");
+    const client = new BunDatabase(file, { create: true });
+    return {
+      run: (sql, ...params) => void client.query(sql).run(...params),
+      get: <T>(sql: string, ...params: (string | number | null)[]) =>
+        (client.query(sql).get(...params) as T | null) ?? undefined,
+      close: () => client.close(),
+    };
+  }
+  const BetterSqlite = (await import("better-sqlite3")).default;
+  const client = new BetterSqlite(file);
+  return {
+    run: (sql, ...params) => void client.prepare(sql).run(...params),
+    get: <T>(sql: string, ...params: (string | number | null)[]) =>
+      client.prepare(sql).get(...params) as T | undefined,
+    close: () => client.close(),
+  };
+}

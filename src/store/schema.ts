@@ -31,6 +31,11 @@ export const releases = sqliteTable(
       .default("ok"),
     source: text("source").notNull().default("webhook"),
     deliveryId: text("delivery_id"),
+    /**
+     * Unix ms: when relbot first saw this tag object (the tag's key validity and date are judged at this moment, on
+     * every re-check). Rows older than the column hold created_at.
+     */
+    firstSeenAt: integer("first_seen_at"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },

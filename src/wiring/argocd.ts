@@ -2,7 +2,7 @@
 // and POST /webhooks/argocd. Without an argocd section nothing here exists and a promotion ends at its push.
 import { ArgocdClient } from "../argocd/client.ts";
 import type { Clock } from "../clock.ts";
-import { type RelbotConfig, readSecret } from "../config/index.ts";
+import type { RelbotConfig, Secrets } from "../config/index.ts";
 import { createDegradedRollbackHandler } from "../deployment/rollback-handler.ts";
 import { degradedRollbackJobKind } from "../deployment/rollback-job.ts";
 import { DeploymentWatch } from "../deployment/watch.ts";
@@ -15,7 +15,7 @@ import type { Db, PromotionRow } from "../store/index.ts";
 
 export interface DeploymentWiringDeps {
   config: RelbotConfig;
-  env: NodeJS.ProcessEnv;
+  secrets: Secrets;
   db: Db;
   worker: Pick<JobWorker, "register" | "wake">;
   clock: Clock;
@@ -27,21 +27,18 @@ export interface DeploymentWiringDeps {
   random?: () => number;
 }
 
-/** The client as `relbot check` and the service build it: token read from argocd.tokenEnv once, here. */
-export function argocdClientFromConfig(
-  config: RelbotConfig,
-  env: NodeJS.ProcessEnv,
-): ArgocdClient | undefined {
+/** The client as `relbot check` and the service build it, with the token config/ resolved from argocd.tokenEnv. */
+export function argocdClientFromConfig(config: RelbotConfig, secrets: Secrets): ArgocdClient | undefined {
   if (!config.argocd) return undefined;
-  return new ArgocdClient({ url: config.argocd.url, token: readSecret(config.argocd.tokenEnv, env) ?? "" });
+  return new ArgocdClient({ url: config.argocd.url, token: secrets.get("argocdToken") ?? "" });
 }
 
 export function wireDeploymentWatch(deps: DeploymentWiringDeps): DeploymentWatch | undefined {
-  const { config, env, db, worker, clock, logger } = deps;
+  const { config, secrets, db, worker, clock, logger } = deps;
   const argocd = config.argocd;
-  const client = argocdClientFromConfig(config, env);
+  const client = argocdClientFromConfig(config, secrets);
   if (!argocd || !client) return undefined;
-  if (!readSecret(argocd.tokenEnv, env)) {
+  if (!secrets.get("argocdToken")) {
     // Not fatal: every watched promotion says why it cannot be followed, and ends as timeout.
     logger.error(
       { tokenEnv: argocd.tokenEnv },
@@ -66,7 +63,7 @@ export function wireDeploymentWatch(deps: DeploymentWiringDeps): DeploymentWatch
     degradedRollbackJobKind,
     createDegradedRollbackHandler({ db, config, clock, onJobsQueued: wake }),
   );
-  const secret = readSecret(argocd.webhookSecretEnv, env);
+  const secret = secrets.get("argocdWebhookSecret");
   registerArgocdWebhook(deps.app, {
     secret,
     secretProblem: argocd.webhookSecretEnv

@@ -1,6 +1,6 @@
 // Everything that lets people ask for promotions, built in one place for the composition root: the Slack
 // route, GitHub comment commands (webhook hook + job), POST /api/v1/promotions, and the result notices.
-// main.ts calls wireChatops once; nothing here reads process.env (the env comes in with the deps).
+// main.ts calls wireChatops once; secrets come resolved from config/ (Secrets), never from the environment.
 
 import {
   chatCommentJobKind,
@@ -17,7 +17,7 @@ import {
 import { formatHistory, formatStatus } from "../chatops/replies.ts";
 import { createResponseUrlPoster, registerSlackRoutes } from "../chatops/slack.ts";
 import type { Clock } from "../clock.ts";
-import { type RelbotConfig, readSecret } from "../config/index.ts";
+import type { RelbotConfig, Secrets } from "../config/index.ts";
 import { RelbotError } from "../errors.ts";
 import { registerPromoteRoute } from "../http/api/promote.ts";
 import type { RelbotApp } from "../http/app.ts";
@@ -40,7 +40,7 @@ export interface ChatopsWiringDeps {
   app: RelbotApp;
   db: Db;
   config: RelbotConfig;
-  env: NodeJS.ProcessEnv;
+  secrets: Secrets;
   clock: Clock;
   logger: Logger;
   worker: Pick<JobWorker, "register" | "wake">;
@@ -59,13 +59,13 @@ export interface ChatopsWiring {
 }
 
 export function wireChatops(deps: ChatopsWiringDeps): ChatopsWiring {
-  const { app, db, config, env, clock, logger, worker } = deps;
-  const github = githubClientFromConfig(config, env, logger);
+  const { app, db, config, secrets, clock, logger, worker } = deps;
+  const github = githubClientFromConfig(config, secrets, logger);
   const promotionDeps: RequestPromotionDeps = {
     db,
     config,
     clock,
-    isTeamMember: teamCheckFromConfig(config, env, clock, logger),
+    isTeamMember: teamCheckFromConfig(config, secrets, clock, logger),
     enqueue: enqueuePromotionJob,
   };
   const wakeWhenQueued = (outcome: PromotionOutcome) => {
@@ -99,7 +99,7 @@ export function wireChatops(deps: ChatopsWiringDeps): ChatopsWiring {
   }
   worker.register(promotionNoticeJobKind, createPromotionNoticeHandler({ db, responseUrl, github }));
 
-  const answerable = github && readSecret(config.github?.tokenEnv, env) !== undefined;
+  const answerable = github && secrets.get("githubToken") !== undefined;
   return {
     onIssueComment: createIssueCommentHook({
       db,
@@ -122,7 +122,7 @@ function registerSlack(
   answer: Omit<Parameters<typeof registerSlackRoutes>[1], "signingSecret" | "users" | "clock" | "logger">,
 ): void {
   const slack = deps.config.slack!;
-  const signingSecret = readSecret(slack.signingSecretEnv, deps.env);
+  const signingSecret = deps.secrets.get("slackSigningSecret");
   if (!signingSecret) {
     // Never accept unsigned commands: without the secret nobody can be told apart from Slack.
     const problem = `the environment variable ${slack.signingSecretEnv} (slack.signingSecretEnv) is not set, so relbot refuses Slack commands`;

@@ -1,41 +1,54 @@
 // Joins the release checks, auto-promotion and the GitOps writer to the job worker: the one place that builds
 // them from the config and the environment. main.ts calls wireReleasePipeline once.
 import path from "node:path";
+import { auditHead } from "../audit/index.ts";
 import type { Clock } from "../clock.ts";
-import { type RelbotConfig, readSecret } from "../config/index.ts";
+import type { RelbotConfig, RelbotSettings, Secrets } from "../config/index.ts";
 import { SourceRepos } from "../git/index.ts";
-import { GitopsWriter, type GitopsWriterOptions } from "../gitops/index.ts";
+import { type CommitSigner, GitopsWriter, type GitopsWriterOptions } from "../gitops/index.ts";
 import type { ReadinessCheck } from "../http/app.ts";
-import { autoPromoteJobKind, type JobWorker, promotionJobKind, releaseJobKind } from "../jobs/index.ts";
+import {
+  autoPromoteJobKind,
+  type JobWorker,
+  promotionJobKind,
+  releaseJobKind,
+  tagPinJobKind,
+} from "../jobs/index.ts";
 import type { Logger } from "../log.ts";
 import {
   createAutoPromoteHandler,
   createPromotionJobHandler,
   createReleaseJobHandler,
+  createTagPinHandler,
   failAbandonedPromotions,
   type PromotionFinished,
 } from "../pipeline/index.ts";
 import type { Db } from "../store/index.ts";
-import { crashHooksFromEnv } from "./crash-seams.ts";
+import { crashHooks } from "./crash-seams.ts";
 import { githubClientFromConfig } from "./github.ts";
 import { gitopsReadiness } from "./gitops-readiness.ts";
 
 export interface PipelineOptions {
-  /** Wait between a release being recorded and its auto-promotion; default 1 s, RELBOT_AUTO_PROMOTE_DELAY_MS. */
+  /** Wait between a release being recorded and its auto-promotion; default settings.autoPromoteDelayMs, else 1 s. */
   autoPromoteDelayMs?: number;
   /** The chat notifier: told the result of every promotion that finished. */
   onPromotionFinished?: PromotionFinished;
   /** Argo CD is configured: pushed promotions are watched until healthy, and the chain moves on health. */
   watchDeployments?: boolean;
+  /** A promotion found its release's tag moved right before the push (the reconciler then pins at once). */
+  onTagMoved?: () => void;
 }
 
 export interface PipelineDeps extends PipelineOptions {
   config: RelbotConfig;
-  env: NodeJS.ProcessEnv;
+  secrets: Secrets;
+  settings: RelbotSettings;
   db: Db;
   worker: JobWorker;
   clock: Clock;
   logger: Logger;
+  /** gitops.signing, loaded at start-up (see commit-signer.ts). */
+  signer?: CommitSigner;
 }
 
 export interface ReleasePipeline {
@@ -49,14 +62,10 @@ export interface ReleasePipeline {
 const abandonedSweepMs = 60_000;
 
 /** The source-repository cache beside the database; shared by the service and the CLI. */
-export function sourceReposFromConfig(
-  config: RelbotConfig,
-  env: NodeJS.ProcessEnv,
-  logger: Logger,
-): SourceRepos {
+export function sourceReposFromConfig(config: RelbotConfig, secrets: Secrets, logger: Logger): SourceRepos {
   return new SourceRepos({
     cacheDir: path.join(path.dirname(path.resolve(config.database.path)), "sources"),
-    credential: readSecret(config.github?.tokenEnv, env),
+    credential: secrets.get("githubToken"),
     logger,
   });
 }
@@ -64,14 +73,14 @@ export function sourceReposFromConfig(
 /** The GitOps writer from config.gitops; `cacheDir` lets the CLI keep a clone of its own beside the service's. */
 export function gitopsWriterFromConfig(
   config: RelbotConfig,
-  env: NodeJS.ProcessEnv,
+  secrets: Secrets,
   logger: Logger,
-  extra: Partial<Pick<GitopsWriterOptions, "now" | "hooks" | "cacheDir">> = {},
+  extra: Partial<Pick<GitopsWriterOptions, "now" | "hooks" | "cacheDir" | "signer" | "auditHead">> = {},
 ): GitopsWriter {
   return new GitopsWriter({
     url: config.gitops.url,
     branch: config.gitops.branch,
-    credential: readSecret(config.gitops.tokenEnv, env),
+    credential: secrets.get("gitopsToken"),
     author: config.gitops.author,
     cacheDir: path.resolve(config.gitops.cacheDir),
     logger,
@@ -80,15 +89,17 @@ export function gitopsWriterFromConfig(
 }
 
 export function wireReleasePipeline(deps: PipelineDeps): ReleasePipeline {
-  const { config, env, db, worker, clock, logger } = deps;
-  const sources = sourceReposFromConfig(config, env, logger);
-  const gitopsCredential = readSecret(config.gitops.tokenEnv, env);
-  const writer = gitopsWriterFromConfig(config, env, logger, {
+  const { config, secrets, settings, db, worker, clock, logger } = deps;
+  const sources = sourceReposFromConfig(config, secrets, logger);
+  const writer = gitopsWriterFromConfig(config, secrets, logger, {
+    signer: deps.signer,
     now: clock.now,
-    hooks: crashHooksFromEnv(env, logger),
+    hooks: crashHooks(settings.crashAt, logger),
+    // Every commit relbot makes anchors the audit chain's head outside the database.
+    auditHead: () => auditHead(db),
   });
-  const github = githubClientFromConfig(config, env, logger);
-  const autoPromoteDelayMs = deps.autoPromoteDelayMs ?? envMs(env.RELBOT_AUTO_PROMOTE_DELAY_MS) ?? 1_000;
+  const github = githubClientFromConfig(config, secrets, logger);
+  const autoPromoteDelayMs = deps.autoPromoteDelayMs ?? settings.autoPromoteDelayMs ?? 1_000;
   const wake = () => worker.wake();
 
   worker.register(
@@ -103,11 +114,14 @@ export function wireReleasePipeline(deps: PipelineDeps): ReleasePipeline {
       config,
       writer,
       clock,
+      resolveTag: (url, tagName) => sources.resolveTag(url, tagName),
+      onTagMoved: deps.onTagMoved,
       onPromotionFinished: deps.onPromotionFinished,
       onJobsQueued: wake,
       watchDeployments: deps.watchDeployments,
     }),
   );
+  worker.register(tagPinJobKind, createTagPinHandler({ db, config, writer, clock }));
 
   const sweep = () => {
     try {
@@ -124,15 +138,7 @@ export function wireReleasePipeline(deps: PipelineDeps): ReleasePipeline {
   return {
     writer,
     sources,
-    readiness: [gitopsReadiness({ url: config.gitops.url, credential: gitopsCredential })],
+    readiness: [gitopsReadiness({ url: config.gitops.url, credential: secrets.get("gitopsToken") })],
     stop: () => clearInterval(timer),
   };
-}
-
-/** A non-negative integer of milliseconds from an environment variable, or undefined when unset. */
-export function envMs(value: string | undefined): number | undefined {
-  if (value === undefined || value === "") return undefined;
-  const ms = Number(value);
-  if (!Number.isInteger(ms) || ms < 0) throw new Error(`expected milliseconds, got "${value}"`);
-  return ms;
 }

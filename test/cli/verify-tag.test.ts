@@ -76,7 +76,7 @@ afterAll(async () => {
 });
 
 describe("relbot verify-tag", () => {
-  test("a good tag: exit 0 and the SPEC's JSON shape", async () => {
+  test("a good tag: exit 0 and the documented JSON shape", async () => {
     const result = await relbot(["verify-tag", "order-svc", "v1.4.0", "--json", "--config", configFile]);
     expect(result.code).toBe(0);
     const json = JSON.parse(result.stdout);

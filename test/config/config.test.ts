@@ -2,8 +2,9 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { inspect } from "node:util";
 import { parse, stringify } from "yaml";
-import { ConfigError, loadConfig, parseConfig, readSecret } from "../../src/config/index.ts";
+import { ConfigError, loadConfig, parseConfig } from "../../src/config/index.ts";
 
 const examplePath = path.join(import.meta.dir, "../../relbot.example.yaml");
 const exampleText = readFileSync(examplePath, "utf8");
@@ -24,6 +25,76 @@ function problemsOf(text: string, env: NodeJS.ProcessEnv = {}): string[] {
   }
   throw new Error("expected the config to be rejected");
 }
+
+describe("secrets and RELBOT_* settings resolved at load", () => {
+  const everySecret = {
+    GITOPS_TOKEN: "gitops-s3cret",
+    GITHUB_TOKEN: "github-s3cret",
+    GITHUB_WEBHOOK_SECRET: "hook-s3cret",
+    SLACK_SIGNING_SECRET: "slack-s3cret",
+    RELBOT_AUDIT_TOKEN: "audit-s3cret",
+    RELBOT_DEPLOY_TOKEN: "deploy-s3cret",
+    RELBOT_AUDIT_KEY: "audit-key-s3cret-of-at-least-32-characters",
+  };
+
+  test("every secret of the example resolves, and none is shown by JSON, inspect or a template string", () => {
+    const loaded = parseConfig(exampleText, "/x/relbot.yaml", everySecret);
+    expect(loaded.secrets.get("githubWebhookSecret")).toBe("hook-s3cret");
+    expect(loaded.secrets.get("slackSigningSecret")).toBe("slack-s3cret");
+    expect(loaded.secrets.get("auditKey")).toBe("audit-key-s3cret-of-at-least-32-characters");
+    expect(loaded.secrets.apiTokens.map((t) => [t.name, t.secret])).toEqual([
+      ["auditor", "audit-s3cret"],
+      ["deployer", "deploy-s3cret"],
+    ]);
+    expect(loaded.secrets.missing()).toEqual([]);
+    const shown = [
+      JSON.stringify(loaded),
+      inspect(loaded, { depth: 10 }),
+      Bun.inspect(loaded),
+      `${loaded.secrets}`,
+    ];
+    for (const text of shown) {
+      expect(text).not.toContain("s3cret");
+    }
+    expect(JSON.parse(shown[0]!).secrets).toMatchObject({ gitopsToken: "[set]", "api:deployer": "[set]" });
+  });
+
+  test("missing() names every unset secret with its config key and variable", () => {
+    const { secrets } = parseConfig(exampleText, "/x/relbot.yaml", {
+      GITHUB_TOKEN: "x",
+      RELBOT_AUDIT_TOKEN: "y",
+    });
+    expect(secrets.missing()).toEqual([
+      { setting: "gitops.tokenEnv", envName: "GITOPS_TOKEN" },
+      { setting: "github.webhookSecretEnv", envName: "GITHUB_WEBHOOK_SECRET" },
+      { setting: "slack.signingSecretEnv", envName: "SLACK_SIGNING_SECRET" },
+      { setting: "audit.keyEnv", envName: "RELBOT_AUDIT_KEY" },
+      { setting: "api.tokens[1].tokenEnv", envName: "RELBOT_DEPLOY_TOKEN" },
+    ]);
+  });
+
+  test("RELBOT_* settings are parsed once, typed; bad values are config problems naming the variable", () => {
+    const { settings } = parseConfig(exampleText, "/x/relbot.yaml", {
+      RELBOT_JOB_LEASE_MS: "1500",
+      RELBOT_AUTO_PROMOTE_DELAY_MS: "0",
+      RELBOT_LOG_LEVEL: "debug",
+      RELBOT_ACTOR: "alice",
+      RELBOT_CRASH_AT: "",
+    });
+    expect(settings).toEqual({ jobLeaseMs: 1500, autoPromoteDelayMs: 0, logLevel: "debug", actor: "alice" });
+    expect(
+      problemsOf(exampleText, {
+        RELBOT_JOB_LEASE_MS: "1.5s",
+        RELBOT_LOG_LEVEL: "loud",
+        RELBOT_CRASH_AT: "now",
+      }),
+    ).toEqual([
+      'RELBOT_JOB_LEASE_MS: "1.5s" must be a whole number of milliseconds',
+      'RELBOT_LOG_LEVEL: "loud" must be one of trace, debug, info, warn, error, fatal, silent',
+      'RELBOT_CRASH_AT: "now" must be before-push or after-push',
+    ]);
+  });
+});
 
 describe("config loading", () => {
   test("the sample config loads with defaults filled in and key paths resolved", () => {
@@ -90,10 +161,14 @@ describe("config loading", () => {
     ]);
   });
 
-  test("secrets come only from the environment variables the file names", () => {
-    const { config } = parseConfig(exampleText, "/x/relbot.yaml");
-    expect(readSecret(config.gitops.tokenEnv, { GITOPS_TOKEN: "t0k" })).toBe("t0k");
-    expect(readSecret(config.gitops.tokenEnv, {})).toBeUndefined();
+  test("secrets come only from the environment variables the file names, resolved at load", () => {
+    const { secrets } = parseConfig(exampleText, "/x/relbot.yaml", { GITOPS_TOKEN: "t0k", OTHER: "x" });
+    expect(secrets.get("gitopsToken")).toBe("t0k");
+    expect(parseConfig(exampleText, "/x/relbot.yaml", {}).secrets.get("gitopsToken")).toBeUndefined();
+    // An empty variable is unset: an empty secret would match an empty signature.
+    expect(parseConfig(exampleText, "/x/relbot.yaml", { GITOPS_TOKEN: "" }).secrets.get("gitopsToken")).toBe(
+      undefined,
+    );
     expect(problemsOf(variant((raw) => (raw.gitops.tokenEnv = "ghp_abc123 secret")))).toEqual([
       "gitops.tokenEnv: must be the name of an environment variable, not the secret itself",
     ]);

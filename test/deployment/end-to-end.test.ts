@@ -51,7 +51,8 @@ beforeAll(async () => {
     syncedTo(app, world.source.commit, "Healthy", { phase: "Succeeded" });
     argocd.setApplication(app);
   }
-  relbot = await startPipelineRelbot(world, { env: { ...world.env, ARGOCD_TOKEN: argocd.token } });
+  world.env.ARGOCD_TOKEN = argocd.token;
+  relbot = await startPipelineRelbot(world);
 });
 afterAll(async () => {
   await relbot?.stop();

@@ -33,7 +33,7 @@ const rollback = (env: string, version?: string): PromotionAsk => ({
   ...(version ? { version } : {}),
 });
 
-describe("promotion rules (SPEC §4)", () => {
+describe("promotion rules", () => {
   const table: [string, PromotionAsk, Partial<PromotionFacts>, Record<string, unknown>][] = [
     [
       "the first environment has no predecessor",

@@ -4,9 +4,9 @@ import path from "node:path";
 import { parse } from "yaml";
 import { applicationSchemaFromCrd } from "../../src/gitops/application-schema.ts";
 import { defaultApplicationSchemaPath, validateApplication } from "../../src/gitops/index.ts";
-import { annotatedApplication, sharedArgocd, singleSourceApp } from "./fixtures.ts";
+import { annotatedApplication, argocdFixtures, singleSourceApp } from "./fixtures.ts";
 
-const crdPath = path.join(sharedArgocd, "application-crd.yaml");
+const crdPath = path.join(argocdFixtures, "application-crd.yaml");
 
 describe("Argo CD Application schema", () => {
   test("the bundled schema is the reference CRD's openAPIV3Schema (regenerate with scripts/generate-argocd-schema.ts)", () => {

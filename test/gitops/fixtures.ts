@@ -2,11 +2,11 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 
-/** ../shared beside the repository root (read-only; tests copy what they edit). */
-export const sharedArgocd = path.resolve(import.meta.dir, "../../../shared/reference/argocd");
+/** The Argo CD files vendored from upstream (see its README.md for provenance; tests copy what they edit). */
+export const argocdFixtures = path.resolve(import.meta.dir, "../fixtures/argocd");
 
 export function annotatedApplication(): string {
-  return readFileSync(path.join(sharedArgocd, "application-annotated.yaml"), "utf8");
+  return readFileSync(path.join(argocdFixtures, "application-annotated.yaml"), "utf8");
 }
 
 export const orderSvcRepo = "https://github.com/acme/order-svc.git";

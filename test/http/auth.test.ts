@@ -75,16 +75,11 @@ describe("API token auth", () => {
     expect(await response.json()).toEqual({ actor: "deployer" });
   });
 
-  test("tokens whose environment variable is unset are left out", () => {
-    const registry = TokenRegistry.fromConfig(
-      {
-        tokens: [
-          { name: "auditor", tokenEnv: "A_TOKEN", scopes: ["read"] },
-          { name: "ghost", tokenEnv: "UNSET_TOKEN", scopes: ["read", "promote"] },
-        ],
-      },
-      { A_TOKEN: "a-secret", UNSET_TOKEN: "" },
-    );
+  test("tokens whose environment variable is unset (no secret at load) are left out", () => {
+    const registry = TokenRegistry.fromSecrets([
+      { name: "auditor", tokenEnv: "A_TOKEN", scopes: ["read"], secret: "a-secret" },
+      { name: "ghost", tokenEnv: "UNSET_TOKEN", scopes: ["read", "promote"], secret: undefined },
+    ]);
     expect(registry.size).toBe(1);
     expect(registry.identify("a-secret")?.name).toBe("auditor");
     expect(registry.identify("")).toBeUndefined();

@@ -30,8 +30,7 @@ describe("HTTP skeleton", () => {
       },
     });
     relbot = await startRelbot({
-      loaded: loadConfig({ file }),
-      env: {},
+      loaded: loadConfig({ file, env: {} }),
       logger: pino(sink),
       port: 0,
       hostname: "127.0.0.1",

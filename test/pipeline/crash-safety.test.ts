@@ -1,10 +1,10 @@
-// A promotion is applied exactly once even when relbot is killed in the middle of it (SPEC §4). relbot runs as a
+// A promotion is applied exactly once even when relbot is killed in the middle of it. relbot runs as a
 // real child process (`bun src/cli.ts serve`), is SIGKILLed at a chosen moment of a promotion through the
 // RELBOT_CRASH_AT test seam, and is started again on the same database.
 import { Database } from "bun:sqlite";
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import path from "node:path";
 import { loadConfig } from "../../src/config/index.ts";
+import { type ChildRelbot, spawnRelbot as spawnChild, stopRelbot } from "../support/child-relbot.ts";
 import { git } from "../support/git.ts";
 import { deliver } from "../support/relbot-webhooks.ts";
 import {
@@ -14,7 +14,6 @@ import {
   trailers,
 } from "../support/release-pipeline.ts";
 
-const repoRoot = path.resolve(import.meta.dir, "../..");
 let world: PipelineWorld;
 let dbFile: string;
 
@@ -24,48 +23,15 @@ beforeAll(async () => {
 });
 afterAll(() => world?.dispose());
 
-interface ChildRelbot {
-  url: string;
-  process: Bun.Subprocess<"ignore", "pipe", "pipe">;
-  output: () => string;
-}
-
-/** Starts `relbot serve` as its own process and waits for the line saying where it listens. */
-async function spawnRelbot(extraEnv: Record<string, string> = {}): Promise<ChildRelbot> {
-  const child = Bun.spawn([process.execPath, "src/cli.ts", "serve", "--config", world.configFile], {
-    cwd: repoRoot,
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: process.env.HOME ?? "",
-      ...world.env,
-      // A killed relbot's job is taken again after this lease; short, so the restarted one need not wait a minute.
-      RELBOT_JOB_LEASE_MS: "1000",
-      RELBOT_AUTO_PROMOTE_DELAY_MS: "0",
-      RELBOT_LOG_LEVEL: "warn",
-      ...extraEnv,
-    },
-    stdin: "ignore",
-    stdout: "pipe",
-    stderr: "pipe",
+/** relbot as its own process with the world's secrets. No shortened job lease: at start-up relbot holds the
+ * database alone (instance lock) and takes back the killed one's running jobs at once. */
+function spawnRelbot(extraEnv: Record<string, string> = {}): Promise<ChildRelbot> {
+  return spawnChild(world.configFile, {
+    ...world.env,
+    RELBOT_AUTO_PROMOTE_DELAY_MS: "0",
+    RELBOT_LOG_LEVEL: "warn",
+    ...extraEnv,
   });
-  let text = "";
-  const collect = async (stream: ReadableStream<Uint8Array>) => {
-    const decoder = new TextDecoder();
-    for await (const chunk of stream) text += decoder.decode(chunk);
-  };
-  void collect(child.stdout);
-  void collect(child.stderr);
-  const url = await eventually("relbot to listen", () => {
-    if (child.exitCode !== null || child.signalCode !== null)
-      throw new Error(`relbot exited early:\n${text}`);
-    return /relbot listening on (http:\/\/\S+)/.exec(text)?.[1];
-  });
-  return { url, process: child, output: () => text };
-}
-
-async function stopRelbot(child: ChildRelbot): Promise<void> {
-  child.process.kill("SIGTERM");
-  await child.process.exited;
 }
 
 function readDb<T>(query: (db: Database) => T): T {

@@ -74,14 +74,27 @@ describe("drift", () => {
   test("only environments relbot promoted into can drift", () => {
     expect(
       findDrift([
-        { app: "a", env: "dev", expected: "v1.1.0", actual: "v1.1.0" },
-        { app: "a", env: "staging", expected: "v1.0.0", actual: "v0.9.0" },
-        { app: "a", env: "prod", expected: null, actual: "v0.1.0" },
-        { app: "b", env: "dev", expected: "v2.0.0", actual: null },
+        { app: "a", env: "dev", dir: "", expected: "v1.1.0", actual: "v1.1.0" },
+        { app: "a", env: "staging", dir: "", expected: "v1.0.0", actual: "v0.9.0" },
+        { app: "a", env: "prod", dir: "", expected: null, actual: "v0.1.0" },
+        { app: "b", env: "dev", dir: "", expected: "v2.0.0", actual: null },
       ]),
     ).toEqual([
       { app: "a", env: "staging", expected: "v1.0.0", actual: "v0.9.0" },
       { app: "b", env: "dev", expected: "v2.0.0", actual: null },
+    ]);
+  });
+
+  test("a module in a sub-directory compares tag names: relbot's own `api/v2.0.0` is not drift", () => {
+    expect(
+      findDrift([
+        { app: "api", env: "dev", dir: "api", expected: "v2.0.0", actual: "api/v2.0.0" },
+        { app: "api", env: "staging", dir: "api", expected: "v2.0.0", actual: "api/v1.9.0" },
+        { app: "api", env: "prod", dir: "api", expected: "v2.0.0", actual: "v2.0.0" },
+      ]),
+    ).toEqual([
+      { app: "api", env: "staging", expected: "api/v2.0.0", actual: "api/v1.9.0" },
+      { app: "api", env: "prod", expected: "api/v2.0.0", actual: "v2.0.0" },
     ]);
   });
 });

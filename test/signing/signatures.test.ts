@@ -1,14 +1,16 @@
 // Signatures made by the real gpg and ssh-keygen, verified by relbot's own code.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { armor, enums, readSignature } from "openpgp";
 import { parseTagObject, type SignatureVerdict, verifyTagSignature } from "../../src/signing/index.ts";
 import { commitFiles, git, makeWorkRepo } from "../support/git.ts";
 import {
   annotatedTag,
   type GpgKey,
+  gpg,
   makeGpgKey,
   makeSshKey,
   type SshKey,
@@ -191,13 +193,17 @@ describe("SSH", () => {
     expect(failureCode(verdict)).toBe("signature.ssh-namespace");
   });
 
-  test("allowed_signers limits: namespaces, valid-after and valid-before against the tagger time", async () => {
+  test("allowed_signers limits: namespaces, valid-after and valid-before at the moment judged", async () => {
     const key = sshKeys.ed25519;
     const payload = tagPayload({ object: head, tag: "ssh-limits", time: Date.UTC(2024, 5, 1) / 1000 });
     const oid = writeTagObject(repo, payload + sshSign(key, payload));
     const line = (options: string) => `${key.principal} ${options} ${key.publicKey}`;
+    // Judged at the tagger time here, which is what git passes as verify-time, so git can be asked too; relbot
+    // itself passes the moment it first saw the tag (test/release/first-seen.test.ts).
     const check = async (options: string) =>
-      failureCode(await verdictFor(oid, signerSet({ sshLines: [line(options)] })));
+      failureCode(
+        await verdictFor(oid, signerSet({ sshLines: [line(options)] }), new Date(Date.UTC(2024, 5, 1))),
+      );
     expect(await check('namespaces="file"')).toBe("signature.ssh-namespace");
     expect(await check('namespaces="file,g*"')).toBe("ok");
     expect(await check('valid-before="20240101Z"')).toBe("signature.key-expired");
@@ -243,5 +249,111 @@ describe("signatures relbot does not verify", () => {
     const verdict = await verdictFor(oid, signerSet({ sshLines: [line] }));
     expect(failureCode(verdict)).toBe("signature.unknown-key");
     expect(verdict.ok || verdict.failure.message).toContain('unknown option "no-such-option"');
+  });
+});
+
+// The OpenPGP block and keys as an attacker bends them, each judged by relbot and (where git has a say) by
+// git verify-tag with the real gpg.
+describe("OpenPGP: exactly one signature, and reason codes that say what happened", () => {
+  /** Two detached signatures in one armored block: their packets concatenated, as gpg itself would read them. */
+  async function oneBlock(...armoredSignatures: string[]): Promise<string> {
+    const parts = await Promise.all(
+      armoredSignatures.map(async (a) =>
+        Buffer.from((await readSignature({ armoredSignature: a })).write() as Uint8Array),
+      ),
+    );
+    return armor(enums.armor.signature, Buffer.concat(parts));
+  }
+  const gitVerifies = (name: string, oid: string) => {
+    git(repo, ["update-ref", `refs/tags/${name}`, oid]);
+    try {
+      git(repo, ["verify-tag", name], { GNUPGHOME: gpgKey.gnupgHome });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  test.each([
+    ["good + bad", "pgp-good-bad"],
+    ["good + unknown key", "pgp-good-unknown"],
+  ])("a block of two signatures, %s, is refused as git verify-tag refuses it", async (_case, name) => {
+    const payload = tagPayload({ object: head, tag: name });
+    const good = gpgSign(gpgKey, payload);
+    const second =
+      name === "pgp-good-bad" ? gpgSign(gpgKey, `${payload}tampered\n`) : gpgSign(strangerGpg, payload);
+    const set = signerSet({ openpgp: [gpgKey] });
+    // The good signature alone passes both: the refusal below is about the second one riding along.
+    const alone = writeTagObject(repo, payload + good);
+    expect(failureCode(await verdictFor(alone, set))).toBe("ok");
+    expect(gitVerifies(`${name}-alone`, alone)).toBe(true);
+    const both = writeTagObject(repo, payload + (await oneBlock(good, second)));
+    expect(gitVerifies(name, both)).toBe(false);
+    expect(failureCode(await verdictFor(both, set))).toBe("signature.multiple");
+  });
+
+  test("a revoked signing subkey is reported as signature.key-revoked, not as a bad signature", async () => {
+    const home = mkdtempSync(path.join(tmpdir(), "relbot-gpg-sub-"));
+    chmodSync(home, 0o700);
+    try {
+      gpg(home, [
+        "--passphrase",
+        "",
+        "--quick-generate-key",
+        "Sub Signer <sub@example.com>",
+        "ed25519",
+        "cert",
+        "never",
+      ]);
+      const fingerprint = /^fpr:+([0-9A-F]+):/m.exec(gpg(home, ["--with-colons", "--list-keys"]))![1]!;
+      gpg(home, ["--passphrase", "", "--quick-add-key", fingerprint, "ed25519", "sign", "never"]);
+      const subkey: GpgKey = { ...gpgKey, gnupgHome: home, fingerprint, email: "sub@example.com" };
+      const payload = tagPayload({ object: head, tag: "pgp-revoked-subkey" });
+      const oid = writeTagObject(repo, payload + gpgSign(subkey, payload));
+      const before = gpg(home, ["--armor", "--export", fingerprint]);
+      expect(
+        failureCode(await verdictFor(oid, signerSet({ openpgp: [{ ...subkey, publicKey: before }] }))),
+      ).toBe("ok");
+      // Revoke subkey 1 (the signing one) the way a key owner does, in gpg's key editor.
+      execFileSync(
+        "gpg",
+        [
+          "--batch",
+          "--pinentry-mode",
+          "loopback",
+          "--passphrase",
+          "",
+          "--command-fd",
+          "0",
+          "--edit-key",
+          fingerprint,
+        ],
+        {
+          env: { ...process.env, GNUPGHOME: home },
+          input: "key 1\nrevkey\ny\n0\n\ny\nsave\n",
+          stdio: ["pipe", "pipe", "pipe"],
+        },
+      );
+      const after = gpg(home, ["--armor", "--export", fingerprint]);
+      const verdict = await verdictFor(oid, signerSet({ openpgp: [{ ...subkey, publicKey: after }] }));
+      expect(failureCode(verdict)).toBe("signature.key-revoked");
+      expect(verdict.ok || verdict.failure.message).toContain("subkey");
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  test("a signature whose own expiry passed is signature.expired; the key is fine", async () => {
+    const key = makeGpgKey({ email: "sig-expiry@example.com", createdAt: "20200101T000000" });
+    try {
+      const payload = tagPayload({ object: head, tag: "pgp-sig-expired", time: 1577880000 });
+      const signature = gpgSign(key, payload, "20200101T120000", ["--default-sig-expire", "1d"]);
+      const oid = writeTagObject(repo, payload + signature);
+      const set = signerSet({ openpgp: [key] });
+      expect(failureCode(await verdictFor(oid, set))).toBe("signature.expired");
+      expect(failureCode(await verdictFor(oid, set, new Date("2020-01-01T13:00:00Z")))).toBe("ok");
+    } finally {
+      key.dispose();
+    }
   });
 });

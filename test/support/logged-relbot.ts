@@ -28,8 +28,7 @@ export async function startLoggedRelbot(options: {
     },
   });
   const relbot = await startRelbot({
-    loaded: loadConfig({ file: options.configFile }),
-    env: options.env,
+    loaded: loadConfig({ file: options.configFile, env: options.env }),
     logger: pino(sink),
     port: 0,
     hostname: options.hostname ?? "127.0.0.1",

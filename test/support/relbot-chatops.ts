@@ -87,15 +87,17 @@ export async function startChatopsRelbot(
     },
   });
   const relbot = await startRelbot({
-    loaded: loadConfig({ file }),
-    env: {
-      GITHUB_TOKEN: "ghs_chatops",
-      GITHUB_WEBHOOK_SECRET: webhookSecret,
-      SLACK_SIGNING_SECRET: slackSecret,
-      TEST_AUDIT_TOKEN: tokens.auditor,
-      TEST_DEPLOY_TOKEN: tokens.deployer,
-      ...options.env,
-    },
+    loaded: loadConfig({
+      file,
+      env: {
+        GITHUB_TOKEN: "ghs_chatops",
+        GITHUB_WEBHOOK_SECRET: webhookSecret,
+        SLACK_SIGNING_SECRET: slackSecret,
+        TEST_AUDIT_TOKEN: tokens.auditor,
+        TEST_DEPLOY_TOKEN: tokens.deployer,
+        ...options.env,
+      },
+    }),
     logger: silentLogger,
     port: 0,
     hostname: "127.0.0.1",

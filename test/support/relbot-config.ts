@@ -13,6 +13,8 @@ export interface TestConfigOptions {
   /** Files to write next to the config (keys, allowed_signers), path -> content. */
   files?: Record<string, string>;
   extra?: Record<string, unknown>;
+  /** More keys of the gitops section (signing, pullRequests). */
+  gitops?: Record<string, unknown>;
 }
 
 /** Returns the config file's path; the database lives beside it. */
@@ -30,6 +32,7 @@ export function writeTestConfig(options: TestConfigOptions): string {
       branch: "main",
       cacheDir: path.join(dir, "gitops-cache"),
       ...(options.gitopsTokenEnv ? { tokenEnv: options.gitopsTokenEnv } : {}),
+      ...options.gitops,
     },
     signers: options.signers ?? { team: { ssh: "allowed_signers" } },
     apps: options.apps,

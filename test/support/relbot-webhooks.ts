@@ -42,10 +42,12 @@ export async function startWebhookRelbot(
       api: { tokens: [{ name: "auditor", tokenEnv: "RELBOT_AUDIT_TOKEN", scopes: ["read"] }] },
     },
   });
-  const loaded = loadConfig({ file });
+  const loaded = loadConfig({
+    file,
+    env: { RELBOT_AUDIT_TOKEN: readToken, ...(env ?? { GITHUB_WEBHOOK_SECRET: webhookSecret }) },
+  });
   const relbot = await startRelbot({
     loaded,
-    env: { RELBOT_AUDIT_TOKEN: readToken, ...(env ?? { GITHUB_WEBHOOK_SECRET: webhookSecret }) },
     logger: silentLogger,
     port: 0,
     hostname: "127.0.0.1",

@@ -226,8 +226,7 @@ export function startPipelineRelbot(
   options: Partial<RelbotOptions> = {},
 ): Promise<RunningRelbot> {
   return startRelbot({
-    loaded: loadConfig({ file: world.configFile }),
-    env: world.env,
+    loaded: loadConfig({ file: world.configFile, env: world.env }),
     logger: silentLogger,
     port: 0,
     hostname: "127.0.0.1",

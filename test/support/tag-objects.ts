@@ -42,8 +42,11 @@ export function sshSign(key: SshKey, payload: string, namespace = "git"): string
   }
 }
 
-/** A detached armored OpenPGP signature by gpg, optionally at a faked time ("20200101T120000"). */
-export function gpgSign(key: GpgKey, payload: string, fakedTime?: string): string {
+/**
+ * A detached armored OpenPGP signature by gpg, optionally at a faked time ("20200101T120000") and with more gpg
+ * options (such as a signature expiry).
+ */
+export function gpgSign(key: GpgKey, payload: string, fakedTime?: string, extra: string[] = []): string {
   return execFileSync(
     "gpg",
     [
@@ -56,6 +59,7 @@ export function gpgSign(key: GpgKey, payload: string, fakedTime?: string): strin
       ...(fakedTime ? ["--faked-system-time", fakedTime] : []),
       "--local-user",
       key.fingerprint,
+      ...extra,
       "--detach-sign",
       "--armor",
     ],

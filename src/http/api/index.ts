@@ -8,7 +8,7 @@ import { registerReleaseRoutes } from "./releases.ts";
 export type { AuditApiDeps } from "./deps.ts";
 export { ErrorSchema, readErrors, readSecurity } from "./schemas.ts";
 
-/** The read side of the API (SPEC §5): apps, releases, promotions and the audit log, all behind the read scope. */
+/** The read side of the API: apps, releases, promotions and the audit log, all behind the read scope. */
 export function registerAuditApi(app: RelbotApp, deps: AuditApiDeps): void {
   registerAppRoutes(app, deps);
   registerReleaseRoutes(app, deps);

@@ -1,5 +1,6 @@
 // POST /api/v1/promotions: a promotion (or rollback) asked for over the API, under the same rules as chat
-// (SPEC §4, §5). Scope `promote`; the token's name is the actor recorded on the promotion and its audit event.
+// (docs/promotion-rules.md). Scope `promote`; the token's name is the actor recorded on the promotion and its
+// audit event.
 import { createRoute, z } from "@hono/zod-openapi";
 import type { PromotionOutcome, PromotionRequest } from "../../promotion/request.ts";
 import type { RelbotApp } from "../app.ts";

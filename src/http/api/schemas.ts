@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 
-/** SPEC §5's error shape, shared by every route's error responses in the OpenAPI document. */
+/** The API's one error shape, {"error": {"code", "message"}}, shared by every route's error responses in the
+ * OpenAPI document. */
 export const ErrorSchema = z
   .object({
     error: z.object({

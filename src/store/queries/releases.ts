@@ -33,7 +33,7 @@ export function listReleases(
 
 /**
  * Every record of one version, oldest first. Usually one; a tag moved to another object after it was seen adds a
- * rejected record per new object (SPEC §3: immutability), and the API shows all of them.
+ * rejected record per new object (a release tag is immutable), and the API shows all of them.
  */
 export function releaseRecords(db: Db, app: string, version: string): ReleaseRow[] {
   return db
