@@ -31,7 +31,6 @@ export function keyAuditChain(
       throw new RelbotError(
         "audit.key_missing",
         `the audit chain is keyed with audit key ${marker.keyId} since event ${marker.seq}; set audit.keyEnv to that key's environment variable (relbot never appends unkeyed events to a keyed chain)`,
-        500,
       );
     }
     bindAuditKey(db, undefined);
@@ -47,7 +46,6 @@ export function keyAuditChain(
     throw new RelbotError(
       "audit.key_mismatch",
       `the audit chain is keyed with audit key ${marker.keyId}, but audit.keyEnv holds key ${key.id}; set the right key, or to rotate keep the old one in audit.previousKeyEnvs`,
-      500,
     );
   }
   bindAuditKey(db, key);

@@ -70,7 +70,8 @@ export async function answerChatCommand(
         });
         return { text: formatOutcome(outcome), ok: outcome.status === "queued", outcome };
       } catch (error) {
-        if (error instanceof RelbotError && error.status === 422) return { text: error.message, ok: false };
+        if (error instanceof RelbotError && error.kind === "rejected")
+          return { text: error.message, ok: false };
         throw error;
       }
     }

@@ -78,6 +78,13 @@ const signerSetSchema = z
     "needs openpgp keys or an ssh allowed_signers file",
   );
 
+/** GitHub App credentials: each names the environment variable holding the value (the key is a PEM). */
+const githubAppSchema = z.strictObject({
+  appIdEnv: envVarName,
+  privateKeyEnv: envVarName,
+  installationIdEnv: envVarName,
+});
+
 // Protected environments: gitops.signing signs every commit relbot makes with the key the variable holds
 // (an armored OpenPGP private key, or an OpenSSH private key for git's gpg.format=ssh).
 const commitSigningSchema = z.union([
@@ -147,7 +154,12 @@ export const configSchema = z
       .strictObject({
         apiUrl: credentialFreeUrl("github.tokenEnv").pipe(z.string().url()).default("https://api.github.com"),
         tokenEnv: envVarName.optional(),
+        /** Authenticate as a GitHub App (installation tokens) instead of with a token. */
+        app: githubAppSchema.optional(),
         webhookSecretEnv: envVarName.optional(),
+      })
+      .refine((github) => !(github.tokenEnv && github.app), {
+        message: "set tokenEnv or app, not both: relbot authenticates to GitHub one way",
       })
       .optional(),
     slack: z

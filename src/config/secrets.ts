@@ -21,6 +21,15 @@ export interface SecretSource {
 const secretTable = {
   gitopsToken: (c) => ({ setting: "gitops.tokenEnv", envName: c.gitops.tokenEnv }),
   githubToken: (c) => ({ setting: "github.tokenEnv", envName: c.github?.tokenEnv }),
+  githubAppId: (c) => ({ setting: "github.app.appIdEnv", envName: c.github?.app?.appIdEnv }),
+  githubAppPrivateKey: (c) => ({
+    setting: "github.app.privateKeyEnv",
+    envName: c.github?.app?.privateKeyEnv,
+  }),
+  githubAppInstallationId: (c) => ({
+    setting: "github.app.installationIdEnv",
+    envName: c.github?.app?.installationIdEnv,
+  }),
   githubWebhookSecret: (c) => ({ setting: "github.webhookSecretEnv", envName: c.github?.webhookSecretEnv }),
   slackSigningSecret: (c) => ({ setting: "slack.signingSecretEnv", envName: c.slack?.signingSecretEnv }),
   auditKey: (c) => ({ setting: "audit.keyEnv", envName: c.audit.keyEnv }),

@@ -4,7 +4,7 @@ import type { Clock } from "../clock.ts";
 import type { RelbotConfig } from "../config/index.ts";
 import { enqueuePromotionJob, type JobHandler, PermanentJobError } from "../jobs/index.ts";
 import { requestPromotion } from "../promotion/index.ts";
-import { type Db, promotions } from "../store/index.ts";
+import { type Db, promotionInEffect, promotions } from "../store/index.ts";
 import { lastHealthyVersion } from "./records.ts";
 import type { DegradedRollbackPayload } from "./rollback-job.ts";
 
@@ -28,7 +28,7 @@ export function createDegradedRollbackHandler(deps: DegradedRollbackDeps): JobHa
         and(
           eq(promotions.app, degraded.app),
           eq(promotions.env, degraded.env),
-          inArray(promotions.status, ["succeeded", "queued", "running"]),
+          inArray(promotions.status, [...promotionInEffect, "queued", "running"]),
         ),
       )
       .orderBy(desc(promotions.createdAt), desc(promotions.id))

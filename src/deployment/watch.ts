@@ -149,7 +149,6 @@ export class DeploymentWatch {
       throw new RelbotError(
         "gitops.invalid_manifest",
         `${env.file} has no metadata.name; set "application" on ${env.name}`,
-        422,
       );
     }
     const ref = { name, ...(metadata.namespace ? { namespace: metadata.namespace } : {}) };

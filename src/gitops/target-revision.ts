@@ -117,7 +117,6 @@ export function setTargetRevision(
     throw new RelbotError(
       "gitops.edit_failed",
       `${file}: setting targetRevision would change more than that field; edit it by hand`,
-      500,
       { file },
     );
   }
@@ -160,7 +159,6 @@ function parseManifest(text: string, file: string): ParsedManifest {
       throw new RelbotError(
         "gitops.invalid_manifest",
         `${file}: not valid YAML (line ${line}: ${error.message.split("\n")[0]})`,
-        422,
         { file },
       );
     }
@@ -172,7 +170,6 @@ function parseManifest(text: string, file: string): ParsedManifest {
       throw new RelbotError(
         "gitops.hostile_file",
         `${file}: refused, its YAML aliases expand beyond ${maxAliasCount} nodes (${(error as Error).message})`,
-        422,
         { file },
       );
     }
@@ -220,14 +217,13 @@ function selectApplication(
   if (candidates.length === 0) {
     const wanted =
       application === undefined ? "an Argo CD Application" : `the Argo CD Application "${application}"`;
-    throw new RelbotError("gitops.invalid_manifest", `${file}: holds no ${wanted} (found: ${found})`, 422, {
+    throw new RelbotError("gitops.invalid_manifest", `${file}: holds no ${wanted} (found: ${found})`, {
       file,
     });
   }
   throw new RelbotError(
     "gitops.invalid_manifest",
     `${file}: holds ${candidates.length} Argo CD Applications (${found}); set "application" on the environment to pick one`,
-    422,
     { file },
   );
 }
@@ -262,7 +258,6 @@ function argoSources(app: Record<string, unknown>, { repoUrl, file }: TargetRevi
   throw new RelbotError(
     "gitops.no_matching_source",
     `${file}: Argo CD reads ${field}, and no source there is ${repoUrl}${named ? ` (it names ${named})` : ""}`,
-    422,
     { file },
   );
 }
@@ -283,7 +278,6 @@ function unsupported(file: string, path: Path, why: string): RelbotError {
   return new RelbotError(
     "gitops.invalid_manifest",
     `${file}: cannot set ${[...path, "targetRevision"].join(".")} safely: ${why}; set it by hand once`,
-    422,
     { file },
   );
 }

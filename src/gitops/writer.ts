@@ -1,5 +1,6 @@
 import { RelbotError } from "../errors.ts";
 import { BareCache } from "../git/bare-cache.ts";
+import type { GitCredential } from "../git/credentials.ts";
 import { withRepoLock } from "../git/repo-lock.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import { defaultApplicationSchemaPath, validateApplication } from "./application-schema.ts";
@@ -65,7 +66,7 @@ export interface GitopsWriterHooks {
 export interface GitopsWriterOptions {
   url: string;
   branch: string;
-  credential?: string;
+  credential?: GitCredential;
   author: { name: string; email: string };
   cacheDir: string;
   logger?: Logger;
@@ -127,7 +128,7 @@ export class GitopsWriter {
 
   apply(request: PromotionCommitRequest): Promise<PromotionOutcome> {
     if (request.changes.length === 0) {
-      throw new RelbotError("gitops.empty_request", "a promotion request needs at least one change", 400);
+      throw new RelbotError("gitops.empty_request", "a promotion request needs at least one change");
     }
     for (const change of request.changes) manifestPath(change.file);
     return withRepoLock(this.cache.gitdir, () => this.applyOnTip(request));
@@ -287,7 +288,6 @@ export class GitopsWriter {
         throw new RelbotError(
           "gitops.push_failed",
           `the branch ${this.opts.branch} kept moving; gave up after ${attempt} attempts`,
-          503,
         );
       }
       this.log.info(
@@ -310,11 +310,7 @@ export class GitopsWriter {
       edited = await this.edit(tip, changes);
     } catch (error) {
       if (!(error instanceof RelbotError)) throw error;
-      throw new RelbotError(
-        "gitops.conflict",
-        `changed on the remote while promoting: ${error.message}`,
-        409,
-      );
+      throw new RelbotError("gitops.conflict", `changed on the remote while promoting: ${error.message}`);
     }
     for (const change of edited.changes) {
       const before = firstSeen.get(change.promotionId);
@@ -323,7 +319,6 @@ export class GitopsWriter {
         throw new RelbotError(
           "gitops.conflict",
           `${change.file}: ${change.env} moved from ${before ?? "(unset)"} to ${change.fromVersion ?? "(unset)"} on the remote while promoting ${change.toVersion}; promote again if still wanted`,
-          409,
         );
       }
     }
@@ -365,7 +360,6 @@ export class GitopsWriter {
           throw new RelbotError(
             "gitops.invalid_manifest",
             `${(error as Error).message} (already so before relbot's edit)`,
-            422,
           );
         }
         validateApplication(edit.application, file, this.schemaPath);
@@ -394,7 +388,6 @@ export class GitopsWriter {
       throw new RelbotError(
         "gitops.file_missing",
         `${file}: not found on ${this.opts.branch} of the GitOps repository`,
-        422,
         { file },
       );
     }

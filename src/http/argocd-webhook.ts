@@ -28,7 +28,6 @@ export function registerArgocdWebhook(app: RelbotApp, deps: ArgocdWebhookDeps): 
       throw new RelbotError(
         "webhook_secret_missing",
         deps.secretProblem ?? "argocd.webhookSecretEnv is not set, so relbot refuses Argo CD notifications",
-        503,
       );
     }
     const given = c.req.header(argocdWebhookHeader);
@@ -37,7 +36,6 @@ export function registerArgocdWebhook(app: RelbotApp, deps: ArgocdWebhookDeps): 
       throw new RelbotError(
         "signature_mismatch",
         `${argocdWebhookHeader} is missing or does not match argocd.webhookSecretEnv`,
-        401,
       );
     }
     const declared = Number(c.req.header("content-length") ?? "0");
@@ -58,7 +56,6 @@ function tooLarge(): RelbotError {
   return new RelbotError(
     "payload_too_large",
     `an Argo CD notification is at most ${maxArgocdWebhookBytes} bytes`,
-    413,
   );
 }
 

@@ -3,7 +3,7 @@
 // (pushed, then killed before recording), and the job lease hands a claimed-but-dead job to the next worker.
 import type { RelbotConfig } from "../config/index.ts";
 import { tagNameFor } from "../domain/semver.ts";
-import { RelbotError } from "../errors.ts";
+import { isRetryable, RelbotError } from "../errors.ts";
 import type { GitopsWriter, PromotionChange } from "../gitops/index.ts";
 import {
   describeFailure,
@@ -46,13 +46,9 @@ export interface PromotionJobDeps {
   watchDeployments?: boolean;
 }
 
-/** Writer errors that a retry can fix: the server was away, or the branch kept moving. Every other is final. */
-const transientGitopsCodes = new Set(["gitops.unreachable", "gitops.push_failed"]);
-
+/** Writer errors that a retry can fix (the server was away, the branch kept moving), as each code declares. */
 export function isTransientGitopsError(error: unknown): boolean {
-  if (!(error instanceof RelbotError)) return true;
-  if (error.code === tagMovedCode) return false;
-  return transientGitopsCodes.has(error.code) || !error.code.startsWith("gitops.");
+  return isRetryable(error);
 }
 
 export function createPromotionJobHandler(deps: PromotionJobDeps): JobHandler {
@@ -141,7 +137,6 @@ async function checkTagsUnmoved(deps: PromotionJobDeps, rows: PromotionRow[], lo
     throw new RelbotError(
       tagMovedCode,
       `the tag ${release.tagName} of ${row.app} now names ${now ?? "nothing"}, not the tag object ${release.tagObject} that was verified; nothing was pushed`,
-      409,
     );
   }
 }
@@ -153,7 +148,6 @@ function promotionChange(deps: PromotionJobDeps, row: PromotionRow): PromotionCh
     throw new RelbotError(
       "gitops.unknown_target",
       `promotion ${row.id}: ${row.app}/${row.env} is no longer in the config`,
-      422,
     );
   }
   return {
@@ -176,7 +170,6 @@ function pinnedCommit(db: Db, row: PromotionRow): string {
     throw new RelbotError(
       "gitops.unknown_target",
       `promotion ${row.id}: ${row.env} is pin: commit, and ${row.app} ${row.toVersion} has no verified commit`,
-      422,
     );
   }
   return commit;

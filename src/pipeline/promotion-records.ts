@@ -47,7 +47,8 @@ export function markPromotionsRetrying(db: Db, ids: string[], message: string, n
 }
 
 /**
- * Marks the request's promotions succeeded with the commit, and queues the auto-promotion of the next environment
+ * Marks the request's promotions succeeded with the commit (or `noop`, without one, where the manifest already held
+ * the version), and queues the auto-promotion of the next environment
  * of the chain when that one is `auto`. `fromVersion` becomes what the manifest actually held: when that is not what
  * relbot last put there (someone edited the file by hand), the audit event says what was replaced.
  */
@@ -67,11 +68,16 @@ export function recordPromotionsSucceeded(
         const found = change?.fromVersion ?? null;
         const inFile = found === null ? null : versionInFile(tx, row, found, app?.dir ?? "");
         const fromVersion = change ? inFile : row.fromVersion;
+        // Nothing to write for this one: the file already named the tag (a no-op request, or one change of several).
+        const noop =
+          outcome.status === "noop" ||
+          (outcome.status === "committed" && change !== undefined && change.fromVersion === change.toVersion);
+        const gitopsCommit = noop ? null : outcome.commit;
         const updated = tx
           .update(promotions)
           .set({
-            status: "succeeded",
-            gitopsCommit: outcome.commit,
+            status: noop ? "noop" : "succeeded",
+            gitopsCommit,
             fromVersion,
             error: null,
             finishedAt: now,
@@ -84,8 +90,8 @@ export function recordPromotionsSucceeded(
           .get();
         appendPromotionEvent(tx, "promotion.succeeded", row, now, {
           fromVersion,
-          gitopsCommit: outcome.commit,
-          outcome: outcome.status,
+          gitopsCommit,
+          outcome: noop ? "noop" : outcome.status,
           // The file held something relbot did not put there (a hand edit): say what the promotion replaced.
           ...(fromVersion !== row.fromVersion
             ? { recordedFromVersion: row.fromVersion, fromVersionDrift: true }

@@ -30,7 +30,7 @@ export async function verifyTag(deps: VerifyTagDeps, appName: string, tagName: s
   const app = deps.config.apps[appName];
   if (!app) {
     const known = Object.keys(deps.config.apps).join(", ") || "none";
-    throw new RelbotError("app.unknown", `no app "${appName}" in the config (known: ${known})`, 404);
+    throw new RelbotError("app.unknown", `no app "${appName}" in the config (known: ${known})`);
   }
   const logger = (deps.logger ?? silentLogger).child({ app: appName, tag: tagName });
   const now = deps.now?.() ?? Date.now();
@@ -127,7 +127,7 @@ async function checkTagObject(
     ];
   }
   if ("missing" in read)
-    throw new RelbotError("source.tag-changed", `tag object ${objectId} is not in the cache`, 409);
+    throw new RelbotError("source.tag-changed", `tag object ${objectId} is not in the cache`);
   const object = read.found;
   if (object.type === "commit") {
     verdict.commit = objectId;
@@ -175,8 +175,7 @@ async function checkTagObject(
     });
   }
   const signerSet = deps.config.signers[app.signers];
-  if (!signerSet)
-    throw new RelbotError("signers.unknown", `signer set "${app.signers}" is not configured`, 500);
+  if (!signerSet) throw new RelbotError("signers.unknown", `signer set "${app.signers}" is not configured`);
   if (skew) failures.push(skew);
   const signature = await verifyTagSignature(tag, { name: app.signers, config: signerSet }, new Date(seenAt));
   if (signature.ok) verdict.signer = signature.signer;

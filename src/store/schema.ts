@@ -64,7 +64,10 @@ export const promotions = sqliteTable(
     actor: text("actor").notNull(),
     source: text("source", { enum: ["webhook", "reconcile", "slack", "github", "api", "cli"] }).notNull(),
     reason: text("reason"),
-    status: text("status", { enum: ["queued", "running", "succeeded", "failed", "denied"] }).notNull(),
+    /** `noop`: the manifest already held the version, so nothing was committed (see promotionInEffect). */
+    status: text("status", {
+      enum: ["queued", "running", "succeeded", "noop", "failed", "denied"],
+    }).notNull(),
     gitopsCommit: text("gitops_commit"),
     error: text("error"),
     createdAt: integer("created_at").notNull(),
@@ -178,3 +181,9 @@ export const environmentDrift = sqliteTable(
 );
 
 export type EnvironmentDriftRow = typeof environmentDrift.$inferSelect;
+
+/**
+ * The promotion statuses after which the environment holds the promotion's version: `succeeded` (relbot pushed the
+ * commit) and `noop` (the manifest already said so; nothing to commit). Every "what runs where" question counts both.
+ */
+export const promotionInEffect = ["succeeded", "noop"] as const;

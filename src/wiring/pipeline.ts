@@ -4,7 +4,7 @@ import path from "node:path";
 import { auditHead } from "../audit/index.ts";
 import type { Clock } from "../clock.ts";
 import type { RelbotConfig, RelbotSettings, Secrets } from "../config/index.ts";
-import { SourceRepos } from "../git/index.ts";
+import { type GitCredential, SourceRepos } from "../git/index.ts";
 import { type CommitSigner, GitopsWriter, type GitopsWriterOptions } from "../gitops/index.ts";
 import type { ReadinessCheck } from "../http/app.ts";
 import {
@@ -25,7 +25,7 @@ import {
 } from "../pipeline/index.ts";
 import type { Db } from "../store/index.ts";
 import { crashHooks } from "./crash-seams.ts";
-import { githubClientFromConfig } from "./github.ts";
+import { githubAccessFromConfig, githubClientFromConfig, gitopsCredentialFrom } from "./github.ts";
 import { gitopsReadiness } from "./gitops-readiness.ts";
 
 export interface PipelineOptions {
@@ -65,7 +65,8 @@ const abandonedSweepMs = 60_000;
 export function sourceReposFromConfig(config: RelbotConfig, secrets: Secrets, logger: Logger): SourceRepos {
   return new SourceRepos({
     cacheDir: path.join(path.dirname(path.resolve(config.database.path)), "sources"),
-    credential: secrets.get("githubToken"),
+    // github.tokenEnv's token or the GitHub App's installation token.
+    credential: githubAccessFromConfig(config, secrets, logger)?.gitCredential,
     logger,
   });
 }
@@ -80,12 +81,16 @@ export function gitopsWriterFromConfig(
   return new GitopsWriter({
     url: config.gitops.url,
     branch: config.gitops.branch,
-    credential: secrets.get("gitopsToken"),
+    credential: gitopsCredential(config, secrets, logger),
     author: config.gitops.author,
     cacheDir: path.resolve(config.gitops.cacheDir),
     logger,
     ...extra,
   });
+}
+
+function gitopsCredential(config: RelbotConfig, secrets: Secrets, logger: Logger): GitCredential | undefined {
+  return gitopsCredentialFrom(config.gitops.url, secrets.get("gitopsToken"), config, secrets, logger);
 }
 
 export function wireReleasePipeline(deps: PipelineDeps): ReleasePipeline {
@@ -138,7 +143,9 @@ export function wireReleasePipeline(deps: PipelineDeps): ReleasePipeline {
   return {
     writer,
     sources,
-    readiness: [gitopsReadiness({ url: config.gitops.url, credential: secrets.get("gitopsToken") })],
+    readiness: [
+      gitopsReadiness({ url: config.gitops.url, credential: gitopsCredential(config, secrets, logger) }),
+    ],
     stop: () => clearInterval(timer),
   };
 }

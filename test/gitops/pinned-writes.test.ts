@@ -106,7 +106,7 @@ describe("pinning through the GitOps writer", () => {
   test("a refusal right before the push leaves the remote as it was", async () => {
     const repo = seed();
     const before = git(repo.bare, ["rev-parse", "main"]);
-    const refusal = new RelbotError("release.tag_moved", "the tag moved", 409);
+    const refusal = new RelbotError("release.tag_moved", "the tag moved");
     await expect(
       writerFor(repo).apply({
         requestId: "req_2",

@@ -104,7 +104,7 @@ export function registerAuditRoutes(app: RelbotApp, deps: AuditApiDeps): void {
   app.openapi(events, (c) => {
     const { kind, subject, after, limit, cursor, format } = c.req.valid("query");
     if (after !== undefined && cursor !== undefined) {
-      throw new RelbotError("invalid_request", "cursor: give either after or cursor, not both", 400);
+      throw new RelbotError("invalid_request", "cursor: give either after or cursor, not both");
     }
     const filter = { kind, subject };
     const exporting = exportFormat(format, c.req.header("accept"));

@@ -16,7 +16,7 @@ import {
   timestampParam,
 } from "./schemas.ts";
 
-const statuses = ["queued", "running", "succeeded", "failed", "denied"] as const;
+const statuses = ["queued", "running", "succeeded", "noop", "failed", "denied"] as const;
 
 export const PromotionSchema = z
   .object({
