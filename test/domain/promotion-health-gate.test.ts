@@ -1,6 +1,7 @@
 // The chain rule once relbot follows deployments in Argo CD: healthy in the previous environment, not just pushed.
 import { describe, expect, test } from "bun:test";
 import type { EnvironmentConfig } from "../../src/config/index.ts";
+import { chooseAutoPromotion } from "../../src/domain/newest-wins.ts";
 import { evaluatePromotion, type PromotionFacts } from "../../src/domain/promotion-policy.ts";
 
 const chain: EnvironmentConfig[] = [
@@ -76,5 +77,25 @@ describe("health-gated chain", () => {
       reason:
         "order-svc v1.2.0 was pushed to dev but Argo CD has not reported it healthy there; it moves on once it is.",
     });
+  });
+});
+
+describe("auto-promotion waits for health", () => {
+  const staging = chain[1]!;
+  const table: [string, Partial<PromotionFacts>, string][] = [
+    ["no gate: pushed in dev is enough", { succeededInPrevious: ["v1.2.0"] }, "promote"],
+    [
+      "gated: pushed in dev, not healthy yet",
+      { succeededInPrevious: ["v1.2.0"], healthyInPrevious: [] },
+      "waiting for v1.2.0 to be healthy in dev",
+    ],
+    ["gated: healthy in dev", { succeededInPrevious: ["v1.2.0"], healthyInPrevious: ["v1.2.0"] }, "promote"],
+  ];
+  test.each(table)("%s", (_, partial, expected) => {
+    const choice = chooseAutoPromotion(
+      { version: "v1.2.0", env: staging, previousEnv: "dev" },
+      facts(partial),
+    );
+    expect(choice.verdict === "promote" ? "promote" : choice.reason).toBe(expected);
   });
 });
