@@ -6,14 +6,18 @@ import type { Octokit } from "@octokit/rest";
 import type { Clock } from "../clock.ts";
 import {
   enqueueJob,
+  findJobByKey,
   type JobHandler,
   PermanentJobError,
   type PromotionNoticePayload,
+  promotionJob,
+  promotionJobKey,
   promotionNoticeJob,
 } from "../jobs/index.ts";
 import type { ReplyTarget } from "../promotion/request.ts";
 import type { Db, PromotionRow } from "../store/index.ts";
 import { getPromotion } from "../store/queries/index.ts";
+import { formatDeploymentResult } from "./deployment-replies.ts";
 import { findMarkedReply, replyMarker, replyToIssue } from "./github-comments.ts";
 import { gitHubJobError } from "./github-errors.ts";
 import { formatPromotionResult } from "./replies.ts";
@@ -47,6 +51,29 @@ export function createPromotionNotifier(deps: {
   };
 }
 
+/**
+ * Queues the notice of a deployment's outcome (healthy, degraded, timeout) to whoever asked for the promotion:
+ * the reply target is the one the promotion's own job carried. Undefined when there is nobody to tell.
+ */
+export function createDeploymentNotifier(deps: {
+  db: Db;
+  clock: Clock;
+  wake?: () => void;
+}): (promotion: PromotionRow) => string | undefined {
+  return (promotion) => {
+    const stored = findJobByKey(deps.db, promotionJobKey(promotion.id));
+    const replyTo = stored && promotionJob.payload.safeParse(stored.payload).data?.replyTo;
+    if (!replyTo) return undefined;
+    const job = enqueueJob(
+      deps.db,
+      promotionNoticeJob.job({ promotionId: promotion.id, replyTo, about: "deployment" }),
+      deps.clock.now(),
+    );
+    deps.wake?.();
+    return job.id;
+  };
+}
+
 export interface PromotionNoticeDeps {
   db: Db;
   responseUrl: ResponseUrlPoster;
@@ -56,10 +83,11 @@ export interface PromotionNoticeDeps {
 
 /** The "promotion-notice" job: reads the promotion as recorded now and sends its result where it was asked for. */
 export function createPromotionNoticeHandler(deps: PromotionNoticeDeps): JobHandler<PromotionNoticePayload> {
-  return async ({ promotionId, replyTo }, job) => {
+  return async ({ promotionId, replyTo, about }, job) => {
     const promotion = getPromotion(deps.db, promotionId);
     if (!promotion) throw new PermanentJobError(`promotion ${promotionId} is not recorded`);
-    const text = formatPromotionResult(promotion);
+    const text =
+      about === "deployment" ? formatDeploymentResult(promotion) : formatPromotionResult(promotion);
     if (replyTo.kind === "slack") {
       // No retry: the poster already spent one of the response_url's five posts, and the URL expires anyway.
       if (
@@ -75,7 +103,7 @@ export function createPromotionNoticeHandler(deps: PromotionNoticeDeps): JobHand
       throw new PermanentJobError("no github section in the config, so relbot cannot reply on GitHub issues");
     }
     const issue = { owner: replyTo.owner, repo: replyTo.repo, issueNumber: replyTo.issueNumber };
-    const marker = replyMarker(`promotion-notice-${promotion.id}`);
+    const marker = replyMarker(`${about ?? "promotion"}-notice-${promotion.id}`);
     try {
       // A retry may follow an attempt that posted and then lost its answer: look before posting again.
       if (job.attempts > 1 && (await findMarkedReply(deps.github, issue, marker, job.createdAt))) {

@@ -50,6 +50,8 @@ export interface RouteDeps {
   githubWebhook: GitHubWebhookDeps;
   /** Present when the config has a slack section. */
   slackCommand?: Handler;
+  /** Present when the config has an argocd section (the deployment watch runs). */
+  argocdWebhook?: Handler;
   requestPromotion: PromoteRouteDeps["requestPromotion"];
   /** Present when the release pipeline runs (the reconciler needs its caches). */
   reconcile?: () => Promise<ReconcileReport>;
@@ -79,6 +81,7 @@ export function registerRoutes(app: RelbotApp, deps: RouteDeps): void {
   // Intake: the sender proves itself by signature over the raw body, not by token.
   app.post("/webhooks/github", githubWebhookHandler(deps.githubWebhook));
   if (deps.slackCommand) app.post("/chatops/slack", deps.slackCommand);
+  if (deps.argocdWebhook) app.post("/webhooks/argocd", deps.argocdWebhook);
 
   // API v1 (bearer token; the scope is in each route's definition).
   registerAppRoutes(app, read); //                GET  /api/v1/apps

@@ -1,4 +1,5 @@
 // Every job kind relbot stores, so the API can show each one's declared public view. A new kind adds a line.
+import { degradedRollbackJob } from "../deployment/rollback-job.ts";
 import { autoPromoteJob } from "./auto-promote-job.ts";
 import { chatCommentJob } from "./chat-comment-job.ts";
 import type { JobKind } from "./define.ts";
@@ -14,6 +15,7 @@ const jobKinds: readonly JobKind<unknown>[] = [
   chatCommentJob,
   promotionNoticeJob,
   tagPinJob,
+  degradedRollbackJob,
 ];
 
 const byKind = new Map(jobKinds.map((definition) => [definition.kind, definition]));

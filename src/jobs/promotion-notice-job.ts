@@ -6,12 +6,22 @@ import { defineJob } from "./define.ts";
 
 export const promotionNoticeJob = defineJob({
   kind: "promotion-notice",
-  payload: z.object({ promotionId: z.string(), replyTo: replyTargetSchema }),
-  // One notice per promotion, however often its job ran: the key returns the first notice job.
-  dedupKey: (payload) => `promotion-notice:${payload.promotionId}`,
+  payload: z.object({
+    promotionId: z.string(),
+    replyTo: replyTargetSchema,
+    /** A second notice, once Argo CD ran the promotion healthy (or not); absent: the promotion's own result. */
+    about: z.literal("deployment").optional(),
+  }),
+  // One notice of each sort per promotion, however often its job ran: the key returns the first notice job.
+  dedupKey: ({ promotionId, about }) =>
+    about === "deployment" ? `deployment-notice:${promotionId}` : `promotion-notice:${promotionId}`,
   maxAttempts: 5,
   // The channel's kind only: a response_url lets its holder post into the requester's conversation.
-  publicView: ({ promotionId, replyTo }) => ({ promotionId, channel: replyTo.kind }),
+  publicView: ({ promotionId, replyTo, about }) => ({
+    promotionId,
+    channel: replyTo.kind,
+    ...(about ? { about } : {}),
+  }),
 });
 
 export type PromotionNoticePayload = z.infer<typeof promotionNoticeJob.payload>;

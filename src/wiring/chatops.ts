@@ -8,6 +8,7 @@ import type { Handler } from "hono";
 import { createChatCommentHandler, createIssueCommentHook } from "../chatops/comment-job.ts";
 import { createCommenterPermissionCheck } from "../chatops/github-permission.ts";
 import {
+  createDeploymentNotifier,
   createPromotionNoticeHandler,
   createPromotionNotifier,
   type PromotionNotifier,
@@ -46,6 +47,8 @@ export interface ChatopsWiring {
   notifyPromotionFinished: PromotionNotifier;
   /** POST /chatops/slack when the config has a slack section (a refusing one when its secret is missing). */
   slackCommand?: Handler;
+  /** For the deployment watch: tells the requester whether Argo CD ran it healthy. */
+  notifyDeploymentFinished: ReturnType<typeof createDeploymentNotifier>;
 }
 
 export function wireChatops(deps: ChatopsWiringDeps): ChatopsWiring {
@@ -93,6 +96,7 @@ export function wireChatops(deps: ChatopsWiringDeps): ChatopsWiring {
     }),
     notifyPromotionFinished: createPromotionNotifier({ db, clock, wake: () => worker.wake() }),
     ...(slackCommand ? { slackCommand } : {}),
+    notifyDeploymentFinished: createDeploymentNotifier({ db, clock, wake: () => worker.wake() }),
   };
 }
 
