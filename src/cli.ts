@@ -2,6 +2,7 @@
 // The `relbot` command. Each subcommand parses its arguments and hands over to the composition root.
 import { parseArgs } from "node:util";
 import { findRuntimeProblems, findStartupProblems } from "./check.ts";
+import { runApproveCommand } from "./commands/approve.ts";
 import { runDemoCommand } from "./commands/demo.ts";
 import { runPromoteCommand } from "./commands/promote.ts";
 import { runReconcileCommand } from "./commands/reconcile.ts";
@@ -25,6 +26,8 @@ commands:
                           ask for a promotion (same rules as chat); the service applies it
   rollback <app> --env <env> [--to <version>] [--reason TEXT] [--wait]
                           go back to an earlier version in an environment
+  approve <promotion-id> | reject <promotion-id> [--reason TEXT]
+                          approve or reject a promotion that awaits approval (approvals: N)
   reconcile [--json] [--config FILE]
                           one reconcile pass now: queue unseen tags, flag moved/deleted tags, report drift
   demo [--port PORT] [--keep] [--exit]
@@ -78,6 +81,9 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
       case "promote":
       case "rollback":
         return await runPromoteCommand(command, rest, env);
+      case "approve":
+      case "reject":
+        return await runApproveCommand(command, rest, env);
       default:
         console.error(`relbot: unknown command "${command}"\n\n${usage}`);
         return 2;

@@ -1,6 +1,7 @@
 // Joins the release checks, auto-promotion and the GitOps writer to the job worker: the one place that builds
 // them from the config and the environment. main.ts calls wireReleasePipeline once.
 import path from "node:path";
+import { enqueueApprovalNotice } from "../chatops/notify.ts";
 import type { Clock } from "../clock.ts";
 import type { RelbotConfig, RelbotSettings, Secrets } from "../config/index.ts";
 import { SourceRepos } from "../git/index.ts";
@@ -15,6 +16,7 @@ import {
   failAbandonedPromotions,
   type PromotionFinished,
 } from "../pipeline/index.ts";
+import { expireOverdueApprovals } from "../promotion/approval.ts";
 import type { Db } from "../store/index.ts";
 import { crashHooks } from "./crash-seams.ts";
 import { githubClientFromConfig } from "./github.ts";
@@ -111,6 +113,16 @@ export function wireReleasePipeline(deps: PipelineDeps): ReleasePipeline {
       if (failed > 0) logger.warn({ failed }, "promotions whose job gave up marked failed");
     } catch (error) {
       logger.error({ err: error }, "could not sweep abandoned promotions");
+    }
+    // Protected environments: requests that waited past approvalTimeout end as expired.
+    try {
+      const expired = expireOverdueApprovals({ db, notifyRequester: enqueueApprovalNotice }, clock.now());
+      if (expired > 0) {
+        logger.info({ expired }, "promotions not approved in time marked expired");
+        worker.wake();
+      }
+    } catch (error) {
+      logger.error({ err: error }, "could not expire overdue approvals");
     }
   };
   sweep();
