@@ -158,7 +158,11 @@ export async function requestPromotion(
             kind: "promotion.requested",
             actor: request.actor,
             subject: `promotion:${row.id}`,
-            payload: { ...payload, awaitingApproval: true, approvalsRequired: approval.columns.approvalsRequired },
+            payload: {
+              ...payload,
+              awaitingApproval: true,
+              approvalsRequired: approval.columns.approvalsRequired,
+            },
           },
           now,
         );

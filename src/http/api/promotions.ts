@@ -38,13 +38,9 @@ export const PromotionSchema = z
     updatedAt: TimeSchema,
     finishedAt: TimeSchema.nullable(),
     // Protected environments
-    approvalsRequired: z
-      .number()
-      .int()
-      .nullable()
-      .openapi({
-        description: "Approvals needed besides the requester's; null when the environment needs none",
-      }),
+    approvalsRequired: z.number().int().nullable().openapi({
+      description: "Approvals needed besides the requester's; null when the environment needs none",
+    }),
     approvedBy: z.array(z.string()).openapi({ description: "Approvers who counted, in order" }),
     pullRequest: z
       .object({ number: z.number().int(), url: z.string() })
