@@ -1,7 +1,9 @@
 import { accessSync, constants, statSync } from "node:fs";
 import type { LoadedConfig } from "./config/index.ts";
-import { probeRemote, redactUrl } from "./git/index.ts";
+import { type GitCredential, probeRemote, redactUrl } from "./git/index.ts";
+import { githubAppAccessProblems, githubAppSecretProblems } from "./github/app-check.ts";
 import { commitSignerFromConfig } from "./wiring/commit-signer.ts";
+import { githubAccessFromConfig, gitopsCredentialFrom } from "./wiring/github.ts";
 
 /**
  * What `serve` refuses to start without: every secret the config names set, every signer file readable. Without
@@ -20,6 +22,7 @@ export function findStartupProblems(loaded: LoadedConfig): string[] {
     const why = set.ssh && unreadable(set.ssh);
     if (why) problems.push(`signers.${name}.ssh: cannot read ${set.ssh} (${why})`);
   }
+  problems.push(...githubAppSecretProblems(loaded));
   return problems;
 }
 
@@ -40,16 +43,29 @@ export async function findRuntimeProblems(loaded: LoadedConfig): Promise<string[
     }
   }
 
-  const gitopsToken = secrets.get("gitopsToken");
-  const sourceToken = secrets.get("githubToken");
-  const remotes: [string, string, string | undefined, boolean][] = [
-    ["gitops.url", config.gitops.url, gitopsToken, true],
-    ...Object.entries(config.apps).map(([name, app]): [string, string, string | undefined, boolean] => [
-      `apps.${name}.repo`,
-      app.repo,
-      sourceToken,
-      false,
-    ]),
+  // The same credentials the service uses: tokens, or the GitHub App's installation token.
+  const github = githubAccessFromConfig(config, secrets);
+  const gitopsCredential = gitopsCredentialFrom(
+    config.gitops.url,
+    secrets.get("gitopsToken"),
+    config,
+    secrets,
+  );
+  const sourceToken = github?.gitCredential;
+  if (github?.installationTokens && !problems.some((problem) => problem.startsWith("github.app"))) {
+    const pushesAsApp = gitopsCredential !== undefined && gitopsCredential === github.gitCredential;
+    problems.push(...(await githubAppAccessProblems(loaded, github.installationTokens, pushesAsApp)));
+  }
+  const remotes: [string, string, GitCredential | undefined, boolean][] = [
+    ["gitops.url", config.gitops.url, gitopsCredential, true],
+    ...Object.entries(config.apps).map(
+      ([name, app]): [string, string, GitCredential | undefined, boolean] => [
+        `apps.${name}.repo`,
+        app.repo,
+        sourceToken,
+        false,
+      ],
+    ),
   ];
   const reached = await Promise.all(
     remotes.map(async ([where, url, token, forPush]) => {

@@ -2,9 +2,9 @@
 // from here.
 import { sql } from "drizzle-orm";
 import packageJson from "../package.json" with { type: "json" };
-import { recordConfigLoad } from "./audit/index.ts";
+import { type AuditKey, auditKey, keyAuditChain, recordConfigLoad } from "./audit/index.ts";
 import { type Clock, systemClock } from "./clock.ts";
-import type { LoadedConfig } from "./config/index.ts";
+import { type LoadedConfig, readAuditSecrets } from "./config/index.ts";
 import { registerAuditApi } from "./http/api/index.ts";
 import { registerJobRoutes } from "./http/api/jobs.ts";
 import { createHttpApp, type RelbotApp } from "./http/app.ts";
@@ -71,6 +71,12 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
   const { config, secrets, settings } = options.loaded;
   const { logger } = options;
   const clock = options.clock ?? systemClock;
+  // The audit key is checked before the database is opened: a missing key must stop start-up before anything runs.
+  const auditSecrets = readAuditSecrets(config, secrets);
+  const auditKeys: AuditKey[] = [
+    ...(auditSecrets.current ? [auditKey(auditSecrets.current)] : []),
+    ...auditSecrets.previous.map(auditKey),
+  ];
   // gitops.signing: an unusable key stops start-up here, before the database opens or anything is served.
   const signer = options.pipeline === false ? undefined : await commitSignerFromConfig(options.loaded);
   if (signer)
@@ -89,6 +95,26 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
   const orphaned = expireOrphanedLeases(db, clock.now());
   if (orphaned > 0) logger.warn({ jobs: orphaned }, "resuming jobs a stopped relbot left running");
   const metrics = createMetrics(db);
+  let keying: ReturnType<typeof keyAuditChain>;
+  try {
+    keying = keyAuditChain(
+      db,
+      auditSecrets.current ? auditKeys[0] : undefined,
+      clock.now(),
+      auditKeys.slice(1).map((key) => key.id),
+    );
+  } catch (error) {
+    database.close();
+    lock.release();
+    throw error;
+  }
+  if (!keying.keyed) {
+    logger.warn(
+      "AUDIT CHAIN NOT KEYED: without audit.keyEnv anyone who can write the database can rewrite audit events and recompute every hash; set audit.keyEnv (see README, Security model)",
+    );
+  } else if (keying.switched) {
+    logger.info({ keyId: keying.keyId }, "audit chain keyed from here on");
+  }
   recordConfigLoad(db, options.loaded, clock.now());
 
   const worker = new JobWorker({
@@ -116,6 +142,8 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
           onPromotionFinished: async (promotion, replyTo) => {
             await chatops.notifyPromotionFinished(promotion, replyTo);
           },
+          // A promotion that found its tag moved hands over to the reconciler, which pins what runs that version.
+          onTagMoved: () => void reconciler?.runOnce().catch(() => undefined),
           ...options.pipeline,
         });
 
@@ -140,7 +168,13 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
     onDelivery: (event, outcome) => metrics.webhookDeliveries.inc({ event, outcome }),
   });
   registerJobRoutes(app, { db, requireScope });
-  registerAuditApi(app, { db, apps: config.apps, requireScope });
+  registerAuditApi(app, {
+    db,
+    apps: config.apps,
+    requireScope,
+    auditKeys,
+    ...(pipeline ? { auditAnchors: () => pipeline.writer.auditAnchors() } : {}),
+  });
   registerApiDocs(app, { version: packageJson.version });
   registerMetricsRoute(app, metrics.registry);
   registerDashboard(app, {
@@ -149,6 +183,7 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
     tokens,
     clock,
     openOnLoopback: config.server.openDashboardOnLoopback,
+    auditKeys,
   });
   // The reconciler shares the pipeline's source cache and GitOps writer (one clone of each repository).
   const reconciler =

@@ -28,7 +28,7 @@ export class ArgocdError extends RelbotError {
     override readonly code: ArgocdErrorCode,
     message: string,
   ) {
-    super(code, message, 502);
+    super(code, message);
     this.name = "ArgocdError";
     this.outage = outageCodes.has(code);
   }

@@ -74,7 +74,8 @@ export async function answerChatCommand(
         });
         return { text: formatOutcome(outcome), ok: outcome.status !== "denied", outcome };
       } catch (error) {
-        if (error instanceof RelbotError && error.status === 422) return { text: error.message, ok: false };
+        if (error instanceof RelbotError && error.kind === "rejected")
+          return { text: error.message, ok: false };
         throw error;
       }
     }
@@ -82,6 +83,8 @@ export async function answerChatCommand(
 }
 
 // --- Protected environments: /release approve and /release reject ---
+
+const answeredKinds: ReadonlySet<string> = new Set(["forbidden", "not_found", "conflict", "rejected"]);
 
 async function answerVote(
   command: Extract<ChatCommand, { verb: "approve" | "reject" }>,
@@ -109,12 +112,7 @@ async function answerVote(
     return { text: formatApprovalResult(outcome.promotion, outcome.approvers, remaining), ok };
   } catch (error) {
     // Refusals (own request, not an approver, not waiting, unknown id) are answered, like bad names.
-    if (
-      error instanceof RelbotError &&
-      error.status !== 500 &&
-      error.status !== 502 &&
-      error.status !== 503
-    ) {
+    if (error instanceof RelbotError && answeredKinds.has(error.kind)) {
       return { text: `${error.message}.`, ok: false };
     }
     throw error;

@@ -47,7 +47,6 @@ async function askGitHub(octokit: Octokit, org: string, team: string, user: stri
     throw new RelbotError(
       "team_check_failed",
       `could not check whether ${user} is in @${org}/${team}: ${(error as Error).message}.${hint}`,
-      502,
     );
   }
 }

@@ -39,7 +39,7 @@ export function createPromotionNotifier(deps: {
 }): PromotionNotifier {
   return async (promotion, replyTo) => {
     if (!replyTo) return undefined;
-    if (promotion.status !== "succeeded" && promotion.status !== "failed") return undefined;
+    if (!["succeeded", "noop", "failed"].includes(promotion.status)) return undefined;
     const payload: PromotionNoticePayload = { promotionId: promotion.id, replyTo };
     // One notice per promotion, however often its job ran: the dedup key returns the first notice job.
     const job = enqueueJob(

@@ -70,16 +70,16 @@ export function formatPromotionResult(p: PromotionRow): string {
     p.kind === "rollback"
       ? `rollback of ${p.app} in ${p.env} to ${p.toVersion}`
       : `promotion of ${p.app} ${p.toVersion} to ${p.env}`;
+  if (p.status === "noop") {
+    return `No-op: ${p.env} already runs ${p.app} ${p.toVersion}, so nothing was committed (\`noop\`). (${p.id})`;
+  }
   if (p.status === "succeeded") {
     const done =
       p.kind === "rollback"
         ? `Rolled back ${p.app} in ${p.env} to ${p.toVersion}`
         : `Promoted ${p.app} ${p.toVersion} to ${p.env}`;
     const from = p.fromVersion && p.fromVersion !== p.toVersion ? ` (from ${p.fromVersion})` : "";
-    const commit = p.gitopsCommit
-      ? `GitOps commit \`${p.gitopsCommit}\` pushed`
-      : `${p.env} already had ${p.toVersion}, so nothing was committed`;
-    return `${done}${from}: ${commit}. (${p.id})`;
+    return `${done}${from}: GitOps commit \`${p.gitopsCommit ?? "?"}\` pushed. (${p.id})`;
   }
   if (p.status === "failed") return `The ${what} failed: ${p.error ?? "no reason recorded"} (${p.id})`;
   return `The ${what} is ${p.status}. (${p.id})`;

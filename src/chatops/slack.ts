@@ -124,7 +124,7 @@ export function registerSlackRoutes(app: RelbotApp, deps: SlackRouteDeps): void 
       rawBody,
       now: deps.clock.now(),
     });
-    if (!verdict.ok) throw new RelbotError("bad_signature", verdict.reason, 401);
+    if (!verdict.ok) throw new RelbotError("bad_signature", verdict.reason);
 
     const slash = parseSlashCommand(rawBody);
     const log = deps.logger.child({ slackUser: slash.userId, command: slash.text });

@@ -177,7 +177,7 @@ async function waitForPromotion(
     const row = db.select().from(promotions).where(eq(promotions.id, id)).get();
     if (row && row.status !== "queued" && row.status !== "running") {
       const text = formatPromotionResult(row);
-      if (row.status === "succeeded") {
+      if (row.status === "succeeded" || row.status === "noop") {
         output.out(text);
         return 0;
       }

@@ -87,7 +87,7 @@ async function withSbom(
     return { verdict: { ...verdict, ok: false, reasons: [...verdict.reasons, check.failure] }, sbom: null };
   } catch (error) {
     if (!(error instanceof PermanentJobError)) throw error;
-    throw new RelbotError("config.sbom", error.message, 400);
+    throw new RelbotError("config.sbom", error.message);
   }
 }
 

@@ -1,3 +1,4 @@
+export { type AuditSecrets, readAuditSecrets } from "./audit-secrets.ts";
 export {
   ConfigError,
   configExists,

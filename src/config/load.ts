@@ -73,6 +73,10 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
     set.openpgp = set.openpgp.map((key) => path.resolve(baseDir, key));
     if (set.ssh) set.ssh = path.resolve(baseDir, set.ssh);
   }
+  // Every relative path in the file means "beside the config file", wherever relbot was started from. RELBOT_DB,
+  // like any path given on a command line, is relative to the working directory.
+  if (config.database.path !== ":memory:") config.database.path = path.resolve(baseDir, config.database.path);
+  config.gitops.cacheDir = path.resolve(baseDir, config.gitops.cacheDir);
   if (env.PORT !== undefined && env.PORT !== "") {
     const port = Number(env.PORT);
     if (!Number.isInteger(port) || port < 0 || port > 65535) {

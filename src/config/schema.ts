@@ -44,6 +44,8 @@ const environmentSchema = z.strictObject({
     .optional(),
   /** metadata.name of the Application to edit when the file holds several documents. */
   application: z.string().optional(),
+  /** `commit`: write the release's verified commit SHA (with a comment naming the tag), never the tag name. */
+  pin: z.enum(["commit"]).optional(),
   // --- Argo CD deployment feedback (argocd: below) ---
   /** What relbot does when a release turns degraded here: nothing (default) or roll back to the last healthy one. */
   onDegraded: z.enum(["none", "rollback"]).optional(),
@@ -80,6 +82,13 @@ const signerSetSchema = z
     (set) => set.openpgp.length > 0 || set.ssh !== undefined,
     "needs openpgp keys or an ssh allowed_signers file",
   );
+
+/** GitHub App credentials: each names the environment variable holding the value (the key is a PEM). */
+const githubAppSchema = z.strictObject({
+  appIdEnv: envVarName,
+  privateKeyEnv: envVarName,
+  installationIdEnv: envVarName,
+});
 
 // Protected environments: gitops.signing signs every commit relbot makes with the key the variable holds
 // (an armored OpenPGP private key, or an OpenSSH private key for git's gpg.format=ssh).
@@ -150,7 +159,12 @@ export const configSchema = z
       .strictObject({
         apiUrl: credentialFreeUrl("github.tokenEnv").pipe(z.string().url()).default("https://api.github.com"),
         tokenEnv: envVarName.optional(),
+        /** Authenticate as a GitHub App (installation tokens) instead of with a token. */
+        app: githubAppSchema.optional(),
         webhookSecretEnv: envVarName.optional(),
+      })
+      .refine((github) => !(github.tokenEnv && github.app), {
+        message: "set tokenEnv or app, not both: relbot authenticates to GitHub one way",
       })
       .optional(),
     slack: z
@@ -160,9 +174,25 @@ export const configSchema = z
       })
       .optional(),
     reconcile: z.strictObject({ interval: durationSchema.default(60_000) }).default({ interval: 60_000 }),
+    /**
+     * Release checks: a tag's tagger date may be at most `maxTagAge` older than the moment relbot first sees the tag
+     * (0 = no limit; 720h = 30 days by default). Key validity never depends on it (README "Release checks").
+     */
+    releaseChecks: z
+      .strictObject({ maxTagAge: durationSchema.default(720 * 3_600_000) })
+      .default({ maxTagAge: 720 * 3_600_000 }),
     api: z.strictObject({ tokens: z.array(tokenSchema).default([]) }).default({ tokens: [] }),
     argocd: argocdSchema.optional(),
     signers: z.record(z.string(), signerSetSchema),
+    // --- audit chain key (issue 13 item 15) ---
+    audit: z
+      .strictObject({
+        /** The HMAC key of the audit chain; never stored in the database. Without it the chain is unkeyed. */
+        keyEnv: envVarName.optional(),
+        /** Keys the chain was keyed with before a rotation, so older events still verify. */
+        previousKeyEnvs: z.array(envVarName).default([]),
+      })
+      .default({ previousKeyEnvs: [] }),
     apps: z.record(z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, "app names are lower-case"), appSchema),
   })
   .superRefine((config, ctx) => {

@@ -21,8 +21,18 @@ export interface SecretSource {
 const secretTable = {
   gitopsToken: (c) => ({ setting: "gitops.tokenEnv", envName: c.gitops.tokenEnv }),
   githubToken: (c) => ({ setting: "github.tokenEnv", envName: c.github?.tokenEnv }),
+  githubAppId: (c) => ({ setting: "github.app.appIdEnv", envName: c.github?.app?.appIdEnv }),
+  githubAppPrivateKey: (c) => ({
+    setting: "github.app.privateKeyEnv",
+    envName: c.github?.app?.privateKeyEnv,
+  }),
+  githubAppInstallationId: (c) => ({
+    setting: "github.app.installationIdEnv",
+    envName: c.github?.app?.installationIdEnv,
+  }),
   githubWebhookSecret: (c) => ({ setting: "github.webhookSecretEnv", envName: c.github?.webhookSecretEnv }),
   slackSigningSecret: (c) => ({ setting: "slack.signingSecretEnv", envName: c.slack?.signingSecretEnv }),
+  auditKey: (c) => ({ setting: "audit.keyEnv", envName: c.audit.keyEnv }),
   // Protected environments: the private key of gitops.signing.
   commitSigningKey: (c) => {
     const signing = c.gitops.signing;
@@ -58,6 +68,7 @@ export class Secrets {
   readonly #values = new Map<SecretName, string>();
   readonly #sources = new Map<SecretName, SecretSource>();
   readonly #apiTokens: ApiTokenSecret[];
+  readonly #auditPreviousKeys: { setting: string; envName: string; secret: string | undefined }[];
 
   constructor(config: RelbotConfig, env: NodeJS.ProcessEnv) {
     for (const [name, source] of Object.entries(secretTable) as [
@@ -74,6 +85,11 @@ export class Secrets {
       tokenEnv: token.tokenEnv,
       scopes: token.scopes,
       secret: readVariable(token.tokenEnv, env),
+    }));
+    this.#auditPreviousKeys = config.audit.previousKeyEnvs.map((envName, index) => ({
+      setting: `audit.previousKeyEnvs[${index}]`,
+      envName,
+      secret: readVariable(envName, env),
     }));
   }
 
@@ -92,6 +108,11 @@ export class Secrets {
     return this.#apiTokens;
   }
 
+  /** The audit keys of `audit.previousKeyEnvs` (a rotation), each with its secret or undefined. */
+  get auditPreviousKeys(): readonly { setting: string; envName: string; secret: string | undefined }[] {
+    return this.#auditPreviousKeys;
+  }
+
   /** Every secret the config names whose variable is unset or empty, in config order. */
   missing(): SecretSource[] {
     const missing: SecretSource[] = [];
@@ -102,6 +123,9 @@ export class Secrets {
       if (token.secret === undefined)
         missing.push({ setting: `api.tokens[${index}].tokenEnv`, envName: token.tokenEnv });
     });
+    for (const key of this.#auditPreviousKeys) {
+      if (key.secret === undefined) missing.push({ setting: key.setting, envName: key.envName });
+    }
     return missing;
   }
 
@@ -112,6 +136,7 @@ export class Secrets {
       if (source.envName) shown[name] = this.#values.has(name) ? "[set]" : "[unset]";
     }
     for (const token of this.#apiTokens) shown[`api:${token.name}`] = token.secret ? "[set]" : "[unset]";
+    for (const key of this.#auditPreviousKeys) shown[key.setting] = key.secret ? "[set]" : "[unset]";
     return shown;
   }
 

@@ -57,7 +57,7 @@ export function waitForDeployed(
           `the promotion of ${app} ${version} into ${env} ${promotion.status}: ${promotion.error ?? "no reason recorded"}`,
         );
       }
-      return promotion.status === "succeeded"
+      return promotion.status === "succeeded" || promotion.status === "noop"
         ? { done: promotion }
         : { pending: `promotion ${promotion.id} ${promotion.status}` };
     },

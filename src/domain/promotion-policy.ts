@@ -37,6 +37,23 @@ export interface PromotionAsk {
   kind: PromotionKind;
   /** Required for promote; for rollback, absent means "the version before the current one". */
   version?: string;
+  /** Where the request came from, so a reason names the way back in the requester's own syntax. Default chat. */
+  channel?: RequestChannel;
+}
+
+/** How a person talks to relbot: `/release` in chat, the HTTP API, or the `relbot` CLI. */
+export type RequestChannel = "chat" | "api" | "cli";
+
+/** The rollback request that would take `env` back to `version`, written the way the requester would send it. */
+export function rollbackHint(channel: RequestChannel, app: string, env: string, version: string): string {
+  switch (channel) {
+    case "api":
+      return `POST /api/v1/promotions {"app": "${app}", "env": "${env}", "rollback": true, "version": "${version}"}`;
+    case "cli":
+      return `relbot rollback ${app} --env ${env} --to ${version}`;
+    case "chat":
+      return `/release rollback ${app} ${env} to ${version}`;
+  }
 }
 
 export type DenialCode =
@@ -129,7 +146,7 @@ export function evaluatePromotion(ask: PromotionAsk, facts: PromotionFacts): Pro
       const what = fromVersion === current ? "runs" : "is already getting";
       return deny(
         "downgrade",
-        `${ask.env} ${what} ${ask.app} ${fromVersion}, newer than ${toVersion}; use \`/release rollback ${ask.app} ${ask.env} to ${toVersion}\` to go back.`,
+        `${ask.env} ${what} ${ask.app} ${fromVersion}, newer than ${toVersion}; use \`${rollbackHint(ask.channel ?? "chat", ask.app, ask.env, toVersion)}\` to go back.`,
         toVersion,
       );
     }
@@ -215,7 +232,7 @@ function checkRelease(
   if (release.tagState === "moved") {
     return {
       code: "tag_moved",
-      reason: `the tag of ${app} ${version} was moved after it was verified; it is never promoted.`,
+      reason: `the tag of ${app} ${version} was moved after it was verified; it is never promoted again (environments running it were pinned to the verified commit); release a new signed version.`,
     };
   }
   if (release.tagState === "deleted") {

@@ -5,7 +5,7 @@ import * as isogit from "isomorphic-git";
 import http from "isomorphic-git/http/node";
 import { normalizeRepoUrl } from "../domain/repo-url.ts";
 import { type CommitFields, commitPayload, withSignature } from "./commit-object.ts";
-import { gitAuthHeaders, redactUrl } from "./credentials.ts";
+import { type GitCredential, gitAuthHeaders, redactUrl } from "./credentials.ts";
 import { updateRef } from "./receive-pack.ts";
 import { entriesAlongPath, type PathEntry, replaceBlobs } from "./tree-edit.ts";
 
@@ -18,7 +18,7 @@ import { entriesAlongPath, type PathEntry, replaceBlobs } from "./tree-edit.ts";
 export interface BareCacheOptions {
   url: string;
   branch: string;
-  credential?: string;
+  credential?: GitCredential;
   cacheDir: string;
   /** Commits fetched on the first clone; later fetches bring everything new. */
   cloneDepth?: number;
@@ -50,14 +50,14 @@ export class BareCache {
   cache: object = {};
   private readonly url: string;
   private readonly branch: string;
-  private readonly headers: Record<string, string>;
+  private readonly credential: GitCredential | undefined;
   private readonly cloneDepth: number;
   private readonly maxPacks: number;
 
   constructor(opts: BareCacheOptions) {
     this.url = opts.url;
     this.branch = opts.branch;
-    this.headers = gitAuthHeaders(opts.credential);
+    this.credential = opts.credential;
     this.cloneDepth = opts.cloneDepth ?? 200;
     this.maxPacks = opts.maxPacks ?? 100;
     this.gitdir = path.resolve(opts.cacheDir, cacheName(opts.url));
@@ -117,7 +117,7 @@ export class BareCache {
       ref: this.branch,
       singleBranch: true,
       tags: false,
-      headers: this.headers,
+      headers: await gitAuthHeaders(this.credential),
       cache: gitdir === this.gitdir ? this.cache : {},
       ...(shallow ? { depth: this.cloneDepth } : {}),
     });
@@ -220,7 +220,7 @@ export class BareCache {
       url: this.url,
       gitdir: this.gitdir,
       cache: this.cache,
-      headers: this.headers,
+      headers: await gitAuthHeaders(this.credential),
       ref: `refs/heads/${this.branch}`,
       oldOid: commit.parent,
       newOid: commit.oid,

@@ -10,7 +10,7 @@ import http from "isomorphic-git/http/node";
 import { normalizeRepoUrl } from "../domain/repo-url.ts";
 import { RelbotError } from "../errors.ts";
 import { type Logger, silentLogger } from "../log.ts";
-import { gitAuthHeaders, redactUrl } from "./credentials.ts";
+import { type GitCredential, gitAuthHeaders, redactUrl } from "./credentials.ts";
 import { objectSize } from "./object-size.ts";
 
 export interface GitObject {
@@ -24,7 +24,7 @@ export type CappedRead<T> = { found: T } | { tooLarge: number } | { missing: tru
 
 export class SourceRepos {
   private readonly cacheDir: string;
-  private readonly headers: Record<string, string>;
+  private readonly credential: GitCredential | undefined;
   private readonly logger: Logger;
   /** isomorphic-git's pack index cache, shared across calls so a warm repository is read without re-indexing. */
   private readonly gitCache: object = {};
@@ -32,19 +32,19 @@ export class SourceRepos {
   private readonly queues = new Map<string, Promise<unknown>>();
   private readonly initialised = new Map<string, Promise<string>>();
 
-  constructor(opts: { cacheDir: string; credential?: string; logger?: Logger }) {
+  constructor(opts: { cacheDir: string; credential?: GitCredential; logger?: Logger }) {
     this.cacheDir = path.resolve(opts.cacheDir);
-    this.headers = gitAuthHeaders(opts.credential);
+    this.credential = opts.credential;
     this.logger = opts.logger ?? silentLogger;
   }
 
   /** Every tag of the repository, name -> object id (tag object for annotated tags), from one ref advertisement. */
   async listTags(url: string): Promise<Map<string, string>> {
-    const refs = await this.remote(url, () =>
+    const refs = await this.remote(url, async () =>
       isogit.listServerRefs({
         http,
         url,
-        headers: this.authHeaders(),
+        headers: await this.authHeaders(),
         protocolVersion: 1,
         prefix: "refs/tags/",
       }),
@@ -62,8 +62,14 @@ export class SourceRepos {
   async resolveTag(url: string, tagName: string): Promise<string | null> {
     const fullRef = `refs/tags/${tagName}`;
     // Protocol v2 filters by prefix on the server: a repository with thousands of tags answers with a few lines.
-    const refs = await this.remote(url, () =>
-      isogit.listServerRefs({ http, url, headers: this.authHeaders(), protocolVersion: 2, prefix: fullRef }),
+    const refs = await this.remote(url, async () =>
+      isogit.listServerRefs({
+        http,
+        url,
+        headers: await this.authHeaders(),
+        protocolVersion: 2,
+        prefix: fullRef,
+      }),
     );
     return refs.find((r) => r.ref === fullRef)?.oid ?? null;
   }
@@ -78,7 +84,7 @@ export class SourceRepos {
     await this.serialised(gitdir, async () => {
       if (await this.hasObjectAndTarget(gitdir, objectId)) return;
       const started = performance.now();
-      await this.remote(url, () =>
+      await this.remote(url, async () =>
         isogit.fetch({
           fs,
           http,
@@ -88,7 +94,7 @@ export class SourceRepos {
           singleBranch: true,
           depth: 1,
           tags: false,
-          headers: this.authHeaders(),
+          headers: await this.authHeaders(),
           cache: this.gitCache,
         }),
       );
@@ -100,7 +106,6 @@ export class SourceRepos {
         throw new RelbotError(
           "source.tag-changed",
           `tag ${tagName} of ${redactUrl(url)} changed while it was being fetched; try again`,
-          409,
         );
       }
     });
@@ -188,7 +193,6 @@ export class SourceRepos {
         throw new RelbotError(
           "source.commit-missing",
           `commit ${commit} of ${redactUrl(url)} is not in relbot's cache: fetch its tag first`,
-          500,
         );
       }
       throw error;
@@ -252,9 +256,10 @@ export class SourceRepos {
     }
   }
 
-  /** A fresh object per call: isomorphic-git adds "Git-Protocol: version=2" to the object it is given. */
-  private authHeaders(): Record<string, string> {
-    return { ...this.headers };
+  /** A fresh object per call (isomorphic-git adds "Git-Protocol: version=2" to the object it is given), with the
+   * credential as it is now: an installation token may have been renewed since the last call. */
+  private authHeaders(): Promise<Record<string, string>> {
+    return gitAuthHeaders(this.credential);
   }
 
   private serialised<T>(key: string, work: () => Promise<T>): Promise<T> {
@@ -277,7 +282,6 @@ export class SourceRepos {
       throw new RelbotError(
         "source.unreachable",
         `cannot read ${redactUrl(url)}: ${(error as Error).message}`,
-        502,
       );
     }
   }

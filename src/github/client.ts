@@ -1,17 +1,20 @@
 import { Octokit } from "@octokit/rest";
 import type { Logger } from "../log.ts";
+import type { InstallationTokenSource } from "./app-auth.ts";
 
 export interface GitHubClientOptions {
   /** config github.apiUrl: https://api.github.com, a GitHub Enterprise /api/v3 URL, or a local stand-in in tests. */
   apiUrl: string;
+  /** github.tokenEnv's token; or, for a GitHub App, `installationTokens` (never both: the config refuses it). */
   token?: string;
+  installationTokens?: InstallationTokenSource;
   logger?: Logger;
 }
 
-/** One Octokit per relbot, built by the composition root from the config and the token's env var. */
+/** One Octokit per relbot, built by the composition root from the config and the resolved secrets. */
 export function createGitHubClient(options: GitHubClientOptions): Octokit {
-  const { logger } = options;
-  return new Octokit({
+  const { logger, installationTokens } = options;
+  const octokit = new Octokit({
     baseUrl: options.apiUrl.replace(/\/+$/, ""),
     auth: options.token,
     userAgent: "relbot",
@@ -23,4 +26,20 @@ export function createGitHubClient(options: GitHubClientOptions): Octokit {
       error: (message: string) => logger?.error({ github: message }, "GitHub API error"),
     },
   });
+  if (installationTokens) {
+    // Each request carries the installation token as it is now (renewed before expiry by the source). A token GitHub
+    // refuses (revoked, installation re-created) is dropped and the request tried once more with a fresh one.
+    octokit.hook.wrap("request", async (request, requestOptions) => {
+      requestOptions.headers.authorization = `token ${await installationTokens.token()}`;
+      try {
+        return await request(requestOptions);
+      } catch (error) {
+        if ((error as { status?: number }).status !== 401) throw error;
+        installationTokens.invalidate();
+        requestOptions.headers.authorization = `token ${await installationTokens.token()}`;
+        return request(requestOptions);
+      }
+    });
+  }
+  return octokit;
 }

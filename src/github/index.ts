@@ -1,2 +1,7 @@
+export {
+  createInstallationTokenSource,
+  type GitHubAppCredentials,
+  type InstallationTokenSource,
+} from "./app-auth.ts";
 export { createGitHubClient, type GitHubClientOptions } from "./client.ts";
 export { gitHubRepository } from "./repository.ts";

@@ -181,7 +181,6 @@ export function validateApplication(
   throw new RelbotError(
     "gitops.invalid_manifest",
     `${file}: not a valid Argo CD Application: ${shown}${more}`,
-    422,
     { file, errors: errors.slice(0, 10) },
   );
 }

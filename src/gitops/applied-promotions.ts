@@ -1,5 +1,5 @@
 import type { BareCache } from "../git/bare-cache.ts";
-import { parsePromotionCommit } from "./commit-message.ts";
+import { parseAuditHead, parsePromotionCommit } from "./commit-message.ts";
 
 export interface AppliedPromotion {
   commit: string;
@@ -13,6 +13,8 @@ export interface AppliedPromotion {
 export class AppliedPromotions {
   private readonly byPromotion = new Map<string, AppliedPromotion>();
   private readonly visited = new Set<string>();
+  /** Commit -> the audit head its Relbot-Audit-Head trailer anchors. */
+  private readonly anchors = new Map<string, string>();
 
   constructor(
     private readonly cache: BareCache,
@@ -28,6 +30,12 @@ export class AppliedPromotions {
       if (applied) found.set(id, applied);
     }
     return found;
+  }
+
+  /** Every audit head anchored by the relbot commits of the branch's recent history, newest scans first. */
+  async auditAnchors(tip: string): Promise<{ commit: string; head: string }[]> {
+    await this.scan(tip);
+    return [...this.anchors].map(([commit, head]) => ({ commit, head }));
   }
 
   /** Records a commit relbot just pushed, without reading it back. */
@@ -52,6 +60,8 @@ export class AppliedPromotions {
   }
 
   private record(commit: string, message: string): void {
+    const head = parseAuditHead(message);
+    if (head) this.anchors.set(commit, head);
     for (const change of parsePromotionCommit(message)) {
       // The oldest commit carrying an id wins: that is when the promotion happened.
       this.byPromotion.set(change.promotionId, { commit, fromVersion: change.fromVersion });

@@ -10,6 +10,8 @@ export interface CommittedChange {
   env: string;
   fromVersion: string | null;
   toVersion: string;
+  /** The commit SHA written instead of the tag name (a pinned environment). */
+  pinnedCommit?: string;
 }
 
 export interface PromotionCommit {
@@ -17,6 +19,8 @@ export interface PromotionCommit {
   actor: string;
   reason?: string;
   changes: CommittedChange[];
+  /** The audit chain's newest hash when the commit was made: anchors the chain outside the database. */
+  auditHead?: string;
 }
 
 // One line, no control characters: a reason or actor must not be able to forge a trailer of its own.
@@ -26,7 +30,8 @@ function oneLine(text: string): string {
 
 export function promotionCommitMessage(commit: PromotionCommit): string {
   const subject = commit.changes.map(
-    (change) => `${change.app}: ${change.env} ${change.fromVersion ?? "(unset)"} -> ${change.toVersion}`,
+    (change) =>
+      `${change.app}: ${change.env} ${change.fromVersion ?? "(unset)"} -> ${change.pinnedCommit ?? change.toVersion}`,
   );
   const trailers = [`Relbot-Request: ${oneLine(commit.requestId)}`];
   for (const change of commit.changes) {
@@ -36,8 +41,10 @@ export function promotionCommitMessage(commit: PromotionCommit): string {
       `Relbot-Env: ${change.env}`,
       `Relbot-Version: ${oneLine(change.toVersion)}`,
     );
+    if (change.pinnedCommit) trailers.push(`Relbot-Pinned-Commit: ${oneLine(change.pinnedCommit)}`);
   }
   trailers.push(`Relbot-Actor: ${oneLine(commit.actor)}`);
+  if (commit.auditHead) trailers.push(`Relbot-Audit-Head: ${oneLine(commit.auditHead)}`);
   const reason = commit.reason ? oneLine(commit.reason) : "";
   const paragraphs = [subject.join("\n"), ...(reason ? [`Reason: ${reason}`] : []), trailers.join("\n")];
   return `${paragraphs.join("\n\n")}\n`;
@@ -68,4 +75,23 @@ export function parsePromotionCommit(message: string): CommittedChange[] {
     change.fromVersion = from === undefined || from === "(unset)" ? null : from;
   });
   return changes;
+}
+
+/**
+ * The audit head a relbot commit anchors (its Relbot-Audit-Head trailer), or undefined. Only a commit that is
+ * relbot's by its trailers (Relbot-Request) counts, and only the last paragraph, as git reads trailers.
+ */
+export function parseAuditHead(message: string): string | undefined {
+  const trailerLines = (
+    message
+      .trimEnd()
+      .split(/\n\s*\n/)
+      .at(-1) ?? ""
+  ).split("\n");
+  if (!trailerLines.some((line) => line.startsWith("Relbot-Request: "))) return undefined;
+  for (const line of trailerLines) {
+    const match = /^Relbot-Audit-Head: ([0-9a-f]{64})$/.exec(line);
+    if (match) return match[1];
+  }
+  return undefined;
 }

@@ -17,18 +17,16 @@ export function gitopsError(error: unknown, action: "fetch from" | "push to"): R
     return new RelbotError(
       "gitops.unauthorized",
       `could not ${action} the GitOps repository: HTTP ${status}, the credential is missing or was refused${server}`,
-      502,
     );
   }
   if (action === "push to" && status !== undefined && status >= 400 && status < 500) {
     return new RelbotError(
       "gitops.push_refused",
       `could not push to the GitOps repository: HTTP ${status}${status === 413 ? ", the push is larger than the server accepts" : ""}${server}`,
-      502,
     );
   }
   const code = action === "push to" ? "gitops.push_failed" : "gitops.unreachable";
-  return new RelbotError(code, `could not ${action} the GitOps repository: ${(error as Error).message}`, 502);
+  return new RelbotError(code, `could not ${action} the GitOps repository: ${(error as Error).message}`);
 }
 
 /** An update the server refused (ng, ERR, band 3): its reason and its remote: lines, as git would print them. */
@@ -37,7 +35,6 @@ export function pushRefused(branch: string, reason: string, remote: string[]): R
   return new RelbotError(
     "gitops.push_refused",
     `the GitOps server refused the push to ${branch}: ${reason}${lines}`,
-    502,
     { reason, remote },
   );
 }

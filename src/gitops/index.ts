@@ -9,6 +9,7 @@ export {
 export { manifestPath, maxManifestBytes } from "./manifest-guard.ts";
 export { readTargetRevision, setTargetRevision, type TargetRevisionEdit } from "./target-revision.ts";
 export {
+  type ChangeResult,
   GitopsWriter,
   type GitopsWriterHooks,
   type GitopsWriterOptions,

@@ -22,7 +22,6 @@ export function manifestPath(file: string): string {
     throw new RelbotError(
       "gitops.hostile_file",
       `${file}: the manifest path must stay inside the GitOps repository`,
-      422,
       {
         file,
       },
@@ -37,7 +36,6 @@ export function assertRegularFile(file: string, mode: string, entryPath: string)
     throw new RelbotError(
       "gitops.hostile_file",
       `${file}: ${entryPath} is a symbolic link in the GitOps repository; relbot only edits regular files`,
-      422,
       { file },
     );
   }
@@ -45,7 +43,6 @@ export function assertRegularFile(file: string, mode: string, entryPath: string)
     throw new RelbotError(
       "gitops.invalid_manifest",
       `${file}: ${entryPath} is not a regular file (mode ${mode})`,
-      422,
       {
         file,
       },
@@ -59,12 +56,11 @@ export function manifestText(file: string, bytes: Uint8Array): string {
     throw new RelbotError(
       "gitops.hostile_file",
       `${file}: ${bytes.byteLength} bytes is over the ${maxManifestBytes}-byte limit for a manifest`,
-      413,
       { file },
     );
   }
   if (bytes.includes(0)) {
-    throw new RelbotError("gitops.invalid_manifest", `${file}: binary content, not a YAML manifest`, 422, {
+    throw new RelbotError("gitops.invalid_manifest", `${file}: binary content, not a YAML manifest`, {
       file,
     });
   }
@@ -72,7 +68,7 @@ export function manifestText(file: string, bytes: Uint8Array): string {
     // ignoreBOM keeps a byte-order mark in the text, so writing the text back keeps every byte.
     return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
   } catch {
-    throw new RelbotError("gitops.invalid_manifest", `${file}: not UTF-8 text, not a YAML manifest`, 422, {
+    throw new RelbotError("gitops.invalid_manifest", `${file}: not UTF-8 text, not a YAML manifest`, {
       file,
     });
   }

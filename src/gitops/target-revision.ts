@@ -59,9 +59,19 @@ interface ArgoSource {
   value: Record<string, unknown>;
 }
 
+export interface TargetRevisionWrite {
+  /** What to write: a tag name, or a commit SHA when the environment is pinned. */
+  version: string;
+  /**
+   * The line comment that goes with a pinned SHA ("v1.2.0 (pinned: tag moved)"), so a reader of the manifest sees
+   * which release it runs. Without it, a pin comment relbot wrote earlier on that line is taken away again.
+   */
+  pinComment?: string;
+}
+
 export function setTargetRevision(
   yamlText: string,
-  opts: TargetRevisionQuery & { version: string },
+  opts: TargetRevisionQuery & TargetRevisionWrite,
 ): TargetRevisionEdit {
   const { file, version } = opts;
   const manifest = parseManifest(yamlText, file);
@@ -84,7 +94,14 @@ export function setTargetRevision(
     }),
   );
   const splices = pending.map((source) =>
-    targetRevisionSplice(yamlText, doc, source, version, file, replacedAliases),
+    targetRevisionSplice(
+      yamlText,
+      doc,
+      source,
+      { version, pinComment: opts.pinComment },
+      file,
+      replacedAliases,
+    ),
   );
   let text = yamlText;
   for (const splice of splices.sort((a, b) => b.at - a.at)) {
@@ -100,7 +117,6 @@ export function setTargetRevision(
     throw new RelbotError(
       "gitops.edit_failed",
       `${file}: setting targetRevision would change more than that field; edit it by hand`,
-      500,
       { file },
     );
   }
@@ -132,7 +148,6 @@ function parseManifest(text: string, file: string): ParsedManifest {
       throw new RelbotError(
         "gitops.invalid_manifest",
         `${file}: not valid YAML (line ${line}: ${error.message.split("\n")[0]})`,
-        422,
         { file },
       );
     }
@@ -144,7 +159,6 @@ function parseManifest(text: string, file: string): ParsedManifest {
       throw new RelbotError(
         "gitops.hostile_file",
         `${file}: refused, its YAML aliases expand beyond ${maxAliasCount} nodes (${(error as Error).message})`,
-        422,
         { file },
       );
     }
@@ -189,14 +203,13 @@ function selectApplication(manifest: ParsedManifest, { application, file }: Targ
   if (candidates.length === 0) {
     const wanted =
       application === undefined ? "an Argo CD Application" : `the Argo CD Application "${application}"`;
-    throw new RelbotError("gitops.invalid_manifest", `${file}: holds no ${wanted} (found: ${found})`, 422, {
+    throw new RelbotError("gitops.invalid_manifest", `${file}: holds no ${wanted} (found: ${found})`, {
       file,
     });
   }
   throw new RelbotError(
     "gitops.invalid_manifest",
     `${file}: holds ${candidates.length} Argo CD Applications (${found}); set "application" on the environment to pick one`,
-    422,
     { file },
   );
 }
@@ -231,7 +244,6 @@ function argoSources(app: Record<string, unknown>, { repoUrl, file }: TargetRevi
   throw new RelbotError(
     "gitops.no_matching_source",
     `${file}: Argo CD reads ${field}, and no source there is ${repoUrl}${named ? ` (it names ${named})` : ""}`,
-    422,
     { file },
   );
 }
@@ -252,7 +264,6 @@ function unsupported(file: string, path: Path, why: string): RelbotError {
   return new RelbotError(
     "gitops.invalid_manifest",
     `${file}: cannot set ${[...path, "targetRevision"].join(".")} safely: ${why}; set it by hand once`,
-    422,
     { file },
   );
 }
@@ -283,7 +294,7 @@ function targetRevisionSplice(
   text: string,
   doc: Document.Parsed,
   source: ArgoSource,
-  version: string,
+  { version, pinComment }: TargetRevisionWrite,
   file: string,
   replacedAliases: ReadonlySet<Node>,
 ): Splice {
@@ -320,7 +331,15 @@ function targetRevisionSplice(
     const replacement = { ...token };
     const keepPlain = token.type !== "scalar" || isSafePlain(version);
     CST.setScalarValue(replacement, version, keepPlain ? {} : { type: "QUOTE_DOUBLE" });
-    return { at: token.offset, remove: token.source.length, insert: replacement.source };
+    const tail = node.srcToken?.type === "block-map" ? lineTail(token.end ?? []) : undefined;
+    const retail = tail && newTail(tail, pinComment);
+    if (retail === undefined)
+      return { at: token.offset, remove: token.source.length, insert: replacement.source };
+    return {
+      at: token.offset,
+      remove: token.source.length + tail!.text.length,
+      insert: replacement.source + retail,
+    };
   }
   if (source.value.targetRevision !== undefined) {
     throw unsupported(file, source.path, "targetRevision comes from a YAML merge key");
@@ -347,10 +366,58 @@ function targetRevisionSplice(
   const keyOffset = repoPair.key.range?.[0] ?? 0;
   const indent = keyOffset - (text.lastIndexOf("\n", keyOffset - 1) + 1);
   const newline = text.includes("\r\n") ? "\r\n" : "\n";
-  const line = `${" ".repeat(indent)}targetRevision: ${plainOrQuoted(version)}`;
+  const comment = pinComment ? ` # ${pinComment.replace(/[\r\n]/g, " ")}` : "";
+  const line = `${" ".repeat(indent)}targetRevision: ${plainOrQuoted(version)}${comment}`;
   const lineEnd = repoToken.end?.find((token) => token.type === "newline");
   if (!lineEnd) return { at: text.length, remove: 0, insert: `${newline}${line}` };
   return { at: lineEnd.offset + lineEnd.source.length, remove: 0, insert: `${line}${newline}` };
+}
+
+interface LineTail {
+  /** Everything after the scalar up to the newline: spaces and the comment. */
+  text: string;
+  space: string;
+  comment: string | undefined;
+}
+
+/**
+ * The space and comment after a block-mapping value up to its line's end. (In a flow collection, `{targetRevision:
+ * v1}`, a comment would swallow the closing bracket, so the caller asks only for block mappings.)
+ */
+function lineTail(end: readonly CST.SourceToken[]): LineTail | undefined {
+  let text = "";
+  let space = "";
+  let comment: string | undefined;
+  for (const token of end) {
+    if (token.type === "newline") break;
+    if (token.type === "space" && comment === undefined) space += token.source;
+    else if (token.type === "comment") comment = token.source;
+    else if (token.type !== "space") return undefined;
+    text += token.source;
+  }
+  return { text, space, comment };
+}
+
+// relbot's own pin comment: "# v1.2.0 (pinned)" or "# v1.2.0 (pinned: tag moved)", then " -- " and the comment
+// that was on the line before, kept so that un-pinning gives it back.
+const pinCommentPattern = /^# \S+ \(pinned(?:: [^)\n]*)?\)(?: -- (.*))?$/;
+
+/**
+ * The new text after the scalar, or undefined to leave the line's tail byte for byte: with a pin comment, it
+ * replaces relbot's earlier one or goes before a person's comment; without one, relbot's earlier pin comment goes
+ * and the person's comment it carried comes back.
+ */
+function newTail(tail: LineTail, pinComment: string | undefined): string | undefined {
+  const raw = tail.comment ?? "";
+  const cr = raw.endsWith("\r") ? "\r" : "";
+  const comment = cr ? raw.slice(0, -1) : raw;
+  const pinned = comment ? pinCommentPattern.exec(comment) : null;
+  if (!pinComment && !pinned) return undefined;
+  const theirs = pinned ? pinned[1] : comment.replace(/^#\s?/, "") || undefined;
+  const space = tail.space || " ";
+  if (pinComment)
+    return `${space}# ${pinComment.replace(/[\r\n]/g, " ")}${theirs ? ` -- ${theirs}` : ""}${cr}`;
+  return theirs ? `${space}# ${theirs}${cr}` : cr;
 }
 
 /** Every alias in the document that stands for `target`. */

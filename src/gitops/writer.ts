@@ -1,9 +1,10 @@
 import { RelbotError } from "../errors.ts";
 import { BareCache } from "../git/bare-cache.ts";
+import type { GitCredential } from "../git/credentials.ts";
 import { withRepoLock } from "../git/repo-lock.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import { defaultApplicationSchemaPath, validateApplication } from "./application-schema.ts";
-import { AppliedPromotions } from "./applied-promotions.ts";
+import { type AppliedPromotion, AppliedPromotions } from "./applied-promotions.ts";
 import { promotionCommitMessage } from "./commit-message.ts";
 import type { CommitSigner } from "./commit-signing/index.ts";
 import { gitopsError, pushRefused } from "./git-errors.ts";
@@ -22,6 +23,17 @@ export interface PromotionChange {
   application?: string;
   /** The tag name to write as targetRevision. */
   toVersion: string;
+  /**
+   * Write this verified commit SHA instead of the tag name, with a comment naming the tag: the environment is
+   * `pin: commit`, or its tag moved after it was verified. `pinNote` says why ("tag moved"); absent for `pin: commit`.
+   */
+  pinnedCommit?: string;
+  pinNote?: string;
+  /**
+   * Edit only when the manifest holds exactly this revision now, else leave the file alone (the change is
+   * `skipped`): pinning a moved tag must never overwrite an environment that runs something else.
+   */
+  onlyFrom?: string;
 }
 
 export interface PromotionCommitRequest {
@@ -29,13 +41,18 @@ export interface PromotionCommitRequest {
   actor: string;
   reason?: string;
   changes: PromotionChange[];
+  /**
+   * Runs after the commit is built and right before each push attempt: the last moment to refuse (a release's tag
+   * re-resolved on its source remote). Throwing stops the promotion with nothing pushed.
+   */
+  beforePush?: () => Promise<void>;
 }
 
 export interface PromotionOutcome {
   status: "committed" | "noop" | "already-applied";
   /** The pushed commit, or the earlier one for already-applied; null for a no-op. */
   commit: string | null;
-  changes: Array<PromotionChange & { fromVersion: string | null }>;
+  changes: ChangeResult[];
 }
 
 /** Test seams: run at the moments a crash or a concurrent push matters. */
@@ -49,7 +66,7 @@ export interface GitopsWriterHooks {
 export interface GitopsWriterOptions {
   url: string;
   branch: string;
-  credential?: string;
+  credential?: GitCredential;
   author: { name: string; email: string };
   cacheDir: string;
   logger?: Logger;
@@ -62,16 +79,26 @@ export interface GitopsWriterOptions {
   /** Application CRD (YAML) or JSON schema to validate against; defaults to the bundled one. */
   schemaPath?: string;
   hooks?: GitopsWriterHooks;
+  /** The audit chain's newest hash, written into every commit as Relbot-Audit-Head (anchors the chain). */
+  auditHead?: () => string;
   /** gitops.signing: every commit relbot makes is signed with it. */
   signer?: CommitSigner;
 }
 
-type ChangeResult = PromotionChange & { fromVersion: string | null };
+/** A change as applied: what the file held before, and `skipped` when `onlyFrom` did not match (nothing written). */
+export type ChangeResult = PromotionChange & { fromVersion: string | null; skipped?: boolean };
 
 interface EditedTree {
   files: Map<string, string>;
   changes: ChangeResult[];
   changed: boolean;
+}
+
+function alreadyApplied(change: PromotionChange, applied: Map<string, AppliedPromotion>): ChangeResult {
+  const found = applied.get(change.promotionId);
+  return found
+    ? { ...change, fromVersion: found.fromVersion }
+    : { ...change, fromVersion: null, skipped: true };
 }
 
 /**
@@ -101,7 +128,7 @@ export class GitopsWriter {
 
   apply(request: PromotionCommitRequest): Promise<PromotionOutcome> {
     if (request.changes.length === 0) {
-      throw new RelbotError("gitops.empty_request", "a promotion request needs at least one change", 400);
+      throw new RelbotError("gitops.empty_request", "a promotion request needs at least one change");
     }
     for (const change of request.changes) manifestPath(change.file);
     return withRepoLock(this.cache.gitdir, () => this.applyOnTip(request));
@@ -159,6 +186,11 @@ export class GitopsWriter {
     }
   }
 
+  /** The audit heads anchored in the branch's recent history (one fetch): what /api/v1/audit/verify checks. */
+  auditAnchors(): Promise<{ commit: string; head: string }[]> {
+    return withRepoLock(this.cache.gitdir, async () => this.applied.auditAnchors(await this.sync()));
+  }
+
   findAppliedPromotion(promotionId: string): Promise<string | null> {
     return withRepoLock(this.cache.gitdir, async () => {
       const tip = await this.sync();
@@ -185,15 +217,21 @@ export class GitopsWriter {
         return {
           status: "already-applied",
           commit: first.commit,
-          changes: request.changes.map((change) => ({
-            ...change,
-            fromVersion: applied.get(change.promotionId)?.fromVersion ?? null,
-          })),
+          changes: request.changes.map((change) => alreadyApplied(change, applied)),
         };
       }
 
       const edited = await this.editOrConflict(tip, pending, firstSeen);
       firstSeen ??= new Map(edited.changes.map((change) => [change.promotionId, change.fromVersion]));
+      if (!edited.changed && applied.size > 0) {
+        // The rest of the request was committed before (a retried pin whose other environments were skipped).
+        const first = [...applied.values()][0]!;
+        return {
+          status: "already-applied",
+          commit: first.commit,
+          changes: request.changes.map((change) => alreadyApplied(change, applied)),
+        };
+      }
       if (!edited.changed) {
         this.log.info(
           { requestId: request.requestId },
@@ -206,7 +244,9 @@ export class GitopsWriter {
         requestId: request.requestId,
         actor: request.actor,
         reason: request.reason,
-        changes: edited.changes,
+        // A skipped change is not in the commit: its trailers would claim it was applied.
+        changes: edited.changes.filter((change) => !change.skipped),
+        auditHead: this.opts.auditHead?.(),
       });
       const commit = await this.cache.writeCommit({
         parent: tip,
@@ -216,6 +256,7 @@ export class GitopsWriter {
         timestamp: this.now(),
         sign: this.opts.signer ? (payload) => this.opts.signer!.sign(payload) : undefined,
       });
+      await request.beforePush?.();
       await this.opts.hooks?.beforePush?.(attempt, tip);
       const pushed = await this.cache.push(commit).catch((error) => {
         throw gitopsError(error, "push to");
@@ -235,7 +276,6 @@ export class GitopsWriter {
         throw new RelbotError(
           "gitops.push_failed",
           `the branch ${this.opts.branch} kept moving; gave up after ${attempt} attempts`,
-          503,
         );
       }
       this.log.info(
@@ -258,19 +298,15 @@ export class GitopsWriter {
       edited = await this.edit(tip, changes);
     } catch (error) {
       if (!(error instanceof RelbotError)) throw error;
-      throw new RelbotError(
-        "gitops.conflict",
-        `changed on the remote while promoting: ${error.message}`,
-        409,
-      );
+      throw new RelbotError("gitops.conflict", `changed on the remote while promoting: ${error.message}`);
     }
     for (const change of edited.changes) {
       const before = firstSeen.get(change.promotionId);
-      if (change.fromVersion !== before && change.fromVersion !== change.toVersion) {
+      const written = change.pinnedCommit ?? change.toVersion;
+      if (change.fromVersion !== before && change.fromVersion !== written) {
         throw new RelbotError(
           "gitops.conflict",
           `${change.file}: ${change.env} moved from ${before ?? "(unset)"} to ${change.fromVersion ?? "(unset)"} on the remote while promoting ${change.toVersion}; promote again if still wanted`,
-          409,
         );
       }
     }
@@ -285,10 +321,24 @@ export class GitopsWriter {
     for (const change of changes) {
       const file = manifestPath(change.file);
       if (!texts.has(file)) texts.set(file, await this.readManifest(tip, file));
+      if (change.onlyFrom !== undefined) {
+        const current = readTargetRevision(texts.get(file)!, {
+          repoUrl: change.repoUrl,
+          application: change.application,
+          file,
+        });
+        if (current !== change.onlyFrom) {
+          results.push({ ...change, file, fromVersion: current, skipped: true });
+          continue;
+        }
+      }
       const edit = setTargetRevision(texts.get(file)!, {
         repoUrl: change.repoUrl,
         application: change.application,
-        version: change.toVersion,
+        version: change.pinnedCommit ?? change.toVersion,
+        ...(change.pinnedCommit
+          ? { pinComment: `${change.toVersion} (pinned${change.pinNote ? `: ${change.pinNote}` : ""})` }
+          : {}),
         file,
       });
       if (edit.changed) {
@@ -298,7 +348,6 @@ export class GitopsWriter {
           throw new RelbotError(
             "gitops.invalid_manifest",
             `${(error as Error).message} (already so before relbot's edit)`,
-            422,
           );
         }
         validateApplication(edit.application, file, this.schemaPath);
@@ -327,7 +376,6 @@ export class GitopsWriter {
       throw new RelbotError(
         "gitops.file_missing",
         `${file}: not found on ${this.opts.branch} of the GitOps repository`,
-        422,
         { file },
       );
     }

@@ -3,7 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import { RelbotError } from "../errors.ts";
 import type { Logger } from "../log.ts";
-import { errorBody, handleError } from "./errors.ts";
+import { errorResponse, handleError } from "./errors.ts";
 import { validationHook } from "./validation.ts";
 
 /** Bodies over this are refused with 413 before anything reads them. */
@@ -50,7 +50,7 @@ export function createHttpApp(deps: HttpDeps): RelbotApp {
     bodyLimit({
       maxSize: maxBodyBytes,
       onError: () => {
-        throw new RelbotError("payload_too_large", `request body is over ${maxBodyBytes} bytes`, 413);
+        throw new RelbotError("payload_too_large", `request body is over ${maxBodyBytes} bytes`);
       },
     }),
   );
@@ -72,7 +72,7 @@ export function createHttpApp(deps: HttpDeps): RelbotApp {
     return c.json({ status: ready ? "ready" : "not ready", checks: results }, ready ? 200 : 503);
   });
 
-  app.notFound((c) => c.json(errorBody("not_found", `no route for ${c.req.method} ${c.req.path}`), 404));
+  app.notFound((c) => errorResponse(c, "not_found", `no route for ${c.req.method} ${c.req.path}`));
   app.onError((error, c) => handleError(error, c, deps.logger));
   return app;
 }

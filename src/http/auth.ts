@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import type { Context, MiddlewareHandler } from "hono";
 import type { ApiTokenSecret } from "../config/index.ts";
 import type { Logger } from "../log.ts";
-import { errorBody } from "./errors.ts";
+import { errorResponse } from "./errors.ts";
 
 export type Scope = "read" | "promote";
 
@@ -88,7 +88,7 @@ export function bearerToken(header: string | undefined): string | undefined {
 function unauthorized(c: Context, message: string, invalidToken: boolean): Response {
   // RFC 6750 §3: a request without credentials gets the bare challenge, a bad token gets error="invalid_token".
   const challenge = invalidToken ? 'Bearer realm="relbot", error="invalid_token"' : 'Bearer realm="relbot"';
-  return c.json(errorBody("unauthorized", message), 401, { "WWW-Authenticate": challenge });
+  return errorResponse(c, "unauthorized", message, { "WWW-Authenticate": challenge });
 }
 
 /**
@@ -106,10 +106,7 @@ export function createRequireScope(registry: TokenRegistry): RequireScope {
     const token = registry.identify(presented);
     if (!token) return unauthorized(c, "the API token is not valid", true);
     if (!token.scopes.includes(scope)) {
-      return c.json(
-        errorBody("forbidden", `API token "${token.name}" does not have the "${scope}" scope`),
-        403,
-      );
+      return errorResponse(c, "forbidden", `API token "${token.name}" does not have the "${scope}" scope`);
     }
     c.set("actor", token.name);
     c.set("scopes", token.scopes);

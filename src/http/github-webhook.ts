@@ -46,7 +46,7 @@ export function registerGitHubWebhook(app: RelbotApp, deps: GitHubWebhookDeps): 
     // Until the signature holds, the request could come from anyone: its headers must not become label values.
     let label: DeliveryEventLabel = "unverified";
     try {
-      if (secretProblem || !secret) throw new RelbotError("webhook_secret_missing", secretProblem!, 503);
+      if (secretProblem || !secret) throw new RelbotError("webhook_secret_missing", secretProblem!);
       const rawBody = await c.req.text();
       await checkGitHubSignature(secret, rawBody, c.req.header("x-hub-signature-256"), `$${secretEnv}`);
       label = deliveryEventLabel(event);
@@ -55,7 +55,6 @@ export function registerGitHubWebhook(app: RelbotApp, deps: GitHubWebhookDeps): 
         throw new RelbotError(
           "invalid_delivery",
           "X-GitHub-Event and X-GitHub-Delivery headers are required",
-          400,
         );
       }
       const payload = parseBody(c, rawBody);
@@ -86,12 +85,11 @@ function parseBody(c: Context, rawBody: string): unknown {
     throw new RelbotError(
       "unsupported_content_type",
       'the webhook sends form data: set its "Content type" to application/json on GitHub',
-      415,
     );
   }
   try {
     return JSON.parse(rawBody);
   } catch (error) {
-    throw new RelbotError("invalid_json", `the delivery body is not JSON: ${(error as Error).message}`, 400);
+    throw new RelbotError("invalid_json", `the delivery body is not JSON: ${(error as Error).message}`);
   }
 }

@@ -1,6 +1,6 @@
 import type { Hook } from "@hono/zod-openapi";
 import type { Env } from "hono";
-import { errorBody } from "./errors.ts";
+import { errorResponse } from "./errors.ts";
 
 /**
  * The OpenAPIHono `defaultHook`: a request whose parameters fail their zod schema gets
@@ -12,5 +12,5 @@ export const validationHook: Hook<unknown, Env, string, Response | undefined> = 
     const field = issue.path.length > 0 ? issue.path.map(String).join(".") : result.target;
     return `${field}: ${issue.message.replace(/^Invalid input: /, "")}`;
   });
-  return c.json(errorBody("invalid_request", problems.join("; ")), 400);
+  return errorResponse(c, "invalid_request", problems.join("; "));
 };

@@ -35,6 +35,7 @@ export {
   PermanentJobError,
   retryDelayMs,
 } from "./retry.ts";
+export { type TagPinJobPayload, tagPinJob, tagPinJobKey, tagPinJobKind } from "./tag-pin-job.ts";
 export {
   type JobContext,
   type JobHandler,

@@ -13,7 +13,8 @@ export class PermanentJobError extends Error {
 
 /**
  * Permanent when it says so: a PermanentJobError, or any error carrying `permanent: true`
- * (e.g. `Object.assign(new RelbotError(...), { permanent: true })`), so other layers need not import this one.
+ * so other layers need not import this one. A RelbotError says whether it can heal (`retryable`); handlers
+ * that know their errors turn a non-retryable one into a PermanentJobError.
  */
 export function isPermanentFailure(error: unknown): boolean {
   return typeof error === "object" && error !== null && (error as { permanent?: unknown }).permanent === true;

@@ -12,7 +12,7 @@ import {
   PermanentJobError,
 } from "../jobs/index.ts";
 import { loadReleaseFacts, requestPromotion } from "../promotion/index.ts";
-import { type Db, promotions } from "../store/index.ts";
+import { type Db, promotionInEffect, promotions } from "../store/index.ts";
 
 export interface AutoPromoteDeps {
   db: Db;
@@ -101,7 +101,7 @@ function reasonToSkip(
     .where(
       and(
         eq(promotions.app, app),
-        inArray(promotions.status, ["succeeded", "queued", "running"]),
+        inArray(promotions.status, [...promotionInEffect, "queued", "running"]),
         eq(promotions.env, env.name),
       ),
     )
@@ -120,7 +120,7 @@ function reasonToSkip(
           eq(promotions.app, app),
           eq(promotions.env, previous.name),
           eq(promotions.toVersion, version),
-          eq(promotions.status, "succeeded"),
+          inArray(promotions.status, [...promotionInEffect]),
         ),
       )
       .get();

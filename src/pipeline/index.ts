@@ -12,3 +12,4 @@ export {
 } from "./promotion-job-handler.ts";
 export { createReleaseJobHandler, type ReleaseJobDeps } from "./release-job-handler.ts";
 export { checkReleaseSbom, type ReleaseSbomCheck } from "./release-sbom.ts";
+export { createTagPinHandler, type TagPinDeps, tagPinnedEventKind } from "./tag-pin-handler.ts";

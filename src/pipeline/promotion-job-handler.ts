@@ -3,7 +3,7 @@
 // (pushed, then killed before recording), and the job lease hands a claimed-but-dead job to the next worker.
 import type { RelbotConfig } from "../config/index.ts";
 import { tagNameFor } from "../domain/semver.ts";
-import { RelbotError } from "../errors.ts";
+import { isRetryable, RelbotError } from "../errors.ts";
 import type { GitopsWriter, PromotionChange } from "../gitops/index.ts";
 import {
   describeFailure,
@@ -14,6 +14,7 @@ import {
 import type { Logger } from "../log.ts";
 import type { ReplyTarget } from "../promotion/index.ts";
 import type { Db, PromotionRow } from "../store/index.ts";
+import { verifiedRelease } from "../store/queries/index.ts";
 import {
   loadPromotion,
   loadUnfinishedRequest,
@@ -30,18 +31,22 @@ export interface PromotionJobDeps {
   db: Db;
   config: Pick<RelbotConfig, "apps">;
   writer: Pick<GitopsWriter, "apply">;
+  /**
+   * The object id refs/tags/<name> has on the source remote right now (SourceRepos.resolveTag). Asked right before
+   * every push: a tag moved since its release was verified fails the promotion with nothing pushed.
+   */
+  resolveTag?: (url: string, tagName: string) => Promise<string | null>;
+  /** Told when that check found a moved tag, so the reconciler pins the environments running it at once. */
+  onTagMoved?: () => void;
   clock: { now(): number };
   onPromotionFinished?: PromotionFinished;
   /** Called after a success, which may have queued the next auto environment's job, so the worker looks at once. */
   onJobsQueued?: () => void;
 }
 
-/** Writer errors that a retry can fix: the server was away, or the branch kept moving. Every other is final. */
-const transientGitopsCodes = new Set(["gitops.unreachable", "gitops.push_failed"]);
-
+/** Writer errors that a retry can fix (the server was away, the branch kept moving), as each code declares. */
 export function isTransientGitopsError(error: unknown): boolean {
-  if (!(error instanceof RelbotError)) return true;
-  return transientGitopsCodes.has(error.code) || !error.code.startsWith("gitops.");
+  return isRetryable(error);
 }
 
 export function createPromotionJobHandler(deps: PromotionJobDeps): JobHandler {
@@ -64,7 +69,8 @@ export function createPromotionJobHandler(deps: PromotionJobDeps): JobHandler {
         requestId: promotion.requestId,
         actor: promotion.actor,
         reason: promotion.reason ?? undefined,
-        changes: rows.map((row) => promotionChange(deps.config, row)),
+        changes: rows.map((row) => promotionChange(deps, row)),
+        beforePush: () => checkTagsUnmoved(deps, rows, logger),
       });
       // Stopping or the lease lost: leave the recording to the next attempt, which finds the commit by its trailer.
       signal.throwIfAborted();
@@ -105,14 +111,39 @@ export function createPromotionJobHandler(deps: PromotionJobDeps): JobHandler {
   };
 }
 
-function promotionChange(config: Pick<RelbotConfig, "apps">, row: PromotionRow): PromotionChange {
-  const app = config.apps[row.app];
+const tagMovedCode = "release.tag_moved";
+
+/**
+ * Re-resolves each release's tag on its source remote right before the push: the tag must still name the tag
+ * object that was verified. The release check ran earlier (minutes or days), and Argo CD reads the tag name.
+ */
+async function checkTagsUnmoved(deps: PromotionJobDeps, rows: PromotionRow[], logger: Logger): Promise<void> {
+  if (!deps.resolveTag) return;
+  for (const row of rows) {
+    const app = deps.config.apps[row.app];
+    const release = verifiedRelease(deps.db, row.app, row.toVersion);
+    if (!app || !release) continue;
+    const now = await deps.resolveTag(app.repo, release.tagName);
+    if (now === release.tagObject) continue;
+    logger.error(
+      { app: row.app, version: row.toVersion, tagName: release.tagName, verified: release.tagObject, now },
+      `tag ${release.tagName} of ${row.app} MOVED since it was verified; promotion refused, nothing pushed`,
+    );
+    deps.onTagMoved?.();
+    throw new RelbotError(
+      tagMovedCode,
+      `the tag ${release.tagName} of ${row.app} now names ${now ?? "nothing"}, not the tag object ${release.tagObject} that was verified; nothing was pushed`,
+    );
+  }
+}
+
+function promotionChange(deps: PromotionJobDeps, row: PromotionRow): PromotionChange {
+  const app = deps.config.apps[row.app];
   const env = app?.environments.find((e) => e.name === row.env);
   if (!app || !env) {
     throw new RelbotError(
       "gitops.unknown_target",
       `promotion ${row.id}: ${row.app}/${row.env} is no longer in the config`,
-      422,
     );
   }
   return {
@@ -124,7 +155,20 @@ function promotionChange(config: Pick<RelbotConfig, "apps">, row: PromotionRow):
     application: env.application,
     // Argo CD checks out the tag, and a module in a sub-directory is tagged "<dir>/vX.Y.Z".
     toVersion: tagNameFor(row.toVersion, app.dir),
+    ...(env.pin === "commit" ? { pinnedCommit: pinnedCommit(deps.db, row) } : {}),
   };
+}
+
+/** `pin: commit`: the commit relbot verified for the version, never what the tag names later. */
+function pinnedCommit(db: Db, row: PromotionRow): string {
+  const commit = verifiedRelease(db, row.app, row.toVersion)?.commit;
+  if (!commit) {
+    throw new RelbotError(
+      "gitops.unknown_target",
+      `promotion ${row.id}: ${row.env} is pin: commit, and ${row.app} ${row.toVersion} has no verified commit`,
+    );
+  }
+  return commit;
 }
 
 async function notify(

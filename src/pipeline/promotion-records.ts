@@ -8,6 +8,7 @@ import type { PromotionOutcome as GitopsOutcome } from "../gitops/index.ts";
 import { autoPromoteJob, enqueueJob } from "../jobs/index.ts";
 import { promotionEventPayload } from "../promotion/index.ts";
 import { type Db, type PromotionRow, promotions } from "../store/index.ts";
+import { verifiedVersionsAtCommit } from "../store/queries/index.ts";
 
 const unfinished = ["queued", "running"] as const;
 
@@ -45,7 +46,8 @@ export function markPromotionsRetrying(db: Db, ids: string[], message: string, n
 }
 
 /**
- * Marks the request's promotions succeeded with the commit, and queues the auto-promotion of the next environment
+ * Marks the request's promotions succeeded with the commit (or `noop`, without one, where the manifest already held
+ * the version), and queues the auto-promotion of the next environment
  * of the chain when that one is `auto`. `fromVersion` becomes what the manifest actually held: when that is not what
  * relbot last put there (someone edited the file by hand), the audit event says what was replaced.
  */
@@ -62,13 +64,18 @@ export function recordPromotionsSucceeded(
         const app = apps[row.app];
         const change = outcome.changes.find((c) => c.promotionId === row.id);
         const found = change?.fromVersion ?? null;
-        const inFile = found === null ? null : (parseTagName(found, app?.dir ?? "")?.version ?? found);
+        const inFile = found === null ? null : versionInFile(tx, row, found, app?.dir ?? "");
         const fromVersion = change ? inFile : row.fromVersion;
+        // Nothing to write for this one: the file already named the tag (a no-op request, or one change of several).
+        const noop =
+          outcome.status === "noop" ||
+          (outcome.status === "committed" && change !== undefined && change.fromVersion === change.toVersion);
+        const gitopsCommit = noop ? null : outcome.commit;
         const updated = tx
           .update(promotions)
           .set({
-            status: "succeeded",
-            gitopsCommit: outcome.commit,
+            status: noop ? "noop" : "succeeded",
+            gitopsCommit,
             fromVersion,
             error: null,
             finishedAt: now,
@@ -79,8 +86,8 @@ export function recordPromotionsSucceeded(
           .get();
         appendPromotionEvent(tx, "promotion.succeeded", row, now, {
           fromVersion,
-          gitopsCommit: outcome.commit,
-          outcome: outcome.status,
+          gitopsCommit,
+          outcome: noop ? "noop" : outcome.status,
           // The file held something relbot did not put there (a hand edit): say what the promotion replaced.
           ...(fromVersion !== row.fromVersion
             ? { recordedFromVersion: row.fromVersion, fromVersionDrift: true }
@@ -120,6 +127,16 @@ export function recordPromotionsFailed(
       }),
     { behavior: "immediate" },
   );
+}
+
+/** What a manifest's targetRevision stands for: a tag name's version, or the verified version a pinned SHA is. */
+function versionInFile(tx: Db, row: PromotionRow, revision: string, dir: string): string {
+  if (/^[0-9a-f]{40}$/.test(revision)) {
+    const versions = verifiedVersionsAtCommit(tx, row.app, revision);
+    if (row.fromVersion !== null && versions.includes(row.fromVersion)) return row.fromVersion;
+    return versions.at(-1) ?? revision;
+  }
+  return parseTagName(revision, dir)?.version ?? revision;
 }
 
 /** Only auto environments right after `env` are chained: a manual one stops the automatic flow there. */

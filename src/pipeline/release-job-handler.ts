@@ -29,9 +29,6 @@ export interface ReleaseJobDeps {
   autoPromoteDelayMs: number;
 }
 
-/** Config problems verifyTag throws that a retry cannot fix (an unreadable key file is retried: it may be fixed). */
-const configErrorCodes = new Set(["app.unknown", "signers.unknown"]);
-
 export function createReleaseJobHandler(deps: ReleaseJobDeps): JobHandler {
   return async (job, { signal, logger }) => {
     const payload = job.payload as ReleaseJobPayload;
@@ -46,7 +43,8 @@ export function createReleaseJobHandler(deps: ReleaseJobDeps): JobHandler {
         payload.tagName,
       );
     } catch (error) {
-      if (error instanceof RelbotError && configErrorCodes.has(error.code))
+      // Config problems a retry cannot fix (an unknown app or signer set); each code declares whether it is one.
+      if (error instanceof RelbotError && !error.retryable)
         throw new PermanentJobError(error.message, { cause: error });
       throw error;
     }

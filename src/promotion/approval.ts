@@ -8,7 +8,7 @@ import type { Clock } from "../clock.ts";
 import type { RelbotConfig } from "../config/index.ts";
 import { type Approval, countedApprovers, judgeVote } from "../domain/approvals.ts";
 import { checkApprovers, evaluatePromotion, type TeamMembershipCheck } from "../domain/promotion-policy.ts";
-import { RelbotError } from "../errors.ts";
+import { type ErrorCode, RelbotError } from "../errors.ts";
 import { type Db, type PromotionRow, promotions } from "../store/index.ts";
 import { promotionEventPayload } from "./audit-payload.ts";
 import { loadPromotionFacts } from "./facts.ts";
@@ -50,8 +50,8 @@ export type ApprovalOutcome =
   | { status: "denied"; promotion: PromotionRow; approvers: string[]; reason: string };
 
 /** Refusals of a vote are errors with codes of their own (the API maps them; chat answers their message). */
-function refuse(code: string, message: string, status: 403 | 404 | 409): RelbotError {
-  return new RelbotError(code, message, status);
+function refuse(code: ErrorCode, message: string): RelbotError {
+  return new RelbotError(code, message);
 }
 
 export function loadPromotionRow(db: Db, id: string): PromotionRow | undefined {
@@ -60,10 +60,10 @@ export function loadPromotionRow(db: Db, id: string): PromotionRow | undefined {
 
 export async function decideApproval(deps: ApprovalDeps, vote: ApprovalVote): Promise<ApprovalOutcome> {
   const first = loadPromotionRow(deps.db, vote.promotionId);
-  if (!first) throw refuse("promotion.not_found", `no promotion ${vote.promotionId}`, 404);
+  if (!first) throw refuse("promotion.not_found", `no promotion ${vote.promotionId}`);
   const envConfig = deps.config.apps[first.app]?.environments.find((env) => env.name === first.env);
   if (!envConfig) {
-    throw refuse("approval.not_waiting", `${first.app}/${first.env} is no longer in the config`, 409);
+    throw refuse("approval.not_waiting", `${first.app}/${first.env} is no longer in the config`);
   }
   // Team membership may go to the network: asked before the (synchronous) transaction, as for requests.
   const isApprover = (await checkApprovers(envConfig, vote.actor, deps.isTeamMember)) === undefined;
@@ -87,19 +87,16 @@ export async function decideApproval(deps: ApprovalDeps, vote: ApprovalVote): Pr
           throw refuse(
             "approval.not_waiting",
             `promotion ${row.id} is ${verdict.status}, not awaiting approval`,
-            409,
           );
         case "own_request":
           throw refuse(
             "approval.own_request",
             `${vote.actor} asked for promotion ${row.id}; approvals must come from someone else`,
-            403,
           );
         case "not_approver":
           throw refuse(
             "approval.not_approver",
             `${vote.actor} may not ${vote.decision} promotions into ${row.env}; its approvers are ${(envConfig.approvers ?? []).join(", ")}`,
-            403,
           );
         case "expired":
           return { status: "expired", promotion: expire(deps, tx, row, now), approvers: counted };

@@ -3,7 +3,10 @@
 import { and, asc, eq, inArray } from "drizzle-orm";
 import type { EnvironmentConfig } from "../config/index.ts";
 import type { PromotionFacts, ReleaseFact } from "../domain/promotion-policy.ts";
-import { type Db, promotions, releases } from "../store/index.ts";
+import { type Db, promotionInEffect, promotions, releases } from "../store/index.ts";
+
+/** The environment holds the version: pushed, or already there (`noop`). */
+const inEffect = (status: string) => (promotionInEffect as readonly string[]).includes(status);
 
 export function loadPromotionFacts(
   db: Db,
@@ -25,7 +28,7 @@ export function loadPromotionFacts(
       and(
         eq(promotions.app, target.app),
         inArray(promotions.env, envs),
-        inArray(promotions.status, ["succeeded", "queued", "running"]),
+        inArray(promotions.status, [...promotionInEffect, "queued", "running"]),
       ),
     )
     .orderBy(asc(promotions.createdAt), asc(promotions.id))
@@ -33,14 +36,12 @@ export function loadPromotionFacts(
   const inTarget = history.filter((row) => row.env === target.env);
   const releaseFacts = loadReleaseFacts(db, target.app);
   return {
-    succeededInTarget: inTarget.filter((row) => row.status === "succeeded").map((row) => row.toVersion),
+    succeededInTarget: inTarget.filter((row) => inEffect(row.status)).map((row) => row.toVersion),
     inFlightInTarget: inTarget
-      .filter((row) => row.status !== "succeeded")
+      .filter((row) => !inEffect(row.status))
       .map((row) => ({ id: row.id, toVersion: row.toVersion })),
     succeededInPrevious: previous
-      ? history
-          .filter((row) => row.env === previous && row.status === "succeeded")
-          .map((row) => row.toVersion)
+      ? history.filter((row) => row.env === previous && inEffect(row.status)).map((row) => row.toVersion)
       : [],
     releases: releaseFacts,
     knownVersions: releaseFacts.filter((r) => r.verified && r.tagState === "ok").map((r) => r.version),

@@ -10,6 +10,7 @@ import {
   evaluatePromotion,
   type PromotionDecision,
   type PromotionKind,
+  type RequestChannel,
   type TeamMembershipCheck,
 } from "../domain/promotion-policy.ts";
 import { RelbotError } from "../errors.ts";
@@ -81,11 +82,11 @@ export async function requestPromotion(
   request: PromotionRequest,
 ): Promise<PromotionOutcome> {
   const target = resolveCommandTarget(deps.config, request);
-  if (!target.ok) throw new RelbotError(target.code, target.message, 422);
+  if (!target.ok) throw new RelbotError(target.code, target.message);
   const envConfig = target.env!;
   const chain = target.appConfig.environments;
   if (request.kind === "promote" && !request.version) {
-    throw new RelbotError("invalid_version", "promote needs a version", 422);
+    throw new RelbotError("invalid_version", "promote needs a version");
   }
 
   // Asked outside the transaction: it may go to the network, and SQLite transactions here are synchronous.
@@ -96,7 +97,14 @@ export async function requestPromotion(
       const now = deps.clock.now();
       const facts = loadPromotionFacts(tx, { app: request.app, env: request.env, chain });
       const ruled = evaluatePromotion(
-        { app: request.app, chain, env: request.env, kind: request.kind, version: request.version },
+        {
+          app: request.app,
+          chain,
+          env: request.env,
+          kind: request.kind,
+          version: request.version,
+          channel: channelOf(request.source),
+        },
         facts,
       );
       // Who may ask is answered before what: a non-approver learns nothing about the rules' verdict.
@@ -205,4 +213,9 @@ function approvalNeeded(envConfig: EnvironmentConfig, request: PromotionRequest,
       replyTo: (request.replyTo ?? null) as Record<string, unknown> | null,
     },
   };
+}
+
+/** The syntax a refusal's advice is written in: the requester's own (relbot's own requests get the chat form). */
+function channelOf(source: PromotionSource): RequestChannel {
+  return source === "api" ? "api" : source === "cli" ? "cli" : "chat";
 }

@@ -1,11 +1,11 @@
 // Read models for `/release status` and `/release history`: what each environment runs and what happened.
 import { and, desc, eq, inArray } from "drizzle-orm";
 import type { EnvironmentConfig } from "../config/index.ts";
-import { type Db, type PromotionRow, promotions } from "../store/index.ts";
+import { type Db, type PromotionRow, promotionInEffect, promotions } from "../store/index.ts";
 
 export interface EnvironmentStatus {
   env: string;
-  /** The last promotion that succeeded there: what Argo CD is told to run. */
+  /** The last promotion in effect there (succeeded, or noop): what Argo CD is told to run. */
   current: Pick<PromotionRow, "toVersion" | "actor" | "finishedAt" | "kind"> | null;
   /** Queued or running promotions into it, oldest first. */
   pending: Pick<PromotionRow, "id" | "toVersion" | "status" | "actor">[];
@@ -21,7 +21,13 @@ export function loadEnvironmentStatus(
       db
         .select()
         .from(promotions)
-        .where(and(eq(promotions.app, app), eq(promotions.env, env.name), eq(promotions.status, "succeeded")))
+        .where(
+          and(
+            eq(promotions.app, app),
+            eq(promotions.env, env.name),
+            inArray(promotions.status, [...promotionInEffect]),
+          ),
+        )
         .orderBy(desc(promotions.createdAt), desc(promotions.id))
         .limit(1)
         .get() ?? null;

@@ -6,10 +6,12 @@ import { appendAuditEvent } from "../audit/index.ts";
 import type { Clock } from "../clock.ts";
 import type { RelbotConfig } from "../config/index.ts";
 import { normalizeRepoUrl } from "../domain/repo-url.ts";
-import { enqueueJob, findJobByKey, releaseJob, requeueFailedJob } from "../jobs/index.ts";
+import { tagNameFor } from "../domain/semver.ts";
+import { enqueueJob, findJobByKey, releaseJob, requeueFailedJob, tagPinJob } from "../jobs/index.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import { type Db, environmentDrift, releases } from "../store/index.ts";
 import { currentPromotions } from "../store/queries/promotions.ts";
+import { verifiedRelease, verifiedVersionsAtCommit } from "../store/queries/verified-releases.ts";
 import { tagBelongsToApp } from "../webhooks/apps-for-tag.ts";
 import { mapWithConcurrency, RepoBackoff } from "./concurrency.ts";
 import { type Drift, findDrift } from "./drift.ts";
@@ -44,7 +46,7 @@ export interface ReconcileReport {
   skipped: string[];
   failed: { repo: string; error: string; retryInMs: number }[];
   queued: { app: string; tagName: string; tagObject: string; jobId: string }[];
-  moved: { app: string; version: string; was: string; now: string }[];
+  moved: { app: string; version: string; was: string; now: string; pinJobId?: string }[];
   deleted: { app: string; version: string; was: string }[];
   restored: { app: string; version: string }[];
   drift: Drift[];
@@ -139,7 +141,7 @@ export class Reconciler {
       const listed = [...listing.value].map(([tagName, tagObject]) => ({ tagName, tagObject }));
       for (const app of group.apps) this.applyTagDiff(app, this.diffFor(app, listed), report);
     });
-    if (report.queued.length > 0) this.deps.onJobsQueued?.();
+    if (report.queued.length > 0 || report.moved.length > 0) this.deps.onJobsQueued?.();
 
     if (this.deps.readDeployed) {
       try {
@@ -192,12 +194,30 @@ export class Reconciler {
       }
       for (const moved of diff.moved) {
         setState(tx, moved.version, moved.was, "moved");
-        appendAuditEvent(
+        const event = appendAuditEvent(
           tx,
           { kind: "tag.moved", actor: "relbot", subject: `${app}@${moved.version}`, payload: moved },
           now,
         );
-        report.moved.push({ app, ...moved });
+        // Argo CD reads the tag name: every environment that names it would deploy the new, unverified commit at
+        // its next sync. The pin job puts the verified commit back, durably, in the same transaction as the flag.
+        const commit = verifiedRelease(tx, app, moved.version)?.commit;
+        const pinJobId = commit
+          ? enqueueJob(
+              tx,
+              tagPinJob({
+                app,
+                version: moved.version,
+                tagName: moved.tagName,
+                verifiedTagObject: moved.was,
+                commit,
+                movedTo: moved.now,
+                movedEventSeq: event.seq,
+              }),
+              now,
+            ).id
+          : undefined;
+        report.moved.push({ app, ...moved, ...(pinJobId ? { pinJobId } : {}) });
       }
       for (const deleted of diff.deleted) {
         setState(tx, deleted.version, deleted.was, "deleted");
@@ -233,7 +253,7 @@ export class Reconciler {
     for (const moved of diff.moved) {
       this.logger.error(
         { app, ...moved },
-        `tag ${moved.tagName} of ${app} MOVED after it was released; it is never promoted`,
+        `tag ${moved.tagName} of ${app} MOVED after it was released: environments running it are being pinned to the verified commit; it is never promoted again (release a new version)`,
       );
     }
     for (const deleted of diff.deleted) {
@@ -262,16 +282,30 @@ export class Reconciler {
       currentPromotions(this.deps.db, targets).map((p) => [`${p.app}\0${p.env}`, p.toVersion] as const),
     );
     const drift = findDrift(
-      targets.map((t, i) => ({
-        app: t.app,
-        env: t.env,
-        dir: this.deps.config.apps[t.app]?.dir ?? "",
-        expected: expected.get(`${t.app}\0${t.env}`) ?? null,
-        actual: actual[i] ?? null,
-      })),
+      targets.map((t, i) => {
+        const wanted = expected.get(`${t.app}\0${t.env}`) ?? null;
+        return {
+          app: t.app,
+          env: t.env,
+          dir: this.deps.config.apps[t.app]?.dir ?? "",
+          expected: wanted,
+          actual: this.pinnedAsTag(t.app, actual[i] ?? null, wanted),
+        };
+      }),
     );
     this.recordDrift(drift);
     return drift;
+  }
+
+  /**
+   * A pinned manifest names the verified commit of a release (`pin: commit`, or a moved tag pinned): read it as the
+   * tag of the version it pins, so it is not drift. A SHA that is no verified release of the app stays as it is.
+   */
+  private pinnedAsTag(app: string, revision: string | null, expected: string | null): string | null {
+    if (revision === null || !/^[0-9a-f]{40}$/.test(revision)) return revision;
+    const versions = verifiedVersionsAtCommit(this.deps.db, app, revision);
+    const version = expected !== null && versions.includes(expected) ? expected : versions.at(-1);
+    return version === undefined ? revision : tagNameFor(version, this.deps.config.apps[app]?.dir ?? "");
   }
 
   private recordDrift(drift: Drift[]): void {

@@ -90,7 +90,7 @@ export function recordRelease(db: Db, verdict: TagVerdict, extra: RecordExtra, n
     }
     const row = tx
       .insert(releases)
-      .values({ ...fields, createdAt: now, updatedAt: now })
+      .values({ ...fields, firstSeenAt: verdict.firstSeenAt ?? now, createdAt: now, updatedAt: now })
       .returning()
       .get();
     appendAuditEvent(tx, event, now);

@@ -21,6 +21,12 @@ export interface TagVerdict {
   tagger: { name: string; email: string; time: number } | null;
   signer: { format: "openpgp" | "ssh"; identity: string; fingerprint: string } | null;
   reasons: ReleaseCheckFailure[];
+  /**
+   * Unix ms: when relbot first saw this tag object under this version (kept on the release row). Key validity and
+   * the tagger date are judged at this moment, so a re-check of an old release reaches the same verdict; null when
+   * the tag does not exist.
+   */
+  firstSeenAt: number | null;
   /** This exact tag object was verified before (a re-delivery or a reconcile pass): recording it is a no-op. */
   alreadyVerified: boolean;
 }
@@ -32,6 +38,7 @@ export const releaseCheckCodes = [
   "tag.lightweight",
   "tag.malformed",
   "tag.too-large",
+  "tag.date-skew",
   "tag.name-mismatch",
   "tag.target-not-commit",
   "tag.moved",

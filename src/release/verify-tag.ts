@@ -19,15 +19,18 @@ export interface VerifyTagDeps {
   sources: SourceRepos;
   db: Db;
   logger?: Logger;
-  /** Unix ms; key expiry is judged at this time. */
+  /** Unix ms: the current time, which becomes the first-seen time of a tag object relbot has not seen before. */
   now?: () => number;
 }
+
+/** A tagger date may be this far ahead of when relbot first sees the tag (clock skew between machines). */
+export const maxTaggerDateAheadMs = 60 * 60 * 1000;
 
 export async function verifyTag(deps: VerifyTagDeps, appName: string, tagName: string): Promise<TagVerdict> {
   const app = deps.config.apps[appName];
   if (!app) {
     const known = Object.keys(deps.config.apps).join(", ") || "none";
-    throw new RelbotError("app.unknown", `no app "${appName}" in the config (known: ${known})`, 404);
+    throw new RelbotError("app.unknown", `no app "${appName}" in the config (known: ${known})`);
   }
   const logger = (deps.logger ?? silentLogger).child({ app: appName, tag: tagName });
   const now = deps.now?.() ?? Date.now();
@@ -43,6 +46,7 @@ export async function verifyTag(deps: VerifyTagDeps, appName: string, tagName: s
     tagger: null,
     signer: null,
     reasons,
+    firstSeenAt: null,
     alreadyVerified: false,
   };
 
@@ -62,8 +66,9 @@ export async function verifyTag(deps: VerifyTagDeps, appName: string, tagName: s
     return verdict;
   }
   verdict.tagObject = objectId;
+  verdict.firstSeenAt = firstSeenAt(deps.db, appName, verdict.version ?? tagName, objectId) ?? now;
   await deps.sources.fetchTag(app.repo, tagName, objectId);
-  const objectFailures = await checkTagObject(deps, app, tagName, objectId, verdict, now);
+  const objectFailures = await checkTagObject(deps, app, tagName, objectId, verdict);
   reasons.push(...objectFailures);
 
   if (verdict.version)
@@ -109,8 +114,8 @@ async function checkTagObject(
   tagName: string,
   objectId: string,
   verdict: TagVerdict,
-  now: number,
 ): Promise<ReleaseCheckFailure[]> {
+  const seenAt = verdict.firstSeenAt!;
   // The size is checked before the object is inflated or parsed: git's tags are tiny, a hostile one need not be.
   const read = await deps.sources.readObjectCapped(app.repo, objectId, maxTagObjectBytes);
   if ("tooLarge" in read) {
@@ -122,7 +127,7 @@ async function checkTagObject(
     ];
   }
   if ("missing" in read)
-    throw new RelbotError("source.tag-changed", `tag object ${objectId} is not in the cache`, 409);
+    throw new RelbotError("source.tag-changed", `tag object ${objectId} is not in the cache`);
   const object = read.found;
   if (object.type === "commit") {
     verdict.commit = objectId;
@@ -152,6 +157,9 @@ async function checkTagObject(
   }
   const failures: ReleaseCheckFailure[] = [];
   if (tag.tagger) verdict.tagger = { name: tag.tagger.name, email: tag.tagger.email, time: tag.tagger.time };
+  const skew = tag.tagger
+    ? checkTaggerDate(tag.tagger.time, seenAt, deps.config.releaseChecks.maxTagAge)
+    : null;
   // A signed tag replayed under another ref name must not pass as this release.
   if (tag.tag !== tagName) {
     failures.push({
@@ -167,12 +175,46 @@ async function checkTagObject(
     });
   }
   const signerSet = deps.config.signers[app.signers];
-  if (!signerSet)
-    throw new RelbotError("signers.unknown", `signer set "${app.signers}" is not configured`, 500);
-  const signature = await verifyTagSignature(tag, { name: app.signers, config: signerSet }, new Date(now));
+  if (!signerSet) throw new RelbotError("signers.unknown", `signer set "${app.signers}" is not configured`);
+  if (skew) failures.push(skew);
+  const signature = await verifyTagSignature(tag, { name: app.signers, config: signerSet }, new Date(seenAt));
   if (signature.ok) verdict.signer = signature.signer;
   else failures.push(signature.failure);
   return failures;
+}
+
+/** When relbot first saw this tag object as this version: the oldest release row's first-seen time, if any. */
+function firstSeenAt(db: Db, app: string, version: string, objectId: string): number | null {
+  const rows = db
+    .select({ firstSeenAt: releases.firstSeenAt, createdAt: releases.createdAt })
+    .from(releases)
+    .where(and(eq(releases.app, app), eq(releases.version, version), eq(releases.tagObject, objectId)))
+    .all();
+  const times = rows.map((r) => r.firstSeenAt ?? r.createdAt);
+  return times.length === 0 ? null : Math.min(...times);
+}
+
+/**
+ * The tagger date must be close to when relbot first saw the tag: at most an hour ahead (clock skew), and at most
+ * `maxTagAge` behind (0: no limit). Signature checks do not depend on it (they use the first-seen time); this keeps
+ * the date a release shows honest and makes back-dating visible.
+ */
+function checkTaggerDate(taggerTime: number, seenAt: number, maxTagAge: number): ReleaseCheckFailure | null {
+  const iso = (t: number) => new Date(t).toISOString();
+  if (taggerTime - seenAt > maxTaggerDateAheadMs) {
+    return {
+      code: "tag.date-skew",
+      message: `the tagger date ${iso(taggerTime)} is more than 1 h ahead of when relbot first saw the tag (${iso(seenAt)}): fix the tagging machine's clock and re-create the tag.`,
+    };
+  }
+  if (maxTagAge > 0 && seenAt - taggerTime > maxTagAge) {
+    const days = Math.round((maxTagAge / 86_400_000) * 10) / 10;
+    return {
+      code: "tag.date-skew",
+      message: `the tagger date ${iso(taggerTime)} is more than ${days} days before relbot first saw the tag (${iso(seenAt)}) (releaseChecks.maxTagAge): re-create the tag with a current date, or raise releaseChecks.maxTagAge (0 disables it) to adopt older tags.`,
+    };
+  }
+  return null;
 }
 
 /** Check 3: a version verified once keeps its tag object forever. */

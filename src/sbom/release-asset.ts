@@ -84,7 +84,6 @@ function explain(error: unknown, doing: string): unknown {
     return new RelbotError(
       "github_unauthorized",
       `GitHub refused relbot (${status}) while ${doing}: check the token named by github.tokenEnv and its access to the repository`,
-      502,
     );
   }
   return error;

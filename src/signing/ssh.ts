@@ -179,8 +179,11 @@ export interface SshVerifyContext {
   allowedSigners: AllowedSigner[];
   /** Where the allowed signers came from, for messages. */
   allowedSignersFile: string;
-  /** Tagger time (Unix ms): valid-after/valid-before are checked against it, as git passes verify-time. */
-  signedAt: number;
+  /**
+   * Unix ms at which valid-after/valid-before are judged: when relbot first saw the tag. (git passes the tagger
+   * time, which the signer writes; relbot does not trust it for this.)
+   */
+  at: number;
 }
 
 export function verifySshSignature(
@@ -270,7 +273,7 @@ function checkAllowedSignerLimits(
       `${context.allowedSignersFile} line ${entries[0]!.line} allows key ${fingerprint} only for namespaces="${entries[0]!.namespaces!.join(",")}": add "git" to its namespaces.`,
     );
   }
-  const at = context.signedAt;
+  const at = context.at;
   const inTime = forGit.find(
     (e) => (e.validAfter === null || at >= e.validAfter) && (e.validBefore === null || at < e.validBefore),
   );
@@ -280,8 +283,8 @@ function checkAllowedSignerLimits(
     return refuse(
       tooEarly ? "signature.key-not-yet-valid" : "signature.key-expired",
       tooEarly
-        ? `SSH key ${fingerprint} is valid only after ${new Date(e.validAfter!).toISOString()} (${context.allowedSignersFile} line ${e.line}), but the tag was made ${new Date(at).toISOString()}.`
-        : `SSH key ${fingerprint} was valid only before ${new Date(e.validBefore!).toISOString()} (${context.allowedSignersFile} line ${e.line}), but the tag was made ${new Date(at).toISOString()}: sign with a current key or extend valid-before.`,
+        ? `SSH key ${fingerprint} is valid only after ${new Date(e.validAfter!).toISOString()} (${context.allowedSignersFile} line ${e.line}), but relbot first saw the tag at ${new Date(at).toISOString()}.`
+        : `SSH key ${fingerprint} was valid only before ${new Date(e.validBefore!).toISOString()} (${context.allowedSignersFile} line ${e.line}), but relbot first saw the tag at ${new Date(at).toISOString()}: sign with a current key (a back-dated tagger date does not help) or extend valid-before.`,
     );
   }
   return { ok: true, signer: { format: "ssh", identity: inTime.principals, fingerprint } };

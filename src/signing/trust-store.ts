@@ -26,11 +26,7 @@ function stampOf(file: string, where: string): string {
     const stat = statSync(file);
     return `${stat.mtimeMs}:${stat.size}:${stat.ino}`;
   } catch (error) {
-    throw new RelbotError(
-      "signers.unreadable",
-      `${where}: cannot read ${file}: ${(error as Error).message}`,
-      500,
-    );
+    throw new RelbotError("signers.unreadable", `${where}: cannot read ${file}: ${(error as Error).message}`);
   }
 }
 
@@ -47,7 +43,6 @@ async function openpgpKeys(file: string, where: string): Promise<PublicKey[]> {
     throw new RelbotError(
       "signers.unreadable",
       `${where}: ${file} is not an armored OpenPGP public key: ${(error as Error).message}`,
-      500,
     );
   }
 }

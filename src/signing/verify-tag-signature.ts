@@ -6,10 +6,15 @@ import { verifySshSignature } from "./ssh.ts";
 import type { TagObject } from "./tag-object.ts";
 import { loadTrustedKeys } from "./trust-store.ts";
 
+/**
+ * `at` is the moment relbot first saw the tag: OpenPGP key revocation/expiry and SSH valid-after/valid-before are
+ * all judged then, never at the tagger or signature time (which the signer writes), so a retired key cannot sign a
+ * new tag by back-dating it, and a release verified once stays verified when re-checked later.
+ */
 export async function verifyTagSignature(
   tag: TagObject,
   signerSet: { name: string; config: SignerSetConfig },
-  now: Date,
+  at: Date,
 ): Promise<SignatureVerdict> {
   const { signature } = tag;
   if (!signature) {
@@ -26,7 +31,7 @@ export async function verifyTagSignature(
         `the tag has an OpenPGP signature but signer set "${signerSet.name}" trusts no OpenPGP keys: sign with an SSH key from its allowed_signers or add signers.${signerSet.name}.openpgp.`,
       );
     }
-    return verifyOpenPgpSignature(tag.payload, signature.armored, trusted.openpgp, now, signerSet.name);
+    return verifyOpenPgpSignature(tag.payload, signature.armored, trusted.openpgp, at, signerSet.name);
   }
   if (signature.format === "ssh") {
     if (!signerSet.config.ssh) {
@@ -38,8 +43,7 @@ export async function verifyTagSignature(
     const verdict = verifySshSignature(tag.payload, signature.armored, {
       allowedSigners: trusted.ssh,
       allowedSignersFile: signerSet.config.ssh,
-      // Without a tagger line there is no signing time to check limits against; "now" is the strict choice.
-      signedAt: tag.tagger?.time ?? now.getTime(),
+      at: at.getTime(),
     });
     // A trusted key on a line relbot could not read would look "unknown": say which lines were skipped.
     if (!verdict.ok && verdict.failure.code === "signature.unknown-key" && trusted.problems.length > 0) {

@@ -32,6 +32,11 @@ export const releases = sqliteTable(
       .default("ok"),
     source: text("source").notNull().default("webhook"),
     deliveryId: text("delivery_id"),
+    /**
+     * Unix ms: when relbot first saw this tag object (the tag's key validity and date are judged at this moment, on
+     * every re-check). Rows older than the column hold created_at.
+     */
+    firstSeenAt: integer("first_seen_at"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
@@ -50,6 +55,7 @@ export const promotionStatuses = [
   "queued",
   "running",
   "succeeded",
+  "noop",
   "failed",
   "denied",
   // Protected environments
@@ -78,6 +84,7 @@ export const promotions = sqliteTable(
     actor: text("actor").notNull(),
     source: text("source", { enum: ["webhook", "reconcile", "slack", "github", "api", "cli"] }).notNull(),
     reason: text("reason"),
+    /** `noop`: the manifest already held the version, so nothing was committed (see promotionInEffect). */
     status: text("status", { enum: promotionStatuses }).notNull(),
     gitopsCommit: text("gitops_commit"),
     error: text("error"),
@@ -204,3 +211,9 @@ export const environmentDrift = sqliteTable(
 );
 
 export type EnvironmentDriftRow = typeof environmentDrift.$inferSelect;
+
+/**
+ * The promotion statuses after which the environment holds the promotion's version: `succeeded` (relbot pushed the
+ * commit) and `noop` (the manifest already said so; nothing to commit). Every "what runs where" question counts both.
+ */
+export const promotionInEffect = ["succeeded", "noop"] as const;

@@ -131,7 +131,6 @@ function parse<T>(schema: z.ZodType<T>, payload: unknown, event: string): T {
     throw new RelbotError(
       "invalid_payload",
       `not a GitHub ${event} event payload: ${describePayloadProblems(result.error)}`,
-      400,
     );
   }
   return result.data;

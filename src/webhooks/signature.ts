@@ -16,16 +16,14 @@ export async function checkGitHubSignature(
       "signature_missing",
       "X-Hub-Signature-256 is missing: set a secret on the GitHub webhook (the same as in " +
         `${secretSetting})`,
-      401,
     );
   }
   // verify() needs a non-empty payload; an empty body cannot carry an event anyway.
-  if (rawBody === "") throw new RelbotError("invalid_payload", "the delivery has an empty body", 400);
+  if (rawBody === "") throw new RelbotError("invalid_payload", "the delivery has an empty body");
   if (!(await verify(secret, rawBody, header))) {
     throw new RelbotError(
       "signature_mismatch",
       `X-Hub-Signature-256 does not match the body: the webhook's secret differs from ${secretSetting}`,
-      401,
     );
   }
 }

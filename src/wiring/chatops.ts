@@ -110,7 +110,8 @@ export function wireChatops(deps: ChatopsWiringDeps): ChatopsWiring {
   }
   worker.register(promotionNoticeJobKind, createPromotionNoticeHandler({ db, responseUrl, github }));
 
-  const answerable = github && secrets.get("githubToken") !== undefined;
+  // Comment commands need someone to answer as: the token's user or the GitHub App.
+  const answerable = github && (secrets.get("githubToken") !== undefined || config.github?.app !== undefined);
   return {
     onIssueComment: createIssueCommentHook({
       db,
@@ -139,7 +140,7 @@ function registerSlack(
     const problem = `the environment variable ${slack.signingSecretEnv} (slack.signingSecretEnv) is not set, so relbot refuses Slack commands`;
     deps.logger.warn({ signingSecretEnv: slack.signingSecretEnv }, problem);
     deps.app.post("/chatops/slack", () => {
-      throw new RelbotError("slack_secret_missing", problem, 503);
+      throw new RelbotError("slack_secret_missing", problem);
     });
     return;
   }

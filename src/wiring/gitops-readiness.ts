@@ -1,11 +1,11 @@
 // /readyz's "gitops" check: the GitOps repository answers a ref advertisement with relbot's credential. Cached for
 // a few seconds so a load balancer polling /readyz does not turn into a stream of requests to the Git host.
-import { probeRemote } from "../git/index.ts";
+import { type GitCredential, probeRemote } from "../git/index.ts";
 import type { ReadinessCheck } from "../http/app.ts";
 
 export function gitopsReadiness(options: {
   url: string;
-  credential?: string;
+  credential?: GitCredential;
   ttlMs?: number;
   now?: () => number;
 }): ReadinessCheck {

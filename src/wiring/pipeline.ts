@@ -1,25 +1,33 @@
 // Joins the release checks, auto-promotion and the GitOps writer to the job worker: the one place that builds
 // them from the config and the environment. main.ts calls wireReleasePipeline once.
 import path from "node:path";
+import { auditHead } from "../audit/index.ts";
 import { enqueueApprovalNotice } from "../chatops/notify.ts";
 import type { Clock } from "../clock.ts";
 import type { RelbotConfig, RelbotSettings, Secrets } from "../config/index.ts";
-import { SourceRepos } from "../git/index.ts";
+import { type GitCredential, SourceRepos } from "../git/index.ts";
 import { type CommitSigner, GitopsWriter, type GitopsWriterOptions } from "../gitops/index.ts";
 import type { ReadinessCheck } from "../http/app.ts";
-import { autoPromoteJobKind, type JobWorker, promotionJobKind, releaseJobKind } from "../jobs/index.ts";
+import {
+  autoPromoteJobKind,
+  type JobWorker,
+  promotionJobKind,
+  releaseJobKind,
+  tagPinJobKind,
+} from "../jobs/index.ts";
 import type { Logger } from "../log.ts";
 import {
   createAutoPromoteHandler,
   createPromotionJobHandler,
   createReleaseJobHandler,
+  createTagPinHandler,
   failAbandonedPromotions,
   type PromotionFinished,
 } from "../pipeline/index.ts";
 import { expireOverdueApprovals } from "../promotion/approval.ts";
 import type { Db } from "../store/index.ts";
 import { crashHooks } from "./crash-seams.ts";
-import { githubClientFromConfig } from "./github.ts";
+import { githubAccessFromConfig, githubClientFromConfig, gitopsCredentialFrom } from "./github.ts";
 import { gitopsReadiness } from "./gitops-readiness.ts";
 
 export interface PipelineOptions {
@@ -27,6 +35,8 @@ export interface PipelineOptions {
   autoPromoteDelayMs?: number;
   /** The chat notifier: told the result of every promotion that finished. */
   onPromotionFinished?: PromotionFinished;
+  /** A promotion found its release's tag moved right before the push (the reconciler then pins at once). */
+  onTagMoved?: () => void;
 }
 
 export interface PipelineDeps extends PipelineOptions {
@@ -55,7 +65,8 @@ const abandonedSweepMs = 60_000;
 export function sourceReposFromConfig(config: RelbotConfig, secrets: Secrets, logger: Logger): SourceRepos {
   return new SourceRepos({
     cacheDir: path.join(path.dirname(path.resolve(config.database.path)), "sources"),
-    credential: secrets.get("githubToken"),
+    // github.tokenEnv's token or the GitHub App's installation token.
+    credential: githubAccessFromConfig(config, secrets, logger)?.gitCredential,
     logger,
   });
 }
@@ -65,17 +76,21 @@ export function gitopsWriterFromConfig(
   config: RelbotConfig,
   secrets: Secrets,
   logger: Logger,
-  extra: Partial<Pick<GitopsWriterOptions, "now" | "hooks" | "cacheDir" | "signer">> = {},
+  extra: Partial<Pick<GitopsWriterOptions, "now" | "hooks" | "cacheDir" | "signer" | "auditHead">> = {},
 ): GitopsWriter {
   return new GitopsWriter({
     url: config.gitops.url,
     branch: config.gitops.branch,
-    credential: secrets.get("gitopsToken"),
+    credential: gitopsCredential(config, secrets, logger),
     author: config.gitops.author,
     cacheDir: path.resolve(config.gitops.cacheDir),
     logger,
     ...extra,
   });
+}
+
+function gitopsCredential(config: RelbotConfig, secrets: Secrets, logger: Logger): GitCredential | undefined {
+  return gitopsCredentialFrom(config.gitops.url, secrets.get("gitopsToken"), config, secrets, logger);
 }
 
 export function wireReleasePipeline(deps: PipelineDeps): ReleasePipeline {
@@ -85,6 +100,8 @@ export function wireReleasePipeline(deps: PipelineDeps): ReleasePipeline {
     signer: deps.signer,
     now: clock.now,
     hooks: crashHooks(settings.crashAt, logger),
+    // Every commit relbot makes anchors the audit chain's head outside the database.
+    auditHead: () => auditHead(db),
   });
   const github = githubClientFromConfig(config, secrets, logger);
   const autoPromoteDelayMs = deps.autoPromoteDelayMs ?? settings.autoPromoteDelayMs ?? 1_000;
@@ -102,10 +119,13 @@ export function wireReleasePipeline(deps: PipelineDeps): ReleasePipeline {
       config,
       writer,
       clock,
+      resolveTag: (url, tagName) => sources.resolveTag(url, tagName),
+      onTagMoved: deps.onTagMoved,
       onPromotionFinished: deps.onPromotionFinished,
       onJobsQueued: wake,
     }),
   );
+  worker.register(tagPinJobKind, createTagPinHandler({ db, config, writer, clock }));
 
   const sweep = () => {
     try {
@@ -132,7 +152,9 @@ export function wireReleasePipeline(deps: PipelineDeps): ReleasePipeline {
   return {
     writer,
     sources,
-    readiness: [gitopsReadiness({ url: config.gitops.url, credential: secrets.get("gitopsToken") })],
+    readiness: [
+      gitopsReadiness({ url: config.gitops.url, credential: gitopsCredential(config, secrets, logger) }),
+    ],
     stop: () => clearInterval(timer),
   };
 }

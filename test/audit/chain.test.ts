@@ -61,6 +61,6 @@ describe("audit hash chain", () => {
     store.exec(
       `insert into audit_events (seq, time, kind, actor, subject, payload, prev_hash, hash) values (6, 1, 'promotion.succeeded', 'mallory', 'x', '{}', '${"0".repeat(64)}', '${"f".repeat(64)}')`,
     );
-    expect(verifyAuditChain(store.db, 2)).toMatchObject({ ok: false, firstBadSeq: 6 });
+    expect(verifyAuditChain(store.db, { pageSize: 2 })).toMatchObject({ ok: false, firstBadSeq: 6 });
   });
 });

@@ -197,6 +197,26 @@ describe("the result on the response_url", () => {
     expect(await h.relbot.chatops.notifyPromotionFinished(finished, replyTo)).toBe(noticeId);
   });
 
+  test("a promotion of the version already deployed is reported as noop, without a commit", async () => {
+    const text = await slackText("promote billing-svc v2.2.0 to dev", "U0ALICE", "noop");
+    const queued = promotionById(h.relbot, promotionIdIn(text))!;
+    const job = promotionJobOf(h.relbot, queued.id)!;
+    // What the promotion job handler records when the manifest already names the tag.
+    const finished = h.relbot.database.db
+      .update(promotions)
+      .set({ status: "noop", gitopsCommit: null, finishedAt: Date.now() })
+      .where(eq(promotions.id, queued.id))
+      .returning()
+      .get();
+    const replyTo = (job.payload as { replyTo: { kind: "slack"; responseUrl: string } }).replyTo;
+    const noticeId = await h.relbot.chatops.notifyPromotionFinished(finished, replyTo);
+    expect(await settledJob(h.relbot, noticeId!)).toMatchObject({ status: "succeeded" });
+    const posted = h.slack.requests.filter((r) => r.path === "/actions/T0001/noop/abcDEF");
+    expect(posted.map((r) => (r.json as { text: string }).text)).toEqual([
+      `No-op: dev already runs billing-svc v2.2.0, so nothing was committed (\`noop\`). (${queued.id})`,
+    ]);
+  });
+
   test("a failed promotion is reported with its error; unfinished or unaddressed ones are not", async () => {
     const seeded = seedSucceeded(h.relbot, "order-svc", "dev", "v1.2.0");
     // The notice reads the promotion as recorded, so the failure is recorded first, as the job handler would.

@@ -34,12 +34,14 @@ describe("secrets and RELBOT_* settings resolved at load", () => {
     SLACK_SIGNING_SECRET: "slack-s3cret",
     RELBOT_AUDIT_TOKEN: "audit-s3cret",
     RELBOT_DEPLOY_TOKEN: "deploy-s3cret",
+    RELBOT_AUDIT_KEY: "audit-key-s3cret-of-at-least-32-characters",
   };
 
   test("every secret of the example resolves, and none is shown by JSON, inspect or a template string", () => {
     const loaded = parseConfig(exampleText, "/x/relbot.yaml", everySecret);
     expect(loaded.secrets.get("githubWebhookSecret")).toBe("hook-s3cret");
     expect(loaded.secrets.get("slackSigningSecret")).toBe("slack-s3cret");
+    expect(loaded.secrets.get("auditKey")).toBe("audit-key-s3cret-of-at-least-32-characters");
     expect(loaded.secrets.apiTokens.map((t) => [t.name, t.secret])).toEqual([
       ["auditor", "audit-s3cret"],
       ["deployer", "deploy-s3cret"],
@@ -66,6 +68,7 @@ describe("secrets and RELBOT_* settings resolved at load", () => {
       { setting: "gitops.tokenEnv", envName: "GITOPS_TOKEN" },
       { setting: "github.webhookSecretEnv", envName: "GITHUB_WEBHOOK_SECRET" },
       { setting: "slack.signingSecretEnv", envName: "SLACK_SIGNING_SECRET" },
+      { setting: "audit.keyEnv", envName: "RELBOT_AUDIT_KEY" },
       { setting: "api.tokens[1].tokenEnv", envName: "RELBOT_DEPLOY_TOKEN" },
     ]);
   });

@@ -51,7 +51,7 @@ describe("rendering", () => {
     apps,
     board: [[{ app: "order-svc", env: "dev", current: hostileRow, tagState: "ok", pending: [] }]],
     timeline: [hostileRow],
-    chain: { verdict: { ok: true, events: 3, head: "h" }, checkedAt: t0 },
+    chain: { verdict: { ok: true, events: 3, head: "h", keyed: true, anchorsChecked: 0 }, checkedAt: t0 },
     now: t0 + hour,
     signedIn: false,
   });
@@ -83,6 +83,8 @@ describe("rendering", () => {
           ok: false,
           events: 2,
           head: "h",
+          keyed: true,
+          anchorsChecked: 0,
           firstBadSeq: 3,
           problem: "event 3 was altered after it was written",
         },
@@ -202,7 +204,7 @@ describe("audit chain status", () => {
       appendEvent(relbot, "release.verified", "order-svc@v1.0.0", { n: 1 }, t0);
       appendEvent(relbot, "release.verified", "order-svc@v1.1.0", { n: 2 }, t0);
       let now = t0;
-      const status = new AuditChainStatus(relbot.database.db, { now: () => now }, 60_000);
+      const status = new AuditChainStatus(relbot.database.db, { now: () => now }, [], 60_000);
       expect(status.current().verdict.ok).toBe(true);
       relbot.database.exec(`update audit_events set actor = 'mallory' where seq = 1`);
       now += 59_999;

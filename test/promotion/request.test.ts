@@ -184,7 +184,7 @@ describe("requestPromotion against a real SQLite file", () => {
     expect(store.db.select().from(jobs).all()).toHaveLength(1);
   });
 
-  test("names not in the config are bad input (422), with a suggestion, and record nothing", async () => {
+  test("names not in the config are bad input (rejected, 422 over HTTP), with a suggestion, and record nothing", async () => {
     const attempt = requestPromotion(deps, {
       app: "order-svc",
       env: "prd",
@@ -195,7 +195,7 @@ describe("requestPromotion against a real SQLite file", () => {
     });
     await expect(attempt).rejects.toBeInstanceOf(RelbotError);
     await expect(attempt).rejects.toMatchObject({
-      status: 422,
+      kind: "rejected",
       code: "unknown_env",
       message: "unknown env `prd` for order-svc; did you mean `prod`?",
     });

@@ -4,7 +4,8 @@
 // real signed tags discovered by real reconcile passes over the API; drift looked for in the reconcile report,
 // GET /api/v1/apps, the audit log and the dashboard.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import { parse, stringify } from "yaml";
 import type { RunningRelbot } from "../../src/main.ts";
 import { commitFiles } from "../support/git.ts";
@@ -82,6 +83,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await relbot?.stop();
   await world?.dispose();
+  if (world) rmSync(path.dirname(world.configFile), { recursive: true, force: true });
 });
 
 const get = async (path: string) =>

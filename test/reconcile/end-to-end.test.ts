@@ -115,7 +115,7 @@ describe("reconciler on the running service", () => {
     expect(devPromotionsTo(["v1.6.0"])).toHaveLength(1);
   });
 
-  test("a moved tag is flagged moved in the API and never promoted", async () => {
+  test("a moved tag is flagged moved in the API, never promoted, and the environment running it pinned", async () => {
     const before = commitCount();
     const work = world.source.work;
     commitFiles(
@@ -141,7 +141,12 @@ describe("reconciler on the running service", () => {
       reasons: [expect.objectContaining({ code: "tag.moved" })],
     });
     expect(devPromotionsTo(["v1.6.0"])).toHaveLength(1);
-    expect(commitCount()).toBe(before);
+    // dev runs v1.6.0: one commit pins it back to the verified commit rather than the tag's new one.
+    const verifiedCommit = rows.find((r) => r.status === "verified")!.commit!;
+    await eventually("dev pinned", () => commitCount() === before + 1);
+    expect(world.gitops.show("envs/dev/order-svc.yaml")).toContain(
+      `targetRevision: ${verifiedCommit} # v1.6.0 (pinned: tag moved)`,
+    );
   });
 
   test("a hand edit of a manifest is reported as drift, not overwritten", async () => {

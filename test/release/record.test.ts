@@ -20,6 +20,7 @@ const verdict = (overrides: Partial<TagVerdict> = {}): TagVerdict => ({
   tagger: { name: "T", email: "t@example.com", time: 1 },
   signer: { format: "ssh", identity: "release@example.com", fingerprint: "SHA256:abc" },
   reasons: [],
+  firstSeenAt: 500,
   alreadyVerified: false,
   ...overrides,
 });

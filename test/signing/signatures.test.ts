@@ -193,13 +193,17 @@ describe("SSH", () => {
     expect(failureCode(verdict)).toBe("signature.ssh-namespace");
   });
 
-  test("allowed_signers limits: namespaces, valid-after and valid-before against the tagger time", async () => {
+  test("allowed_signers limits: namespaces, valid-after and valid-before at the moment judged", async () => {
     const key = sshKeys.ed25519;
     const payload = tagPayload({ object: head, tag: "ssh-limits", time: Date.UTC(2024, 5, 1) / 1000 });
     const oid = writeTagObject(repo, payload + sshSign(key, payload));
     const line = (options: string) => `${key.principal} ${options} ${key.publicKey}`;
+    // Judged at the tagger time here, which is what git passes as verify-time, so git can be asked too; relbot
+    // itself passes the moment it first saw the tag (test/release/first-seen.test.ts).
     const check = async (options: string) =>
-      failureCode(await verdictFor(oid, signerSet({ sshLines: [line(options)] })));
+      failureCode(
+        await verdictFor(oid, signerSet({ sshLines: [line(options)] }), new Date(Date.UTC(2024, 5, 1))),
+      );
     expect(await check('namespaces="file"')).toBe("signature.ssh-namespace");
     expect(await check('namespaces="file,g*"')).toBe("ok");
     expect(await check('valid-before="20240101Z"')).toBe("signature.key-expired");

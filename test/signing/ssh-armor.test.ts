@@ -31,7 +31,7 @@ function relbot(armored: string, signer = key): string {
   const verdict = verifySshSignature(new TextEncoder().encode(payload), armored, {
     allowedSigners: parseAllowedSigners(`${signer.allowedSignersLine}\n`).signers,
     allowedSignersFile: "allowed_signers",
-    signedAt: Date.now(),
+    at: Date.now(),
   });
   return verdict.ok ? "ok" : verdict.failure.code;
 }

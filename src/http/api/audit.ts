@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { verifyAuditChain } from "../../audit/index.ts";
+import { type AuditAnchor, verifyAuditChain } from "../../audit/index.ts";
 import { RelbotError } from "../../errors.ts";
 import type { AuditEventRow } from "../../store/index.ts";
 import { auditEventBatches, listAuditEvents } from "../../store/queries/index.ts";
@@ -61,6 +61,16 @@ const ChainVerdictSchema = z
     ok: z.boolean(),
     events: z.number().int().openapi({ description: "Events walked before the first problem (all when ok)" }),
     head: z.string().openapi({ description: "Hash of the last good event" }),
+    keyed: z
+      .boolean()
+      .openapi({ description: "The newest events are HMACs under the configured audit key (audit.keyEnv)" }),
+    anchorsChecked: z.number().int().openapi({
+      description: "GitOps commits whose Relbot-Audit-Head trailer was found in the chain",
+    }),
+    anchorsError: z.string().optional().openapi({
+      description:
+        "Set when the GitOps history could not be read: the chain was walked, its anchors were not checked",
+    }),
     firstBadSeq: z.number().int().optional(),
     problem: z.string().optional().openapi({ example: "event 3 was altered after it was written" }),
   })
@@ -94,7 +104,7 @@ export function registerAuditRoutes(app: RelbotApp, deps: AuditApiDeps): void {
   app.openapi(events, (c) => {
     const { kind, subject, after, limit, cursor, format } = c.req.valid("query");
     if (after !== undefined && cursor !== undefined) {
-      throw new RelbotError("invalid_request", "cursor: give either after or cursor, not both", 400);
+      throw new RelbotError("invalid_request", "cursor: give either after or cursor, not both");
     }
     const filter = { kind, subject };
     const exporting = exportFormat(format, c.req.header("accept"));
@@ -121,7 +131,8 @@ export function registerAuditRoutes(app: RelbotApp, deps: AuditApiDeps): void {
     method: "get",
     path: "/api/v1/audit/verify",
     tags: ["audit"],
-    summary: "Re-walk the whole chain and report the first event that does not fit",
+    summary:
+      "Re-walk the whole chain (HMACs under the audit key) and check it holds every head anchored in the GitOps history",
     security: readSecurity,
     middleware: [deps.requireScope("read")] as const,
     responses: {
@@ -132,5 +143,17 @@ export function registerAuditRoutes(app: RelbotApp, deps: AuditApiDeps): void {
       ...readErrors,
     },
   });
-  app.openapi(verify, (c) => c.json(verifyAuditChain(deps.db), 200));
+  app.openapi(verify, async (c) => {
+    // Read first: the anchors come from a GitOps fetch, the walk is synchronous and sees every event up to now.
+    let anchors: AuditAnchor[] = [];
+    let anchorsError: string | undefined;
+    try {
+      anchors = (await deps.auditAnchors?.()) ?? [];
+    } catch (error) {
+      // A GitOps outage must not hide the chain's own verdict; the answer says the anchors went unchecked.
+      anchorsError = error instanceof RelbotError ? error.message : "the GitOps repository could not be read";
+    }
+    const verdict = verifyAuditChain(deps.db, { keys: deps.auditKeys, anchors });
+    return c.json(anchorsError ? { ...verdict, anchorsError } : verdict, 200);
+  });
 }

@@ -62,7 +62,7 @@ export function registerJobRoutes(app: RelbotApp, deps: { db: Db; requireScope: 
   app.openapi(getJobRoute(deps.requireScope), (c) => {
     const { id } = c.req.valid("param");
     const row = getJob(deps.db, id);
-    if (!row) throw new RelbotError("job_not_found", `no job ${id}`, 404);
+    if (!row) throw new RelbotError("job_not_found", `no job ${id}`);
     return c.json(jobView(row), 200);
   });
 }

@@ -8,5 +8,5 @@ import type { AuditApiDeps } from "./deps.ts";
  */
 export function assertKnownApp(deps: AuditApiDeps, app: string): void {
   if (Object.hasOwn(deps.apps, app) || appHasReleases(deps.db, app) || appHasPromotions(deps.db, app)) return;
-  throw new RelbotError("not_found", `unknown app "${app}"`, 404);
+  throw new RelbotError("not_found", `unknown app "${app}"`);
 }

@@ -122,7 +122,7 @@ export function registerReleaseRoutes(app: RelbotApp, deps: AuditApiDeps): void 
     const records = releaseRecords(deps.db, appName, version);
     // The release is the record that passed the checks; a later record of the same version is a moved tag.
     const release = records.find((r) => r.status === "verified") ?? records.at(-1);
-    if (!release) throw new RelbotError("not_found", `${appName} has no release ${version}`, 404);
+    if (!release) throw new RelbotError("not_found", `${appName} has no release ${version}`);
     return c.json(
       {
         ...releaseSummary(release),

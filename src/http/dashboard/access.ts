@@ -14,7 +14,7 @@ export const sessionCookie = "relbot_token";
 // Long enough for a working day in front of the dashboard, short enough that a forgotten browser does not stay in.
 const sessionSeconds = 12 * 60 * 60;
 
-type Refusal = { status: 401 | 403; code: string; message: string };
+type Refusal = { status: 401 | 403; code: "unauthorized" | "forbidden"; message: string };
 
 function refuse(c: Context, refusal: Refusal): Response {
   if (refusal.status === 401) c.header("WWW-Authenticate", 'Bearer realm="relbot"');

@@ -1,4 +1,4 @@
-import { type ChainVerdict, verifyAuditChain } from "../../audit/index.ts";
+import { type AuditKey, type ChainVerdict, verifyAuditChain } from "../../audit/index.ts";
 import type { Clock } from "../../clock.ts";
 import type { Db } from "../../store/index.ts";
 
@@ -18,13 +18,14 @@ export class AuditChainStatus {
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
+    private readonly keys: readonly AuditKey[] = [],
     private readonly maxAgeMs = 5 * 60_000,
   ) {}
 
   current(): CheckedChain {
     const now = this.clock.now();
     if (this.#last === undefined || now - this.#last.checkedAt >= this.maxAgeMs) {
-      this.#last = { verdict: verifyAuditChain(this.db), checkedAt: now };
+      this.#last = { verdict: verifyAuditChain(this.db, { keys: this.keys }), checkedAt: now };
     }
     return this.#last;
   }

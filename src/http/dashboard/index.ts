@@ -1,4 +1,5 @@
 import { getCookie } from "hono/cookie";
+import type { AuditKey } from "../../audit/index.ts";
 import type { Clock } from "../../clock.ts";
 import type { RelbotConfig } from "../../config/index.ts";
 import type { Db } from "../../store/index.ts";
@@ -16,6 +17,8 @@ export interface DashboardDeps {
   apps: RelbotConfig["apps"];
   tokens: TokenRegistry;
   clock: Clock;
+  /** The audit keys the chain badge verifies under (current first). */
+  auditKeys?: readonly AuditKey[];
   /** config `server.openDashboardOnLoopback`: serve a browser on this machine without a token. */
   openOnLoopback: boolean;
 }
@@ -29,7 +32,7 @@ export function registerDashboard(app: RelbotApp, deps: DashboardDeps): void {
     name,
     environments: config.environments.map((e) => e.name),
   }));
-  const chain = new AuditChainStatus(deps.db, deps.clock);
+  const chain = new AuditChainStatus(deps.db, deps.clock, deps.auditKeys);
   registerDashboardSession(app, deps.tokens);
 
   app.get(

@@ -34,6 +34,7 @@ table.grid th[scope="row"], table.grid thead th:first-child { width: 150px; }
 .flag.pending { background: #ddf4ff; color: #0550ae; }
 .status { display: inline-block; font-size: 12px; font-weight: 600; padding: 1px 8px; border-radius: 10px; }
 .status-succeeded { background: #dafbe1; color: #116329; }
+.status-noop { background: #eaeef2; color: #24292f; }
 .status-failed { background: #ffebe9; color: #a40e26; }
 .status-denied { background: #fff1e5; color: #8a3700; }
 .status-queued, .status-running { background: #ddf4ff; color: #0550ae; }

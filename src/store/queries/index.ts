@@ -20,3 +20,4 @@ export {
   releaseRecords,
   releasesWithTagTrouble,
 } from "./releases.ts";
+export { type VerifiedRelease, verifiedRelease, verifiedVersionsAtCommit } from "./verified-releases.ts";

@@ -93,7 +93,7 @@ export function* promotionBatches(
 }
 
 /**
- * The last succeeded promotion of each (app, env): what the GitOps repository was last set to. Ordered by creation
+ * The last promotion in effect (succeeded or noop) of each (app, env): what the GitOps repository was last set to. Ordered by creation
  * because the GitOps writer applies promotions one at a time in the order they were queued. One statement for all
  * pairs (a correlated index lookup per pair over json_each), not one round trip per environment.
  */
@@ -107,7 +107,7 @@ export function currentPromotions(db: Db, pairs: readonly { app: string; env: st
       sql`${promotions.id} in (
         select (
           select last.id from promotions as last
-          where last.app = pair.value ->> 0 and last.env = pair.value ->> 1 and last.status = 'succeeded'
+          where last.app = pair.value ->> 0 and last.env = pair.value ->> 1 and last.status in ('succeeded', 'noop')
           order by last.created_at desc, last.id desc
           limit 1
         )

@@ -127,7 +127,7 @@ describe("GET /api/v1/promotions rejects bad parameters with 400 naming the fiel
     ["limit=2.5", "limit: must be a whole number"],
     ["since=yesterday", "since: must be an ISO 8601 timestamp"],
     ["until=2024-05-01", "until: must be an ISO 8601 timestamp"],
-    ["status=done", "status: must be one of queued, running, succeeded, failed, denied"],
+    ["status=done", "status: must be one of queued, running, succeeded, noop, failed, denied"],
     ["cursor=not-a-cursor", "cursor: is not a cursor this API handed out"],
     ["format=xml", 'format: must be "json", "ndjson" or "csv"'],
   ];

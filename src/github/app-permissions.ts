@@ -1,0 +1,47 @@
+// Which GitHub App permissions relbot needs for a given config, and which of them an installation lacks. Pure:
+// `relbot check` feeds it what GitHub reports for the installation.
+import type { RelbotConfig } from "../config/index.ts";
+
+export type PermissionLevel = "read" | "write";
+
+export interface NeededPermission {
+  permission: string;
+  level: PermissionLevel;
+  /** What relbot does with it, for the message that names a missing one. */
+  why: string;
+}
+
+export function neededAppPermissions(config: RelbotConfig, pushesToGitHub: boolean): NeededPermission[] {
+  const needed: NeededPermission[] = [
+    { permission: "metadata", level: "read", why: "list the apps' repositories" },
+    { permission: "contents", level: "read", why: "fetch release tags, go.mod and release assets (SBOMs)" },
+  ];
+  if (pushesToGitHub) {
+    needed.push({ permission: "contents", level: "write", why: "push promotions to the GitOps repository" });
+  }
+  if (config.github?.webhookSecretEnv) {
+    needed.push({ permission: "issues", level: "write", why: "answer /release comments and react to them" });
+  }
+  const environments = Object.values(config.apps).flatMap((app) => app.environments);
+  if (environments.some((env) => env.approvers?.some((approver) => approver.startsWith("@")))) {
+    needed.push({ permission: "members", level: "read", why: "check @org/team approvers" });
+  }
+  return needed;
+}
+
+const rank: Record<string, number> = { read: 1, write: 2, admin: 3 };
+
+/** The needed permissions the installation does not grant at the level needed (the strongest need per permission). */
+export function missingAppPermissions(
+  needed: NeededPermission[],
+  granted: Record<string, string>,
+): NeededPermission[] {
+  const strongest = new Map<string, NeededPermission>();
+  for (const need of needed) {
+    const known = strongest.get(need.permission);
+    if (!known || rank[need.level]! > rank[known.level]!) strongest.set(need.permission, need);
+  }
+  return [...strongest.values()].filter(
+    (need) => (rank[granted[need.permission] ?? ""] ?? 0) < rank[need.level]!,
+  );
+}
