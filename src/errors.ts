@@ -60,6 +60,8 @@ export const errorCodes = {
   internal: { kind: "internal", retryable: true },
   webhook_secret_missing: { kind: "unavailable", retryable: false },
   slack_secret_missing: { kind: "unavailable", retryable: false },
+  // A signed Slack request seen before (a replay inside Slack's 5-minute window): it acted once already.
+  slack_replay: { kind: "conflict", retryable: false },
 
   // Names in a command or promotion request (see domain/command-targets.ts)
   unknown_app: { kind: "rejected", retryable: false },

@@ -111,6 +111,14 @@ export interface SlackRouteDeps extends ChatAnswerDeps {
   responseUrl: ResponseUrlPoster;
   /** How long to wait for the answer before acknowledging and finishing on response_url. Slack allows 3 s. */
   answerWithinMs?: number;
+  /**
+   * Remembers a verified request (durably, for Slack's 5-minute window); firstTime false for one seen before.
+   * A signed request can be replayed as is while its timestamp is fresh: this is what makes it act once.
+   */
+  rememberRequest(request: { signature: string; timestamp: number }): {
+    firstTime: boolean;
+    firstSeenAt?: number;
+  };
 }
 
 export function registerSlackRoutes(app: RelbotApp, deps: SlackRouteDeps): void {
@@ -125,6 +133,20 @@ export function registerSlackRoutes(app: RelbotApp, deps: SlackRouteDeps): void 
       now: deps.clock.now(),
     });
     if (!verdict.ok) throw new RelbotError("bad_signature", verdict.reason);
+    const timestamp = Number(c.req.header("X-Slack-Request-Timestamp"));
+    const seen = deps.rememberRequest({
+      signature: c.req.header("X-Slack-Signature")!.toLowerCase(),
+      timestamp,
+    });
+    if (!seen.firstTime) {
+      deps.logger.warn({ timestamp }, "refused a replayed Slack request");
+      throw new RelbotError(
+        "slack_replay",
+        "this Slack request (same timestamp and signature) was already received" +
+          (seen.firstSeenAt ? ` at ${new Date(seen.firstSeenAt).toISOString()}` : "") +
+          "; relbot acts on each signed request once. Type the command again to repeat it.",
+      );
+    }
 
     const slash = parseSlashCommand(rawBody);
     const log = deps.logger.child({ slackUser: slash.userId, command: slash.text });

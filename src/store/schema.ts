@@ -217,3 +217,19 @@ export type EnvironmentDriftRow = typeof environmentDrift.$inferSelect;
  * commit) and `noop` (the manifest already said so; nothing to commit). Every "what runs where" question counts both.
  */
 export const promotionInEffect = ["succeeded", "noop"] as const;
+
+/**
+ * Slack requests already acted on, by signature (which covers the timestamp and the body), kept while their
+ * timestamp is inside Slack's 5-minute window: a captured request replayed within it is refused, also after
+ * a restart. Older rows are pruned as new ones arrive.
+ */
+export const slackRequests = sqliteTable(
+  "slack_requests",
+  {
+    signature: text("signature").primaryKey(),
+    /** X-Slack-Request-Timestamp, Unix seconds. */
+    timestamp: integer("timestamp").notNull(),
+    receivedAt: integer("received_at").notNull(),
+  },
+  (t) => [index("slack_requests_timestamp").on(t.timestamp)],
+);

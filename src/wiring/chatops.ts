@@ -16,6 +16,7 @@ import {
 } from "../chatops/notify.ts";
 import { formatHistory, formatStatus } from "../chatops/replies.ts";
 import { createResponseUrlPoster, registerSlackRoutes } from "../chatops/slack.ts";
+import { slackMaxSkewSeconds } from "../chatops/slack-signature.ts";
 import type { Clock } from "../clock.ts";
 import type { RelbotConfig, Secrets } from "../config/index.ts";
 import { RelbotError } from "../errors.ts";
@@ -35,6 +36,7 @@ import {
 } from "../promotion/request.ts";
 import { loadEnvironmentStatus, loadPromotionHistory } from "../promotion/status.ts";
 import type { Db } from "../store/index.ts";
+import { rememberSlackRequest } from "../store/queries/index.ts";
 import type { IssueCommentHook } from "../webhooks/index.ts";
 import { githubClientFromConfig, teamCheckFromConfig } from "./github.ts";
 
@@ -131,7 +133,10 @@ export function wireChatops(deps: ChatopsWiringDeps): ChatopsWiring {
 
 function registerSlack(
   deps: ChatopsWiringDeps,
-  answer: Omit<Parameters<typeof registerSlackRoutes>[1], "signingSecret" | "users" | "clock" | "logger">,
+  answer: Omit<
+    Parameters<typeof registerSlackRoutes>[1],
+    "signingSecret" | "users" | "clock" | "logger" | "rememberRequest"
+  >,
 ): void {
   const slack = deps.config.slack!;
   const signingSecret = deps.secrets.get("slackSigningSecret");
@@ -150,5 +155,14 @@ function registerSlack(
     users: slack.users,
     clock: deps.clock,
     logger: deps.logger,
+    // Kept for the whole window a timestamp can pass the check (300 s either way), plus a minute of slack
+    // for clock steps; pruned as requests arrive.
+    rememberRequest: (request) =>
+      rememberSlackRequest(
+        deps.db,
+        request,
+        deps.clock.now(),
+        Math.floor(deps.clock.now() / 1000) - slackMaxSkewSeconds - 60,
+      ),
   });
 }

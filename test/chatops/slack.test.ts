@@ -13,6 +13,7 @@ import { silentLogger } from "../../src/log.ts";
 import { type RequestPromotionDeps, requestPromotion } from "../../src/promotion/request.ts";
 import { loadEnvironmentStatus, loadPromotionHistory } from "../../src/promotion/status.ts";
 import { type Database, openDatabase, promotions } from "../../src/store/index.ts";
+import { rememberSlackRequest } from "../../src/store/queries/index.ts";
 import { type GitHubApiStub, startGitHubApi } from "../support/github-api.ts";
 import { orderSvcApps, seedSucceededPromotion, seedVerifiedRelease } from "../support/promotion-fixtures.ts";
 import { slashBody as slackFormBody } from "../support/relbot-chatops.ts";
@@ -52,6 +53,7 @@ beforeAll(async () => {
     logger: silentLogger,
     config,
     answerWithinMs: 300,
+    rememberRequest: (request) => rememberSlackRequest(store.db, request, clock.now(), 0),
     responseUrl: createResponseUrlPoster({ clock, logger: silentLogger }),
     requestPromotion: (request) => requestPromotion(promotionDeps, request),
     describeStatus: (name) =>

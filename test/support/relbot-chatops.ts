@@ -1,5 +1,7 @@
 // relbot with every way of asking for a promotion switched on (Slack, GitHub comments, the API), on a random
 // port, with local stand-ins for GitHub's REST API and Slack's response_url, and helpers to seed its history.
+import { rmSync } from "node:fs";
+import path from "node:path";
 import { and, eq } from "drizzle-orm";
 import { slackSignature } from "../../src/chatops/slack-signature.ts";
 import { loadConfig } from "../../src/config/index.ts";
@@ -57,6 +59,8 @@ export interface ChatopsHarness {
   slack: GitHubApiStub;
   /** Comments relbot posted, per "owner/repo#number". */
   comments: Map<string, IssueComment[]>;
+  /** Stops relbot and starts it again on the same config and database file (h.relbot is the new one). */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -91,38 +95,46 @@ export async function startChatopsRelbot(
       },
     },
   });
-  const relbot = await startRelbot({
-    loaded: loadConfig({
-      file,
-      env: {
-        GITHUB_TOKEN: "ghs_chatops",
-        GITHUB_WEBHOOK_SECRET: webhookSecret,
-        SLACK_SIGNING_SECRET: slackSecret,
-        TEST_AUDIT_TOKEN: tokens.auditor,
-        TEST_DEPLOY_TOKEN: tokens.deployer,
-        ...options.env,
-      },
-    }),
-    logger: silentLogger,
-    port: 0,
-    hostname: "127.0.0.1",
-    // Retries of chat jobs come at once instead of after seconds.
-    worker: { backoff: { baseMs: 2, maxMs: 4 }, pollMs: 25 },
-    // These tests look at what a command records and queues; applying promotions is test/pipeline's business,
-    // so no promotion job handler runs here and queued promotions stay queued.
-    pipeline: false,
-  });
-  return {
+  const start = () =>
+    startRelbot({
+      loaded: loadConfig({
+        file,
+        env: {
+          GITHUB_TOKEN: "ghs_chatops",
+          GITHUB_WEBHOOK_SECRET: webhookSecret,
+          SLACK_SIGNING_SECRET: slackSecret,
+          TEST_AUDIT_TOKEN: tokens.auditor,
+          TEST_DEPLOY_TOKEN: tokens.deployer,
+          ...options.env,
+        },
+      }),
+      logger: silentLogger,
+      port: 0,
+      hostname: "127.0.0.1",
+      // Retries of chat jobs come at once instead of after seconds.
+      worker: { backoff: { baseMs: 2, maxMs: 4 }, pollMs: 25 },
+      // These tests look at what a command records and queues; applying promotions is test/pipeline's business,
+      // so no promotion job handler runs here and queued promotions stay queued.
+      pipeline: false,
+    });
+  const relbot = await start();
+  const harness: ChatopsHarness = {
     relbot,
     github,
     slack,
     comments,
+    async restart() {
+      await harness.relbot.stop();
+      harness.relbot = await start();
+    },
     async stop() {
-      await relbot.stop();
+      await harness.relbot.stop();
       await github.close();
       await slack.close();
+      rmSync(path.dirname(file), { recursive: true, force: true });
     },
   };
+  return harness;
 }
 
 const ghUser = (login: string, id: number, type = "User") => ({
@@ -193,7 +205,7 @@ export function gitHubWrites(github: GitHubApiStub): [string, unknown][] {
   return github.requests.filter((r: RecordedRequest) => r.method === "POST").map((r) => [r.path, r.json]);
 }
 
-/** A Slack slash-command form body as Slack sends it. */
+/** A Slack slash-command form body as Slack sends it (a fresh trigger_id each time, as Slack's). */
 export function slashBody(slack: GitHubApiStub, text: string, user = "U0ALICE", responseId = "1"): string {
   return new URLSearchParams({
     token: "gIkuvaNzQIHg97ATvDxqgjtO",
@@ -207,7 +219,7 @@ export function slashBody(slack: GitHubApiStub, text: string, user = "U0ALICE", 
     text,
     api_app_id: "A123456",
     response_url: responseUrl(slack, responseId),
-    trigger_id: "13345224609.738474920.8088930838d88f008e0",
+    trigger_id: `13345224609.738474920.${crypto.randomUUID().replaceAll("-", "").slice(0, 22)}`,
   }).toString();
 }
 

@@ -20,4 +20,5 @@ export {
   releaseRecords,
   releasesWithTagTrouble,
 } from "./releases.ts";
+export { rememberSlackRequest } from "./slack-requests.ts";
 export { type VerifiedRelease, verifiedRelease, verifiedVersionsAtCommit } from "./verified-releases.ts";
