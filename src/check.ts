@@ -1,9 +1,14 @@
-import { accessSync, constants, statSync } from "node:fs";
+import { accessSync, constants, mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import type { LoadedConfig } from "./config/index.ts";
-import { type GitCredential, probeRemote, redactUrl } from "./git/index.ts";
+import { nearest } from "./domain/suggest.ts";
+import { type GitCredential, listRemoteRefs, type RemoteRefs, redactUrl } from "./git/index.ts";
 import { githubAppAccessProblems, githubAppSecretProblems } from "./github/app-check.ts";
+import { silentLogger } from "./log.ts";
 import { commitSignerFromConfig } from "./wiring/commit-signer.ts";
 import { githubAccessFromConfig, gitopsCredentialFrom } from "./wiring/github.ts";
+import { gitopsWriterFromConfig } from "./wiring/pipeline.ts";
 
 /**
  * What `serve` refuses to start without: every secret the config names set, every signer file readable. Without
@@ -51,34 +56,88 @@ export async function findRuntimeProblems(loaded: LoadedConfig): Promise<string[
     config,
     secrets,
   );
-  const sourceToken = github?.gitCredential;
   if (github?.installationTokens && !problems.some((problem) => problem.startsWith("github.app"))) {
     const pushesAsApp = gitopsCredential !== undefined && gitopsCredential === github.gitCredential;
     problems.push(...(await githubAppAccessProblems(loaded, github.installationTokens, pushesAsApp)));
   }
-  const remotes: [string, string, GitCredential | undefined, boolean][] = [
-    ["gitops.url", config.gitops.url, gitopsCredential, true],
-    ...Object.entries(config.apps).map(
-      ([name, app]): [string, string, GitCredential | undefined, boolean] => [
-        `apps.${name}.repo`,
-        app.repo,
-        sourceToken,
-        false,
-      ],
-    ),
-  ];
-  const reached = await Promise.all(
-    remotes.map(async ([where, url, token, forPush]) => {
+  const [gitops, sources] = await Promise.all([
+    gitopsProblems(loaded, gitopsCredential),
+    sourceRepoProblems(loaded, github?.gitCredential),
+  ]);
+  return [...problems, ...gitops, ...sources];
+}
+
+/** The GitOps repository answers, has gitops.branch, and every environment's file holds the app's Application. */
+async function gitopsProblems(
+  loaded: LoadedConfig,
+  credential: GitCredential | undefined,
+): Promise<string[]> {
+  const { config, secrets } = loaded;
+  const { url, branch } = config.gitops;
+  let refs: RemoteRefs;
+  try {
+    refs = await listRemoteRefs(url, credential, true);
+  } catch (error) {
+    return [`gitops.url: cannot reach ${redactUrl(url)}: ${(error as Error).message}`];
+  }
+  if (!refs.branches.includes(branch)) {
+    const there =
+      refs.branches.length > 0 ? `branches there: ${refs.branches.join(", ")}` : "it has no branches yet";
+    return [`gitops.branch: ${redactUrl(url)} has no branch "${branch}" (${there})`];
+  }
+
+  const targets = Object.entries(config.apps).flatMap(([appName, app]) =>
+    app.environments.map((env, index) => ({
+      where: `apps.${appName}.environments[${index}].file`,
+      file: env.file,
+      repoUrl: app.repo,
+      ...(env.application ? { application: env.application } : {}),
+    })),
+  );
+  // A throwaway one-commit clone: the service's cache belongs to the service's process.
+  const cacheDir = mkdtempSync(path.join(tmpdir(), "relbot-check-"));
+  try {
+    const writer = gitopsWriterFromConfig(config, secrets, silentLogger, { cacheDir, historyDepth: 1 });
+    const { files, problems } = await writer.diagnoseTargets(targets);
+    return targets.flatMap((target, index) => {
+      const problem = problems[index];
+      if (!problem) return [];
+      if (problem.code !== "gitops.file_missing") return [`${target.where}: ${problem.message}`];
+      const near = nearest(target.file, files);
+      const hint = near ? ` (nearest existing path: ${near})` : " (the branch has no files)";
+      return [`${target.where}: ${target.file} does not exist on ${branch} of ${redactUrl(url)}${hint}`];
+    });
+  } catch (error) {
+    return [`gitops.url: cannot read ${branch} of ${redactUrl(url)}: ${(error as Error).message}`];
+  } finally {
+    rmSync(cacheDir, { recursive: true, force: true });
+  }
+}
+
+/** Every app's repository answers and has a default branch (HEAD) to read from. */
+async function sourceRepoProblems(
+  loaded: LoadedConfig,
+  credential: GitCredential | undefined,
+): Promise<string[]> {
+  const { config } = loaded;
+  const found = await Promise.all(
+    Object.entries(config.apps).map(async ([appName, app]) => {
+      const where = `apps.${appName}.repo`;
       try {
-        await probeRemote(url, token, forPush);
-        return undefined;
+        const refs = await listRemoteRefs(app.repo, credential);
+        const head = refs.head?.replace(/^refs\/heads\//, "");
+        if (head === undefined || !refs.branches.includes(head)) {
+          return [
+            `${where}: ${redactUrl(app.repo)} has no default branch (HEAD names no branch there): push one, or set the repository's default branch`,
+          ];
+        }
+        return [];
       } catch (error) {
-        return `${where}: cannot reach ${redactUrl(url)}: ${(error as Error).message}`;
+        return [`${where}: cannot reach ${redactUrl(app.repo)}: ${(error as Error).message}`];
       }
     }),
   );
-  for (const problem of reached) if (problem) problems.push(problem);
-  return problems;
+  return found.flat();
 }
 
 /** Why a file cannot be read, or undefined when it can. */

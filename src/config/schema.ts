@@ -63,11 +63,32 @@ const sbomSchema = z.union([
 
 const appSchema = z.strictObject({
   repo: credentialFreeUrl("github.tokenEnv").pipe(z.string().min(1)),
-  module: z.string().regex(/^[^\s/][^\s]*[^\s/]$/, "must be a Go module path without a /vN suffix"),
+  module: z
+    .string()
+    .regex(/^[^\s/][^\s]*[^\s/]$/, "must be a Go module path without a /vN suffix")
+    .superRefine((module, ctx) => {
+      // relbot adds the major-version suffix itself, from each tag's version (v2.1.0 -> .../v2).
+      const suffix = /\/(v\d+)$/.exec(module);
+      if (suffix) {
+        ctx.addIssue({
+          code: "custom",
+          message: `ends in /${suffix[1]}: write the module path without the major-version suffix ("${module.slice(0, suffix.index)}"); relbot takes /${suffix[1]} from the tag's version`,
+        });
+      }
+    }),
   dir: z
     .string()
     .default("")
-    .refine((dir) => dir === "" || isInsideRepo(dir), "must be a relative sub-directory of the repository"),
+    .refine((dir) => dir === "" || isInsideRepo(dir), "must be a relative sub-directory of the repository")
+    .superRefine((dir, ctx) => {
+      // Tags of a sub-directory module are "<dir>/vX.Y.Z": "api/" would look for "api//v1.0.0".
+      if (dir.endsWith("/") && dir.replace(/\/+$/, "") !== "") {
+        ctx.addIssue({
+          code: "custom",
+          message: `has a trailing slash: write "${dir.replace(/\/+$/, "")}"`,
+        });
+      }
+    }),
   signers: z.string().min(1),
   sbom: sbomSchema.optional(),
   environments: z.array(environmentSchema).min(1, "needs at least one environment"),
@@ -195,64 +216,88 @@ export const configSchema = z
       .default({ previousKeyEnvs: [] }),
     apps: z.record(z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, "app names are lower-case"), appSchema),
   })
-  .superRefine((config, ctx) => {
-    for (const [appName, app] of Object.entries(config.apps)) {
-      if (!(app.signers in config.signers)) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["apps", appName, "signers"],
-          message: `unknown signer set "${app.signers}" (known: ${Object.keys(config.signers).join(", ") || "none"})`,
-        });
-      }
-      const seen = new Set<string>();
-      app.environments.forEach((env, index) => {
-        if (seen.has(env.name)) {
-          ctx.addIssue({
-            code: "custom",
-            path: ["apps", appName, "environments", index, "name"],
-            message: `duplicate environment "${env.name}"`,
-          });
-        }
-        seen.add(env.name);
-        if (env.approvals !== undefined) {
-          const users = (env.approvers ?? []).filter((entry) => !entry.startsWith("@"));
-          const teams = (env.approvers ?? []).length - users.length;
-          if (env.auto) {
-            ctx.addIssue({
-              code: "custom",
-              path: ["apps", appName, "environments", index, "approvals"],
-              message: "an auto environment cannot need approvals: nobody asks for an automatic promotion",
-            });
-          } else if (users.length > 0 && teams === 0 && env.approvals > users.length - 1) {
-            ctx.addIssue({
-              code: "custom",
-              path: ["apps", appName, "environments", index, "approvals"],
-              message: `${env.approvals} approvals besides the requester's cannot be reached with ${users.length} approvers`,
-            });
-          }
-        }
-        if (env.auto && env.approvers && env.approvers.length > 0) {
-          ctx.addIssue({
-            code: "custom",
-            path: ["apps", appName, "environments", index, "approvers"],
-            message: "an auto environment cannot have approvers: nobody approves an automatic promotion",
-          });
-        }
+  // `when`: these run even when another key has a problem (a typo in one key must not hide the unknown signer set
+  // or the duplicate environment behind it until the next run), so they read the partly valid value defensively.
+  .superRefine(checkAcrossKeys, { when: () => true })
+  .superRefine(checkArgocdSettings);
+
+/** Checks between keys: signer sets exist, environment and token names are unique, auto has no approvers. */
+function checkAcrossKeys(config: unknown, ctx: z.RefinementCtx): void {
+  const root = asRecord(config);
+  const signers = asRecord(root.signers);
+  for (const [appName, appValue] of Object.entries(asRecord(root.apps))) {
+    const app = asRecord(appValue);
+    if (typeof app.signers === "string" && !Object.hasOwn(signers, app.signers)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["apps", appName, "signers"],
+        message: `unknown signer set "${app.signers}" (known: ${Object.keys(signers).join(", ") || "none"})`,
       });
     }
-    const tokenNames = new Set<string>();
-    config.api.tokens.forEach((token, index) => {
-      if (tokenNames.has(token.name)) {
+    const seen = new Set<unknown>();
+    asArray(app.environments).forEach((envValue, index) => {
+      const env = asRecord(envValue);
+      if (typeof env.name === "string" && seen.has(env.name)) {
         ctx.addIssue({
           code: "custom",
-          path: ["api", "tokens", index, "name"],
-          message: "duplicate token name",
+          path: ["apps", appName, "environments", index, "name"],
+          message: `duplicate environment "${env.name}"`,
         });
       }
-      tokenNames.add(token.name);
+      seen.add(env.name);
+      // Protected environments: N approvals must be reachable, and never on an auto environment.
+      if (typeof env.approvals === "number") {
+        const approvers = asArray(env.approvers).filter(
+          (entry): entry is string => typeof entry === "string",
+        );
+        const users = approvers.filter((entry) => !entry.startsWith("@"));
+        const teams = approvers.length - users.length;
+        if (env.auto === true) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["apps", appName, "environments", index, "approvals"],
+            message: "an auto environment cannot need approvals: nobody asks for an automatic promotion",
+          });
+        } else if (users.length > 0 && teams === 0 && env.approvals > users.length - 1) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["apps", appName, "environments", index, "approvals"],
+            message: `${env.approvals} approvals besides the requester's cannot be reached with ${users.length} approvers`,
+          });
+        }
+      }
+      if (env.auto === true && asArray(env.approvers).length > 0) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["apps", appName, "environments", index, "approvers"],
+          message: "an auto environment cannot have approvers: nobody approves an automatic promotion",
+        });
+      }
     });
-  })
-  .superRefine(checkArgocdSettings);
+  }
+  const tokenNames = new Set<unknown>();
+  asArray(asRecord(root.api).tokens).forEach((tokenValue, index) => {
+    const name = asRecord(tokenValue).name;
+    if (typeof name === "string" && tokenNames.has(name)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["api", "tokens", index, "name"],
+        message: "duplicate token name",
+      });
+    }
+    tokenNames.add(name);
+  });
+}
+
+function asRecord(value: unknown): Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {};
+}
+
+function asArray(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
 
 /** Settings that only make sense with deployment feedback from Argo CD. */
 function checkArgocdSettings(

@@ -21,6 +21,11 @@ export interface GitServerOptions {
    * refuses a push with an HTTP status (403 with a message, 413, 500) before git ever sees it.
    */
   intercept?: (req: IncomingMessage) => { status: number; body: string } | undefined;
+  /**
+   * Serve partial clones as GitHub does (`uploadpack.allowFilter`, any object id in `want`); true by default.
+   * false plays a host without them (relbot then fetches whole trees with isomorphic-git).
+   */
+  partialClone?: boolean;
 }
 
 export interface GitServer {
@@ -56,7 +61,7 @@ export async function startGitServer(options: GitServerOptions = {}): Promise<Gi
       res.end(answer.body);
       return;
     }
-    serveWithHttpBackend(root, req, res);
+    serveWithHttpBackend(root, req, res, options.partialClone ?? true);
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -89,10 +94,25 @@ function authorised(req: IncomingMessage, auth: { username: string; password: st
 }
 
 /** Runs git http-backend as a CGI program for one request. */
-function serveWithHttpBackend(root: string, req: IncomingMessage, res: ServerResponse): void {
+function serveWithHttpBackend(
+  root: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+  partialClone: boolean,
+): void {
   const url = new URL(req.url ?? "/", "http://localhost");
+  const partial = partialClone
+    ? {
+        GIT_CONFIG_COUNT: "2",
+        GIT_CONFIG_KEY_0: "uploadpack.allowFilter",
+        GIT_CONFIG_VALUE_0: "true",
+        GIT_CONFIG_KEY_1: "uploadpack.allowAnySHA1InWant",
+        GIT_CONFIG_VALUE_1: "true",
+      }
+    : {};
   const backend = spawn("git", ["http-backend"], {
     env: {
+      ...partial,
       PATH: process.env.PATH,
       GIT_PROJECT_ROOT: root,
       GIT_HTTP_EXPORT_ALL: "1",

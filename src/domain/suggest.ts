@@ -48,3 +48,13 @@ export function didYouMean(word: string, candidates: readonly string[]): string 
   const match = closestMatch(word, candidates);
   return match === undefined ? "" : ` did you mean \`${match}\`?`;
 }
+
+/** The candidate with the fewest edits from `word`, however far (ties to the earlier one); undefined when none. */
+export function nearest(word: string, candidates: readonly string[]): string | undefined {
+  let best: { candidate: string; distance: number } | undefined;
+  for (const candidate of candidates) {
+    const distance = editDistance(word, candidate);
+    if (!best || distance < best.distance) best = { candidate, distance };
+  }
+  return best?.candidate;
+}

@@ -132,6 +132,11 @@ export class BareCache {
     return entriesAlongPath(this, commit, file);
   }
 
+  /** Every file path in the tree of `commit` (what `relbot check` picks the nearest existing path from). */
+  listFiles(commit: string): Promise<string[]> {
+    return isogit.listFiles({ fs, gitdir: this.gitdir, ref: commit, cache: this.cache });
+  }
+
   async readBlob(oid: string): Promise<Uint8Array> {
     const { blob } = await isogit.readBlob({ fs, gitdir: this.gitdir, oid, cache: this.cache });
     return blob;

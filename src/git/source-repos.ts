@@ -12,6 +12,7 @@ import { RelbotError } from "../errors.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import { type GitCredential, gitAuthHeaders, redactUrl } from "./credentials.ts";
 import { objectSize } from "./object-size.ts";
+import { fetchPack } from "./upload-pack.ts";
 
 export interface GitObject {
   type: "commit" | "tag" | "tree" | "blob";
@@ -31,6 +32,8 @@ export class SourceRepos {
   /** One writer per cache directory: two fetches into the same bare repository must not interleave. */
   private readonly queues = new Map<string, Promise<unknown>>();
   private readonly initialised = new Map<string, Promise<string>>();
+  /** Per URL: whether the server takes partial-clone filters (then blobs are fetched one by one, size first). */
+  private readonly filters = new Map<string, Promise<boolean>>();
 
   constructor(opts: { cacheDir: string; credential?: GitCredential; logger?: Logger }) {
     this.cacheDir = path.resolve(opts.cacheDir);
@@ -84,20 +87,34 @@ export class SourceRepos {
     await this.serialised(gitdir, async () => {
       if (await this.hasObjectAndTarget(gitdir, objectId)) return;
       const started = performance.now();
-      await this.remote(url, async () =>
-        isogit.fetch({
-          fs,
-          http,
-          gitdir,
-          url,
-          ref: `refs/tags/${tagName}`,
-          singleBranch: true,
-          depth: 1,
-          tags: false,
-          headers: await this.authHeaders(),
-          cache: this.gitCache,
-        }),
-      );
+      if (await this.takesFilters(url)) {
+        // The tag, its commit and trees, no blobs: the files release checks read come later, each size-checked.
+        await this.remote(url, async () => {
+          const fetched = await fetchPack({
+            url,
+            headers: await this.authHeaders(),
+            gitdir,
+            wants: [objectId],
+            shallow: true,
+            filter: "blob:none",
+          });
+          if ("packFile" in fetched) await this.indexPack(gitdir, fetched.packFile);
+        });
+      } else
+        await this.remote(url, async () =>
+          isogit.fetch({
+            fs,
+            http,
+            gitdir,
+            url,
+            ref: `refs/tags/${tagName}`,
+            singleBranch: true,
+            depth: 1,
+            tags: false,
+            headers: await this.authHeaders(),
+            cache: this.gitCache,
+          }),
+        );
       this.logger.debug(
         { repo: redactUrl(url), tag: tagName, ms: Math.round(performance.now() - started) },
         "fetched tag",
@@ -125,6 +142,8 @@ export class SourceRepos {
    */
   async readObjectCapped(url: string, oid: string, maxBytes: number): Promise<CappedRead<GitObject>> {
     const gitdir = await this.gitdir(url);
+    const fetched = await this.fetchMissingBlob(url, gitdir, oid, maxBytes);
+    if (fetched) return fetched;
     const size = await objectSize(gitdir, oid);
     if (size !== null && size > maxBytes) return { tooLarge: size };
     const object = await this.readObject(url, oid);
@@ -173,16 +192,63 @@ export class SourceRepos {
    * such file.
    */
   async readFileAtCommit(url: string, commit: string, filepath: string): Promise<Uint8Array | null> {
-    const gitdir = await this.gitdir(url);
-    await this.requireCommit(gitdir, url, commit);
-    try {
-      const { blob } = await isogit.readBlob({ fs, gitdir, oid: commit, filepath, cache: this.gitCache });
-      return blob;
-    } catch (error) {
-      if (error instanceof isogit.Errors.NotFoundError || error instanceof isogit.Errors.ObjectTypeError)
-        return null;
-      throw error;
+    const read = await this.fileAtCommitCapped(url, commit, filepath, Number.MAX_SAFE_INTEGER);
+    return "found" in read ? read.found : null;
+  }
+
+  /**
+   * A blob that a filtered fetch left out is fetched on its own, refused from its pack entry header (before its
+   * data arrives) when it is over `maxBytes`. Returns the refusal, or null when the blob is now in the cache.
+   */
+  private async fetchMissingBlob(
+    url: string,
+    gitdir: string,
+    oid: string,
+    maxBytes: number,
+  ): Promise<{ tooLarge: number } | null> {
+    if ((await objectSize(gitdir, oid)) !== null || !(await this.takesFilters(url))) return null;
+    return this.serialised(gitdir, async () => {
+      if ((await objectSize(gitdir, oid)) !== null) return null;
+      const fetched = await this.remote(url, async () =>
+        fetchPack({
+          url,
+          headers: await this.authHeaders(),
+          gitdir,
+          wants: [oid],
+          maxFirstObjectBytes: maxBytes,
+        }),
+      );
+      if ("tooLarge" in fetched) return fetched;
+      await this.indexPack(gitdir, fetched.packFile);
+      return null;
+    });
+  }
+
+  private async indexPack(gitdir: string, packFile: string): Promise<void> {
+    await isogit.indexPack({
+      fs,
+      dir: gitdir,
+      gitdir,
+      filepath: path.relative(gitdir, packFile),
+      cache: this.gitCache,
+    });
+  }
+
+  /** Whether the server advertises protocol v2 `fetch` with `filter` (GitHub, GitLab and git with allowFilter do). */
+  private takesFilters(url: string): Promise<boolean> {
+    let known = this.filters.get(url);
+    if (!known) {
+      known = this.remote(url, async () =>
+        isogit.getRemoteInfo2({ http, url, headers: await this.authHeaders(), protocolVersion: 2 }),
+      ).then((info) => {
+        if (info.protocolVersion !== 2) return false;
+        const features = String(info.capabilities.fetch ?? "").split(" ");
+        return features.includes("filter") && features.includes("shallow");
+      });
+      known.catch(() => this.filters.delete(url));
+      this.filters.set(url, known);
     }
+    return known;
   }
 
   private async requireCommit(gitdir: string, url: string, commit: string): Promise<void> {

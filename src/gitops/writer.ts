@@ -186,6 +186,30 @@ export class GitopsWriter {
     }
   }
 
+  /**
+   * `relbot check`: after one fetch, why each target's targetRevision cannot be read (file missing, no source
+   * naming the repository, not an Application, ...), or undefined when it can; and every file on the branch.
+   */
+  diagnoseTargets(
+    targets: readonly { file: string; repoUrl: string; application?: string }[],
+  ): Promise<{ files: string[]; problems: (RelbotError | undefined)[] }> {
+    return withRepoLock(this.cache.gitdir, async () => {
+      const tip = await this.sync();
+      const problems: (RelbotError | undefined)[] = [];
+      for (const target of targets) {
+        try {
+          const file = manifestPath(target.file);
+          readTargetRevision(await this.readManifest(tip, file), { ...target, file });
+          problems.push(undefined);
+        } catch (error) {
+          if (!(error instanceof RelbotError)) throw error;
+          problems.push(error);
+        }
+      }
+      return { files: await this.cache.listFiles(tip), problems };
+    });
+  }
+
   /** The audit heads anchored in the branch's recent history (one fetch): what /api/v1/audit/verify checks. */
   auditAnchors(): Promise<{ commit: string; head: string }[]> {
     return withRepoLock(this.cache.gitdir, async () => this.applied.auditAnchors(await this.sync()));

@@ -1,7 +1,8 @@
 // The "auto-promote" job: promote a freshly verified release into the app's `auto: true` environments. Enqueued by
 // the release job (and, for an auto environment later in the chain, when the version lands in the one before it).
-// It runs after a short settle delay so that when several tags arrive together (a reconcile pass, a burst of
-// pushes) every release is recorded first and only the newest one is promoted.
+// It is due at once when the release is the only one of its app being checked; when several tags arrive together
+// (a reconcile pass, a burst of pushes) it waits until the last is recorded, so only the newest one is promoted
+// (src/pipeline/auto-promote-timing.ts).
 import type { NewJob } from "./queue.ts";
 
 export const autoPromoteJobKind = "auto-promote";

@@ -1,18 +1,19 @@
 // The "auto-promote" job: a verified release goes into each `auto: true` environment, but only the
-// newest: when several tags arrived together each has its own job, and all but the newest step aside. It asks
-// through requestPromotion like anyone else, so the rules apply and a refusal is recorded as `denied`.
-import { and, eq, inArray } from "drizzle-orm";
+// newest (src/domain/newest-wins.ts): when several tags arrived together each has its own job, and all but the
+// newest step aside. It asks through requestPromotion like anyone else, so the rules apply and a refusal is
+// recorded as `denied`.
 import type { Clock } from "../clock.ts";
 import type { EnvironmentConfig, RelbotConfig } from "../config/index.ts";
-import { compareVersions, isPrerelease, tagNameFor } from "../domain/semver.ts";
+import { chooseAutoPromotion } from "../domain/newest-wins.ts";
+import { tagNameFor } from "../domain/semver.ts";
 import {
   type AutoPromoteJobPayload,
   enqueuePromotionJob,
   type JobHandler,
   PermanentJobError,
 } from "../jobs/index.ts";
-import { loadReleaseFacts, requestPromotion } from "../promotion/index.ts";
-import { type Db, promotionInEffect, promotions } from "../store/index.ts";
+import { loadPromotionFacts, requestPromotion } from "../promotion/index.ts";
+import type { Db } from "../store/index.ts";
 
 export interface AutoPromoteDeps {
   db: Db;
@@ -84,48 +85,9 @@ function reasonToSkip(
   env: EnvironmentConfig,
   payload: AutoPromoteJobPayload,
 ): string | undefined {
-  const { app, version } = payload;
-  if (isPrerelease(version) && !env.prerelease) return `${env.name} does not take pre-releases`;
-  const usable = loadReleaseFacts(db, app).filter(
-    (r) => r.verified && r.tagState === "ok" && (env.prerelease || !isPrerelease(r.version)),
-  );
-  if (!usable.some((r) => r.version === version))
-    return `${version} is not a verified release with its tag in place`;
-  const newest = usable.reduce((a, b) => (compareVersions(b.version, a.version) > 0 ? b : a));
-  if (newest.version !== version)
-    return `a newer release (${newest.version}) is recorded; it is the one promoted`;
-
-  const landed = db
-    .select({ toVersion: promotions.toVersion, env: promotions.env, status: promotions.status })
-    .from(promotions)
-    .where(
-      and(
-        eq(promotions.app, app),
-        inArray(promotions.status, [...promotionInEffect, "queued", "running"]),
-        eq(promotions.env, env.name),
-      ),
-    )
-    .all();
-  const already = landed.find((p) => compareVersions(p.toVersion, version) >= 0);
-  if (already) return `${env.name} already has ${already.toVersion} (${already.status})`;
-
   const index = chain.findIndex((e) => e.name === env.name);
-  const previous = index > 0 ? chain[index - 1] : undefined;
-  if (previous) {
-    const inPrevious = db
-      .select({ id: promotions.id })
-      .from(promotions)
-      .where(
-        and(
-          eq(promotions.app, app),
-          eq(promotions.env, previous.name),
-          eq(promotions.toVersion, version),
-          inArray(promotions.status, [...promotionInEffect]),
-        ),
-      )
-      .get();
-    // Not an error: when it lands there, that promotion queues this environment's turn.
-    if (!inPrevious) return `waiting for ${version} to succeed in ${previous.name}`;
-  }
-  return undefined;
+  const previousEnv = index > 0 ? chain[index - 1]?.name : undefined;
+  const facts = loadPromotionFacts(db, { app: payload.app, env: env.name, chain });
+  const choice = chooseAutoPromotion({ version: payload.version, env, previousEnv }, facts);
+  return choice.verdict === "skip" ? choice.reason : undefined;
 }

@@ -6,16 +6,11 @@ import type { Clock } from "../clock.ts";
 import type { RelbotConfig } from "../config/index.ts";
 import { RelbotError } from "../errors.ts";
 import type { SourceRepos } from "../git/index.ts";
-import {
-  autoPromoteJob,
-  enqueueJob,
-  type JobHandler,
-  PermanentJobError,
-  type ReleaseJobPayload,
-} from "../jobs/index.ts";
+import { type JobHandler, PermanentJobError, type ReleaseJobPayload } from "../jobs/index.ts";
 import { recordRelease, type TagVerdict, verifyTag } from "../release/index.ts";
 import type { SbomRecord } from "../sbom/index.ts";
 import type { Db } from "../store/index.ts";
+import { scheduleAutoPromotion } from "./auto-promote-timing.ts";
 import { checkReleaseSbom } from "./release-sbom.ts";
 
 export interface ReleaseJobDeps {
@@ -25,7 +20,10 @@ export interface ReleaseJobDeps {
   clock: Clock;
   /** Needed when an app's SBOM is a release asset. */
   github?: Octokit;
-  /** How long auto-promotion waits after a release, so tags arriving together are all recorded first. */
+  /**
+   * The longest an auto-promotion waits for other releases of its app still being checked (see
+   * auto-promote-timing.ts); a release that is alone is promoted at once.
+   */
   autoPromoteDelayMs: number;
 }
 
@@ -83,11 +81,12 @@ export function createReleaseJobHandler(deps: ReleaseJobDeps): JobHandler {
     let autoPromoteJobId: string | undefined;
     if (release.status === "verified" && app.environments.some((env) => env.auto)) {
       const source = payload.source === "reconcile" ? "reconcile" : "webhook";
-      autoPromoteJobId = enqueueJob(
+      autoPromoteJobId = scheduleAutoPromotion(
         deps.db,
-        autoPromoteJob({ app: payload.app, version: release.version, source }, now + deps.autoPromoteDelayMs),
+        { app: payload.app, version: release.version, source, releaseJobId: job.id },
         now,
-      ).id;
+        deps.autoPromoteDelayMs,
+      );
     }
     logger.info(
       {

@@ -76,7 +76,9 @@ export function gitopsWriterFromConfig(
   config: RelbotConfig,
   secrets: Secrets,
   logger: Logger,
-  extra: Partial<Pick<GitopsWriterOptions, "now" | "hooks" | "cacheDir" | "signer" | "auditHead">> = {},
+  extra: Partial<
+    Pick<GitopsWriterOptions, "now" | "hooks" | "cacheDir" | "signer" | "auditHead" | "historyDepth">
+  > = {},
 ): GitopsWriter {
   return new GitopsWriter({
     url: config.gitops.url,

@@ -10,8 +10,11 @@ import { makeSshKey, type SshKey } from "../../src/devtools/signing-keys.ts";
 import { silentLogger } from "../../src/log.ts";
 import { startRelbot } from "../../src/main.ts";
 import { runRelbotCli } from "../support/cli.ts";
+import { commitFiles, git, makeWorkRepo } from "../support/git.ts";
 import { type GitServer, startGitServer } from "../support/git-server.ts";
+import { createGitopsRepo } from "../support/gitops-repo.ts";
 import { writeTestConfig } from "../support/relbot-config.ts";
+import { application } from "../support/release-pipeline.ts";
 
 describe("relbot check with gitops.signing", () => {
   let server: GitServer;
@@ -41,20 +44,31 @@ describe("relbot check with gitops.signing", () => {
     rmSync(lockedDir, { recursive: true, force: true });
   });
 
-  const config = () =>
-    writeTestConfig({
-      gitopsUrl: server.createRepo(`gitops-${Math.random().toString(36).slice(2)}.git`),
+  // relbot check tries the setup for real: a GitOps branch holding the environment's Application, and a source
+  // repository with a default branch.
+  const config = () => {
+    const source = server.createRepo(`order-svc-${Math.random().toString(36).slice(2)}.git`);
+    const work = makeWorkRepo();
+    commitFiles(work, { "go.mod": "module example.com/order-svc\n" }, "first");
+    git(work, ["push", "--quiet", server.repoPath(path.basename(source)), "HEAD:refs/heads/main"]);
+    rmSync(work, { recursive: true, force: true });
+    const gitops = createGitopsRepo(server, {
+      "envs/dev.yaml": application("order-svc-dev", source, "v1.0.0"),
+    });
+    return writeTestConfig({
+      gitopsUrl: gitops.url,
       gitops: { signing: { ssh: { keyEnv: "RELBOT_SSH_SIGNING_KEY" } } },
       files: { allowed_signers: "" },
       apps: {
         "order-svc": {
-          repo: server.createRepo(`order-svc-${Math.random().toString(36).slice(2)}.git`),
+          repo: source,
           module: "example.com/order-svc",
           signers: "team",
           environments: [{ name: "dev", file: "envs/dev.yaml" }],
         },
       },
     });
+  };
 
   test("prints the signing key's fingerprint, as ssh-keygen -l shows it", async () => {
     const expected = execFileSync("ssh-keygen", ["-l", "-f", `${key.privateKeyPath}.pub`], {

@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { SourceRepos } from "../../src/git/index.ts";
+import { objectSize } from "../../src/git/object-size.ts";
 import { commitFiles, git, makeWorkRepo } from "../support/git.ts";
 import { gitAsync, withCredentials } from "../support/git-async.ts";
 import { type GitServer, startGitServer } from "../support/git-server.ts";
@@ -96,5 +98,62 @@ describe("SourceRepos", () => {
     const anonymous = new SourceRepos({ cacheDir: mkdtempSync(path.join(tmpdir(), "relbot-src-")) });
     await expect(anonymous.resolveTag(url, "v1.0.0")).rejects.toMatchObject({ code: "source.unreachable" });
     await expect(repos().listTags(authed(`${server.url}/missing.git`))).rejects.toThrow(/\*\*\*/);
+  });
+});
+
+// A tag pointing at a commit with a big file must not make relbot download and inflate that file: from a host that
+// serves partial clones (GitHub does), the tag comes without blobs and each file read fetches one blob, refused
+// from its pack entry header when it is over the cap; from a host that does not, the whole tree comes as before.
+describe("blobs of a tagged commit", () => {
+  const big = randomBytes(1_500_000).toString("hex"); // 3,000,000 bytes that do not compress
+  const gomod = "module example.com/blobs\n\ngo 1.22\n";
+
+  async function tagged(gitServer: GitServer) {
+    const repoUrl = gitServer.createRepo("blobs.git");
+    const tree = makeWorkRepo();
+    const commit = commitFiles(tree, { "go.mod": gomod, "assets/big.bin": big }, "with a big file");
+    annotatedTag(tree, "v1.0.0");
+    await gitAsync(tree, ["push", "--quiet", authed(repoUrl), "main", "--tags"]);
+    const cacheDir = mkdtempSync(path.join(tmpdir(), "relbot-src-"));
+    const sources = new SourceRepos({ cacheDir, credential: "src-token" });
+    await sources.fetchTag(repoUrl, "v1.0.0", (await sources.resolveTag(repoUrl, "v1.0.0"))!);
+    const gitdir = path.join(cacheDir, readdirSync(cacheDir)[0]!);
+    const bigOid = git(tree, ["rev-parse", "HEAD:assets/big.bin"]);
+    return { repoUrl, commit, sources, gitdir, bigOid, dispose: () => rmSync(cacheDir, { recursive: true }) };
+  }
+
+  test("from a host serving partial clones: no blob with the tag; a big one is refused before it is downloaded", async () => {
+    const t = await tagged(server);
+    try {
+      expect(await objectSize(t.gitdir, t.bigOid)).toBeNull();
+      expect(await t.sources.fileAtCommitCapped(t.repoUrl, t.commit, "assets/big.bin", 1_000_000)).toEqual({
+        tooLarge: 3_000_000,
+      });
+      expect(await objectSize(t.gitdir, t.bigOid)).toBeNull();
+      const read = await t.sources.fileAtCommitCapped(t.repoUrl, t.commit, "go.mod", 16 << 20);
+      expect(new TextDecoder().decode((read as { found: Uint8Array }).found)).toBe(gomod);
+      expect(await t.sources.readFileAtCommit(t.repoUrl, t.commit, "assets/missing")).toBeNull();
+    } finally {
+      t.dispose();
+    }
+  });
+
+  test("from a host without partial clones: the whole tree comes with the tag, and reads are still capped", async () => {
+    const plain = await startGitServer({
+      auth: { username: "x-access-token", password: "src-token" },
+      partialClone: false,
+    });
+    const t = await tagged(plain);
+    try {
+      expect(await objectSize(t.gitdir, t.bigOid)).toBe(3_000_000);
+      expect(await t.sources.fileAtCommitCapped(t.repoUrl, t.commit, "assets/big.bin", 1_000_000)).toEqual({
+        tooLarge: 3_000_000,
+      });
+      const read = await t.sources.fileAtCommitCapped(t.repoUrl, t.commit, "go.mod", 16 << 20);
+      expect(new TextDecoder().decode((read as { found: Uint8Array }).found)).toBe(gomod);
+    } finally {
+      t.dispose();
+      await plain.close();
+    }
   });
 });
