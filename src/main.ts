@@ -2,9 +2,9 @@
 // from here.
 import { sql } from "drizzle-orm";
 import packageJson from "../package.json" with { type: "json" };
-import { type AuditKey, auditKey, keyAuditChain, recordConfigLoad } from "./audit/index.ts";
+import { type AuditKeying, recordConfigLoad } from "./audit/index.ts";
 import { type Clock, systemClock } from "./clock.ts";
-import { type LoadedConfig, readAuditSecrets } from "./config/index.ts";
+import type { LoadedConfig } from "./config/index.ts";
 import { registerAuditApi } from "./http/api/index.ts";
 import { registerJobRoutes } from "./http/api/jobs.ts";
 import { createHttpApp, type RelbotApp } from "./http/app.ts";
@@ -19,6 +19,7 @@ import { createMetrics, type RelbotMetrics } from "./metrics.ts";
 import type { Reconciler } from "./reconcile/reconciler.ts";
 import { type Database, openDatabase, takeInstanceLock } from "./store/index.ts";
 import type { IssueCommentHook } from "./webhooks/index.ts";
+import { auditKeysFromConfig, keyAuditChainFromConfig } from "./wiring/audit-keys.ts";
 import { type ChatopsWiring, wireChatops } from "./wiring/chatops.ts";
 import { commitSignerFromConfig } from "./wiring/commit-signer.ts";
 import { type PipelineOptions, wireReleasePipeline } from "./wiring/pipeline.ts";
@@ -72,11 +73,7 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
   const { logger } = options;
   const clock = options.clock ?? systemClock;
   // The audit key is checked before the database is opened: a missing key must stop start-up before anything runs.
-  const auditSecrets = readAuditSecrets(config, secrets);
-  const auditKeys: AuditKey[] = [
-    ...(auditSecrets.current ? [auditKey(auditSecrets.current)] : []),
-    ...auditSecrets.previous.map(auditKey),
-  ];
+  const auditKeys = auditKeysFromConfig(options.loaded);
   // gitops.signing: an unusable key stops start-up here, before the database opens or anything is served.
   const signer = options.pipeline === false ? undefined : await commitSignerFromConfig(options.loaded);
   if (signer)
@@ -95,14 +92,9 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
   const orphaned = expireOrphanedLeases(db, clock.now());
   if (orphaned > 0) logger.warn({ jobs: orphaned }, "resuming jobs a stopped relbot left running");
   const metrics = createMetrics(db);
-  let keying: ReturnType<typeof keyAuditChain>;
+  let keying: AuditKeying;
   try {
-    keying = keyAuditChain(
-      db,
-      auditSecrets.current ? auditKeys[0] : undefined,
-      clock.now(),
-      auditKeys.slice(1).map((key) => key.id),
-    );
+    keying = keyAuditChainFromConfig(db, options.loaded, clock.now(), auditKeys);
   } catch (error) {
     database.close();
     lock.release();

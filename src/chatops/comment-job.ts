@@ -3,21 +3,26 @@
 // the comment's author, replies and reacts again, retrying while GitHub or the network is away.
 import type { Octokit } from "@octokit/rest";
 import type { Clock } from "../clock.ts";
+import type { RelbotConfig } from "../config/index.ts";
 import { newId } from "../ids.ts";
 import { enqueueJob, isPermanentFailure, type JobHandler } from "../jobs/index.ts";
 import type { PromotionOutcome, PromotionRequest } from "../promotion/request.ts";
 import type { Db } from "../store/index.ts";
 import type { IssueCommentHook } from "../webhooks/index.ts";
 import type { ChatAnswerDeps } from "./answer.ts";
+import { commandRepositoryRefusal, commentRepository } from "./command-repos.ts";
 import {
   answerCommentCommand,
   type CommentCommand,
   type CommentSkip,
   commentCommandFromPayload,
+  findMarkedReply,
   reactToComment,
+  replyMarker,
   replyToIssue,
 } from "./github-comments.ts";
 import { gitHubJobError } from "./github-errors.ts";
+import { type CommenterPermissionCheck, mayCommand, type RepositoryPermission } from "./github-permission.ts";
 
 export const chatCommentJobKind = "chat-comment";
 
@@ -41,11 +46,19 @@ const skipReasons: Record<CommentSkip, string> = {
  * The webhook's issue_comment hook. `disabled` (a sentence) turns every command away, e.g. when relbot has no
  * GitHub token to answer with: the delivery is then answered as ignored, with the reason.
  */
-export function createIssueCommentHook(deps: { db: Db; clock: Clock; disabled?: string }): IssueCommentHook {
+export function createIssueCommentHook(deps: {
+  db: Db;
+  clock: Clock;
+  /** The apps (each command is taken from its app's repository) and github.commandRepos. */
+  config: Pick<RelbotConfig, "apps" | "github">;
+  disabled?: string;
+}): IssueCommentHook {
   return async (payload, deliveryId) => {
     const found = commentCommandFromPayload(payload);
     if ("skip" in found) return { ignored: skipReasons[found.skip] };
     if (deps.disabled) return { ignored: deps.disabled };
+    const refusal = commandRepositoryRefusal(deps.config, commentRepository(payload), found.command.parsed);
+    if (refusal) return { ignored: refusal };
     const now = deps.clock.now();
     const job = enqueueJob(
       deps.db,
@@ -56,8 +69,9 @@ export function createIssueCommentHook(deps: { db: Db; clock: Clock; disabled?: 
           requestId: newId("req", now),
           command: found.command,
         } satisfies ChatCommentJobPayload,
-        // The delivery is recorded only after this returns; the key keeps a racing redelivery to one job.
-        dedupKey: `github-comment:${deliveryId}`,
+        // The comment id, not the delivery id: X-GitHub-Delivery is outside the HMAC, so a captured delivery
+        // resent under new ids must still be the one job its comment (signed, with its id) asked for.
+        dedupKey: commentJobKey(found.command.commentId),
         maxAttempts: 5,
       },
       now,
@@ -66,8 +80,15 @@ export function createIssueCommentHook(deps: { db: Db; clock: Clock; disabled?: 
   };
 }
 
+/** One job per GitHub comment (comment ids are unique across GitHub), however often it is delivered. */
+export function commentJobKey(commentId: number): string {
+  return `github-comment:${commentId}`;
+}
+
 export interface ChatCommentJobDeps extends Omit<ChatAnswerDeps, "requestPromotion"> {
   github: Octokit;
+  /** The commenter's permission on the repository, from GitHub's API (cached briefly). */
+  commenterPermission: CommenterPermissionCheck;
   /** Idempotent on request.requestId (requestPromotionOnce with its deps bound). */
   requestPromotionOnce(request: PromotionRequest & { requestId: string }): Promise<PromotionOutcome>;
 }
@@ -80,6 +101,13 @@ export function createChatCommentHandler(deps: ChatCommentJobDeps): JobHandler {
       requestPromotion: (request) => deps.requestPromotionOnce({ ...request, requestId }),
     };
     try {
+      // author_association let the comment through the webhook; only GitHub's answer about the permission counts.
+      const permission = await deps.commenterPermission(command.owner, command.repo, command.author);
+      if (!mayCommand(permission)) {
+        logger.warn({ author: command.author, permission }, "comment command refused: no write permission");
+        await refuseCommenter(deps.github, command, permission, job.attempts > 1 ? job.createdAt : undefined);
+        return { accepted: false, refused: "permission", permission };
+      }
       const result = await answerCommentCommand(deps.github, command, answerDeps, {
         ...(job.attempts > 1 ? { retrySince: job.createdAt } : {}),
       });
@@ -97,6 +125,26 @@ export function createChatCommentHandler(deps: ChatCommentJobDeps): JobHandler {
       throw failure;
     }
   };
+}
+
+/** Says why on the issue, once (the marker makes a retried job find its earlier reply), and 👎. */
+async function refuseCommenter(
+  github: Octokit,
+  command: CommentCommand,
+  permission: RepositoryPermission,
+  retrySince: number | undefined,
+): Promise<void> {
+  const issue = { owner: command.owner, repo: command.repo, issueNumber: command.issueNumber };
+  const marker = replyMarker(`comment-${command.commentId}`);
+  const replied = retrySince !== undefined && (await findMarkedReply(github, issue, marker, retrySince));
+  if (!replied) {
+    await replyToIssue(
+      github,
+      issue,
+      `@${command.author} relbot takes commands only from people with write access to ${command.owner}/${command.repo} (GitHub says you have ${permission === "none" ? "no" : permission} access), so \`${command.text}\` was not run.\n\n${marker}`,
+    );
+  }
+  await reactToComment(github, { ...issue, commentId: command.commentId }, "-1");
 }
 
 /** The last attempt failed: say so on the issue rather than leave the comment with only 👀. */

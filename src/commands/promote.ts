@@ -13,6 +13,7 @@ import { enqueuePromotionJob } from "../jobs/index.ts";
 import { silentLogger } from "../log.ts";
 import { type PromotionRequest, requestPromotion } from "../promotion/request.ts";
 import { type Db, openDatabase, type PromotionRow, promotions } from "../store/index.ts";
+import { keyAuditChainFromConfig } from "../wiring/audit-keys.ts";
 import { teamCheckFromConfig } from "../wiring/github.ts";
 
 export const promoteUsage = `usage:
@@ -47,6 +48,8 @@ export async function runPromoteCommand(
   const actor = parsed.actor ?? loaded.settings.actor ?? userInfo().username;
   const database = await openDatabase(config.database.path);
   try {
+    // The events this command records join the service's audit chain: keyed with the same key.
+    keyAuditChainFromConfig(database.db, loaded, systemClock.now());
     const outcome = await requestPromotion(
       {
         db: database.db,

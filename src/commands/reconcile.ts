@@ -7,6 +7,7 @@ import { loadConfig } from "../config/index.ts";
 import type { ReconcileReport } from "../reconcile/reconciler.ts";
 import { Reconciler } from "../reconcile/reconciler.ts";
 import { openDatabase } from "../store/index.ts";
+import { keyAuditChainFromConfig } from "../wiring/audit-keys.ts";
 import { gitopsWriterFromConfig, sourceReposFromConfig } from "../wiring/pipeline.ts";
 
 export async function runReconcileCommand(
@@ -21,6 +22,8 @@ export async function runReconcileCommand(
   );
   const database = await openDatabase(config.database.path);
   try {
+    // The events this command records join the service's audit chain: keyed with the same key.
+    keyAuditChainFromConfig(database.db, loaded, systemClock.now());
     const sources = sourceReposFromConfig(config, secrets, logger);
     // A clone of its own: the service's GitOps cache is locked in its process only.
     const writer = gitopsWriterFromConfig(config, secrets, logger, {

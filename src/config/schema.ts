@@ -127,10 +127,12 @@ const tokenSchema = z.strictObject({
 // --- Argo CD deployment feedback ---
 const argocdSchema = z.strictObject({
   /** Base URL of the Argo CD API server, e.g. https://argocd.example.com. */
-  url: z
-    .string()
-    .url()
-    .refine((url) => /^https?:\/\//i.test(url), "must be an http(s) URL"),
+  url: credentialFreeUrl("argocd.tokenEnv").pipe(
+    z
+      .string()
+      .url()
+      .refine((url) => /^https?:\/\//i.test(url), "must be an http(s) URL"),
+  ),
   /** A read-only account's token (applications, get). */
   tokenEnv: envVarName,
   /** Pushed -> healthy at the release within this, else the deployment ends as "timeout". */
@@ -149,6 +151,13 @@ const securitySettings = {
    * forwarding header). Off by default: a proxy or tunnel on the same host would make every visitor local.
    */
   openDashboardOnLoopback: z.boolean().default(false),
+  /**
+   * Repositories ("owner/repo") whose comments may give `/release` commands for any app, besides each app's own
+   * repository (e.g. an ops repository where releases are discussed).
+   */
+  commandRepos: z
+    .array(z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'must be a repository as "owner/repo"'))
+    .default([]),
 } as const;
 
 const serverDefaults = { port: 8080, openDashboardOnLoopback: false };
@@ -183,6 +192,7 @@ export const configSchema = z
         /** Authenticate as a GitHub App (installation tokens) instead of with a token. */
         app: githubAppSchema.optional(),
         webhookSecretEnv: envVarName.optional(),
+        commandRepos: securitySettings.commandRepos,
       })
       .refine((github) => !(github.tokenEnv && github.app), {
         message: "set tokenEnv or app, not both: relbot authenticates to GitHub one way",

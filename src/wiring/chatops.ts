@@ -7,6 +7,7 @@ import {
   createChatCommentHandler,
   createIssueCommentHook,
 } from "../chatops/comment-job.ts";
+import { createCommenterPermissionCheck } from "../chatops/github-permission.ts";
 import {
   createPromotionNoticeHandler,
   createPromotionNotifier,
@@ -106,6 +107,7 @@ export function wireChatops(deps: ChatopsWiringDeps): ChatopsWiring {
       createChatCommentHandler({
         ...describe,
         github,
+        commenterPermission: createCommenterPermissionCheck({ octokit: github, clock }),
         requestPromotionOnce: async (r) => wakeWhenQueued(await requestPromotionOnce(promotionDeps, r)),
       }),
     );
@@ -118,6 +120,7 @@ export function wireChatops(deps: ChatopsWiringDeps): ChatopsWiring {
     onIssueComment: createIssueCommentHook({
       db,
       clock,
+      config,
       ...(answerable
         ? {}
         : {

@@ -6,6 +6,7 @@ import { jobs, promotions } from "../../src/store/index.ts";
 import {
   auditEventsOf,
   type ChatopsHarness,
+  issueComment as comment,
   gitHubWrites,
   promotionById,
   promotionIdIn,
@@ -19,22 +20,6 @@ import { deliver, fixture } from "../support/relbot-webhooks.ts";
 
 const commentPath = "/repos/acme/order-svc/issues/comments/2590817733/reactions";
 const issuePath = "/repos/acme/order-svc/issues/42/comments";
-
-/** The recorded issue_comment fixture with another first line, author or action. */
-function comment(
-  body: string,
-  options: { action?: string; login?: string; type?: string; association?: string } = {},
-): string {
-  const payload = JSON.parse(fixture("issue-comment"));
-  payload.comment.body = body;
-  if (options.action) payload.action = options.action;
-  if (options.association) payload.comment.author_association = options.association;
-  for (const who of [payload.comment.user, payload.sender]) {
-    if (options.login) who.login = options.login;
-    if (options.type) who.type = options.type;
-  }
-  return JSON.stringify(payload);
-}
 
 let h: ChatopsHarness;
 beforeAll(async () => {
@@ -110,7 +95,10 @@ describe("GitHub comment commands through the running service", () => {
   test("a malformed command: usage help, 👎", async () => {
     await deliverAndRun(comment("/release promote order-svc"));
     expect(replies()[0]?.body).toContain("Usage:");
-    expect(gitHubWrites(h.github).at(-1)).toEqual([commentPath, { content: "-1" }]);
+    expect(gitHubWrites(h.github).at(-1)).toEqual([
+      expect.stringMatching(/^\/repos\/acme\/order-svc\/issues\/comments\/\d+\/reactions$/),
+      { content: "-1" },
+    ]);
   });
 
   test.each([
@@ -180,7 +168,7 @@ describe("GitHub comment commands through the running service", () => {
     });
     const { job } = await deliverAndRun(comment("/release status order-svc"));
     expect(job).toMatchObject({ status: "failed", attempts: 1 });
-    expect(job.lastError).toContain("GitHub refused to answer comment 2590817733 on acme/order-svc (404)");
+    expect(job.lastError).toMatch(/GitHub refused to answer comment \d+ on acme\/order-svc \(404\)/);
     // Told on the issue, since the command will not be answered otherwise.
     expect(replies()[0]?.body).toContain("@alice relbot could not complete `/release status order-svc`");
   });

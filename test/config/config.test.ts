@@ -281,12 +281,14 @@ describe("credentials in configured URLs", () => {
     expect(problems.join("\n")).not.toContain("s3cr3t");
   });
 
-  test("a bare token as the user name, in an app's repo or github.apiUrl, points to github.tokenEnv", () => {
+  test("a token in an app's repo, github.apiUrl or argocd.url points to the tokenEnv setting to use", () => {
     const problems = refusal((raw) => {
       raw.apps["order-svc"].repo = "https://ghp_abcdefghijklmnop@github.com/acme/order-svc.git";
       raw.github = { ...raw.github, apiUrl: "https://x-access-token:ghs_xyz@api.github.com" };
+      raw.argocd = { url: "https://admin:ghs_argo@argocd.acme.example", tokenEnv: "ARGOCD_TOKEN" };
     });
-    expect(problems).toHaveLength(2);
+    expect(problems).toHaveLength(3);
+    expect(problems.find((p) => p.startsWith("argocd.url:"))).toContain("argocd.tokenEnv");
     expect(problems.find((p) => p.startsWith("apps.order-svc.repo:"))).toContain("github.tokenEnv");
     expect(problems.find((p) => p.startsWith("github.apiUrl:"))).toContain("github.tokenEnv");
     expect(problems.join("\n")).not.toMatch(/ghp_|ghs_/);

@@ -19,7 +19,7 @@ import {
 } from "../../src/store/index.ts";
 import { type GitHubApiStub, type RecordedRequest, startGitHubApi } from "./github-api.ts";
 import { writeTestConfig } from "./relbot-config.ts";
-import { webhookSecret } from "./relbot-webhooks.ts";
+import { fixture, webhookSecret } from "./relbot-webhooks.ts";
 
 export const slackSecret = "8f742231b10e8888abcd99yyyzzz85a5";
 export const tokens = { auditor: "chatops-audit-token", deployer: "chatops-deploy-token" } as const;
@@ -70,6 +70,8 @@ export async function startChatopsRelbot(
     slack?: Record<string, unknown> | null;
     /** Apps besides (or replacing) chatopsApps, by name. */
     apps?: Record<string, unknown>;
+    /** github.commandRepos: repositories whose comments may command any app. */
+    commandRepos?: string[];
   } = {},
 ): Promise<ChatopsHarness> {
   const github = await startGitHubApi();
@@ -83,7 +85,12 @@ export async function startChatopsRelbot(
     files: { allowed_signers: "" },
     apps: { ...chatopsApps, ...options.apps },
     extra: {
-      github: { apiUrl: github.url, tokenEnv: "GITHUB_TOKEN", webhookSecretEnv: "GITHUB_WEBHOOK_SECRET" },
+      github: {
+        apiUrl: github.url,
+        tokenEnv: "GITHUB_TOKEN",
+        webhookSecretEnv: "GITHUB_WEBHOOK_SECRET",
+        ...(options.commandRepos ? { commandRepos: options.commandRepos } : {}),
+      },
       ...(options.slack === null
         ? {}
         : { slack: options.slack ?? { signingSecretEnv: "SLACK_SIGNING_SECRET", users: slackUsers } }),
@@ -162,6 +169,19 @@ function standInForGitHub(github: GitHubApiStub, comments: Map<string, IssueComm
           },
         },
   );
+  // GET /repos/{owner}/{repo}/collaborators/{username}/permission: alice admin, bob/carol/dave write, rita a
+  // read-only collaborator (author_association COLLABORATOR all the same), anyone else read (a public repository).
+  github.on("GET /repos/:owner/:repo/collaborators/:username/permission", (_req, { username = "" }) => {
+    const roles: Record<string, [string, string]> = {
+      alice: ["admin", "admin"],
+      bob: ["write", "write"],
+      carol: ["write", "maintain"],
+      dave: ["write", "write"],
+      rita: ["read", "read"],
+    };
+    const [permission, role_name] = roles[username.toLowerCase()] ?? ["read", "read"];
+    return { body: { permission, role_name, user: { ...ghUser(username, 4242), permissions: {} } } };
+  });
   let reactionId = 100;
   github.on("POST /repos/:owner/:repo/issues/comments/:id/reactions", (req) => ({
     status: 201,
@@ -328,4 +348,47 @@ export function promotionIdIn(text: string): string {
   const id = /prm_[0-9a-z]+/.exec(text)?.[0];
   if (!id) throw new Error(`no promotion id in: ${text}`);
   return id;
+}
+
+let nextCommentId = 2_600_000_000;
+
+/**
+ * The recorded issue_comment fixture as another comment: its own id (as every comment on GitHub has; relbot
+ * acts once per comment id), first line, author, action or repository.
+ */
+export function issueComment(
+  body: string,
+  options: {
+    action?: string;
+    login?: string;
+    type?: string;
+    association?: string;
+    id?: number;
+    repository?: string;
+  } = {},
+): string {
+  const payload = JSON.parse(fixture("issue-comment"));
+  payload.comment.body = body;
+  payload.comment.id = options.id ?? ++nextCommentId;
+  if (options.repository) {
+    const [owner, name] = options.repository.split("/") as [string, string];
+    payload.repository = {
+      ...payload.repository,
+      name,
+      full_name: options.repository,
+      owner: { ...payload.repository.owner, login: owner },
+      html_url: `https://github.com/${options.repository}`,
+      clone_url: `https://github.com/${options.repository}.git`,
+      ssh_url: `git@github.com:${options.repository}.git`,
+      git_url: `git://github.com/${options.repository}.git`,
+      url: `https://api.github.com/repos/${options.repository}`,
+    };
+  }
+  if (options.action) payload.action = options.action;
+  if (options.association) payload.comment.author_association = options.association;
+  for (const who of [payload.comment.user, payload.sender]) {
+    if (options.login) who.login = options.login;
+    if (options.type) who.type = options.type;
+  }
+  return JSON.stringify(payload);
 }

@@ -1,0 +1,61 @@
+// "May this commenter change deployments?", asked of GitHub for each comment command. The webhook's
+// author_association is not enough: COLLABORATOR includes read-only and triage collaborators, and anyone with
+// read access to a repository can comment on it.
+import type { Octokit } from "@octokit/rest";
+import type { Clock } from "../clock.ts";
+
+/** GitHub's `permission` field: maintain reads as write and triage as read there, so these four cover all roles. */
+export type RepositoryPermission = "admin" | "write" | "read" | "none";
+
+export type CommenterPermissionCheck = (
+  owner: string,
+  repo: string,
+  username: string,
+) => Promise<RepositoryPermission>;
+
+/** Write (which includes maintain) or admin: the permission to push, and so to change what is deployed. */
+export function mayCommand(permission: RepositoryPermission): boolean {
+  return permission === "admin" || permission === "write";
+}
+
+/**
+ * GET /repos/{owner}/{repo}/collaborators/{username}/permission, cached for `ttlMs` (default 60 s) so a burst
+ * of commands is one API call and a revoked permission takes effect within a minute; concurrent questions share
+ * one request; failures are not cached (the job retries). 404 (no such user, or none of relbot's business) is
+ * "none". Throws the Octokit error otherwise, for the job to judge (gitHubJobError).
+ */
+export function createCommenterPermissionCheck(options: {
+  octokit: Octokit;
+  clock: Clock;
+  ttlMs?: number;
+}): CommenterPermissionCheck {
+  const ttlMs = options.ttlMs ?? 60_000;
+  const cache = new Map<string, { permission: Promise<RepositoryPermission>; until: number }>();
+  return (owner, repo, username) => {
+    const key = `${owner}/${repo}/${username}`.toLowerCase();
+    const now = options.clock.now();
+    for (const [k, entry] of cache) if (entry.until <= now) cache.delete(k);
+    const cached = cache.get(key);
+    if (cached) return cached.permission;
+    const permission = askGitHub(options.octokit, owner, repo, username);
+    cache.set(key, { permission, until: now + ttlMs });
+    permission.catch(() => cache.delete(key));
+    return permission;
+  };
+}
+
+async function askGitHub(
+  octokit: Octokit,
+  owner: string,
+  repo: string,
+  username: string,
+): Promise<RepositoryPermission> {
+  try {
+    const { data } = await octokit.rest.repos.getCollaboratorPermissionLevel({ owner, repo, username });
+    const permission = data.permission;
+    return permission === "admin" || permission === "write" || permission === "read" ? permission : "none";
+  } catch (error) {
+    if ((error as { status?: number }).status === 404) return "none";
+    throw error;
+  }
+}
