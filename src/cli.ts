@@ -1,94 +1,70 @@
 #!/usr/bin/env bun
 // The `relbot` command. Each subcommand parses its arguments and hands over to the composition root.
-import { parseArgs } from "node:util";
+import packageJson from "../package.json" with { type: "json" };
 import { findRuntimeProblems, findStartupProblems } from "./check.ts";
 import { runApproveCommand } from "./commands/approve.ts";
 import { runDemoCommand } from "./commands/demo.ts";
+import { commandHelp, type ParsedCommand, parseCommand, UsageError, usageLine } from "./commands/options.ts";
 import { runPromoteCommand } from "./commands/promote.ts";
 import { runReconcileCommand } from "./commands/reconcile.ts";
+import { type CommandName, commandSpecs, isCommandName } from "./commands/specs.ts";
 import { runVerifyTag } from "./commands/verify-tag.ts";
 import { ConfigError, configExists, loadConfig } from "./config/index.ts";
+import { closestMatch } from "./domain/suggest.ts";
 import { createLogger } from "./log.ts";
 import { PortInUseError, startRelbot } from "./main.ts";
 import { InstanceLockedError } from "./store/index.ts";
 import { commitSignerFromConfig } from "./wiring/commit-signer.ts";
 
-const usage = `relbot: a GitOps release bot for Go services
+const usage = `relbot ${packageJson.version}: a GitOps release bot for Go services
 
 usage: relbot <command> [options]
 
 commands:
-  serve [--config FILE]   run the HTTP service (default)
-  check [--config FILE]   validate the config and reach every repository
-  verify-tag <app> <tag> [--json] [--config FILE]
-                          run every release check on one tag, record nothing; exit 0 if it passes, 1 if not
-  promote <app> <version> --to <env> [--reason TEXT] [--wait]
-                          ask for a promotion (same rules as chat); the service applies it
-  rollback <app> --env <env> [--to <version>] [--reason TEXT] [--wait]
-                          go back to an earlier version in an environment
-  approve <promotion-id> | reject <promotion-id> [--reason TEXT]
-                          approve or reject a promotion that awaits approval (approvals: N)
-  reconcile [--json] [--config FILE]
-                          one reconcile pass now: queue unseen tags, flag moved/deleted tags, report drift
-  demo [--port PORT] [--keep] [--exit]
-                          relbot end to end on this machine: local git server, a Go service, a GitOps repo,
-                          signed tags reaching dev, a Slack command promoting to staging; then serves
-  start                   serve when a config exists, else run the demo (what npm start runs)
+${Object.values(commandSpecs)
+  .map((spec) => `  ${spec.name.padEnd(12)}${spec.summary.split("\n")[0]}`)
+  .join("\n")}
 
-The config is --config, else $RELBOT_CONFIG, else ./relbot.yaml.`;
+\`relbot <command> --help\` shows a command's options; \`relbot --version\` its version.
+With no command relbot serves. The config is --config, else $RELBOT_CONFIG, else ./relbot.yaml.`;
 
+/** Exit codes: 0 done, 1 failed or refused, 2 a mistake on the command line, 3 (reconcile) needs a person. */
 export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const [command = "serve", ...rest] = argv;
-  const { values, positionals } = parseArgs({
-    args: rest,
-    options: { config: { type: "string" }, help: { type: "boolean", short: "h" }, json: { type: "boolean" } },
-    allowPositionals: true,
-    strict: false,
-  });
-  const configFile = typeof values.config === "string" ? values.config : undefined;
-  if (values.help || command === "help" || command === "--help" || command === "-h") {
-    console.log(usage);
+  const [first, ...tail] = argv;
+  if (first === "--version" || first === "-V" || first === "version") {
+    console.log(`relbot ${packageJson.version}`);
     return 0;
   }
+  if (first === "--help" || first === "-h" || first === "help") {
+    const topic = tail[0];
+    if (topic && isCommandName(topic)) console.log(commandHelp(commandSpecs[topic]));
+    else console.log(usage);
+    return 0;
+  }
+  // `relbot --config x.yaml` is `relbot serve --config x.yaml`: serve is the default command.
+  const [command, rest] = first === undefined || first.startsWith("-") ? ["serve", argv] : [first, tail];
+  if (!isCommandName(command)) {
+    const near = closestMatch(command, Object.keys(commandSpecs));
+    console.error(
+      `relbot: unknown command "${command}"${near ? ` (did you mean ${near}?)` : ""}; \`relbot --help\` lists them`,
+    );
+    return 2;
+  }
+  const spec = commandSpecs[command];
   try {
-    switch (command) {
-      case "serve":
-        return await serve(configFile, env);
-      case "start":
-        // A named config that is missing is a mistake to report (serve does), not a reason for the demo.
-        if (configFile || env.RELBOT_CONFIG || configExists(undefined, env, process.cwd())) {
-          return await serve(configFile, env);
-        }
-        // A first `npm start` has no config yet: show relbot working rather than an error.
-        console.log(
-          "relbot: no relbot.yaml here, so this is the demo (copy relbot.example.yaml to relbot.yaml to serve your own apps).",
-        );
-        return await runDemoCommand(rest);
-      case "demo":
-        return await runDemoCommand(rest);
-      case "check":
-        return await check(configFile, env);
-      case "reconcile":
-        return await runReconcileCommand({ configFile, json: values.json === true }, env);
-      case "verify-tag": {
-        const [app, tag] = positionals;
-        if (!app || !tag || positionals.length > 2) {
-          console.error("usage: relbot verify-tag <app> <tag> [--json] [--config FILE]");
-          return 2;
-        }
-        return await runVerifyTag({ app, tag, json: values.json === true, configFile }, env);
-      }
-      case "promote":
-      case "rollback":
-        return await runPromoteCommand(command, rest, env);
-      case "approve":
-      case "reject":
-        return await runApproveCommand(command, rest, env);
-      default:
-        console.error(`relbot: unknown command "${command}"\n\n${usage}`);
-        return 2;
+    const parsed = parseCommand(spec, rest);
+    if (parsed.help) {
+      console.log(commandHelp(spec));
+      return 0;
     }
+    return await runCommand(command, parsed, env);
   } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(
+        `relbot ${error.command.name}: ${error.message}\n${usageLine(error.command)}\n(\`relbot ${error.command.name} --help\` lists every option)`,
+      );
+      return 2;
+    }
     // Start-up refusals the user can act on: one message, no stack trace.
     if (
       error instanceof ConfigError ||
@@ -99,6 +75,45 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
       return 1;
     }
     throw error;
+  }
+}
+
+async function runCommand(
+  command: CommandName,
+  parsed: ParsedCommand,
+  env: NodeJS.ProcessEnv,
+): Promise<number> {
+  const { values, positionals } = parsed;
+  const configFile = typeof values.config === "string" ? values.config : undefined;
+  switch (command) {
+    case "serve":
+      return await serve(configFile, env);
+    case "start":
+      // A named config that is missing is a mistake to report (serve does), not a reason for the demo.
+      if (configFile || env.RELBOT_CONFIG || configExists(undefined, env, process.cwd())) {
+        return await serve(configFile, env);
+      }
+      // A first `npm start` has no config yet: show relbot working rather than an error.
+      console.log(
+        "relbot: no relbot.yaml here, so this is the demo (copy relbot.example.yaml to relbot.yaml to serve your own apps).",
+      );
+      return await runDemoCommand(values);
+    case "demo":
+      return await runDemoCommand(values);
+    case "check":
+      return await check(configFile, env);
+    case "reconcile":
+      return await runReconcileCommand({ configFile, json: values.json === true }, env);
+    case "verify-tag": {
+      const [app, tag] = positionals as [string, string];
+      return await runVerifyTag({ app, tag, json: values.json === true, configFile }, env);
+    }
+    case "promote":
+    case "rollback":
+      return await runPromoteCommand(command, parsed, env);
+    case "approve":
+    case "reject":
+      return await runApproveCommand(command, parsed, env);
   }
 }
 

@@ -2,7 +2,6 @@
 // rules as chat (`/release approve|reject`) and the API. The approver is --actor, else $RELBOT_ACTOR, else the OS
 // user. A promotion this approval queued is applied by the running service's job worker.
 import { userInfo } from "node:os";
-import { parseArgs } from "node:util";
 import { enqueueApprovalNotice } from "../chatops/notify.ts";
 import { formatApprovalResult } from "../chatops/replies.ts";
 import { systemClock } from "../clock.ts";
@@ -13,43 +12,30 @@ import { enqueuePromotionJob } from "../jobs/index.ts";
 import { silentLogger } from "../log.ts";
 import { decideApproval } from "../promotion/approval.ts";
 import { openDatabase } from "../store/index.ts";
+import { keyAuditChainFromConfig } from "../wiring/audit-keys.ts";
 import { teamCheckFromConfig } from "../wiring/github.ts";
+import type { OptionValues } from "./options.ts";
 import type { CommandOutput } from "./promote.ts";
-
-export const approveUsage = `usage:
-  relbot approve <promotion-id> [--actor NAME] [--config FILE]
-  relbot reject <promotion-id> [--reason TEXT] [--actor NAME] [--config FILE]`;
 
 const consoleOutput: CommandOutput = { out: (l) => console.log(l), err: (l) => console.error(l) };
 
-/** Exit 0 when the vote counted (or rejected), 1 when refused (own request, not an approver, not waiting), 2 usage. */
+/** Exit 0 when the vote counted (or rejected), 1 when refused (own request, not an approver, not waiting). */
 export async function runApproveCommand(
   verb: "approve" | "reject",
-  args: string[],
+  command: { values: OptionValues; positionals: string[] },
   env: NodeJS.ProcessEnv,
   output: CommandOutput = consoleOutput,
 ): Promise<number> {
-  let parsed: ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>;
-  const options = {
-    reason: { type: "string" },
-    actor: { type: "string" },
-    config: { type: "string" },
-  } as const;
-  try {
-    parsed = parseArgs({ args, options, allowPositionals: true });
-  } catch (error) {
-    output.err(`relbot ${verb}: ${(error as Error).message}\n\n${approveUsage}`);
-    return 2;
-  }
-  const [id, ...extra] = parsed.positionals;
-  if (!id || extra.length > 0 || (verb === "approve" && parsed.values.reason !== undefined)) {
-    output.err(`relbot ${verb}: needs one promotion id\n\n${approveUsage}`);
-    return 2;
-  }
-  const loaded = loadConfig({ file: parsed.values.config, env });
-  const actor = parsed.values.actor ?? loaded.settings.actor ?? userInfo().username;
+  const [id] = command.positionals as [string];
+  const str = (name: string) =>
+    typeof command.values[name] === "string" ? (command.values[name] as string) : undefined;
+  const reason = str("reason");
+  const loaded = loadConfig({ file: str("config"), env });
+  const actor = str("actor") ?? loaded.settings.actor ?? userInfo().username;
   const database = await openDatabase(loaded.config.database.path);
   try {
+    // The events this command records join the service's audit chain: keyed with the same key.
+    keyAuditChainFromConfig(database.db, loaded, systemClock.now());
     const outcome = await decideApproval(
       {
         db: database.db,
@@ -64,7 +50,7 @@ export async function runApproveCommand(
         actor,
         decision: verb,
         source: "cli",
-        ...(parsed.values.reason ? { reason: parsed.values.reason } : {}),
+        ...(reason ? { reason } : {}),
       },
     );
     const p = outcome.promotion;

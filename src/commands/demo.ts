@@ -1,19 +1,13 @@
 // `relbot demo`: relbot end to end on this machine with nothing but the installed package. It builds a
 // throwaway world (git server, Go service, GitOps repository, signing key, config), runs the release story
 // through it, prints what happened and keeps serving until Ctrl-C; `--exit` stops after the story instead.
-import { parseArgs } from "node:util";
 import { logTail } from "../demo/log-tail.ts";
 import { createReport, type DemoReport } from "../demo/report.ts";
 import { runScenario } from "../demo/scenario.ts";
 import { type DemoStage, setStage } from "../demo/stage.ts";
 import { reportUrls } from "../demo/urls.ts";
-
-export const demoUsage = `usage: relbot demo [--port PORT] [--keep] [--exit]
-
-  --port PORT   serve relbot on this port (default 8080; a free port if it is taken; 0 for any)
-  --keep        keep the temporary workspace (repositories, config, database, log) when the demo ends
-  --exit        run the scripted part, print it and exit (0 when every step worked, 1 with the reason)
-                instead of serving until Ctrl-C (--headless is the same)`;
+import { type OptionValues, UsageError } from "./options.ts";
+import { commandSpecs } from "./specs.ts";
 
 interface DemoOptions {
   port: number;
@@ -21,12 +15,12 @@ interface DemoOptions {
   exit: boolean;
 }
 
-export async function runDemoCommand(args: string[], report: DemoReport = createReport()): Promise<number> {
-  const options = parseDemoArgs(args);
-  if (typeof options === "string") {
-    console.error(options);
-    return 2;
-  }
+/** `values` are the parsed --port/--keep/--exit/--headless (src/commands/specs.ts). */
+export async function runDemoCommand(
+  values: OptionValues,
+  report: DemoReport = createReport(),
+): Promise<number> {
+  const options = demoOptions(values);
   const interrupt = untilInterrupted();
   // Ctrl-C during the story ends the race below; the signal handler alone would leave the story running.
   const interrupted = interrupt.signal.then((name) => Promise.reject(new DemoInterrupted(name)));
@@ -69,33 +63,12 @@ class DemoInterrupted extends Error {
   override name = "DemoInterrupted";
 }
 
-function parseDemoArgs(args: string[]): DemoOptions | string {
-  let parsed: ReturnType<typeof parseDemo>;
-  try {
-    parsed = parseDemo(args);
-  } catch (error) {
-    return `relbot demo: ${(error as Error).message}\n\n${demoUsage}`;
-  }
-  const { values } = parsed;
+function demoOptions(values: OptionValues): DemoOptions {
   const port = values.port === undefined ? 8080 : Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    return `relbot demo: --port "${values.port}" is not a TCP port\n\n${demoUsage}`;
+  if (typeof values.port === "string" && (!/^\d+$/.test(values.port) || port > 65535)) {
+    throw new UsageError(`--port "${values.port}" is not a TCP port`, commandSpecs.demo);
   }
   return { port, keep: values.keep === true, exit: values.exit === true || values.headless === true };
-}
-
-function parseDemo(args: string[]) {
-  return parseArgs({
-    args,
-    options: {
-      port: { type: "string" },
-      keep: { type: "boolean" },
-      exit: { type: "boolean" },
-      headless: { type: "boolean" },
-    },
-    allowPositionals: false,
-    strict: true,
-  });
 }
 
 /** Ctrl-C (or SIGTERM) ends the demo cleanly whenever it comes, instead of killing it with its servers up. */

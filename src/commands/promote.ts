@@ -2,12 +2,12 @@
 // recorded in the same database as chat and API requests (source `cli`). The command only records and queues;
 // the running service's job worker applies it, and `--wait` follows the promotion until it has.
 import { userInfo } from "node:os";
-import { parseArgs } from "node:util";
 import { eq } from "drizzle-orm";
 import { formatPromotionResult } from "../chatops/replies.ts";
 import { systemClock } from "../clock.ts";
 import { loadConfig } from "../config/index.ts";
 import { durationSchema } from "../config/schema.ts";
+import { parseTagName } from "../domain/semver.ts";
 import { RelbotError } from "../errors.ts";
 import { enqueuePromotionJob } from "../jobs/index.ts";
 import { silentLogger } from "../log.ts";
@@ -15,13 +15,8 @@ import { type PromotionRequest, requestPromotion } from "../promotion/request.ts
 import { type Db, openDatabase, type PromotionRow, promotions } from "../store/index.ts";
 import { keyAuditChainFromConfig } from "../wiring/audit-keys.ts";
 import { teamCheckFromConfig } from "../wiring/github.ts";
-
-export const promoteUsage = `usage:
-  relbot promote <app> <version> --to <env> [--reason TEXT] [--actor NAME] [--wait [--timeout 10m]] [--config FILE]
-  relbot rollback <app> --env <env> [--to <version>] [--reason TEXT] [--actor NAME] [--wait [--timeout 10m]] [--config FILE]
-
-The actor is --actor, else $RELBOT_ACTOR, else your OS user name; approvers are checked against it.
-The running relbot service applies the promotion; --wait follows it until it succeeded or failed.`;
+import { type OptionValues, UsageError } from "./options.ts";
+import { commandSpecs } from "./specs.ts";
 
 export interface CommandOutput {
   out(line: string): void;
@@ -30,20 +25,25 @@ export interface CommandOutput {
 
 const consoleOutput: CommandOutput = { out: (l) => console.log(l), err: (l) => console.error(l) };
 
-/** Runs `relbot promote ...` or `relbot rollback ...`; returns the exit code (0 queued or done, 1 refused or failed, 2 usage). */
+/**
+ * Runs `relbot promote ...` or `relbot rollback ...` on the parsed command line (options in specs.ts); returns the
+ * exit code (0 queued or done, 1 refused or failed). A usage mistake throws UsageError (exit 2).
+ */
 export async function runPromoteCommand(
   verb: "promote" | "rollback",
-  args: string[],
+  command: { values: OptionValues; positionals: string[] },
   env: NodeJS.ProcessEnv,
   output: CommandOutput = consoleOutput,
 ): Promise<number> {
-  const parsed = parsePromoteArgs(verb, args);
-  if ("usage" in parsed) {
-    output.err(`relbot ${verb}: ${parsed.usage}\n\n${promoteUsage}`);
-    return 2;
-  }
+  const parsed = promotionFromCommand(verb, command.values, command.positionals);
   const loaded = loadConfig({ file: parsed.configFile, env });
   const { config } = loaded;
+  // For an app in a sub-directory the tag is "api/v2.0.0": take it as the version v2.0.0 it names.
+  const dir = Object.hasOwn(config.apps, parsed.request.app) ? config.apps[parsed.request.app]!.dir : "";
+  if (parsed.request.version && dir) {
+    const tag = parseTagName(parsed.request.version, dir);
+    if (tag) parsed.request.version = tag.version;
+  }
   // Who asked is recorded and checked against approvers; the OS user is the honest default on a shell.
   const actor = parsed.actor ?? loaded.settings.actor ?? userInfo().username;
   const database = await openDatabase(config.database.path);
@@ -90,55 +90,39 @@ export async function runPromoteCommand(
   }
 }
 
-type ParsedPromote =
-  | {
-      /** The request without its actor, which needs the loaded settings (RELBOT_ACTOR). */
-      request: Omit<PromotionRequest, "actor">;
-      actor?: string;
-      configFile?: string;
-      wait: boolean;
-      timeoutMs: number;
-    }
-  | { usage: string };
+interface ParsedPromote {
+  /** The request without its actor, which needs the loaded settings (RELBOT_ACTOR). */
+  request: Omit<PromotionRequest, "actor">;
+  actor?: string;
+  configFile?: string;
+  wait: boolean;
+  timeoutMs: number;
+}
 
-function parsePromoteArgs(verb: "promote" | "rollback", args: string[]): ParsedPromote {
-  let values: Record<string, string | boolean | undefined>;
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        to: { type: "string" },
-        env: { type: "string" },
-        reason: { type: "string" },
-        actor: { type: "string" },
-        wait: { type: "boolean" },
-        timeout: { type: "string" },
-        config: { type: "string" },
-      },
-    }));
-  } catch (error) {
-    return { usage: (error as Error).message };
-  }
+function promotionFromCommand(
+  verb: "promote" | "rollback",
+  values: OptionValues,
+  positionals: string[],
+): ParsedPromote {
+  const spec = commandSpecs[verb];
   const str = (name: string) => (typeof values[name] === "string" ? (values[name] as string) : undefined);
   const timeout = durationSchema.safeParse(str("timeout") ?? "10m");
-  if (!timeout.success) return { usage: `--timeout: "${str("timeout")}" is not a duration like 60s or 10m` };
+  if (!timeout.success)
+    throw new UsageError(`--timeout "${str("timeout")}" is not a duration like 60s or 10m`, spec);
   const common = {
     source: "cli" as const,
     ...(str("reason") ? { reason: str("reason")! } : {}),
   };
   let request: Omit<PromotionRequest, "actor">;
   if (verb === "promote") {
-    const [app, version, ...extra] = positionals;
+    const [app, version] = positionals as [string, string];
     const target = str("to");
-    if (!app || !version || !target || extra.length > 0)
-      return { usage: "promote needs <app> <version> --to <env>" };
+    if (!target) throw new UsageError("needs --to <env>: the environment to promote into", spec);
     request = { ...common, kind: "promote", app, version: goVersion(version), env: target };
   } else {
-    const [app, ...extra] = positionals;
+    const [app] = positionals as [string];
     const target = str("env");
-    if (!app || !target || extra.length > 0) return { usage: "rollback needs <app> --env <env>" };
+    if (!target) throw new UsageError("needs --env <env>: the environment to roll back", spec);
     const version = str("to");
     request = {
       ...common,

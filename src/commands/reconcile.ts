@@ -39,10 +39,19 @@ export async function runReconcileCommand(
     });
     const report = await reconciler.runOnce();
     console.log(options.json ? JSON.stringify(report, null, 2) : describeReport(report));
-    return report.failed.length > 0 || report.driftError ? 1 : 0;
+    return reconcileExitCode(report);
   } finally {
     database.close();
   }
+}
+
+/**
+ * 1 when the pass could not look everywhere, 3 when it found something a person must look at (a moved or deleted
+ * tag, an environment that drifted from what relbot promoted), else 0: scripts and cron can tell them apart.
+ */
+export function reconcileExitCode(report: ReconcileReport): 0 | 1 | 3 {
+  if (report.failed.length > 0 || report.driftError) return 1;
+  return report.moved.length + report.deleted.length + report.drift.length > 0 ? 3 : 0;
 }
 
 export function describeReport(report: ReconcileReport): string {

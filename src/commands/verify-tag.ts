@@ -2,6 +2,7 @@
 import { existsSync } from "node:fs";
 import pino from "pino";
 import { loadConfig, type RelbotConfig, type Secrets } from "../config/index.ts";
+import { resolveCommandTarget } from "../domain/command-targets.ts";
 import { RelbotError } from "../errors.ts";
 import type { SourceRepos } from "../git/index.ts";
 import { PermanentJobError } from "../jobs/index.ts";
@@ -35,6 +36,14 @@ export async function runVerifyTag(
 ): Promise<number> {
   const loaded = loadConfig({ file: command.configFile, env });
   const { config, secrets } = loaded;
+  // A typo in the app gets the near miss, as in chat and the API: "unknown app `ordr-svc`; did you mean ...?"
+  const target = resolveCommandTarget(config, { app: command.app });
+  if (!target.ok) {
+    if (command.json)
+      io.out(JSON.stringify({ ok: false, error: { code: target.code, message: target.message } }));
+    else io.err(`relbot: ${target.message}`);
+    return 1;
+  }
   // Logs go to stderr so that --json output stays parseable; warnings (a moved tag) still show.
   const logger = pino(
     { level: loaded.settings.logLevel ?? "warn", base: { service: "relbot" } },

@@ -12,7 +12,7 @@ import { RelbotError } from "../errors.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import { type GitCredential, gitAuthHeaders, redactUrl } from "./credentials.ts";
 import { objectSize } from "./object-size.ts";
-import { fetchPack } from "./upload-pack.ts";
+import { fetchPack, oversizedEntry, packTypes } from "./upload-pack.ts";
 
 export interface GitObject {
   type: "commit" | "tag" | "tree" | "blob";
@@ -34,6 +34,8 @@ export class SourceRepos {
   private readonly initialised = new Map<string, Promise<string>>();
   /** Per URL: whether the server takes partial-clone filters (then blobs are fetched one by one, size first). */
   private readonly filters = new Map<string, Promise<boolean>>();
+  /** Objects refused at fetch time for their size (object id -> size): never stored, so never read. */
+  private readonly refused = new Map<string, number>();
 
   constructor(opts: { cacheDir: string; credential?: GitCredential; logger?: Logger }) {
     this.cacheDir = path.resolve(opts.cacheDir);
@@ -82,24 +84,49 @@ export class SourceRepos {
    * advertisement said; when the server already moved the tag again, the fetch brings another object and this fails
    * loudly (the caller retries) instead of verifying something else.
    */
-  async fetchTag(url: string, tagName: string, objectId: string): Promise<void> {
+  async fetchTag(
+    url: string,
+    tagName: string,
+    objectId: string,
+    limits: { maxTagObjectBytes?: number } = {},
+  ): Promise<void> {
     const gitdir = await this.gitdir(url);
     await this.serialised(gitdir, async () => {
-      if (await this.hasObjectAndTarget(gitdir, objectId)) return;
+      if (this.refused.has(objectId) || (await this.hasObjectAndTarget(gitdir, objectId))) return;
       const started = performance.now();
       if (await this.takesFilters(url)) {
-        // The tag, its commit and trees, no blobs: the files release checks read come later, each size-checked.
         await this.remote(url, async () => {
-          const fetched = await fetchPack({
+          // First the tag and its commit alone (no trees): a tag object over the cap is refused from its pack entry
+          // header and never inflated; readObjectCapped then reports its size.
+          const tagPack = await fetchPack({
             url,
             headers: await this.authHeaders(),
             gitdir,
             wants: [objectId],
             shallow: true,
+            filter: "tree:0",
+          });
+          if ("tooLarge" in tagPack) return;
+          const limit = limits.maxTagObjectBytes ?? Number.MAX_SAFE_INTEGER;
+          const over = await oversizedEntry(tagPack.packFile, { [packTypes.tag]: limit });
+          if (over) {
+            await fs.promises.rm(tagPack.packFile, { force: true });
+            this.refused.set(objectId, over.size);
+            return;
+          }
+          await this.indexPack(gitdir, tagPack.packFile);
+          // Then the commit's trees, no blobs: the files release checks read come later, each size-checked.
+          const trees = await fetchPack({
+            url,
+            headers: await this.authHeaders(),
+            gitdir,
+            wants: [await this.peel(gitdir, objectId)],
+            shallow: true,
             filter: "blob:none",
           });
-          if ("packFile" in fetched) await this.indexPack(gitdir, fetched.packFile);
+          if ("packFile" in trees) await this.indexPack(gitdir, trees.packFile);
         });
+        if (this.refused.has(objectId)) return;
       } else
         await this.remote(url, async () =>
           isogit.fetch({
@@ -141,6 +168,8 @@ export class SourceRepos {
    * cannot say, the size is checked right after reading, still before anything parses it.
    */
   async readObjectCapped(url: string, oid: string, maxBytes: number): Promise<CappedRead<GitObject>> {
+    const refusedSize = this.refused.get(oid);
+    if (refusedSize !== undefined && refusedSize > maxBytes) return { tooLarge: refusedSize };
     const gitdir = await this.gitdir(url);
     const fetched = await this.fetchMissingBlob(url, gitdir, oid, maxBytes);
     if (fetched) return fetched;
@@ -222,6 +251,23 @@ export class SourceRepos {
       await this.indexPack(gitdir, fetched.packFile);
       return null;
     });
+  }
+
+  /** What a tag object points at (its `object` header); a commit id is its own target. */
+  private async peel(gitdir: string, oid: string): Promise<string> {
+    const { type, object } = await isogit.readObject({
+      fs,
+      gitdir,
+      oid,
+      format: "content",
+      cache: this.gitCache,
+    });
+    if (type !== "tag") return oid;
+    const target = /^object ([0-9a-f]{40})/.exec(
+      new TextDecoder().decode((object as Uint8Array).subarray(0, 60)),
+    );
+    if (!target) throw new RelbotError("source.tag-changed", `tag object ${oid} names no object`);
+    return target[1]!;
   }
 
   private async indexPack(gitdir: string, packFile: string): Promise<void> {

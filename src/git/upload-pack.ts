@@ -7,6 +7,7 @@
 import { createHash } from "node:crypto";
 import { mkdir, open, rename, rm } from "node:fs/promises";
 import path from "node:path";
+import zlib from "node:zlib";
 import { RelbotError } from "../errors.ts";
 
 export interface PackRequest {
@@ -161,4 +162,79 @@ class PktReader {
     }
     return true;
   }
+}
+
+/** Pack entry type numbers (pack-format.txt). */
+export const packTypes = { commit: 1, tree: 2, blob: 3, tag: 4 } as const;
+
+/**
+ * The first entry of a pack on disk whose type has a cap in `limits` and whose size is over it, or null. Each
+ * entry's compressed data is skipped by streaming it through zlib with the output thrown away, so memory stays
+ * flat and the event loop free however big an entry is; meant for small packs (a tag and its commit).
+ */
+export async function oversizedEntry(
+  packFile: string,
+  limits: Partial<Record<number, number>>,
+): Promise<{ type: number; size: number } | null> {
+  const handle = await open(packFile, "r");
+  try {
+    const header = Buffer.alloc(12);
+    await handle.read(header, 0, 12, 0);
+    const count = header.readUInt32BE(8);
+    let position = 12;
+    for (let i = 0; i < count; i++) {
+      const head = Buffer.alloc(32);
+      const { bytesRead } = await handle.read(head, 0, 32, position);
+      let at = 0;
+      let byte = head[at++]!;
+      const type = (byte >> 4) & 7;
+      let size = byte & 0x0f;
+      let shift = 4;
+      while (byte & 0x80 && at < bytesRead) {
+        byte = head[at++]!;
+        size += (byte & 0x7f) * 2 ** shift;
+        shift += 7;
+      }
+      const limit = limits[type];
+      if (limit !== undefined && size > limit) return { type, size };
+      if (type === 6) while (head[at++]! & 0x80) {}
+      else if (type === 7) at += 20;
+      position += at + (await compressedLength(handle, position + at));
+    }
+    return null;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** How many bytes the zlib stream starting at `position` takes, found by inflating it into nothing. */
+function compressedLength(handle: Awaited<ReturnType<typeof open>>, position: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const inflate = zlib.createInflate();
+    let offset = position;
+    let ended = false;
+    inflate.on("data", () => undefined);
+    inflate.on("error", (error) => {
+      if (!ended) reject(error);
+    });
+    inflate.on("end", () => {
+      ended = true;
+      // Bytes the engine consumed: the stream's own length, not what was read past it.
+      resolve(inflate.bytesWritten);
+    });
+    const pump = async () => {
+      while (!ended) {
+        const chunk = Buffer.alloc(64 * 1024);
+        const { bytesRead } = await handle.read(chunk, 0, chunk.length, offset);
+        if (bytesRead === 0) {
+          // Out of input: a complete stream still ends ("end" above); a cut one fails.
+          inflate.end();
+          return;
+        }
+        offset += bytesRead;
+        await new Promise<void>((done) => inflate.write(chunk.subarray(0, bytesRead), () => done()));
+      }
+    };
+    pump().catch(reject);
+  });
 }

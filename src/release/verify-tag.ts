@@ -67,7 +67,7 @@ export async function verifyTag(deps: VerifyTagDeps, appName: string, tagName: s
   }
   verdict.tagObject = objectId;
   verdict.firstSeenAt = firstSeenAt(deps.db, appName, verdict.version ?? tagName, objectId) ?? now;
-  await deps.sources.fetchTag(app.repo, tagName, objectId);
+  await deps.sources.fetchTag(app.repo, tagName, objectId, { maxTagObjectBytes });
   const objectFailures = await checkTagObject(deps, app, tagName, objectId, verdict);
   reasons.push(...objectFailures);
 

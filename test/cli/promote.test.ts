@@ -59,6 +59,17 @@ beforeAll(async () => {
           { name: "prod", file: "envs/prod.yaml", approvers: ["alice"] },
         ],
       },
+      // A second module in the same repository, in api/: its tags are api/vX.Y.Z.
+      "order-api": {
+        repo: "https://github.com/acme/order-svc.git",
+        module: "github.com/acme/order-svc/api",
+        dir: "api",
+        signers: "team",
+        environments: [
+          { name: "dev", file: "envs/dev-api.yaml", auto: true },
+          { name: "staging", file: "envs/staging-api.yaml" },
+        ],
+      },
     },
   });
   store = await openDatabase(loadConfig({ file: configFile }).config.database.path);
@@ -79,6 +90,35 @@ beforeAll(async () => {
     seed("dev", version);
   }
   seed("staging", "v1.0.0");
+  store.db
+    .insert(releases)
+    .values({
+      app: "order-api",
+      module: "github.com/acme/order-svc/api/v2",
+      version: "v2.0.0",
+      tagName: "api/v2.0.0",
+      tagObject: "a".repeat(40),
+      status: "verified",
+      createdAt: seedTime,
+      updatedAt: seedTime,
+    })
+    .run();
+  store.db
+    .insert(promotions)
+    .values({
+      id: newId("prm", seedTime),
+      requestId: newId("req", seedTime),
+      app: "order-api",
+      env: "dev",
+      toVersion: "v2.0.0",
+      actor: "relbot",
+      source: "webhook",
+      status: "succeeded",
+      createdAt: seedTime,
+      updatedAt: seedTime,
+      finishedAt: seedTime,
+    })
+    .run();
 });
 afterAll(() => store.close());
 
@@ -131,13 +171,46 @@ describe("relbot promote", () => {
     ).toBeUndefined();
   });
 
+  test("for an app in a sub-directory the tag name is understood as its version: api/v2.0.0 is v2.0.0", async () => {
+    const result = await relbot([
+      "promote",
+      "order-api",
+      "api/v2.0.0",
+      "--to",
+      "staging",
+      "--actor",
+      "carol",
+    ]);
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("promotion of order-api v2.0.0 to staging");
+    expect(row(idIn(result.stdout))).toMatchObject({
+      app: "order-api",
+      toVersion: "v2.0.0",
+      status: "queued",
+    });
+  });
+
+  test("near misses are suggested for the command, the app and the environment", async () => {
+    const command = await relbot(["promot", "order-svc", "v1.1.0", "--to", "staging"]);
+    expect(command.code).toBe(2);
+    expect(command.stderr).toContain('relbot: unknown command "promot" (did you mean promote?)');
+    const env = await relbot(["promote", "order-svc", "v1.1.0", "--to", "stagin", "--actor", "carol"]);
+    expect(env.code).toBe(1);
+    expect(env.stderr).toContain("unknown env `stagin` for order-svc; did you mean `staging`?");
+    const flag = await relbot(["promote", "order-svc", "v1.1.0", "--to", "staging", "--wiat"]);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toContain("relbot promote: unknown option --wiat (did you mean --wait?)");
+  });
+
   test("an unknown app exits 1 naming it; missing arguments exit 2 with usage", async () => {
     const unknown = await relbot(["promote", "ordr-svc", "v1.1.0", "--to", "staging"]);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain("unknown app `ordr-svc`; did you mean `order-svc`?");
     const usage = await relbot(["promote", "order-svc", "v1.1.0"]);
     expect(usage.code).toBe(2);
-    expect(usage.stderr).toContain("promote needs <app> <version> --to <env>");
+    expect(usage.stderr).toContain("relbot promote: needs --to <env>");
+    expect(usage.stderr).toContain("usage: relbot promote <app> <version> --to <env> [options]");
   });
 
   test("--wait follows the promotion until the worker records it, then prints the GitOps commit", async () => {

@@ -147,10 +147,13 @@ describe("relbot verify-tag", () => {
     expect(result.stderr).toMatch(/cannot read .*order-svc\.git/);
   });
 
-  test("an unknown app and a missing argument", async () => {
+  test("an unknown app (with the near miss) and a missing argument", async () => {
     const unknown = await relbot(["verify-tag", "nope", "v1.0.0", "--config", configFile]);
     expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toContain('no app "nope"');
+    expect(unknown.stderr).toContain("unknown app `nope`; known apps: order-svc");
+    const typo = await relbot(["verify-tag", "ordr-svc", "v1.0.0", "--config", configFile]);
+    expect(typo.code).toBe(1);
+    expect(typo.stderr.trim()).toBe("relbot: unknown app `ordr-svc`; did you mean `order-svc`?");
     const usage = await relbot(["verify-tag", "order-svc", "--config", configFile]);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain("usage: relbot verify-tag");

@@ -138,6 +138,30 @@ describe("blobs of a tagged commit", () => {
     }
   });
 
+  test("a tag object over the cap is refused from its pack entry header, and never stored", async () => {
+    const repoUrl = server.createRepo("big-tag.git");
+    const tree = makeWorkRepo();
+    const commit = commitFiles(tree, { "go.mod": gomod }, "small");
+    const content = `object ${commit}\ntype commit\ntag v2.0.0\ntagger T <t@example.com> 1700000000 +0000\n\n${big}\n`;
+    const oid = execFileSync("git", ["hash-object", "-t", "tag", "--literally", "-w", "--stdin"], {
+      cwd: tree,
+      input: content,
+      encoding: "utf8",
+    }).trim();
+    git(tree, ["update-ref", "refs/tags/v2.0.0", oid]);
+    await gitAsync(tree, ["push", "--quiet", authed(repoUrl), "main", "--tags"]);
+    const cacheDir = mkdtempSync(path.join(tmpdir(), "relbot-src-"));
+    try {
+      const sources = new SourceRepos({ cacheDir, credential: "src-token" });
+      await sources.fetchTag(repoUrl, "v2.0.0", oid, { maxTagObjectBytes: 65_536 });
+      const gitdir = path.join(cacheDir, readdirSync(cacheDir)[0]!);
+      expect(await objectSize(gitdir, oid)).toBeNull();
+      expect(await sources.readObjectCapped(repoUrl, oid, 65_536)).toEqual({ tooLarge: content.length });
+    } finally {
+      rmSync(cacheDir, { recursive: true });
+    }
+  });
+
   test("from a host without partial clones: the whole tree comes with the tag, and reads are still capped", async () => {
     const plain = await startGitServer({
       auth: { username: "x-access-token", password: "src-token" },

@@ -182,6 +182,17 @@ describe("reconciler on the running service", () => {
       expected: "v1.6.0",
       actual: "v1.5.1",
     });
-    expect(result.code).toBe(0);
+    // Drift needs a person: exit 3, so a cron job or CI step can tell it from "all well" (0) and "failed" (1).
+    expect(result.code).toBe(3);
+    // Without --json, stdout is the report alone (logs, even at debug, go to stderr).
+    const text = await runRelbotCli(["reconcile", "--config", world.configFile], {
+      ...world.env,
+      RELBOT_LOG_LEVEL: "debug",
+    });
+    expect(text.code).toBe(3);
+    expect(text.stdout.trim().split("\n")).toEqual([
+      "1 repositories listed",
+      "drift order-svc dev: manifest says v1.5.1, relbot last promoted v1.6.0",
+    ]);
   });
 });
