@@ -9,6 +9,7 @@ import {
 } from "../chatops/comment-job.ts";
 import { createCommenterPermissionCheck } from "../chatops/github-permission.ts";
 import {
+  createDeploymentNotifier,
   createPromotionNoticeHandler,
   createPromotionNotifier,
   enqueueApprovalNotice,
@@ -61,6 +62,8 @@ export interface ChatopsWiring {
   notifyPromotionFinished: PromotionNotifier;
   /** Protected environments: approve or reject a waiting promotion (chat, API, dashboard share it). */
   decideApproval(vote: ApprovalVote): Promise<ApprovalOutcome>;
+  /** For the deployment watch: tells the requester whether Argo CD ran it healthy. */
+  notifyDeploymentFinished: ReturnType<typeof createDeploymentNotifier>;
 }
 
 export function wireChatops(deps: ChatopsWiringDeps): ChatopsWiring {
@@ -131,6 +134,7 @@ export function wireChatops(deps: ChatopsWiringDeps): ChatopsWiring {
     requestPromotion: request,
     decideApproval: decide,
     notifyPromotionFinished: createPromotionNotifier({ db, clock, wake: () => worker.wake() }),
+    notifyDeploymentFinished: createDeploymentNotifier({ db, clock, wake: () => worker.wake() }),
   };
 }
 
