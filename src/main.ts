@@ -200,6 +200,7 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
     ...(chatops.slackCommand ? { slackCommand: chatops.slackCommand } : {}),
     ...(deployments ? { argocdWebhook: deployments.argocdWebhook } : {}),
     requestPromotion: promotions.request,
+    decideApproval: promotions.decideApproval,
     ...(reconciler ? { reconcile: () => reconciler.runOnce() } : {}),
     auditKeys,
     ...(pipeline ? { auditAnchors: () => pipeline.writer.auditAnchors() } : {}),

@@ -4,6 +4,7 @@
 // GitHub being briefly away is retried, and a promotion job that runs twice still sends one notice.
 import type { Octokit } from "@octokit/rest";
 import type { Clock } from "../clock.ts";
+import { countedApprovers } from "../domain/approvals.ts";
 import {
   enqueueJob,
   findJobByKey,
@@ -20,7 +21,7 @@ import { getPromotion } from "../store/queries/index.ts";
 import { formatDeploymentResult } from "./deployment-replies.ts";
 import { findMarkedReply, replyMarker, replyToIssue } from "./github-comments.ts";
 import { gitHubJobError } from "./github-errors.ts";
-import { formatPromotionResult } from "./replies.ts";
+import { formatApprovalResult, formatPromotionResult } from "./replies.ts";
 import { ephemeral, type ResponseUrlPoster } from "./slack.ts";
 
 /**
@@ -83,11 +84,12 @@ export interface PromotionNoticeDeps {
 
 /** The "promotion-notice" job: reads the promotion as recorded now and sends its result where it was asked for. */
 export function createPromotionNoticeHandler(deps: PromotionNoticeDeps): JobHandler<PromotionNoticePayload> {
-  return async ({ promotionId, replyTo, about }, job) => {
+  return async ({ promotionId, replyTo, about, approval }, job) => {
     const promotion = getPromotion(deps.db, promotionId);
     if (!promotion) throw new PermanentJobError(`promotion ${promotionId} is not recorded`);
     const text =
-      about === "deployment" ? formatDeploymentResult(promotion) : formatPromotionResult(promotion);
+      approval?.text ??
+      (about === "deployment" ? formatDeploymentResult(promotion) : formatPromotionResult(promotion));
     if (replyTo.kind === "slack") {
       // No retry: the poster already spent one of the response_url's five posts, and the URL expires anyway.
       if (
@@ -103,7 +105,11 @@ export function createPromotionNoticeHandler(deps: PromotionNoticeDeps): JobHand
       throw new PermanentJobError("no github section in the config, so relbot cannot reply on GitHub issues");
     }
     const issue = { owner: replyTo.owner, repo: replyTo.repo, issueNumber: replyTo.issueNumber };
-    const marker = replyMarker(`${about ?? "promotion"}-notice-${promotion.id}`);
+    const marker = replyMarker(
+      approval
+        ? `approval-notice-${approval.key}-${promotion.id}`
+        : `${about ?? "promotion"}-notice-${promotion.id}`,
+    );
     try {
       // A retry may follow an attempt that posted and then lost its answer: look before posting again.
       if (job.attempts > 1 && (await findMarkedReply(deps.github, issue, marker, job.createdAt))) {
@@ -116,4 +122,28 @@ export function createPromotionNoticeHandler(deps: PromotionNoticeDeps): JobHand
       throw gitHubJobError(error, `reply on ${issue.owner}/${issue.repo}#${issue.issueNumber}`);
     }
   };
+}
+
+// --- Protected environments: telling the requester how the approval wait ended ---
+
+/**
+ * Queues the notice "approved by ... and queued" / "rejected" / "expired" for the requester, inside the
+ * transaction that recorded it (so it is queued exactly when the outcome is). One per promotion and outcome.
+ */
+export function enqueueApprovalNotice(
+  tx: Db,
+  promotion: PromotionRow,
+  replyTo: ReplyTarget,
+  now: number,
+): void {
+  const approvers = countedApprovers({ requester: promotion.actor, approvals: promotion.approvals ?? [] });
+  enqueueJob(
+    tx,
+    promotionNoticeJob.job({
+      promotionId: promotion.id,
+      replyTo,
+      approval: { key: promotion.status, text: formatApprovalResult(promotion, approvers, 0) },
+    }),
+    now,
+  );
 }

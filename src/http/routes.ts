@@ -16,6 +16,7 @@ import type { RelbotConfig } from "../config/index.ts";
 import type { Logger } from "../log.ts";
 import type { ReconcileReport } from "../reconcile/reconciler.ts";
 import type { Db } from "../store/index.ts";
+import { type ApprovalRouteDeps, registerApprovalRoutes } from "./api/approve.ts";
 import {
   type PromoteRouteDeps,
   type ReadApiDeps,
@@ -53,6 +54,7 @@ export interface RouteDeps {
   /** Present when the config has an argocd section (the deployment watch runs). */
   argocdWebhook?: Handler;
   requestPromotion: PromoteRouteDeps["requestPromotion"];
+  decideApproval: ApprovalRouteDeps["decideApproval"];
   /** Present when the release pipeline runs (the reconciler needs its caches). */
   reconcile?: () => Promise<ReconcileReport>;
   /** Keys that verify the audit chain, the current one first. */
@@ -88,6 +90,7 @@ export function registerRoutes(app: RelbotApp, deps: RouteDeps): void {
   registerReleaseRoutes(app, read); //            GET  /api/v1/apps/{app}/releases, .../releases/{version}
   registerPromotionRoutes(app, read); //          GET  /api/v1/promotions
   registerPromoteRoute(app, { requireScope, requestPromotion: deps.requestPromotion }); // POST /api/v1/promotions
+  registerApprovalRoutes(app, { requireScope, decideApproval: deps.decideApproval }); // POST .../{id}/approve|reject
   registerAuditRoutes(app, read); //              GET  /api/v1/audit/events, /api/v1/audit/verify
   registerJobRoutes(app, read); //                GET  /api/v1/jobs/{id}
   const reconcile = deps.reconcile;

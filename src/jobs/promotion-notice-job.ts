@@ -9,18 +9,25 @@ export const promotionNoticeJob = defineJob({
   payload: z.object({
     promotionId: z.string(),
     replyTo: replyTargetSchema,
+    /** Protected environments: a notice about the approval wait, with its text fixed when it was decided. */
+    approval: z.object({ key: z.string(), text: z.string() }).optional(),
     /** A second notice, once Argo CD ran the promotion healthy (or not); absent: the promotion's own result. */
     about: z.literal("deployment").optional(),
   }),
   // One notice of each sort per promotion, however often its job ran: the key returns the first notice job.
-  dedupKey: ({ promotionId, about }) =>
-    about === "deployment" ? `deployment-notice:${promotionId}` : `promotion-notice:${promotionId}`,
+  dedupKey: ({ promotionId, about, approval }) =>
+    approval
+      ? `approval-notice:${approval.key}:${promotionId}`
+      : about === "deployment"
+        ? `deployment-notice:${promotionId}`
+        : `promotion-notice:${promotionId}`,
   maxAttempts: 5,
   // The channel's kind only: a response_url lets its holder post into the requester's conversation.
-  publicView: ({ promotionId, replyTo, about }) => ({
+  publicView: ({ promotionId, replyTo, about, approval }) => ({
     promotionId,
     channel: replyTo.kind,
     ...(about ? { about } : {}),
+    ...(approval ? { approval: approval.key } : {}),
   }),
 });
 

@@ -47,14 +47,18 @@ export interface ChatopsWiring {
   notifyPromotionFinished: PromotionNotifier;
   /** POST /chatops/slack when the config has a slack section (a refusing one when its secret is missing). */
   slackCommand?: Handler;
+  /** Protected environments: approve or reject a waiting promotion (chat, API, dashboard share it). */
+  decideApproval: PromotionRequester["decideApproval"];
   /** For the deployment watch: tells the requester whether Argo CD ran it healthy. */
   notifyDeploymentFinished: ReturnType<typeof createDeploymentNotifier>;
 }
 
 export function wireChatops(deps: ChatopsWiringDeps): ChatopsWiring {
   const { db, config, secrets, clock, logger, worker, github, promotions } = deps;
+  const decide = promotions.decideApproval;
   const describe = {
     config,
+    decideApproval: decide,
     describeStatus: (name: string) =>
       formatStatus(name, loadEnvironmentStatus(db, name, config.apps[name]!.environments)),
     describeHistory: (name: string, envName?: string) =>
@@ -94,6 +98,7 @@ export function wireChatops(deps: ChatopsWiringDeps): ChatopsWiring {
               "github.tokenEnv is not set (or its variable is empty), so relbot cannot answer comments",
           }),
     }),
+    decideApproval: decide,
     notifyPromotionFinished: createPromotionNotifier({ db, clock, wake: () => worker.wake() }),
     ...(slackCommand ? { slackCommand } : {}),
     notifyDeploymentFinished: createDeploymentNotifier({ db, clock, wake: () => worker.wake() }),

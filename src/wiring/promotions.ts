@@ -2,9 +2,11 @@
 // GitHub teams, the durable promotion job) and the worker woken when something was queued. The service's
 // chat, API and auto-promotion and the CLI's `relbot promote` all ask through it, so they judge alike.
 import type { Octokit } from "@octokit/rest";
+import { enqueueApprovalNotice } from "../chatops/notify.ts";
 import type { Clock } from "../clock.ts";
 import type { RelbotConfig } from "../config/index.ts";
 import { enqueuePromotionJob } from "../jobs/index.ts";
+import { type ApprovalOutcome, type ApprovalVote, decideApproval } from "../promotion/approval.ts";
 import { requestPromotionOnce } from "../promotion/once.ts";
 import {
   type PromotionOutcome,
@@ -16,6 +18,8 @@ import type { Db } from "../store/index.ts";
 import { teamCheckFor } from "./github.ts";
 
 export interface PromotionRequester {
+  /** Protected environments: approve or reject a waiting promotion (chat, API, dashboard share it). */
+  decideApproval(vote: ApprovalVote): Promise<ApprovalOutcome>;
   /** Judges and records one request (src/promotion/request.ts). */
   request(request: PromotionRequest): Promise<PromotionOutcome>;
   /** The same, idempotent on request.requestId: for jobs that may run twice (src/promotion/once.ts). */
@@ -28,7 +32,7 @@ export function createPromotionRequester(deps: {
   clock: Clock;
   /** The GitHub client (wiring/github.ts); without one, team approvers are refused. */
   github: Octokit | undefined;
-  /** Called after a promotion was queued (the service wakes its worker; the CLI has none). */
+  /** Called after a promotion was queued or an approval decided (the service wakes its worker; the CLI has none). */
   onQueued?: () => void;
 }): PromotionRequester {
   const promotionDeps: RequestPromotionDeps = {
@@ -43,6 +47,16 @@ export function createPromotionRequester(deps: {
     return outcome;
   };
   return {
+    // Approvals share the request's deps; the worker looks at once when a vote queued, rejected or expired one.
+    decideApproval: async (vote) => {
+      const outcome = await decideApproval(
+        { ...promotionDeps, notifyRequester: enqueueApprovalNotice },
+        vote,
+      );
+      if (outcome.status === "queued" || outcome.status === "rejected" || outcome.status === "expired")
+        deps.onQueued?.();
+      return outcome;
+    },
     request: async (request) => wakeWhenQueued(await requestPromotion(promotionDeps, request)),
     requestOnce: async (request) => wakeWhenQueued(await requestPromotionOnce(promotionDeps, request)),
   };

@@ -41,6 +41,8 @@ describe("the route table", () => {
         "GET /api/v1/apps/:app/releases/:version",
         "GET /api/v1/promotions",
         "POST /api/v1/promotions",
+        "POST /api/v1/promotions/:id/approve",
+        "POST /api/v1/promotions/:id/reject",
         "GET /api/v1/audit/events",
         "GET /api/v1/audit/verify",
         "GET /api/v1/jobs/:id",
