@@ -181,6 +181,7 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
     clock,
     openOnLoopback: config.server.openDashboardOnLoopback,
     auditKeys,
+    decideApproval: chatops.decideApproval,
   });
   // The reconciler shares the pipeline's source cache and GitOps writer (one clone of each repository).
   const reconciler =
