@@ -23,11 +23,9 @@ const DoraQuerySchema = z.object({
 const seconds = (description: string) => z.number().nullable().openapi({ description });
 
 const FiguresSchema = z.object({
-  deployments: z
-    .object({ count: z.number().int(), perDay: z.number() })
-    .openapi({
-      description: "Succeeded promotions (rollbacks included; noop changes nothing and is left out)",
-    }),
+  deployments: z.object({ count: z.number().int(), perDay: z.number() }).openapi({
+    description: "Succeeded promotions (rollbacks included; noop changes nothing and is left out)",
+  }),
   leadTime: z
     .object({
       samples: z.number().int(),
