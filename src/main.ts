@@ -169,6 +169,7 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
     db,
     apps: config.apps,
     requireScope,
+    clock,
     auditKeys,
     ...(pipeline ? { auditAnchors: () => pipeline.writer.auditAnchors() } : {}),
   });
