@@ -22,6 +22,7 @@ import {
   type ReadApiDeps,
   registerAppRoutes,
   registerAuditRoutes,
+  registerDoraRoutes,
   registerJobRoutes,
   registerPromoteRoute,
   registerPromotionRoutes,
@@ -71,6 +72,7 @@ export function registerRoutes(app: RelbotApp, deps: RouteDeps): void {
     db: deps.db,
     apps: deps.apps,
     requireScope,
+    clock: deps.clock,
     auditKeys: deps.auditKeys,
     ...(deps.auditAnchors ? { auditAnchors: deps.auditAnchors } : {}),
   };
@@ -93,6 +95,7 @@ export function registerRoutes(app: RelbotApp, deps: RouteDeps): void {
   registerApprovalRoutes(app, { requireScope, decideApproval: deps.decideApproval }); // POST .../{id}/approve|reject
   registerAuditRoutes(app, read); //              GET  /api/v1/audit/events, /api/v1/audit/verify
   registerJobRoutes(app, read); //                GET  /api/v1/jobs/{id}
+  registerDoraRoutes(app, read); //               GET  /api/v1/dora
   const reconcile = deps.reconcile;
   if (reconcile) registerReconcileRoute(app, { requireScope, reconcile }); // POST /api/v1/reconcile
 
@@ -101,7 +104,8 @@ export function registerRoutes(app: RelbotApp, deps: RouteDeps): void {
   app.doc31("/openapi.json", openApiDocument({ version: deps.version }));
   app.get("/docs", docsPageHandler);
 
-  // Dashboard: GET / behind a read token (or loopback), POST /dashboard/sign-in and /dashboard/sign-out for its session cookie.
+  // Dashboard: GET / behind a read token (or loopback), POST /dashboard/sign-in and /dashboard/sign-out for its
+  // session cookie, POST /dashboard/promotions/{id}/{approve|reject} for a signed-in promote token.
   registerDashboard(app, {
     db: deps.db,
     apps: deps.apps,
@@ -109,5 +113,6 @@ export function registerRoutes(app: RelbotApp, deps: RouteDeps): void {
     clock: deps.clock,
     openOnLoopback: deps.openDashboardOnLoopback,
     auditKeys: deps.auditKeys,
+    decideApproval: deps.decideApproval,
   });
 }

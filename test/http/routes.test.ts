@@ -46,12 +46,14 @@ describe("the route table", () => {
         "GET /api/v1/audit/events",
         "GET /api/v1/audit/verify",
         "GET /api/v1/jobs/:id",
+        "GET /api/v1/dora",
         "POST /api/v1/reconcile",
         "GET /openapi.json",
         "GET /docs",
         "GET /",
         "POST /dashboard/sign-in",
         "POST /dashboard/sign-out",
+        "POST /dashboard/promotions/:id/:decision",
       ].sort(),
     );
   });

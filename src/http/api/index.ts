@@ -1,6 +1,7 @@
 export { registerAppRoutes } from "./apps.ts";
 export { registerAuditRoutes } from "./audit.ts";
 export type { ReadApiDeps } from "./deps.ts";
+export { registerDoraRoutes } from "./dora.ts";
 export { registerJobRoutes } from "./jobs.ts";
 export { type PromoteRouteDeps, registerPromoteRoute } from "./promote.ts";
 export { registerPromotionRoutes } from "./promotions.ts";
