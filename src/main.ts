@@ -24,6 +24,7 @@ import { wireDeploymentWatch } from "./wiring/argocd.ts";
 import { auditKeysFromConfig, keyAuditChainFromConfig } from "./wiring/audit-keys.ts";
 import { type ChatopsWiring, wireChatops } from "./wiring/chatops.ts";
 import { commitSignerFromConfig } from "./wiring/commit-signer.ts";
+import { wireNotifications } from "./wiring/notifications.ts";
 import { type PipelineOptions, wireReleasePipeline } from "./wiring/pipeline.ts";
 import { wireReconciler } from "./wiring/reconciler.ts";
 
@@ -122,6 +123,8 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
     ...options.worker,
     onJobEnded: (job, outcome) => metrics.jobAttempts.inc({ kind: job.kind, outcome }),
   });
+  // Channel notifications: bound before anything else appends audit events, so every event is considered.
+  wireNotifications({ db, config, secrets, worker });
   const pipeline =
     options.pipeline === false
       ? undefined
