@@ -18,6 +18,9 @@ import type { Logger } from "./log.ts";
 import { createMetrics, type RelbotMetrics } from "./metrics.ts";
 import type { Reconciler } from "./reconcile/reconciler.ts";
 import { type Database, openDatabase, takeInstanceLock } from "./store/index.ts";
+import { observeLeadTime } from "./telemetry/lead-time.ts";
+import { tracingSettingsFromEnv } from "./telemetry/settings.ts";
+import { startTracing, type Tracing } from "./telemetry/tracing.ts";
 import type { IssueCommentHook } from "./webhooks/index.ts";
 import { auditKeysFromConfig, keyAuditChainFromConfig } from "./wiring/audit-keys.ts";
 import { type ChatopsWiring, wireChatops } from "./wiring/chatops.ts";
@@ -51,6 +54,8 @@ export interface RelbotOptions {
   /** The release checks, auto-promotion and GitOps writer as job handlers; false leaves them out (tests that
    * register their own handlers for those job kinds). */
   pipeline?: PipelineOptions | false;
+  /** The OTEL_* variables that configure tracing (default process.env); without an endpoint tracing is off. */
+  otelEnv?: Record<string, string | undefined>;
 }
 
 export interface RunningRelbot {
@@ -108,6 +113,18 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
     logger.info({ keyId: keying.keyId }, "audit chain keyed from here on");
   }
   recordConfigLoad(db, options.loaded, clock.now());
+  let tracing: Tracing;
+  try {
+    tracing = startTracing(
+      tracingSettingsFromEnv(options.otelEnv ?? process.env),
+      logger,
+      packageJson.version,
+    );
+  } catch (error) {
+    database.close();
+    lock.release();
+    throw error;
+  }
 
   const worker = new JobWorker({
     db,
@@ -116,7 +133,10 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
     logger,
     leaseMs: settings.jobLeaseMs,
     ...options.worker,
-    onJobEnded: (job, outcome) => metrics.jobAttempts.inc({ kind: job.kind, outcome }),
+    onJobEnded: (job, outcome, seconds) => {
+      metrics.jobAttempts.inc({ kind: job.kind, outcome });
+      metrics.jobDuration.observe({ kind: job.kind, outcome }, seconds);
+    },
   });
   const pipeline =
     options.pipeline === false
@@ -132,6 +152,7 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
           logger,
           // Bound late: the chat wiring needs the HTTP app, which needs the pipeline's readiness checks.
           onPromotionFinished: async (promotion, replyTo) => {
+            observeLeadTime(metrics, db, config, promotion);
             await chatops.notifyPromotionFinished(promotion, replyTo);
           },
           // A promotion that found its tag moved hands over to the reconciler, which pins what runs that version.
@@ -141,6 +162,7 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
 
   const app = createHttpApp({
     logger,
+    observeRequest: (labels, seconds) => metrics.httpRequestDuration.observe(labels, seconds),
     readiness: [
       { name: "database", failure: "unavailable", check: () => void db.all(sql`select 1`) },
       ...(pipeline?.readiness ?? []),
@@ -204,6 +226,7 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
   } catch (error) {
     // Nothing has started yet but the sweep timer: undo what is open so the process can exit with the message.
     pipeline?.stop();
+    await tracing.shutdown();
     database.close();
     lock.release();
     if ((error as { code?: unknown }).code === "EADDRINUSE") throw new PortInUseError(port);
@@ -233,6 +256,8 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
         pipeline?.stop();
         await server.stop();
         await Promise.all([workerStopped, reconcilerStopped]);
+        // Last: the spans of the jobs that just finished are exported before the process goes.
+        await tracing.shutdown();
         database.close();
         lock.release();
       })();

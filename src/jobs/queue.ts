@@ -3,6 +3,7 @@
 import { and, asc, eq, inArray, lt, lte, type SQL, sql } from "drizzle-orm";
 import { newId } from "../ids.ts";
 import { type Db, type JobRow, jobs, prepared } from "../store/index.ts";
+import { captureTraceContext } from "../telemetry/tracing.ts";
 import {
   type BackoffPolicy,
   defaultBackoff,
@@ -37,6 +38,7 @@ export function enqueueJob(db: Db, job: NewJob, now: number): JobRow {
         attempts: 0,
         maxAttempts: sql.placeholder("maxAttempts"),
         runAt: sql.placeholder("runAt"),
+        traceContext: sql.placeholder("traceContext"),
         createdAt: sql.placeholder("now"),
         updatedAt: sql.placeholder("now"),
       })
@@ -50,6 +52,8 @@ export function enqueueJob(db: Db, job: NewJob, now: number): JobRow {
     payload: job.payload ?? null,
     maxAttempts: job.maxAttempts ?? defaultMaxAttempts,
     runAt: job.runAt ?? now,
+    // The enqueuer's trace (a webhook request, the job that queued this one): the worker continues it.
+    traceContext: captureTraceContext(),
     now,
   });
   if (inserted) return inserted;
