@@ -142,11 +142,14 @@ function id(value: unknown, encoding: "protobuf" | "json", bytes: number): strin
 function attributes(kvs: unknown): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const kv of list(kvs)) {
-    const v = kv.value ?? {};
-    out[kv.key] =
-      v.stringValue ?? v.boolValue ?? (v.intValue !== undefined ? Number(v.intValue) : v.doubleValue);
+    out[kv.key] = anyValue(kv.value ?? {});
   }
   return out;
+}
+
+function anyValue(v: Loose): unknown {
+  if (v.arrayValue) return list(v.arrayValue.values).map(anyValue);
+  return v.stringValue ?? v.boolValue ?? (v.intValue !== undefined ? Number(v.intValue) : v.doubleValue);
 }
 
 /** The spans of one trace as a tree of names, children sorted, for readable assertions. */
