@@ -12,10 +12,13 @@ export function observeLeadTime(
   promotion: PromotionRow,
 ): void {
   // Only a pushed commit counts (noop changed nothing; a rollback is not a release's lead time).
-  if (promotion.status !== "succeeded" || promotion.kind !== "promote" || promotion.finishedAt == null) return;
+  if (promotion.status !== "succeeded" || promotion.kind !== "promote" || promotion.finishedAt == null)
+    return;
   const app = config.apps[promotion.app];
   if (!app?.environments.some((env) => env.name === promotion.env)) return;
-  const verified = releaseRecords(db, promotion.app, promotion.toVersion).find((r) => r.status === "verified");
+  const verified = releaseRecords(db, promotion.app, promotion.toVersion).find(
+    (r) => r.status === "verified",
+  );
   if (!verified) return;
   const seenAt = verified.firstSeenAt ?? verified.createdAt;
   metrics.releaseLeadTime.observe(
