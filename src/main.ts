@@ -5,6 +5,7 @@ import packageJson from "../package.json" with { type: "json" };
 import { type AuditKeying, recordConfigLoad } from "./audit/index.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import type { LoadedConfig } from "./config/index.ts";
+import type { DeploymentWatch } from "./deployment/watch.ts";
 import { registerAuditApi } from "./http/api/index.ts";
 import { registerJobRoutes } from "./http/api/jobs.ts";
 import { createHttpApp, type RelbotApp } from "./http/app.ts";
@@ -22,6 +23,7 @@ import { observeLeadTime } from "./telemetry/lead-time.ts";
 import { tracingSettingsFromEnv } from "./telemetry/settings.ts";
 import { startTracing, type Tracing } from "./telemetry/tracing.ts";
 import type { IssueCommentHook } from "./webhooks/index.ts";
+import { wireDeploymentWatch } from "./wiring/argocd.ts";
 import { auditKeysFromConfig, keyAuditChainFromConfig } from "./wiring/audit-keys.ts";
 import { type ChatopsWiring, wireChatops } from "./wiring/chatops.ts";
 import { commitSignerFromConfig } from "./wiring/commit-signer.ts";
@@ -69,6 +71,8 @@ export interface RunningRelbot {
   chatops: ChatopsWiring;
   /** Tag discovery and drift (absent when the pipeline is left out). */
   reconciler?: Reconciler;
+  /** Follows pushed promotions until Argo CD runs them healthy (absent without an argocd section). */
+  deployments?: DeploymentWatch;
   /** Stops taking requests and jobs, lets the running job finish (or hands it back), then closes the database. */
   stop(): Promise<void>;
 }
@@ -155,6 +159,7 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
             observeLeadTime(metrics, db, config, promotion);
             await chatops.notifyPromotionFinished(promotion, replyTo);
           },
+          watchDeployments: config.argocd !== undefined,
           // A promotion that found its tag moved hands over to the reconciler, which pins what runs that version.
           onTagMoved: () => void reconciler?.runOnce().catch(() => undefined),
           ...options.pipeline,
@@ -214,6 +219,21 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
       requireScope,
     });
 
+  const deployments =
+    pipeline &&
+    wireDeploymentWatch({
+      config,
+      secrets,
+      db,
+      worker,
+      clock,
+      logger,
+      writer: pipeline.writer,
+      app,
+      random: options.random,
+      onDeploymentFinished: (promotion) => chatops.notifyDeploymentFinished(promotion),
+    });
+
   const port = options.port ?? config.server.port;
   let server: ReturnType<typeof Bun.serve>;
   try {
@@ -233,6 +253,7 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
     throw error;
   }
   worker.start();
+  deployments?.start();
   // A pass at start-up catches up on what was missed while relbot was down; reconcile.interval 0 turns it off.
   if (config.reconcile.interval > 0) reconciler?.start();
   const url = `http://127.0.0.1:${server.port}`;
@@ -248,14 +269,16 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
     metrics,
     chatops,
     reconciler,
+    deployments,
     stop() {
       stopping ??= (async () => {
         // Both at once: the worker must stop taking jobs now, not after the last request has been answered.
         const workerStopped = worker.stop();
         const reconcilerStopped = reconciler?.stop();
+        const deploymentsStopped = deployments?.stop();
         pipeline?.stop();
         await server.stop();
-        await Promise.all([workerStopped, reconcilerStopped]);
+        await Promise.all([workerStopped, reconcilerStopped, deploymentsStopped]);
         // Last: the spans of the jobs that just finished are exported before the process goes.
         await tracing.shutdown();
         database.close();

@@ -5,7 +5,7 @@ import type { Octokit } from "@octokit/rest";
 import type { Clock } from "../clock.ts";
 import type { RelbotConfig } from "../config/index.ts";
 import { newId } from "../ids.ts";
-import { enqueueJob, isPermanentFailure, type JobHandler } from "../jobs/index.ts";
+import { enqueueJob, isPermanentFailure, type JobHandler, jobLane } from "../jobs/index.ts";
 import type { PromotionOutcome, PromotionRequest } from "../promotion/request.ts";
 import type { Db } from "../store/index.ts";
 import type { IssueCommentHook } from "../webhooks/index.ts";
@@ -72,6 +72,8 @@ export function createIssueCommentHook(deps: {
         // The comment id, not the delivery id: X-GitHub-Delivery is outside the HMAC, so a captured delivery
         // resent under new ids must still be the one job its comment (signed, with its id) asked for.
         dedupKey: commentJobKey(found.command.commentId),
+        // Someone is waiting for the answer on the issue: ahead of release checks.
+        priority: jobLane.urgent,
         maxAttempts: 5,
       },
       now,

@@ -5,9 +5,17 @@
 import type { Octokit } from "@octokit/rest";
 import { eq } from "drizzle-orm";
 import type { Clock } from "../clock.ts";
-import { enqueueJob, type JobHandler, PermanentJobError } from "../jobs/index.ts";
+import {
+  enqueueJob,
+  findJobByKey,
+  type JobHandler,
+  PermanentJobError,
+  type PromotionJobPayload,
+  promotionJobKey,
+} from "../jobs/index.ts";
 import type { ReplyTarget } from "../promotion/request.ts";
 import { type Db, type PromotionRow, promotions } from "../store/index.ts";
+import { formatDeploymentResult } from "./deployment-replies.ts";
 import { findMarkedReply, replyMarker, replyToIssue } from "./github-comments.ts";
 import { gitHubJobError } from "./github-errors.ts";
 import { formatPromotionResult } from "./replies.ts";
@@ -18,6 +26,8 @@ export const promotionNoticeJobKind = "promotion-notice";
 export interface PromotionNoticePayload {
   promotionId: string;
   replyTo: ReplyTarget;
+  /** A second notice, once Argo CD ran the promotion healthy (or not); absent: the promotion's own result. */
+  about?: "deployment";
 }
 
 /**
@@ -49,6 +59,35 @@ export function createPromotionNotifier(deps: {
   };
 }
 
+/**
+ * Queues the notice of a deployment's outcome (healthy, degraded, timeout) to whoever asked for the promotion:
+ * the reply target is the one the promotion's own job carried. Undefined when there is nobody to tell.
+ */
+export function createDeploymentNotifier(deps: {
+  db: Db;
+  clock: Clock;
+  wake?: () => void;
+}): (promotion: PromotionRow) => string | undefined {
+  return (promotion) => {
+    const promotionJob = findJobByKey(deps.db, promotionJobKey(promotion.id));
+    const replyTo = (promotionJob?.payload as PromotionJobPayload | undefined)?.replyTo;
+    if (!replyTo) return undefined;
+    const payload: PromotionNoticePayload = { promotionId: promotion.id, replyTo, about: "deployment" };
+    const job = enqueueJob(
+      deps.db,
+      {
+        kind: promotionNoticeJobKind,
+        payload,
+        dedupKey: `deployment-notice:${promotion.id}`,
+        maxAttempts: 5,
+      },
+      deps.clock.now(),
+    );
+    deps.wake?.();
+    return job.id;
+  };
+}
+
 export interface PromotionNoticeDeps {
   db: Db;
   responseUrl: ResponseUrlPoster;
@@ -59,10 +98,11 @@ export interface PromotionNoticeDeps {
 /** The "promotion-notice" job: reads the promotion as recorded now and sends its result where it was asked for. */
 export function createPromotionNoticeHandler(deps: PromotionNoticeDeps): JobHandler {
   return async (job) => {
-    const { promotionId, replyTo } = job.payload as PromotionNoticePayload;
+    const { promotionId, replyTo, about } = job.payload as PromotionNoticePayload;
     const promotion = deps.db.select().from(promotions).where(eq(promotions.id, promotionId)).get();
     if (!promotion) throw new PermanentJobError(`promotion ${promotionId} is not recorded`);
-    const text = formatPromotionResult(promotion);
+    const text =
+      about === "deployment" ? formatDeploymentResult(promotion) : formatPromotionResult(promotion);
     if (replyTo.kind === "slack") {
       // No retry: the poster already spent one of the response_url's five posts, and the URL expires anyway.
       if (
@@ -78,7 +118,7 @@ export function createPromotionNoticeHandler(deps: PromotionNoticeDeps): JobHand
       throw new PermanentJobError("no github section in the config, so relbot cannot reply on GitHub issues");
     }
     const issue = { owner: replyTo.owner, repo: replyTo.repo, issueNumber: replyTo.issueNumber };
-    const marker = replyMarker(`promotion-notice-${promotion.id}`);
+    const marker = replyMarker(`${about ?? "promotion"}-notice-${promotion.id}`);
     try {
       // A retry may follow an attempt that posted and then lost its answer: look before posting again.
       if (job.attempts > 1 && (await findMarkedReply(deps.github, issue, marker, job.createdAt))) {

@@ -153,6 +153,11 @@ const securitySettings = {
   commandRepos: z
     .array(z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'must be a repository as "owner/repo"'))
     .default([]),
+  /**
+   * Release checks one reconcile pass may queue per source repository (newest versions first); the rest are
+   * queued by the next passes. Bounds what a flood of pushed tags puts in the queue at once.
+   */
+  maxQueuedPerRepo: z.number().int().min(1).default(50),
 } as const;
 
 const serverDefaults = { port: 8080, openDashboardOnLoopback: false };
@@ -199,7 +204,12 @@ export const configSchema = z
         users: z.record(z.string(), z.string()).default({}),
       })
       .optional(),
-    reconcile: z.strictObject({ interval: durationSchema.default(60_000) }).default({ interval: 60_000 }),
+    reconcile: z
+      .strictObject({
+        interval: durationSchema.default(60_000),
+        maxQueuedPerRepo: securitySettings.maxQueuedPerRepo,
+      })
+      .default({ interval: 60_000, maxQueuedPerRepo: 50 }),
     /**
      * Release checks: a tag's tagger date may be at most `maxTagAge` older than the moment relbot first sees the tag
      * (0 = no limit; 720h = 30 days by default). Key validity never depends on it (README "Release checks").

@@ -33,6 +33,9 @@ const secretTable = {
   githubWebhookSecret: (c) => ({ setting: "github.webhookSecretEnv", envName: c.github?.webhookSecretEnv }),
   slackSigningSecret: (c) => ({ setting: "slack.signingSecretEnv", envName: c.slack?.signingSecretEnv }),
   auditKey: (c) => ({ setting: "audit.keyEnv", envName: c.audit.keyEnv }),
+  // Deployment feedback from Argo CD.
+  argocdToken: (c) => ({ setting: "argocd.tokenEnv", envName: c.argocd?.tokenEnv }),
+  argocdWebhookSecret: (c) => ({ setting: "argocd.webhookSecretEnv", envName: c.argocd?.webhookSecretEnv }),
   // Protected environments: the private key of gitops.signing.
   commitSigningKey: (c) => {
     const signing = c.gitops.signing;

@@ -20,7 +20,10 @@ export type AutoPromotionChoice = { verdict: "promote" } | { verdict: "skip"; re
 
 export function chooseAutoPromotion(
   ask: AutoPromotionAsk,
-  facts: Pick<PromotionFacts, "releases" | "succeededInTarget" | "inFlightInTarget" | "succeededInPrevious">,
+  facts: Pick<
+    PromotionFacts,
+    "releases" | "succeededInTarget" | "inFlightInTarget" | "succeededInPrevious" | "healthyInPrevious"
+  >,
 ): AutoPromotionChoice {
   const { version, env } = ask;
   const skip = (reason: string): AutoPromotionChoice => ({ verdict: "skip", reason });
@@ -42,5 +45,8 @@ export function chooseAutoPromotion(
 
   if (ask.previousEnv && !facts.succeededInPrevious.includes(version))
     return skip(`waiting for ${version} to succeed in ${ask.previousEnv}`);
+  // Health gate (Argo CD configured): pushed there is not enough; the deployment watch queues this turn at healthy.
+  if (ask.previousEnv && facts.healthyInPrevious && !facts.healthyInPrevious.includes(version))
+    return skip(`waiting for ${version} to be healthy in ${ask.previousEnv}`);
   return { verdict: "promote" };
 }

@@ -27,6 +27,12 @@ export interface PromotionFacts {
   releases: ReleaseFact[];
   /** Every verified version of the app, for "did you mean" on a typo'd version. */
   knownVersions?: string[];
+  // --- Health gate (Argo CD configured) ---
+  /**
+   * Versions Argo CD reported healthy in the previous environment. Set only when relbot follows deployments: then
+   * a version must have been healthy there, not merely pushed there, before this environment takes it.
+   */
+  healthyInPrevious?: string[];
 }
 
 export interface PromotionAsk {
@@ -64,6 +70,7 @@ export type DenialCode =
   | "tag_deleted"
   | "prerelease_not_allowed"
   | "previous_env_required"
+  | "previous_env_not_healthy"
   | "downgrade"
   | "nothing_to_roll_back"
   | "rollback_never_succeeded"
@@ -142,6 +149,8 @@ export function evaluatePromotion(ask: PromotionAsk, facts: PromotionFacts): Pro
         toVersion,
       );
     }
+    const notHealthy = previous && healthGateDenial(ask.app, toVersion, previous.name, facts);
+    if (notHealthy) return deny("previous_env_not_healthy", notHealthy, toVersion);
     if (fromVersion && compareReleaseVersions(toVersion, fromVersion) < 0) {
       const what = fromVersion === current ? "runs" : "is already getting";
       return deny(
@@ -152,6 +161,18 @@ export function evaluatePromotion(ask: PromotionAsk, facts: PromotionFacts): Pro
     }
   }
   return { verdict: "allow", kind: ask.kind, fromVersion, toVersion };
+}
+
+// --- Health gate (Argo CD configured) ---
+/** Why `version` may not leave `previous` yet (pushed there, not yet healthy), or undefined when it may. */
+export function healthGateDenial(
+  app: string,
+  version: string,
+  previous: string,
+  facts: Pick<PromotionFacts, "healthyInPrevious">,
+): string | undefined {
+  if (!facts.healthyInPrevious || facts.healthyInPrevious.includes(version)) return undefined;
+  return `${app} ${version} was pushed to ${previous} but Argo CD has not reported it healthy there; it moves on once it is.`;
 }
 
 /**

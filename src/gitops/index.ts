@@ -7,7 +7,12 @@ export {
   SigningKeyError,
 } from "./commit-signing/index.ts";
 export { manifestPath, maxManifestBytes } from "./manifest-guard.ts";
-export { readTargetRevision, setTargetRevision, type TargetRevisionEdit } from "./target-revision.ts";
+export {
+  readApplicationMetadata,
+  readTargetRevision,
+  setTargetRevision,
+  type TargetRevisionEdit,
+} from "./target-revision.ts";
 export {
   type ChangeResult,
   GitopsWriter,

@@ -138,6 +138,17 @@ export function readTargetRevision(yamlText: string, query: TargetRevisionQuery)
   return current === undefined || current === null ? null : String(current);
 }
 
+/** metadata.name and metadata.namespace of the Application the edit selects (what Argo CD knows it by). */
+export function readApplicationMetadata(
+  yamlText: string,
+  query: Omit<TargetRevisionQuery, "repoUrl">,
+): { name: string | undefined; namespace: string | undefined } {
+  const manifest = parseManifest(yamlText, query.file);
+  const app = manifest.values[selectApplication(manifest, query)] as { metadata?: Record<string, unknown> };
+  const text = (value: unknown) => (typeof value === "string" && value !== "" ? value : undefined);
+  return { name: text(app.metadata?.name), namespace: text(app.metadata?.namespace) };
+}
+
 function parseManifest(text: string, file: string): ParsedManifest {
   const tokens = new Parser().parse(text);
   const docs = [...new Composer({ keepSourceTokens: true, merge: true, uniqueKeys: true }).compose(tokens)];
@@ -189,7 +200,10 @@ function describeDocument(value: unknown): string {
 }
 
 /** The index of the document to edit: the Application named by `application`, else the only Application. */
-function selectApplication(manifest: ParsedManifest, { application, file }: TargetRevisionQuery): number {
+function selectApplication(
+  manifest: ParsedManifest,
+  { application, file }: Pick<TargetRevisionQuery, "application" | "file">,
+): number {
   const candidates = manifest.values
     .map((value, index) => ({ value, index }))
     .filter(({ value }) => isApplication(value))

@@ -10,7 +10,7 @@ import { promotionCommitMessage } from "./commit-message.ts";
 import type { CommitSigner } from "./commit-signing/index.ts";
 import { gitopsError, pushRefused } from "./git-errors.ts";
 import { assertRegularFile, manifestPath, manifestText } from "./manifest-guard.ts";
-import { readTargetRevision, setTargetRevision } from "./target-revision.ts";
+import { readApplicationMetadata, readTargetRevision, setTargetRevision } from "./target-revision.ts";
 
 export interface PromotionChange {
   promotionId: string;
@@ -141,6 +141,18 @@ export class GitopsWriter {
       const tip = await this.sync();
       const text = await this.readManifest(tip, path);
       return readTargetRevision(text, { repoUrl, application, file: path });
+    });
+  }
+
+  /** metadata.name and namespace of the environment's Application on the branch tip (the deployment watch asks Argo CD). */
+  readApplicationMetadata(
+    file: string,
+    application?: string,
+  ): Promise<{ name: string | undefined; namespace: string | undefined }> {
+    const path = manifestPath(file);
+    return withRepoLock(this.cache.gitdir, async () => {
+      const tip = await this.sync();
+      return readApplicationMetadata(await this.readManifest(tip, path), { application, file: path });
     });
   }
 

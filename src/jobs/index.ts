@@ -22,6 +22,8 @@ export {
   findJobByKey,
   getJob,
   handBackJob,
+  type JobLane,
+  jobLane,
   type NewJob,
   renewLease,
   requeueFailedJob,

@@ -2,7 +2,7 @@
 // that records the queued promotion row (requestPromotion), so neither exists without the other.
 import type { ReplyTarget } from "../promotion/request.ts";
 import type { Db, PromotionRow } from "../store/index.ts";
-import { enqueueJob, type NewJob } from "./queue.ts";
+import { enqueueJob, jobLane, type NewJob } from "./queue.ts";
 
 export const promotionJobKind = "promotion";
 
@@ -19,7 +19,13 @@ export function promotionJobKey(promotionId: string): string {
 }
 
 export function promotionJob(payload: PromotionJobPayload): NewJob {
-  return { kind: promotionJobKind, payload, dedupKey: promotionJobKey(payload.promotionId) };
+  // A person asked for it (promotion or rollback): the urgent lane, ahead of any backlog of release checks.
+  return {
+    kind: promotionJobKind,
+    payload,
+    dedupKey: promotionJobKey(payload.promotionId),
+    priority: jobLane.urgent,
+  };
 }
 
 /** The EnqueuePromotion that requestPromotion takes: stores the job with the caller's transaction handle. */

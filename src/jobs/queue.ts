@@ -20,9 +20,21 @@ export interface NewJob {
   /** Not before this time (ms); default now. */
   runAt?: number;
   maxAttempts?: number;
+  /** The lane (default background): see jobLane. */
+  priority?: JobLane;
 }
 
 export const defaultMaxAttempts = 8;
+
+/**
+ * The queue's lanes, claimed urgent first: `urgent` for what a person is waiting on (a promotion or rollback,
+ * a chat command, re-pinning a moved tag), `background` for the rest (release checks, which a tag flood
+ * can queue by the hundred).
+ */
+export const jobLane = { urgent: 1, background: 0 } as const;
+export type JobLane = (typeof jobLane)[keyof typeof jobLane];
+/** Claim order: highest lane first. */
+const lanesInClaimOrder: readonly JobLane[] = [jobLane.urgent, jobLane.background];
 
 /** Stores a job, or returns the one already stored under the same dedupKey. */
 export function enqueueJob(db: Db, job: NewJob, now: number): JobRow {
@@ -37,6 +49,7 @@ export function enqueueJob(db: Db, job: NewJob, now: number): JobRow {
         status: "queued",
         attempts: 0,
         maxAttempts: sql.placeholder("maxAttempts"),
+        priority: sql.placeholder("priority"),
         runAt: sql.placeholder("runAt"),
         traceContext: sql.placeholder("traceContext"),
         createdAt: sql.placeholder("now"),
@@ -51,6 +64,7 @@ export function enqueueJob(db: Db, job: NewJob, now: number): JobRow {
     dedupKey: job.dedupKey ?? null,
     payload: job.payload ?? null,
     maxAttempts: job.maxAttempts ?? defaultMaxAttempts,
+    priority: job.priority ?? jobLane.background,
     runAt: job.runAt ?? now,
     // The enqueuer's trace (a webhook request, the job that queued this one): the worker continues it.
     traceContext: captureTraceContext(),
@@ -112,12 +126,20 @@ export function claimNextJob(
   // Two lookups that each walk an index in order and stop at the first row, instead of one OR query that sorts
   // every due job: a burst of thousands of queued jobs must not make each claim cost thousands of rows.
   const expiredLease = and(eq(jobs.status, "running"), lt(jobs.leaseUntil, now), ofKinds);
-  const oldestDue = and(eq(jobs.status, "queued"), lte(jobs.runAt, now), ofKinds);
+  // One lookup per lane (status and priority fixed): each walks jobs_claim_lane in run_at order and stops at the
+  // first due row, so the urgent lane is answered at once however many release checks wait behind it.
+  const oldestDueIn = (lane: JobLane) =>
+    and(eq(jobs.status, "queued"), eq(jobs.priority, lane), lte(jobs.runAt, now), ofKinds);
+  const claimDue = () => {
+    for (const lane of lanesInClaimOrder) {
+      const claimed = claimFirst(db, oldestDueIn(lane), [asc(jobs.runAt), asc(jobs.id)], owner, now, leaseMs);
+      if (claimed) return claimed;
+    }
+    return undefined;
+  };
   for (;;) {
     // A job whose worker died goes first: it has waited longest.
-    const claimed =
-      claimFirst(db, expiredLease, [asc(jobs.leaseUntil)], owner, now, leaseMs) ??
-      claimFirst(db, oldestDue, [asc(jobs.runAt), asc(jobs.id)], owner, now, leaseMs);
+    const claimed = claimFirst(db, expiredLease, [asc(jobs.leaseUntil)], owner, now, leaseMs) ?? claimDue();
     if (!claimed) return undefined;
     if (claimed.attempts <= claimed.maxAttempts) return claimed;
     // Re-claimed after its last allowed attempt died with its worker: give up rather than loop forever.

@@ -1,7 +1,7 @@
 // The "tag-pin" job: a verified release's tag moved on the source remote, so every environment whose manifest
 // still names that tag is made to deploy the verified commit again (targetRevision pinned to its SHA). Enqueued by
 // the reconciler in the transaction that marks the release moved; one job per detection of a move.
-import type { NewJob } from "./queue.ts";
+import { jobLane, type NewJob } from "./queue.ts";
 
 export const tagPinJobKind = "tag-pin";
 
@@ -24,5 +24,12 @@ export function tagPinJobKey(payload: Pick<TagPinJobPayload, "app" | "version" |
 
 export function tagPinJob(payload: TagPinJobPayload): NewJob {
   // A GitOps outage must not end the pinning: it keeps trying with backoff far longer than an ordinary job.
-  return { kind: tagPinJobKind, payload, dedupKey: tagPinJobKey(payload), maxAttempts: 50 };
+  // Every minute the moved tag stays in a manifest Argo CD may deploy the unverified commit: urgent lane.
+  return {
+    kind: tagPinJobKind,
+    payload,
+    dedupKey: tagPinJobKey(payload),
+    maxAttempts: 50,
+    priority: jobLane.urgent,
+  };
 }

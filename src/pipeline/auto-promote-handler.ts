@@ -17,7 +17,8 @@ import type { Db } from "../store/index.ts";
 
 export interface AutoPromoteDeps {
   db: Db;
-  config: Pick<RelbotConfig, "apps">;
+  /** With `argocd` set, a later environment waits for the version to be healthy in the one before. */
+  config: Pick<RelbotConfig, "apps" | "argocd">;
   clock: Clock;
   /** Called when a promotion job was queued, so the worker runs it without waiting for its next poll. */
   onJobsQueued?: () => void;
@@ -36,7 +37,7 @@ export function createAutoPromoteHandler(deps: AutoPromoteDeps): JobHandler {
     const targets = app.environments.filter((env) => env.auto && (!payload.env || env.name === payload.env));
     const steps: AutoPromotionStep[] = [];
     for (const env of targets) {
-      const skip = reasonToSkip(deps.db, app.environments, env, payload);
+      const skip = reasonToSkip(deps.db, app.environments, env, payload, deps.config.argocd !== undefined);
       if (skip) {
         steps.push({ env: env.name, status: "skipped", reason: skip });
         continue;
@@ -78,10 +79,11 @@ function reasonToSkip(
   chain: readonly EnvironmentConfig[],
   env: EnvironmentConfig,
   payload: AutoPromoteJobPayload,
+  healthGated: boolean,
 ): string | undefined {
   const index = chain.findIndex((e) => e.name === env.name);
   const previousEnv = index > 0 ? chain[index - 1]?.name : undefined;
-  const facts = loadPromotionFacts(db, { app: payload.app, env: env.name, chain });
+  const facts = loadPromotionFacts(db, { app: payload.app, env: env.name, chain, healthGated });
   const choice = chooseAutoPromotion({ version: payload.version, env, previousEnv }, facts);
   return choice.verdict === "skip" ? choice.reason : undefined;
 }

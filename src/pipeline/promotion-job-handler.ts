@@ -42,6 +42,8 @@ export interface PromotionJobDeps {
   onPromotionFinished?: PromotionFinished;
   /** Called after a success, which may have queued the next auto environment's job, so the worker looks at once. */
   onJobsQueued?: () => void;
+  /** Argo CD is configured: a pushed promotion's deployment is followed, and the chain moves on health. */
+  watchDeployments?: boolean;
 }
 
 /** Writer errors that a retry can fix (the server was away, the branch kept moving), as each code declares. */
@@ -74,7 +76,9 @@ export function createPromotionJobHandler(deps: PromotionJobDeps): JobHandler {
       });
       // Stopping or the lease lost: leave the recording to the next attempt, which finds the commit by its trailer.
       signal.throwIfAborted();
-      finished = recordPromotionsSucceeded(deps.db, rows, outcome, deps.config.apps, deps.clock.now());
+      finished = recordPromotionsSucceeded(deps.db, rows, outcome, deps.config.apps, deps.clock.now(), {
+        watchDeployments: deps.watchDeployments,
+      });
       logger.info(
         { promotions: ids, commit: outcome.commit, outcome: outcome.status },
         "promotion request applied",

@@ -3,6 +3,7 @@
 import { and, eq, inArray } from "drizzle-orm";
 import { appendAuditEvent } from "../audit/index.ts";
 import type { AppConfig } from "../config/index.ts";
+import { deploymentWatchStart } from "../deployment/records.ts";
 import { parseTagName } from "../domain/semver.ts";
 import type { PromotionOutcome as GitopsOutcome } from "../gitops/index.ts";
 import { autoPromoteJob, enqueueJob } from "../jobs/index.ts";
@@ -57,6 +58,7 @@ export function recordPromotionsSucceeded(
   outcome: GitopsOutcome,
   apps: Record<string, AppConfig>,
   now: number,
+  options: { watchDeployments?: boolean } = {},
 ): PromotionRow[] {
   return db.transaction(
     (tx) =>
@@ -80,6 +82,8 @@ export function recordPromotionsSucceeded(
             error: null,
             finishedAt: now,
             updatedAt: now,
+            // With Argo CD configured the push is not the end: the deployment watch follows it from here.
+            ...(options.watchDeployments ? deploymentWatchStart(now) : {}),
           })
           .where(eq(promotions.id, row.id))
           .returning()
@@ -93,7 +97,8 @@ export function recordPromotionsSucceeded(
             ? { recordedFromVersion: row.fromVersion, fromVersionDrift: true }
             : {}),
         });
-        const next = nextAutoEnvironment(app, row.env);
+        // With Argo CD the next environment's turn comes when this one is healthy (the deployment watch queues it).
+        const next = options.watchDeployments ? undefined : nextAutoEnvironment(app, row.env);
         if (next && row.kind === "promote") {
           const source = row.source === "reconcile" ? "reconcile" : "webhook";
           enqueueJob(tx, autoPromoteJob({ app: row.app, version: row.toVersion, source, env: next }), now);

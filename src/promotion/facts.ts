@@ -10,7 +10,13 @@ const inEffect = (status: string) => (promotionInEffect as readonly string[]).in
 
 export function loadPromotionFacts(
   db: Db,
-  target: { app: string; env: string; chain: readonly EnvironmentConfig[] },
+  target: {
+    app: string;
+    env: string;
+    chain: readonly EnvironmentConfig[];
+    /** Argo CD is configured: the previous environment must have run the version healthy. */
+    healthGated?: boolean;
+  },
 ): PromotionFacts {
   const envIndex = target.chain.findIndex((env) => env.name === target.env);
   const previous = envIndex > 0 ? target.chain[envIndex - 1]?.name : undefined;
@@ -22,6 +28,7 @@ export function loadPromotionFacts(
       env: promotions.env,
       toVersion: promotions.toVersion,
       status: promotions.status,
+      deploymentState: promotions.deploymentState,
     })
     .from(promotions)
     .where(
@@ -43,6 +50,15 @@ export function loadPromotionFacts(
     succeededInPrevious: previous
       ? history.filter((row) => row.env === previous && inEffect(row.status)).map((row) => row.toVersion)
       : [],
+    ...(target.healthGated
+      ? {
+          healthyInPrevious: previous
+            ? history
+                .filter((row) => row.env === previous && row.deploymentState === "healthy")
+                .map((row) => row.toVersion)
+            : [],
+        }
+      : {}),
     releases: releaseFacts,
     knownVersions: releaseFacts.filter((r) => r.verified && r.tagState === "ok").map((r) => r.version),
   };

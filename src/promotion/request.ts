@@ -39,6 +39,8 @@ export interface PromotionRequest {
   /** Promotions asked for together share one; a fresh one is made otherwise. */
   requestId?: string;
   replyTo?: ReplyTarget;
+  /** relbot acting on a setting of the environment itself (onDegraded: rollback): the config is the approval. */
+  orderedByConfig?: boolean;
 }
 
 /**
@@ -54,7 +56,8 @@ export type EnqueuePromotion = (
 
 export interface RequestPromotionDeps {
   db: Db;
-  config: Pick<RelbotConfig, "apps">;
+  /** With `argocd` set, the chain is health-gated (a version must be healthy in the previous environment). */
+  config: Pick<RelbotConfig, "apps" | "argocd">;
   clock: Clock;
   isTeamMember: TeamMembershipCheck;
   enqueue: EnqueuePromotion;
@@ -88,12 +91,19 @@ export async function requestPromotion(
   }
 
   // Asked outside the transaction: it may go to the network, and SQLite transactions here are synchronous.
-  const approverDenial = await checkApprovers(envConfig, request.actor, deps.isTeamMember);
+  const approverDenial = request.orderedByConfig
+    ? undefined
+    : await checkApprovers(envConfig, request.actor, deps.isTeamMember);
 
   return deps.db.transaction(
     (tx) => {
       const now = deps.clock.now();
-      const facts = loadPromotionFacts(tx, { app: request.app, env: request.env, chain });
+      const facts = loadPromotionFacts(tx, {
+        app: request.app,
+        env: request.env,
+        chain,
+        healthGated: deps.config.argocd !== undefined,
+      });
       const ruled = evaluatePromotion(
         {
           app: request.app,

@@ -15,6 +15,7 @@ import { verifiedRelease, verifiedVersionsAtCommit } from "../store/queries/veri
 import { tagBelongsToApp } from "../webhooks/apps-for-tag.ts";
 import { mapWithConcurrency, RepoBackoff } from "./concurrency.ts";
 import { type Drift, findDrift } from "./drift.ts";
+import { newestFirst, QueueBudget } from "./queue-budget.ts";
 import { diffTags, type TagDiff } from "./tag-diff.ts";
 
 /** One environment manifest to read: where it is and which source in it belongs to the app. */
@@ -46,6 +47,8 @@ export interface ReconcileReport {
   skipped: string[];
   failed: { repo: string; error: string; retryInMs: number }[];
   queued: { app: string; tagName: string; tagObject: string; jobId: string }[];
+  /** New tags left for a later pass, per repository, because reconcile.maxQueuedPerRepo was reached. */
+  deferred: { repo: string; tags: number }[];
   moved: { app: string; version: string; was: string; now: string; pinJobId?: string }[];
   deleted: { app: string; version: string; was: string }[];
   restored: { app: string; version: string }[];
@@ -101,6 +104,7 @@ export class Reconciler {
       skipped: [],
       failed: [],
       queued: [],
+      deferred: [],
       moved: [],
       deleted: [],
       restored: [],
@@ -139,7 +143,15 @@ export class Reconciler {
       }
       this.backoff.succeeded(key);
       const listed = [...listing.value].map(([tagName, tagObject]) => ({ tagName, tagObject }));
-      for (const app of group.apps) this.applyTagDiff(app, this.diffFor(app, listed), report);
+      const budget = new QueueBudget(this.deps.config.reconcile.maxQueuedPerRepo);
+      for (const app of group.apps) this.applyTagDiff(app, this.diffFor(app, listed), report, budget);
+      if (budget.deferred > 0) {
+        report.deferred.push({ repo: key, tags: budget.deferred });
+        this.logger.info(
+          { repo: key, queued: budget.limit, deferred: budget.deferred },
+          "many new tags: release checks for the rest are queued by the next passes",
+        );
+      }
     });
     if (report.queued.length > 0 || report.moved.length > 0) this.deps.onJobsQueued?.();
 
@@ -171,7 +183,7 @@ export class Reconciler {
   }
 
   /** Queues unseen tags exactly as a webhook would and records tag-state changes, each with its audit event. */
-  private applyTagDiff(app: string, diff: TagDiff, report: ReconcileReport): void {
+  private applyTagDiff(app: string, diff: TagDiff, report: ReconcileReport, budget: QueueBudget): void {
     const now = this.deps.clock.now();
     const setState = (tx: Db, version: string, tagObject: string, tagState: "ok" | "moved" | "deleted") =>
       tx
@@ -181,14 +193,15 @@ export class Reconciler {
         .run();
 
     this.deps.db.transaction((tx) => {
-      for (const tag of diff.unseen) {
+      for (const tag of newestFirst(diff.unseen)) {
         // Same job and key as the webhook's: a tag already queued (or being checked) is left alone, and a check
         // that ran out of retries (say, during a long outage) gets fresh attempts, so no tag is lost for good.
+        // Only new work counts against the pass's budget; what is over it is found again by the next pass.
         const job = releaseJob({ app, ...tag, source: "reconcile" });
         const existing = findJobByKey(tx, job.dedupKey!);
         if (!existing) {
-          report.queued.push({ app, ...tag, jobId: enqueueJob(tx, job, now).id });
-        } else if (existing.status === "failed" && requeueFailedJob(tx, existing.id, now)) {
+          if (budget.take()) report.queued.push({ app, ...tag, jobId: enqueueJob(tx, job, now).id });
+        } else if (existing.status === "failed" && budget.take() && requeueFailedJob(tx, existing.id, now)) {
           report.queued.push({ app, ...tag, jobId: existing.id });
         }
       }

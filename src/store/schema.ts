@@ -117,6 +117,12 @@ export const jobs = sqliteTable(
     status: text("status", { enum: ["queued", "running", "succeeded", "failed"] }).notNull(),
     attempts: integer("attempts").notNull().default(0),
     maxAttempts: integer("max_attempts").notNull().default(8),
+    /**
+     * The job's lane: 1 for work a person is waiting on (promotions, rollbacks, chat commands, re-pinning a
+     * moved tag), 0 for background work (release checks). A due job of lane 1 is always claimed first, so a
+     * flood of new tags cannot hold up a promotion.
+     */
+    priority: integer("priority").notNull().default(0),
     runAt: integer("run_at").notNull(),
     leaseOwner: text("lease_owner"),
     leaseUntil: integer("lease_until"),
@@ -131,6 +137,9 @@ export const jobs = sqliteTable(
     uniqueIndex("jobs_dedup_key").on(t.dedupKey),
     // The claim walks these in order and stops at the first row (no sort, however long the backlog).
     index("jobs_status_run_at_id").on(t.status, t.runAt, t.id),
+    // The claim walks one lane at a time in order (status and priority fixed, run_at ascending) and stops at
+    // the first due row, however long either lane's backlog.
+    index("jobs_claim_lane").on(t.status, t.priority, t.runAt, t.id),
     index("jobs_status_lease").on(t.status, t.leaseUntil),
   ],
 );

@@ -9,6 +9,7 @@ import {
 } from "../chatops/comment-job.ts";
 import { createCommenterPermissionCheck } from "../chatops/github-permission.ts";
 import {
+  createDeploymentNotifier,
   createPromotionNoticeHandler,
   createPromotionNotifier,
   type PromotionNotifier,
@@ -56,6 +57,8 @@ export interface ChatopsWiring {
   requestPromotion(request: PromotionRequest): Promise<PromotionOutcome>;
   /** For the promotion job handler: tells the requester how a finished promotion ended. */
   notifyPromotionFinished: PromotionNotifier;
+  /** For the deployment watch: tells the requester whether Argo CD ran it healthy. */
+  notifyDeploymentFinished: ReturnType<typeof createDeploymentNotifier>;
 }
 
 export function wireChatops(deps: ChatopsWiringDeps): ChatopsWiring {
@@ -116,6 +119,7 @@ export function wireChatops(deps: ChatopsWiringDeps): ChatopsWiring {
     }),
     requestPromotion: request,
     notifyPromotionFinished: createPromotionNotifier({ db, clock, wake: () => worker.wake() }),
+    notifyDeploymentFinished: createDeploymentNotifier({ db, clock, wake: () => worker.wake() }),
   };
 }
 

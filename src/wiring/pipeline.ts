@@ -33,6 +33,8 @@ export interface PipelineOptions {
   autoPromoteDelayMs?: number;
   /** The chat notifier: told the result of every promotion that finished. */
   onPromotionFinished?: PromotionFinished;
+  /** Argo CD is configured: pushed promotions are watched until healthy, and the chain moves on health. */
+  watchDeployments?: boolean;
   /** A promotion found its release's tag moved right before the push (the reconciler then pins at once). */
   onTagMoved?: () => void;
 }
@@ -123,6 +125,7 @@ export function wireReleasePipeline(deps: PipelineDeps): ReleasePipeline {
       onTagMoved: deps.onTagMoved,
       onPromotionFinished: deps.onPromotionFinished,
       onJobsQueued: wake,
+      watchDeployments: deps.watchDeployments,
     }),
   );
   worker.register(tagPinJobKind, createTagPinHandler({ db, config, writer, clock }));

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { sql } from "drizzle-orm";
 import {
   claimNextJob,
   completeJob,
@@ -9,6 +10,7 @@ import {
   failJob,
   getJob,
   handBackJob,
+  jobLane,
   PermanentJobError,
   renewLease,
   retryDelayMs,
@@ -180,6 +182,42 @@ describe("job queue", () => {
       runAt: t0 + 5,
     });
     expect(claimNextJob(db, "w2", t0 + 5, lease)!.attempts).toBe(1);
+  });
+});
+
+describe("lanes", () => {
+  let database: Database;
+  beforeEach(async () => {
+    database = await openDatabase(newDbFile());
+  });
+  afterEach(() => database.close());
+
+  test("an urgent job queued behind a backlog of background jobs is claimed first; then the backlog in order", () => {
+    const { db } = database;
+    const backlog = Array.from({ length: 200 }, (_, i) =>
+      enqueueJob(db, { kind: "release", payload: i }, t0 + i),
+    );
+    const urgent = enqueueJob(db, { kind: "promotion", payload: {}, priority: jobLane.urgent }, t0 + 500);
+    expect(claimNextJob(db, "w", t0 + 500, lease)?.id).toBe(urgent.id);
+    expect(claimNextJob(db, "w", t0 + 500, lease)?.id).toBe(backlog[0]!.id);
+    expect(claimNextJob(db, "w", t0 + 500, lease)?.id).toBe(backlog[1]!.id);
+  });
+
+  test("an urgent job not yet due waits; a background job that is due runs meanwhile", () => {
+    const { db } = database;
+    enqueueJob(db, { kind: "promotion", payload: {}, priority: jobLane.urgent, runAt: t0 + 1000 }, t0);
+    const due = enqueueJob(db, { kind: "release", payload: {} }, t0);
+    expect(claimNextJob(db, "w", t0 + 10, lease)?.id).toBe(due.id);
+  });
+
+  test("each lane's claim walks the jobs_claim_lane index and sorts nothing", () => {
+    const plan = database.db.all<{ detail: string }>(
+      sql`explain query plan select id from jobs where status = 'queued' and priority = 1 and run_at <= 5
+          and kind in ('release', 'promotion') order by run_at, id limit 1`,
+    );
+    const details = plan.map((p) => p.detail).join(" | ");
+    expect(details).toContain("jobs_claim_lane");
+    expect(details).not.toContain("TEMP B-TREE");
   });
 });
 

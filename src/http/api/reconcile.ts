@@ -13,6 +13,9 @@ const ReportSchema = z
     queued: z.array(
       z.object({ app: z.string(), tagName: z.string(), tagObject: z.string(), jobId: z.string() }),
     ),
+    deferred: z
+      .array(z.object({ repo: z.string(), tags: z.number().int() }))
+      .openapi({ description: "New tags over reconcile.maxQueuedPerRepo, left for the next passes" }),
     moved: z.array(z.object({ app: z.string(), version: z.string(), was: z.string(), now: z.string() })),
     deleted: z.array(z.object({ app: z.string(), version: z.string(), was: z.string() })),
     restored: z.array(z.object({ app: z.string(), version: z.string() })),

@@ -1,0 +1,76 @@
+// Deployment feedback from Argo CD, built from the config in one place: the client, the watch, the rollback job
+// and POST /webhooks/argocd. Without an argocd section nothing here exists and a promotion ends at its push.
+import { ArgocdClient } from "../argocd/client.ts";
+import type { Clock } from "../clock.ts";
+import type { RelbotConfig, Secrets } from "../config/index.ts";
+import { createDegradedRollbackHandler } from "../deployment/rollback-handler.ts";
+import { degradedRollbackJobKind } from "../deployment/rollback-job.ts";
+import { DeploymentWatch } from "../deployment/watch.ts";
+import type { GitopsWriter } from "../gitops/index.ts";
+import type { RelbotApp } from "../http/app.ts";
+import { registerArgocdWebhook } from "../http/argocd-webhook.ts";
+import type { JobWorker } from "../jobs/index.ts";
+import type { Logger } from "../log.ts";
+import type { Db, PromotionRow } from "../store/index.ts";
+
+export interface DeploymentWiringDeps {
+  config: RelbotConfig;
+  secrets: Secrets;
+  db: Db;
+  worker: Pick<JobWorker, "register" | "wake">;
+  clock: Clock;
+  logger: Logger;
+  writer: Pick<GitopsWriter, "readApplicationMetadata">;
+  app: RelbotApp;
+  /** Tells the requester how the deployment ended. */
+  onDeploymentFinished?: (promotion: PromotionRow) => unknown;
+  random?: () => number;
+}
+
+/** The client as `relbot check` and the service build it, with the token config/ resolved from argocd.tokenEnv. */
+export function argocdClientFromConfig(config: RelbotConfig, secrets: Secrets): ArgocdClient | undefined {
+  if (!config.argocd) return undefined;
+  return new ArgocdClient({ url: config.argocd.url, token: secrets.get("argocdToken") ?? "" });
+}
+
+export function wireDeploymentWatch(deps: DeploymentWiringDeps): DeploymentWatch | undefined {
+  const { config, secrets, db, worker, clock, logger } = deps;
+  const argocd = config.argocd;
+  const client = argocdClientFromConfig(config, secrets);
+  if (!argocd || !client) return undefined;
+  if (!secrets.get("argocdToken")) {
+    // Not fatal: every watched promotion says why it cannot be followed, and ends as timeout.
+    logger.error(
+      { tokenEnv: argocd.tokenEnv },
+      `${argocd.tokenEnv} (argocd.tokenEnv) is empty: Argo CD will refuse relbot`,
+    );
+  }
+  const wake = () => worker.wake();
+  const watch = new DeploymentWatch({
+    db,
+    apps: config.apps,
+    argocd,
+    client,
+    readApplication: (environment) =>
+      deps.writer.readApplicationMetadata(environment.file, environment.application),
+    clock,
+    logger,
+    random: deps.random,
+    onJobsQueued: wake,
+    onDeploymentFinished: deps.onDeploymentFinished,
+  });
+  worker.register(
+    degradedRollbackJobKind,
+    createDegradedRollbackHandler({ db, config, clock, onJobsQueued: wake }),
+  );
+  const secret = secrets.get("argocdWebhookSecret");
+  registerArgocdWebhook(deps.app, {
+    secret,
+    secretProblem: argocd.webhookSecretEnv
+      ? `the environment variable ${argocd.webhookSecretEnv} (argocd.webhookSecretEnv) is empty, so relbot refuses Argo CD notifications`
+      : "argocd.webhookSecretEnv is not set in the config, so relbot refuses Argo CD notifications",
+    wake: () => watch.wake(),
+    logger,
+  });
+  return watch;
+}
