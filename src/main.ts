@@ -156,7 +156,7 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
           logger,
           // Bound late: the chat wiring needs the HTTP app, which needs the pipeline's readiness checks.
           onPromotionFinished: async (promotion, replyTo) => {
-            observeLeadTime(metrics, db, config, promotion);
+            observeLeadTime(metrics, db, config, promotion, "tag_to_pushed");
             await chatops.notifyPromotionFinished(promotion, replyTo);
           },
           watchDeployments: config.argocd !== undefined,
@@ -231,7 +231,10 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
       writer: pipeline.writer,
       app,
       random: options.random,
-      onDeploymentFinished: (promotion) => chatops.notifyDeploymentFinished(promotion),
+      onDeploymentFinished: (promotion) => {
+        observeLeadTime(metrics, db, config, promotion, "tag_to_healthy");
+        return chatops.notifyDeploymentFinished(promotion);
+      },
     });
 
   const port = options.port ?? config.server.port;

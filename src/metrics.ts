@@ -45,7 +45,7 @@ export function createMetrics(db: Db) {
     }),
     releaseLeadTime: new Histogram({
       name: "relbot_release_lead_time_seconds",
-      help: "From the tag's time to the promotion's GitOps commit pushed (stage tag_to_pushed), by configured app and environment",
+      help: "From relbot first seeing a release tag to its promotion pushed (stage tag_to_pushed) and reported healthy by Argo CD (tag_to_healthy), by configured app and environment",
       labelNames: ["app", "env", "stage"] as const,
       // 1 s .. ~6 days
       buckets: exponentialBuckets(1, 2, 20),
