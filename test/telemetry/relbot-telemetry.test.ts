@@ -2,6 +2,9 @@
 // continues that trace in the worker, log lines carry the ids, and the latency histograms keep bounded labels.
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { Writable } from "node:stream";
+import { ArgocdClient } from "../../src/argocd/client.ts";
+import { createResponseUrlPoster } from "../../src/chatops/slack.ts";
+import { systemClock } from "../../src/clock.ts";
 import { http as tracedGitHttp } from "../../src/git/traced-http.ts";
 import { createGitHubClient } from "../../src/github/client.ts";
 import { createLogger, silentLogger } from "../../src/log.ts";
@@ -169,18 +172,22 @@ describe("relbot traces and request metrics", () => {
 });
 
 describe("outgoing requests carry the trace context", () => {
-  test("GitHub API (Octokit) and git over HTTP (isomorphic-git) send traceparent of the active span", async () => {
+  test("GitHub API (Octokit), git over HTTP (isomorphic-git), Slack and Argo CD send traceparent of the active span", async () => {
     const receiver = await startOtlpReceiver();
     const github = await startGitHubApi();
-    const gitHeaders: Record<string, string>[] = [];
+    // One local server stands in for a git host, a Slack response_url and Argo CD: it only records headers.
+    const seen: { path: string; traceparent: string | null }[] = [];
     const gitServer = Bun.serve({
       port: 0,
       hostname: "127.0.0.1",
       fetch(request) {
-        gitHeaders.push(Object.fromEntries(request.headers));
-        return new Response("not a repository", { status: 404 });
+        seen.push({ path: new URL(request.url).pathname, traceparent: request.headers.get("traceparent") });
+        return new Response("nothing here", { status: 404 });
       },
     });
+    const base = `http://127.0.0.1:${gitServer.port}`;
+    const slack = createResponseUrlPoster({ clock: systemClock, logger: silentLogger });
+    const argocd = new ArgocdClient({ url: base, token: "argocd-token" });
     const tracing = startTracing(
       tracingSettingsFromEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url }),
       silentLogger,
@@ -198,6 +205,8 @@ describe("outgoing requests carry the trace context", () => {
           method: "GET",
           headers: {},
         });
+        await slack.post(`${base}/slack/response`, { text: "promoted" });
+        await argocd.getApplication({ name: "order-svc-dev" }).catch(() => undefined);
       });
       // Outside a span nothing is added.
       await octokit.request("GET /repos/{owner}/{repo}", { owner: "acme", repo: "order-svc" });
@@ -205,7 +214,12 @@ describe("outgoing requests carry the trace context", () => {
       const span = receiver.spans.find((s) => s.name === "promotion")!;
       const expected = `00-${span.traceId}-${span.spanId}-01`;
       expect(github.requests.map((r) => r.headers.traceparent)).toEqual([expected, undefined]);
-      expect(gitHeaders.map((h) => h.traceparent)).toEqual([expected]);
+      expect(seen.map((r) => r.traceparent)).toEqual([expected, expected, expected]);
+      expect(seen.map((r) => r.path)).toEqual([
+        "/x.git/info/refs",
+        "/slack/response",
+        "/api/v1/applications/order-svc-dev",
+      ]);
     } finally {
       await tracing.shutdown();
       gitServer.stop(true);
