@@ -97,6 +97,9 @@ describe("promotions export", () => {
       "createdAt",
       "updatedAt",
       "finishedAt",
+      "approvalsRequired",
+      "approvedBy",
+      "pullRequest",
     ]);
     expect(rows).toHaveLength(2345);
     const reasons = rows.map((r) => r[header!.indexOf("reason")]);
