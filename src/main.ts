@@ -191,6 +191,7 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
     db,
     apps: config.apps,
     requireScope,
+    clock,
     auditKeys,
     ...(pipeline ? { auditAnchors: () => pipeline.writer.auditAnchors() } : {}),
   });
@@ -203,6 +204,7 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
     clock,
     openOnLoopback: config.server.openDashboardOnLoopback,
     auditKeys,
+    decideApproval: chatops.decideApproval,
   });
   // The reconciler shares the pipeline's source cache and GitOps writer (one clone of each repository).
   const reconciler =
