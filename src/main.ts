@@ -14,12 +14,16 @@ import type { Logger } from "./log.ts";
 import { createMetrics, type RelbotMetrics } from "./metrics.ts";
 import type { Reconciler } from "./reconcile/reconciler.ts";
 import { type Database, openDatabase, takeInstanceLock } from "./store/index.ts";
+import { observeLeadTime } from "./telemetry/lead-time.ts";
+import { tracingSettingsFromEnv } from "./telemetry/settings.ts";
+import { startTracing, type Tracing } from "./telemetry/tracing.ts";
 import type { IssueCommentHook } from "./webhooks/index.ts";
 import { wireDeploymentWatch } from "./wiring/argocd.ts";
 import { auditKeysFromConfig, keyAuditChainFromConfig } from "./wiring/audit-keys.ts";
 import { type ChatopsWiring, wireChatops } from "./wiring/chatops.ts";
 import { commitSignerFromConfig } from "./wiring/commit-signer.ts";
 import { githubClientFromConfig } from "./wiring/github.ts";
+import { wireNotifications } from "./wiring/notifications.ts";
 import { type PipelineOptions, wireReleasePipeline } from "./wiring/pipeline.ts";
 import { createPromotionRequester } from "./wiring/promotions.ts";
 import { wireReconciler } from "./wiring/reconciler.ts";
@@ -50,6 +54,8 @@ export interface RelbotOptions {
   /** The release checks, auto-promotion and GitOps writer as job handlers; false leaves them out (tests that
    * register their own handlers for those job kinds). */
   pipeline?: PipelineOptions | false;
+  /** The OTEL_* variables that configure tracing (default process.env); without an endpoint tracing is off. */
+  otelEnv?: Record<string, string | undefined>;
 }
 
 export interface RunningRelbot {
@@ -109,6 +115,18 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
     logger.info({ keyId: keying.keyId }, "audit chain keyed from here on");
   }
   recordConfigLoad(db, options.loaded, clock.now());
+  let tracing: Tracing;
+  try {
+    tracing = startTracing(
+      tracingSettingsFromEnv(options.otelEnv ?? process.env),
+      logger,
+      packageJson.version,
+    );
+  } catch (error) {
+    database.close();
+    lock.release();
+    throw error;
+  }
 
   const worker = new JobWorker({
     db,
@@ -117,12 +135,17 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
     logger,
     leaseMs: settings.jobLeaseMs,
     ...options.worker,
-    onJobEnded: (job, outcome) => metrics.jobAttempts.inc({ kind: job.kind, outcome }),
+    onJobEnded: (job, outcome, seconds) => {
+      metrics.jobAttempts.inc({ kind: job.kind, outcome });
+      metrics.jobDuration.observe({ kind: job.kind, outcome }, seconds);
+    },
   });
   // One GitHub client and one promotion requester for everything that asks GitHub or asks for a promotion.
   const github = githubClientFromConfig(config, secrets, logger);
   const promotions = createPromotionRequester({ db, config, clock, github, onQueued: () => worker.wake() });
   const chatops = wireChatops({ db, config, secrets, clock, logger, worker, github, promotions });
+  // Channel notifications: bound before anything else appends audit events, so every event is considered.
+  wireNotifications({ db, config, secrets, worker });
   const pipeline =
     options.pipeline === false
       ? undefined
@@ -138,6 +161,7 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
           github,
           promotions,
           onPromotionFinished: async (promotion, replyTo) => {
+            observeLeadTime(metrics, db, config, promotion, "tag_to_pushed");
             await chatops.notifyPromotionFinished(promotion, replyTo);
           },
           watchDeployments: config.argocd !== undefined,
@@ -171,10 +195,16 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
       writer: pipeline.writer,
       promotions,
       random: options.random,
-      onDeploymentFinished: (promotion) => chatops.notifyDeploymentFinished(promotion),
+      onDeploymentFinished: (promotion) => {
+        observeLeadTime(metrics, db, config, promotion, "tag_to_healthy");
+        return chatops.notifyDeploymentFinished(promotion);
+      },
     });
 
-  const app = createHttpApp({ logger });
+  const app = createHttpApp({
+    logger,
+    observeRequest: (labels, seconds) => metrics.httpRequestDuration.observe(labels, seconds),
+  });
   registerRoutes(app, {
     db,
     logger,
@@ -219,6 +249,7 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
   } catch (error) {
     // Nothing has started yet but the sweep timer: undo what is open so the process can exit with the message.
     pipeline?.stop();
+    await tracing.shutdown();
     database.close();
     lock.release();
     if ((error as { code?: unknown }).code === "EADDRINUSE") throw new PortInUseError(port);
@@ -251,6 +282,8 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
         pipeline?.stop();
         await server.stop();
         await Promise.all([workerStopped, reconcilerStopped, deploymentsStopped]);
+        // Last: the spans of the jobs that just finished are exported before the process goes.
+        await tracing.shutdown();
         database.close();
         lock.release();
       })();

@@ -4,6 +4,7 @@ import { requestId } from "hono/request-id";
 import { RelbotError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { errorResponse, handleError } from "./errors.ts";
+import { type RequestObserver, requestTelemetry } from "./telemetry.ts";
 import { validationHook } from "./validation.ts";
 
 /** Bodies over this are refused with 413 before anything reads them. */
@@ -11,6 +12,8 @@ export const maxBodyBytes = 1024 * 1024;
 
 export interface HttpDeps {
   logger: Logger;
+  /** Gets each answered request's route template, method, status and duration (the latency histogram). */
+  observeRequest?: RequestObserver;
 }
 
 export type RelbotApp = OpenAPIHono;
@@ -22,6 +25,7 @@ export type RelbotApp = OpenAPIHono;
 export function createHttpApp(deps: HttpDeps): RelbotApp {
   // Every zod-openapi route reports invalid parameters the same way: 400 invalid_request naming the field.
   const app = new OpenAPIHono({ defaultHook: validationHook });
+  app.use(requestTelemetry(deps.observeRequest));
   app.use(requestId());
   app.use(async (c, next) => {
     const started = performance.now();

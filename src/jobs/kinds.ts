@@ -1,5 +1,6 @@
 // Every job kind relbot stores, so the API can show each one's declared public view. A new kind adds a line.
 import { degradedRollbackJob } from "../deployment/rollback-job.ts";
+import { channelNoticeJob } from "../notifications/channel-notice.ts";
 import { autoPromoteJob } from "./auto-promote-job.ts";
 import { chatCommentJob } from "./chat-comment-job.ts";
 import type { JobKind } from "./define.ts";
@@ -16,6 +17,7 @@ const jobKinds: readonly JobKind<unknown>[] = [
   promotionNoticeJob,
   tagPinJob,
   degradedRollbackJob,
+  channelNoticeJob,
 ];
 
 const byKind = new Map(jobKinds.map((definition) => [definition.kind, definition]));
