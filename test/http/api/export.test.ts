@@ -97,6 +97,12 @@ describe("promotions export", () => {
       "createdAt",
       "updatedAt",
       "finishedAt",
+      "deploymentState",
+      "deploymentRevision",
+      "deploymentSince",
+      "deploymentMessage",
+      "deploymentApplication",
+      "deployedAt",
     ]);
     expect(rows).toHaveLength(2345);
     const reasons = rows.map((r) => r[header!.indexOf("reason")]);
