@@ -16,6 +16,7 @@ export interface DemoSecrets {
   deployToken: string;
   webhookSecret: string;
   slackSigningSecret: string;
+  auditKey: string;
 }
 
 /** Environment variable names the config points at. */
@@ -24,6 +25,7 @@ const secretEnv = {
   deployToken: "RELBOT_DEMO_DEPLOY_TOKEN",
   webhookSecret: "RELBOT_DEMO_GITHUB_WEBHOOK_SECRET",
   slackSigningSecret: "RELBOT_DEMO_SLACK_SIGNING_SECRET",
+  auditKey: "RELBOT_DEMO_AUDIT_KEY",
 } as const satisfies Record<keyof DemoSecrets, string>;
 
 export interface DemoConfig {
@@ -49,6 +51,8 @@ export function writeDemoConfig(options: {
     deployToken: randomSecret(),
     webhookSecret: randomSecret(),
     slackSigningSecret: randomSecret(),
+    // The demo shows the audit chain as production should run it: keyed (README "Security model").
+    auditKey: randomBytes(32).toString("hex"),
   };
   const env = Object.fromEntries(
     Object.entries(secretEnv).map(([key, name]) => [name, secrets[key as keyof DemoSecrets]]),
@@ -76,6 +80,7 @@ export function writeDemoConfig(options: {
         { name: demoSlackUser.name, tokenEnv: secretEnv.deployToken, scopes: ["read", "promote"] },
       ],
     },
+    audit: { keyEnv: secretEnv.auditKey },
     signers: { "demo-team": { ssh: path.relative(options.dir, options.allowedSignersFile) } },
     apps: {
       [options.app.name]: {

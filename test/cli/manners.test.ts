@@ -6,7 +6,7 @@ import { rmSync } from "node:fs";
 import path from "node:path";
 import packageJson from "../../package.json" with { type: "json" };
 import { runRelbotCli } from "../support/cli.ts";
-import { writeTestConfig } from "../support/relbot-config.ts";
+import { offlineApp, writeTestConfig } from "../support/relbot-config.ts";
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -18,14 +18,7 @@ function servableConfig(): string {
   const file = writeTestConfig({
     gitopsUrl: "http://127.0.0.1:9/gitops.git",
     files: { allowed_signers: "" },
-    apps: {
-      "order-svc": {
-        repo: "http://127.0.0.1:9/order-svc.git",
-        module: "example.com/order-svc",
-        signers: "team",
-        environments: [{ name: "dev", file: "envs/dev.yaml" }],
-      },
-    },
+    apps: { "order-svc": offlineApp },
   });
   dirs.push(path.dirname(file));
   return file;

@@ -24,14 +24,14 @@ let configFile: string;
 let store: Database;
 
 let seedTime = Date.now() - 3_600_000;
-function seed(env: string, version: string) {
+function seed(env: string, version: string, app = "order-svc") {
   seedTime += 1000;
   store.db
     .insert(promotions)
     .values({
       id: newId("prm", seedTime),
       requestId: newId("req", seedTime),
-      app: "order-svc",
+      app,
       env,
       toVersion: version,
       actor: "relbot",
@@ -103,22 +103,7 @@ beforeAll(async () => {
       updatedAt: seedTime,
     })
     .run();
-  store.db
-    .insert(promotions)
-    .values({
-      id: newId("prm", seedTime),
-      requestId: newId("req", seedTime),
-      app: "order-api",
-      env: "dev",
-      toVersion: "v2.0.0",
-      actor: "relbot",
-      source: "webhook",
-      status: "succeeded",
-      createdAt: seedTime,
-      updatedAt: seedTime,
-      finishedAt: seedTime,
-    })
-    .run();
+  seed("dev", "v2.0.0", "order-api");
 });
 afterAll(() => store.close());
 

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { runRelbotCli } from "../support/cli.ts";
-import { writeTestConfig } from "../support/relbot-config.ts";
+import { offlineApp, writeTestConfig } from "../support/relbot-config.ts";
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -28,14 +28,7 @@ function configNamingSecretsAndKeys(): string {
       },
       api: { tokens: [{ name: "auditor", tokenEnv: "RELBOT_AUDIT_TOKEN", scopes: ["read"] }] },
     },
-    apps: {
-      "order-svc": {
-        repo: "http://127.0.0.1:9/order-svc.git",
-        module: "example.com/order-svc",
-        signers: "team",
-        environments: [{ name: "dev", file: "envs/dev.yaml" }],
-      },
-    },
+    apps: { "order-svc": offlineApp },
   });
   dirs.push(path.dirname(file));
   return file;

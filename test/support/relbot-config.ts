@@ -42,3 +42,11 @@ export function writeTestConfig(options: TestConfigOptions): string {
   writeFileSync(file, stringify(config));
   return file;
 }
+
+/** An app whose repository nothing answers for: for tests of what relbot does before it reaches any remote. */
+export const offlineApp = {
+  repo: "http://127.0.0.1:9/order-svc.git",
+  module: "example.com/order-svc",
+  signers: "team",
+  environments: [{ name: "dev", file: "envs/dev.yaml" }],
+};
