@@ -32,13 +32,10 @@ const DeploymentSchema = z
     since: TimeSchema.nullable().openapi({ description: "When the deployment entered this state" }),
     updatedAt: TimeSchema.nullable(),
     message: z.string().nullable().openapi({ description: "Argo CD's words, or why relbot could not ask" }),
-    application: z
-      .string()
-      .nullable()
-      .openapi({
-        description: "The Argo CD Application watched, <appNamespace>/<name>",
-        example: "argocd/order-svc-staging",
-      }),
+    application: z.string().nullable().openapi({
+      description: "The Argo CD Application watched, <appNamespace>/<name>",
+      example: "argocd/order-svc-staging",
+    }),
   })
   .openapi("Deployment", {
     description: "Whether Argo CD runs the promotion; null when Argo CD is not configured",
