@@ -2,6 +2,7 @@
 // The `relbot` command. Each subcommand parses its arguments and hands over to the composition root.
 import packageJson from "../package.json" with { type: "json" };
 import { findRuntimeProblems, findStartupProblems } from "./check.ts";
+import { runApproveCommand } from "./commands/approve.ts";
 import { runDemoCommand } from "./commands/demo.ts";
 import { commandHelp, type ParsedCommand, parseCommand, UsageError, usageLine } from "./commands/options.ts";
 import { runPromoteCommand } from "./commands/promote.ts";
@@ -110,6 +111,9 @@ async function runCommand(
     case "promote":
     case "rollback":
       return await runPromoteCommand(command, parsed, env);
+    case "approve":
+    case "reject":
+      return await runApproveCommand(command, parsed, env);
   }
 }
 

@@ -112,6 +112,12 @@ export const errorCodes = {
   "argocd.timeout": { kind: "upstream", retryable: true },
   "argocd.unreachable": { kind: "upstream", retryable: true },
   "argocd.invalid_answer": { kind: "upstream", retryable: true },
+
+  // Protected environments: votes on a promotion that awaits approval.
+  "promotion.not_found": { kind: "not_found", retryable: false },
+  "approval.not_waiting": { kind: "conflict", retryable: false },
+  "approval.own_request": { kind: "forbidden", retryable: false },
+  "approval.not_approver": { kind: "forbidden", retryable: false },
 } as const satisfies Record<string, CodeSpec>;
 
 export type ErrorCode = keyof typeof errorCodes;

@@ -4,13 +4,14 @@ import type { RelbotConfig } from "../config/index.ts";
 import type { ChatCommand } from "../domain/chat-command.ts";
 import { resolveCommandTarget } from "../domain/command-targets.ts";
 import { RelbotError } from "../errors.ts";
+import type { ApprovalOutcome, ApprovalVote } from "../promotion/approval.ts";
 import type {
   PromotionOutcome,
   PromotionRequest,
   PromotionSource,
   ReplyTarget,
 } from "../promotion/request.ts";
-import { formatHelp, formatOutcome } from "./replies.ts";
+import { formatApprovalResult, formatHelp, formatOutcome } from "./replies.ts";
 
 export interface ChatAnswerDeps {
   config: Pick<RelbotConfig, "apps">;
@@ -20,6 +21,8 @@ export interface ChatAnswerDeps {
   describeStatus(app: string): string | Promise<string>;
   /** e.g. formatHistory(app, env, loadPromotionHistory(db, app, env)). */
   describeHistory(app: string, env?: string): string | Promise<string>;
+  /** decideApproval with its deps bound (src/promotion/approval.ts); absent, approve/reject are answered as off. */
+  decideApproval?(vote: ApprovalVote): Promise<ApprovalOutcome>;
 }
 
 export interface ChatRequester {
@@ -46,6 +49,7 @@ export async function answerChatCommand(
   deps: ChatAnswerDeps,
 ): Promise<ChatAnswer> {
   if (command.verb === "help") return { text: formatHelp(), ok: true };
+  if (command.verb === "approve" || command.verb === "reject") return answerVote(command, requester, deps);
   const env = "env" in command ? command.env : undefined;
   const version = "version" in command ? command.version : undefined;
   const target = resolveCommandTarget(deps.config, { app: command.app, env, version });
@@ -68,12 +72,49 @@ export async function answerChatCommand(
           source: requester.source,
           ...(requester.replyTo ? { replyTo: requester.replyTo } : {}),
         });
-        return { text: formatOutcome(outcome), ok: outcome.status === "queued", outcome };
+        return { text: formatOutcome(outcome), ok: outcome.status !== "denied", outcome };
       } catch (error) {
         if (error instanceof RelbotError && error.kind === "rejected")
           return { text: error.message, ok: false };
         throw error;
       }
     }
+  }
+}
+
+// --- Protected environments: /release approve and /release reject ---
+
+const answeredKinds: ReadonlySet<string> = new Set(["forbidden", "not_found", "conflict", "rejected"]);
+
+async function answerVote(
+  command: Extract<ChatCommand, { verb: "approve" | "reject" }>,
+  requester: ChatRequester,
+  deps: ChatAnswerDeps,
+): Promise<ChatAnswer> {
+  if (!deps.decideApproval) return { text: "Approvals are not enabled here.", ok: false };
+  try {
+    const outcome = await deps.decideApproval({
+      promotionId: command.id,
+      actor: requester.actor,
+      decision: command.verb,
+      source: requester.source,
+      ...(command.verb === "reject" && command.reason ? { reason: command.reason } : {}),
+    });
+    const remaining = "remaining" in outcome ? outcome.remaining : 0;
+    if (outcome.status === "already-counted") {
+      return {
+        text: `${requester.actor} already approved ${command.id}; each person counts once. Approved by ${outcome.approvers.join(", ")}, ${remaining} more needed.`,
+        ok: false,
+      };
+    }
+    const ok =
+      outcome.status === "awaiting-approval" || outcome.status === "queued" || outcome.status === "rejected";
+    return { text: formatApprovalResult(outcome.promotion, outcome.approvers, remaining), ok };
+  } catch (error) {
+    // Refusals (own request, not an approver, not waiting, unknown id) are answered, like bad names.
+    if (error instanceof RelbotError && answeredKinds.has(error.kind)) {
+      return { text: `${error.message}.`, ok: false };
+    }
+    throw error;
   }
 }

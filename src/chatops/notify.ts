@@ -5,6 +5,7 @@
 import type { Octokit } from "@octokit/rest";
 import { eq } from "drizzle-orm";
 import type { Clock } from "../clock.ts";
+import { countedApprovers } from "../domain/approvals.ts";
 import {
   enqueueJob,
   findJobByKey,
@@ -18,7 +19,7 @@ import { type Db, type PromotionRow, promotions } from "../store/index.ts";
 import { formatDeploymentResult } from "./deployment-replies.ts";
 import { findMarkedReply, replyMarker, replyToIssue } from "./github-comments.ts";
 import { gitHubJobError } from "./github-errors.ts";
-import { formatPromotionResult } from "./replies.ts";
+import { formatApprovalResult, formatPromotionResult } from "./replies.ts";
 import { ephemeral, type ResponseUrlPoster } from "./slack.ts";
 
 export const promotionNoticeJobKind = "promotion-notice";
@@ -26,6 +27,8 @@ export const promotionNoticeJobKind = "promotion-notice";
 export interface PromotionNoticePayload {
   promotionId: string;
   replyTo: ReplyTarget;
+  /** Protected environments: a notice about the approval wait, with its text fixed when it was decided. */
+  approval?: { key: string; text: string };
   /** A second notice, once Argo CD ran the promotion healthy (or not); absent: the promotion's own result. */
   about?: "deployment";
 }
@@ -101,8 +104,10 @@ export function createPromotionNoticeHandler(deps: PromotionNoticeDeps): JobHand
     const { promotionId, replyTo, about } = job.payload as PromotionNoticePayload;
     const promotion = deps.db.select().from(promotions).where(eq(promotions.id, promotionId)).get();
     if (!promotion) throw new PermanentJobError(`promotion ${promotionId} is not recorded`);
+    const { approval } = job.payload as PromotionNoticePayload;
     const text =
-      about === "deployment" ? formatDeploymentResult(promotion) : formatPromotionResult(promotion);
+      approval?.text ??
+      (about === "deployment" ? formatDeploymentResult(promotion) : formatPromotionResult(promotion));
     if (replyTo.kind === "slack") {
       // No retry: the poster already spent one of the response_url's five posts, and the URL expires anyway.
       if (
@@ -118,7 +123,11 @@ export function createPromotionNoticeHandler(deps: PromotionNoticeDeps): JobHand
       throw new PermanentJobError("no github section in the config, so relbot cannot reply on GitHub issues");
     }
     const issue = { owner: replyTo.owner, repo: replyTo.repo, issueNumber: replyTo.issueNumber };
-    const marker = replyMarker(`${about ?? "promotion"}-notice-${promotion.id}`);
+    const marker = replyMarker(
+      approval
+        ? `approval-notice-${approval.key}-${promotion.id}`
+        : `${about ?? "promotion"}-notice-${promotion.id}`,
+    );
     try {
       // A retry may follow an attempt that posted and then lost its answer: look before posting again.
       if (job.attempts > 1 && (await findMarkedReply(deps.github, issue, marker, job.createdAt))) {
@@ -131,4 +140,34 @@ export function createPromotionNoticeHandler(deps: PromotionNoticeDeps): JobHand
       throw gitHubJobError(error, `reply on ${issue.owner}/${issue.repo}#${issue.issueNumber}`);
     }
   };
+}
+
+// --- Protected environments: telling the requester how the approval wait ended ---
+
+/**
+ * Queues the notice "approved by ... and queued" / "rejected" / "expired" for the requester, inside the
+ * transaction that recorded it (so it is queued exactly when the outcome is). One per promotion and outcome.
+ */
+export function enqueueApprovalNotice(
+  tx: Db,
+  promotion: PromotionRow,
+  replyTo: ReplyTarget,
+  now: number,
+): void {
+  const approvers = countedApprovers({ requester: promotion.actor, approvals: promotion.approvals ?? [] });
+  const payload: PromotionNoticePayload = {
+    promotionId: promotion.id,
+    replyTo,
+    approval: { key: promotion.status, text: formatApprovalResult(promotion, approvers, 0) },
+  };
+  enqueueJob(
+    tx,
+    {
+      kind: promotionNoticeJobKind,
+      payload,
+      dedupKey: `approval-notice:${promotion.status}:${promotion.id}`,
+      maxAttempts: 5,
+    },
+    now,
+  );
 }

@@ -26,6 +26,8 @@ export function formatOutcome(outcome: PromotionOutcome): string {
       ? `rollback of ${p.app} in ${p.env} to ${p.toVersion || "an earlier version"}`
       : `promotion of ${p.app} ${p.toVersion} to ${p.env}`;
   if (outcome.status === "denied") return `Refused ${what}: ${outcome.reason} (\`${outcome.code}\`, ${p.id})`;
+  if (outcome.status === "awaiting-approval")
+    return formatAwaitingApproval(p, outcome.required, outcome.approvers);
   const from = p.fromVersion ? ` (from ${p.fromVersion})` : "";
   if (p.fromVersion === p.toVersion) {
     return `Queued ${what}: ${p.env} already has ${p.toVersion}, so this will change nothing. (${p.id})`;
@@ -81,4 +83,47 @@ export function formatPromotionResult(p: PromotionRow): string {
   }
   if (p.status === "failed") return `The ${what} failed: ${p.error ?? "no reason recorded"} (${p.id})`;
   return `The ${what} is ${p.status}. (${p.id})`;
+}
+
+// --- Protected environments: approvals ---
+
+/** The answer to a request that waits for approvals: who may approve, and how. */
+export function formatAwaitingApproval(
+  p: PromotionRow,
+  required: number,
+  approvers: readonly string[],
+): string {
+  const what =
+    p.kind === "rollback"
+      ? `rollback of ${p.app} in ${p.env}`
+      : `promotion of ${p.app} ${p.toVersion} to ${p.env}`;
+  const who = approvers.length > 0 ? approvers.join(", ") : "anyone but the requester";
+  return `The ${what} (${p.id}) needs ${required} approval${required === 1 ? "" : "s"} besides ${p.actor}'s: ${who}, please \`/release approve ${p.id}\` or \`/release reject ${p.id} because ...\`.`;
+}
+
+/** The answer to an approver, and the notice to the requester when the wait ended. */
+export function formatApprovalResult(
+  p: PromotionRow,
+  approvers: readonly string[],
+  remaining: number,
+): string {
+  const what =
+    p.kind === "rollback"
+      ? `rollback of ${p.app} in ${p.env}`
+      : `promotion of ${p.app} ${p.toVersion} to ${p.env}`;
+  const by = approvers.length > 0 ? ` by ${approvers.join(", ")}` : "";
+  switch (p.status) {
+    case "awaiting-approval":
+      return `Approved${by}: the ${what} (${p.id}) needs ${remaining} more approval${remaining === 1 ? "" : "s"}.`;
+    case "queued":
+      return `The ${what} (${p.id}) was approved${by} and is queued.`;
+    case "rejected":
+      return `The ${what} (${p.id}) was rejected: ${p.error ?? ""}`;
+    case "expired":
+      return `The ${what} (${p.id}) expired: ${p.error ?? "no approval in time"}`;
+    case "denied":
+      return `The ${what} (${p.id}) was approved${by} but is no longer allowed: ${p.error ?? ""}`;
+    default:
+      return `The ${what} (${p.id}) is ${p.status}.`;
+  }
 }

@@ -66,6 +66,13 @@ export async function runPromoteCommand(
       return 1;
     }
     const from = p.fromVersion ? ` (from ${p.fromVersion})` : "";
+    if (outcome.status === "awaiting-approval") {
+      // Protected environments: nothing is queued until others approve, so there is nothing to --wait for yet.
+      output.out(
+        `awaiting approval ${p.id}: ${describe(p)}${from} needs ${outcome.required} approval(s) from ${outcome.approvers.join(", ") || "any other person"}; approve with \`relbot approve ${p.id}\``,
+      );
+      return 0;
+    }
     output.out(`queued ${p.id}: ${describe(p)}${from}, job ${outcome.jobId}`);
     if (!parsed.wait) {
       output.out("The running relbot service applies it; add --wait to follow it here.");

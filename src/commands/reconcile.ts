@@ -59,7 +59,9 @@ export function describeReport(report: ReconcileReport): string {
   for (const q of report.queued)
     lines.push(`queued ${q.app} ${q.tagName} (${q.tagObject.slice(0, 12)}) as ${q.jobId}`);
   for (const m of report.moved)
-    lines.push(`MOVED ${m.app} ${m.version}: was ${m.was.slice(0, 12)}, now ${m.now.slice(0, 12)}`);
+    lines.push(
+      `MOVED ${m.app} ${m.version}: was ${m.was.slice(0, 12)}, now ${m.now.slice(0, 12)}${m.pinJobId ? `; environments running it are pinned by ${m.pinJobId}` : ""}`,
+    );
   for (const d of report.deleted) lines.push(`DELETED ${d.app} ${d.version} (was ${d.was.slice(0, 12)})`);
   for (const r of report.restored) lines.push(`restored ${r.app} ${r.version}`);
   for (const d of report.drift) {

@@ -94,6 +94,24 @@ export const commandSpecs = {
       ...promotionOptions,
     },
   },
+  // Protected environments: four-eyes approvals from a shell.
+  approve: {
+    name: "approve",
+    args: "<promotion-id>",
+    positionals: { min: 1, max: 1 },
+    summary:
+      "Approve a promotion that awaits approval (approvals: N); each approver counts once, never the requester.",
+    notes: "Exit 0 counted (or queued at N), 1 refused (your own request, not an approver, not waiting).",
+    options: { actor: promotionOptions.actor!, config },
+  },
+  reject: {
+    name: "reject",
+    args: "<promotion-id>",
+    positionals: { min: 1, max: 1 },
+    summary: "Reject a promotion that awaits approval; it ends as rejected.",
+    notes: "Exit 0 rejected, 1 refused.",
+    options: { reason: promotionOptions.reason!, actor: promotionOptions.actor!, config },
+  },
   reconcile: {
     name: "reconcile",
     summary: "One reconcile pass now: queue unseen tags, flag moved or deleted tags, report drift.",

@@ -49,6 +49,11 @@ const environmentSchema = z.strictObject({
   // --- Argo CD deployment feedback (argocd: below) ---
   /** What relbot does when a release turns degraded here: nothing (default) or roll back to the last healthy one. */
   onDegraded: z.enum(["none", "rollback"]).optional(),
+  // --- Protected environments: four-eyes approvals, pull requests ---
+  /** Approvals needed besides the requester's own before the promotion is queued. */
+  approvals: z.number().int().min(1).max(10).optional(),
+  /** How long a request waits for its approvals before it ends as expired (default 24h). */
+  approvalTimeout: durationSchema.optional(),
 });
 
 const sbomSchema = z.union([
@@ -260,6 +265,27 @@ function checkAcrossKeys(config: unknown, ctx: z.RefinementCtx): void {
         });
       }
       seen.add(env.name);
+      // Protected environments: N approvals must be reachable, and never on an auto environment.
+      if (typeof env.approvals === "number") {
+        const approvers = asArray(env.approvers).filter(
+          (entry): entry is string => typeof entry === "string",
+        );
+        const users = approvers.filter((entry) => !entry.startsWith("@"));
+        const teams = approvers.length - users.length;
+        if (env.auto === true) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["apps", appName, "environments", index, "approvals"],
+            message: "an auto environment cannot need approvals: nobody asks for an automatic promotion",
+          });
+        } else if (users.length > 0 && teams === 0 && env.approvals > users.length - 1) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["apps", appName, "environments", index, "approvals"],
+            message: `${env.approvals} approvals besides the requester's cannot be reached with ${users.length} approvers`,
+          });
+        }
+      }
       if (env.auto === true && asArray(env.approvers).length > 0) {
         ctx.addIssue({
           code: "custom",

@@ -67,6 +67,7 @@ export function createDegradedRollbackHandler(deps: DegradedRollbackDeps): JobHa
     if (outcome.status === "queued") deps.onJobsQueued?.();
     return outcome.status === "queued"
       ? { rollback: outcome.promotion.id, to: target }
-      : { denied: outcome.reason, to: target };
+      : // relbot's own requests never wait for approval (source webhook); kept total for the type.
+        { denied: outcome.status === "denied" ? outcome.reason : outcome.status, to: target };
   };
 }

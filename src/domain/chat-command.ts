@@ -7,7 +7,10 @@ export type ChatCommand =
   | { verb: "rollback"; app: string; env: string; version?: string; reason?: string }
   | { verb: "status"; app: string }
   | { verb: "history"; app: string; env?: string }
-  | { verb: "help" };
+  | { verb: "help" }
+  // Protected environments: approvals
+  | { verb: "approve"; id: string }
+  | { verb: "reject"; id: string; reason?: string };
 
 export type ChatCommandVerb = ChatCommand["verb"];
 
@@ -21,6 +24,8 @@ export const commandUsage: Record<ChatCommandVerb, string> = {
   status: "/release status <app>",
   history: "/release history <app> [<env>]",
   help: "/release help",
+  approve: "/release approve <promotion-id>",
+  reject: "/release reject <promotion-id> [because <reason>]",
 };
 
 /** The full reference, as shown by `/release help` and under every refused parse. */
@@ -64,6 +69,20 @@ export function parseChatCommand(text: string): ParsedChatCommand {
       });
     case "help":
       return accept({ verb: "help" });
+    case "approve":
+      if (reason !== undefined || words.length !== 1 || !isPromotionId(words[0]!)) {
+        return refuse("approve", "approve takes one promotion id");
+      }
+      return accept({ verb: "approve", id: words[0]!.toLowerCase() });
+    case "reject":
+      if (reason === "") return refuse("reject", "`because` must be followed by a reason");
+      if (words.length !== 1 || !isPromotionId(words[0]!))
+        return refuse("reject", "reject takes one promotion id");
+      return accept({
+        verb: "reject",
+        id: words[0]!.toLowerCase(),
+        ...(reason !== undefined ? { reason } : {}),
+      });
     default:
       return refuseAll(`unknown command \`${verb}\``);
   }
@@ -121,6 +140,11 @@ function splitReason(text: string): { words: string[]; reason?: string } {
 
 function wordsOf(text: string): string[] {
   return text.split(/\s+/).filter((word) => word !== "");
+}
+
+/** A promotion id as relbot makes them: "prm_" and a ULID (case-insensitive, as Crockford base32 is). */
+function isPromotionId(word: string): boolean {
+  return /^prm_[0-9a-z]{26}$/i.test(word);
 }
 
 /** App and environment names are lower-case in the config, so `Prod` means `prod`. */

@@ -64,7 +64,13 @@ export function createAutoPromoteHandler(deps: AutoPromoteDeps): JobHandler {
       steps.push(
         outcome.status === "queued"
           ? { env: env.name, status: "queued", promotionId: outcome.promotion.id, jobId: outcome.jobId }
-          : { env: env.name, status: "denied", promotionId: outcome.promotion.id, reason: outcome.reason },
+          : {
+              env: env.name,
+              status: "denied",
+              promotionId: outcome.promotion.id,
+              // relbot's own requests never wait for approval (see approvalNeeded); kept total for the type.
+              reason: outcome.status === "denied" ? outcome.reason : outcome.status,
+            },
       );
     }
     if (steps.some((step) => step.status === "queued")) deps.onJobsQueued?.();

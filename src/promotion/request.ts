@@ -2,7 +2,7 @@
 // names, judge the request against the rules, and record the outcome with its audit event, all or nothing.
 import { appendAuditEvent } from "../audit/index.ts";
 import type { Clock } from "../clock.ts";
-import type { RelbotConfig } from "../config/index.ts";
+import type { EnvironmentConfig, RelbotConfig } from "../config/index.ts";
 import { resolveCommandTarget } from "../domain/command-targets.ts";
 import {
   checkApprovers,
@@ -65,6 +65,8 @@ export interface RequestPromotionDeps {
 
 export type PromotionOutcome =
   | { status: "queued"; promotion: PromotionRow; jobId: string }
+  /** Protected environments: allowed by the rules, recorded, nothing queued until `required` others approve. */
+  | { status: "awaiting-approval"; promotion: PromotionRow; required: number; approvers: string[] }
   | { status: "denied"; promotion: PromotionRow; code: DenialCode; reason: string };
 
 /**
@@ -125,6 +127,7 @@ export async function requestPromotion(
             toVersion: ruled.toVersion,
           }
         : ruled;
+      const approval = decision.verdict === "allow" ? approvalNeeded(envConfig, request, now) : undefined;
       const row = tx
         .insert(promotions)
         .values({
@@ -139,11 +142,12 @@ export async function requestPromotion(
           actor: request.actor,
           source: request.source,
           reason: request.reason ?? null,
-          status: decision.verdict === "allow" ? "queued" : "denied",
+          status: decision.verdict === "deny" ? "denied" : approval ? "awaiting-approval" : "queued",
           error: decision.verdict === "deny" ? decision.reason : null,
           createdAt: now,
           updatedAt: now,
           finishedAt: decision.verdict === "deny" ? now : null,
+          ...approval?.columns,
         })
         .returning()
         .get();
@@ -165,6 +169,28 @@ export async function requestPromotion(
         );
         return { status: "denied", promotion: row, code: decision.code, reason: decision.reason };
       }
+      if (approval) {
+        appendAuditEvent(
+          tx,
+          {
+            kind: "promotion.requested",
+            actor: request.actor,
+            subject: `promotion:${row.id}`,
+            payload: {
+              ...payload,
+              awaitingApproval: true,
+              approvalsRequired: approval.columns.approvalsRequired,
+            },
+          },
+          now,
+        );
+        return {
+          status: "awaiting-approval",
+          promotion: row,
+          required: approval.columns.approvalsRequired,
+          approvers: envConfig.approvers ?? [],
+        };
+      }
       const jobId = deps.enqueue(tx, row, { replyTo: request.replyTo, now });
       appendAuditEvent(
         tx,
@@ -180,6 +206,23 @@ export async function requestPromotion(
     },
     { behavior: "immediate" },
   );
+}
+
+/** Protected environments: the approval columns of a request into an environment with `approvals: N`. */
+const defaultApprovalTimeoutMs = 24 * 3_600_000;
+const humanSources: ReadonlySet<PromotionSource> = new Set(["slack", "github", "api", "cli"]);
+
+function approvalNeeded(envConfig: EnvironmentConfig, request: PromotionRequest, now: number) {
+  // relbot's own requests (auto-promotion, a configured rollback on degraded) were approved by whoever wrote the config.
+  if (!envConfig.approvals || !humanSources.has(request.source)) return undefined;
+  return {
+    columns: {
+      approvalsRequired: envConfig.approvals,
+      approvals: [],
+      approvalExpiresAt: now + (envConfig.approvalTimeout ?? defaultApprovalTimeoutMs),
+      replyTo: (request.replyTo ?? null) as Record<string, unknown> | null,
+    },
+  };
 }
 
 /** The syntax a refusal's advice is written in: the requester's own (relbot's own requests get the chat form). */

@@ -1,4 +1,5 @@
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import type { Approval } from "../domain/approvals.ts";
 
 // Times are Unix milliseconds (UTC): cheap to index and compare, formatted as ISO 8601 by the API.
 
@@ -46,6 +47,25 @@ export const releases = sqliteTable(
   ],
 );
 
+/**
+ * A promotion's life: awaiting-approval (approvals: N) -> queued -> running -> succeeded | failed, or pr-open
+ * (via: pull-request) -> succeeded | cancelled; denied by a rule, rejected by an approver, expired unanswered.
+ */
+export const promotionStatuses = [
+  "queued",
+  "running",
+  "succeeded",
+  "noop",
+  "failed",
+  "denied",
+  // Protected environments
+  "awaiting-approval",
+  "rejected",
+  "expired",
+  "pr-open",
+  "cancelled",
+] as const;
+
 /** One environment change requested by someone (or relbot itself), and what became of it. */
 export const promotions = sqliteTable(
   "promotions",
@@ -65,9 +85,7 @@ export const promotions = sqliteTable(
     source: text("source", { enum: ["webhook", "reconcile", "slack", "github", "api", "cli"] }).notNull(),
     reason: text("reason"),
     /** `noop`: the manifest already held the version, so nothing was committed (see promotionInEffect). */
-    status: text("status", {
-      enum: ["queued", "running", "succeeded", "noop", "failed", "denied"],
-    }).notNull(),
+    status: text("status", { enum: promotionStatuses }).notNull(),
     gitopsCommit: text("gitops_commit"),
     error: text("error"),
     createdAt: integer("created_at").notNull(),
@@ -89,6 +107,18 @@ export const promotions = sqliteTable(
     deploymentApplication: text("deployment_application"),
     /** When Argo CD first reported the release Synced and Healthy. */
     deployedAt: integer("deployed_at"),
+    // --- Protected environments: approvals and pull requests (null when the environment has neither) ---
+    /** Approvals needed besides the requester's (the environment's `approvals` when it was asked). */
+    approvalsRequired: integer("approvals_required"),
+    /** Every approval recorded, in order: [{by, at, source}]. Who counts is decided in domain/approvals.ts. */
+    approvals: text("approvals", { mode: "json" }).$type<Approval[]>(),
+    /** An awaiting-approval request ends as expired from this time on. */
+    approvalExpiresAt: integer("approval_expires_at"),
+    /** Where to tell the requester how the wait ended (a capability for Slack: never served by the API). */
+    replyTo: text("reply_to", { mode: "json" }).$type<Record<string, unknown>>(),
+    /** Pull-request mode: the one pull request this promotion opened. */
+    pullRequestNumber: integer("pull_request_number"),
+    pullRequestUrl: text("pull_request_url"),
   },
   (t) => [
     // The deployment watch lists the promotions it follows (pending, progressing) at every poll.

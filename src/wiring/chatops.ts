@@ -12,6 +12,7 @@ import {
   createDeploymentNotifier,
   createPromotionNoticeHandler,
   createPromotionNotifier,
+  enqueueApprovalNotice,
   type PromotionNotifier,
   promotionNoticeJobKind,
 } from "../chatops/notify.ts";
@@ -21,11 +22,13 @@ import { slackMaxSkewSeconds } from "../chatops/slack-signature.ts";
 import type { Clock } from "../clock.ts";
 import type { RelbotConfig, Secrets } from "../config/index.ts";
 import { RelbotError } from "../errors.ts";
+import { registerApprovalRoutes } from "../http/api/approve.ts";
 import { registerPromoteRoute } from "../http/api/promote.ts";
 import type { RelbotApp } from "../http/app.ts";
 import type { RequireScope } from "../http/auth.ts";
 import { enqueuePromotionJob, type JobWorker } from "../jobs/index.ts";
 import type { Logger } from "../log.ts";
+import { type ApprovalOutcome, type ApprovalVote, decideApproval } from "../promotion/approval.ts";
 import { requestPromotionOnce } from "../promotion/once.ts";
 import {
   type PromotionOutcome,
@@ -57,6 +60,8 @@ export interface ChatopsWiring {
   requestPromotion(request: PromotionRequest): Promise<PromotionOutcome>;
   /** For the promotion job handler: tells the requester how a finished promotion ended. */
   notifyPromotionFinished: PromotionNotifier;
+  /** Protected environments: approve or reject a waiting promotion (chat, API, dashboard share it). */
+  decideApproval(vote: ApprovalVote): Promise<ApprovalOutcome>;
   /** For the deployment watch: tells the requester whether Argo CD ran it healthy. */
   notifyDeploymentFinished: ReturnType<typeof createDeploymentNotifier>;
 }
@@ -76,8 +81,16 @@ export function wireChatops(deps: ChatopsWiringDeps): ChatopsWiring {
     return outcome;
   };
   const request = async (r: PromotionRequest) => wakeWhenQueued(await requestPromotion(promotionDeps, r));
+  // Protected environments: approvals share the request's deps; the worker looks at once when one queued it.
+  const decide = async (vote: ApprovalVote) => {
+    const outcome = await decideApproval({ ...promotionDeps, notifyRequester: enqueueApprovalNotice }, vote);
+    if (outcome.status === "queued" || outcome.status === "rejected" || outcome.status === "expired")
+      worker.wake();
+    return outcome;
+  };
   const describe = {
     config,
+    decideApproval: decide,
     describeStatus: (name: string) =>
       formatStatus(name, loadEnvironmentStatus(db, name, config.apps[name]!.environments)),
     describeHistory: (name: string, envName?: string) =>
@@ -89,6 +102,7 @@ export function wireChatops(deps: ChatopsWiringDeps): ChatopsWiring {
   if (config.slack) registerSlack(deps, { ...describe, requestPromotion: request, responseUrl });
 
   registerPromoteRoute(app, { requireScope: deps.requireScope, requestPromotion: request });
+  registerApprovalRoutes(app, { requireScope: deps.requireScope, decideApproval: decide });
 
   if (github) {
     worker.register(
@@ -118,6 +132,7 @@ export function wireChatops(deps: ChatopsWiringDeps): ChatopsWiring {
           }),
     }),
     requestPromotion: request,
+    decideApproval: decide,
     notifyPromotionFinished: createPromotionNotifier({ db, clock, wake: () => worker.wake() }),
     notifyDeploymentFinished: createDeploymentNotifier({ db, clock, wake: () => worker.wake() }),
   };

@@ -2,6 +2,7 @@
 // them from the config and the environment. main.ts calls wireReleasePipeline once.
 import path from "node:path";
 import { auditHead } from "../audit/index.ts";
+import { enqueueApprovalNotice } from "../chatops/notify.ts";
 import type { Clock } from "../clock.ts";
 import type { RelbotConfig, RelbotSettings, Secrets } from "../config/index.ts";
 import { type GitCredential, SourceRepos } from "../git/index.ts";
@@ -23,6 +24,7 @@ import {
   failAbandonedPromotions,
   type PromotionFinished,
 } from "../pipeline/index.ts";
+import { expireOverdueApprovals } from "../promotion/approval.ts";
 import type { Db } from "../store/index.ts";
 import { crashHooks } from "./crash-seams.ts";
 import { githubAccessFromConfig, githubClientFromConfig, gitopsCredentialFrom } from "./github.ts";
@@ -136,6 +138,16 @@ export function wireReleasePipeline(deps: PipelineDeps): ReleasePipeline {
       if (failed > 0) logger.warn({ failed }, "promotions whose job gave up marked failed");
     } catch (error) {
       logger.error({ err: error }, "could not sweep abandoned promotions");
+    }
+    // Protected environments: requests that waited past approvalTimeout end as expired.
+    try {
+      const expired = expireOverdueApprovals({ db, notifyRequester: enqueueApprovalNotice }, clock.now());
+      if (expired > 0) {
+        logger.info({ expired }, "promotions not approved in time marked expired");
+        worker.wake();
+      }
+    } catch (error) {
+      logger.error({ err: error }, "could not expire overdue approvals");
     }
   };
   sweep();

@@ -34,6 +34,12 @@ function promotion(overrides: Partial<PromotionRow>): PromotionRow {
     deploymentMessage: null,
     deploymentApplication: null,
     deployedAt: null,
+    approvalsRequired: null,
+    approvals: null,
+    approvalExpiresAt: null,
+    replyTo: null,
+    pullRequestNumber: null,
+    pullRequestUrl: null,
     ...overrides,
   };
 }

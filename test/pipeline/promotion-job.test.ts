@@ -119,7 +119,9 @@ async function promote(app: string, version: string, requestId?: string) {
     { db: database.db, config, clock, isTeamMember: async () => false, enqueue: enqueuePromotionJob },
     { app, env: "dev", kind: "promote", version, actor: "alice", source: "api", requestId },
   );
-  if (outcome.status !== "queued") throw new Error(`promotion denied: ${outcome.reason}`);
+  if (outcome.status !== "queued") {
+    throw new Error(`promotion not queued: ${outcome.status === "denied" ? outcome.reason : outcome.status}`);
+  }
   return outcome;
 }
 

@@ -25,7 +25,7 @@ export const slackSecret = "8f742231b10e8888abcd99yyyzzz85a5";
 export const tokens = { auditor: "chatops-audit-token", deployer: "chatops-deploy-token" } as const;
 export const slackUsers = { U0ALICE: "alice", U0BOB: "bob", U0CAROL: "carol", U0DAVE: "dave" } as const;
 
-const app = (name: string, environments: Record<string, unknown>[]) => ({
+export const app = (name: string, environments: Record<string, unknown>[]) => ({
   repo: `https://github.com/acme/${name}.git`,
   module: `github.com/acme/${name}`,
   signers: "team",
@@ -68,6 +68,8 @@ export async function startChatopsRelbot(
   options: {
     env?: Record<string, string>;
     slack?: Record<string, unknown> | null;
+    /** Apps besides (or replacing) chatopsApps, by name. */
+    apps?: Record<string, unknown>;
     /** github.commandRepos: repositories whose comments may command any app. */
     commandRepos?: string[];
   } = {},
@@ -81,7 +83,7 @@ export async function startChatopsRelbot(
   const file = writeTestConfig({
     gitopsUrl: "http://127.0.0.1:9/gitops.git",
     files: { allowed_signers: "" },
-    apps: chatopsApps,
+    apps: { ...chatopsApps, ...options.apps },
     extra: {
       github: {
         apiUrl: github.url,

@@ -37,6 +37,16 @@ const QueuedSchema = z
   })
   .openapi("PromotionQueued");
 
+const AwaitingSchema = z
+  .object({
+    id: z.string(),
+    status: z.literal("awaiting-approval"),
+    approvalsRequired: z.number().int(),
+    approvers: z.array(z.string()).openapi({ description: "Who may approve (users and @org/team)" }),
+    promotion: PromotionSchema,
+  })
+  .openapi("PromotionAwaitingApproval");
+
 const DeniedSchema = ErrorSchema.extend({ promotion: PromotionSchema }).openapi("PromotionDenied");
 
 const errorContent = { "application/json": { schema: ErrorSchema } };
@@ -58,8 +68,9 @@ export function registerPromoteRoute(app: RelbotApp, deps: PromoteRouteDeps): vo
     request: { body: { required: true, content: { "application/json": { schema: PromoteBody } } } },
     responses: {
       202: {
-        description: "Allowed and queued; the job applies it to the GitOps repository",
-        content: { "application/json": { schema: QueuedSchema } },
+        description:
+          "Allowed and queued (the job applies it to the GitOps repository), or awaiting approval (approvals: N)",
+        content: { "application/json": { schema: z.union([QueuedSchema, AwaitingSchema]) } },
       },
       ...readErrors,
       403: { description: "The token lacks the promote scope", content: errorContent },
@@ -85,6 +96,18 @@ export function registerPromoteRoute(app: RelbotApp, deps: PromoteRouteDeps): vo
     const promotion = promotionItem(outcome.promotion);
     if (outcome.status === "denied") {
       return c.json({ error: { code: outcome.code, message: outcome.reason }, promotion }, 409);
+    }
+    if (outcome.status === "awaiting-approval") {
+      return c.json(
+        {
+          id: promotion.id,
+          status: "awaiting-approval" as const,
+          approvalsRequired: outcome.required,
+          approvers: outcome.approvers,
+          promotion,
+        },
+        202,
+      );
     }
     return c.json({ id: promotion.id, jobId: outcome.jobId, status: "queued" as const, promotion }, 202);
   });

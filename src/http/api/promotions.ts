@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { PromotionRow } from "../../store/index.ts";
+import { countedApprovers } from "../../domain/approvals.ts";
+import { type PromotionRow, promotionStatuses } from "../../store/index.ts";
 import { listPromotions, type PromotionFilter, promotionBatches } from "../../store/queries/index.ts";
 import type { RelbotApp } from "../app.ts";
 import { cursorParam, encodeCursor } from "./cursor.ts";
@@ -16,7 +17,7 @@ import {
   timestampParam,
 } from "./schemas.ts";
 
-const statuses = ["queued", "running", "succeeded", "noop", "failed", "denied"] as const;
+const statuses = promotionStatuses;
 
 // --- Deployment feedback from Argo CD ---
 const DeploymentSchema = z
@@ -102,6 +103,15 @@ export const PromotionSchema = z
     deployedAt: TimeSchema.nullable().openapi({
       description: "When Argo CD first reported the release Synced and Healthy",
     }),
+    // Protected environments
+    approvalsRequired: z.number().int().nullable().openapi({
+      description: "Approvals needed besides the requester's; null when the environment needs none",
+    }),
+    approvedBy: z.array(z.string()).openapi({ description: "Approvers who counted, in order" }),
+    pullRequest: z
+      .object({ number: z.number().int(), url: z.string() })
+      .nullable()
+      .openapi({ description: "The pull request of a via: pull-request environment" }),
   })
   .openapi("Promotion");
 
@@ -127,6 +137,12 @@ export function promotionItem(row: PromotionRow): PromotionItem {
     finishedAt: isoTimeOrNull(row.finishedAt),
     deployment: deploymentItem(row),
     deployedAt: isoTimeOrNull(row.deployedAt),
+    approvalsRequired: row.approvalsRequired,
+    approvedBy: countedApprovers({ requester: row.actor, approvals: row.approvals ?? [] }),
+    pullRequest:
+      row.pullRequestNumber !== null && row.pullRequestUrl !== null
+        ? { number: row.pullRequestNumber, url: row.pullRequestUrl }
+        : null,
   };
 }
 
