@@ -169,6 +169,7 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
     db,
     apps: config.apps,
     requireScope,
+    clock,
     auditKeys,
     ...(pipeline ? { auditAnchors: () => pipeline.writer.auditAnchors() } : {}),
   });
@@ -181,6 +182,7 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
     clock,
     openOnLoopback: config.server.openDashboardOnLoopback,
     auditKeys,
+    decideApproval: chatops.decideApproval,
   });
   // The reconciler shares the pipeline's source cache and GitOps writer (one clone of each repository).
   const reconciler =

@@ -2,6 +2,7 @@ import type { RelbotApp } from "../app.ts";
 import { registerAppRoutes } from "./apps.ts";
 import { registerAuditRoutes } from "./audit.ts";
 import type { AuditApiDeps } from "./deps.ts";
+import { registerDoraRoutes } from "./dora.ts";
 import { registerPromotionRoutes } from "./promotions.ts";
 import { registerReleaseRoutes } from "./releases.ts";
 
@@ -14,4 +15,5 @@ export function registerAuditApi(app: RelbotApp, deps: AuditApiDeps): void {
   registerReleaseRoutes(app, deps);
   registerPromotionRoutes(app, deps);
   registerAuditRoutes(app, deps);
+  registerDoraRoutes(app, deps);
 }

@@ -16,6 +16,8 @@ export interface DashboardView {
   now: number;
   /** Signed in with the session cookie: offer to sign out. */
   signedIn: boolean;
+  /** Protected environments: the "Awaiting approval" section (rendered by approvals.ts), or nothing. */
+  approvals?: unknown;
 }
 
 // The page is complete without script. This one only re-fetches the page every 30 s while the tab is visible and
@@ -72,6 +74,7 @@ export function renderDashboard(view: DashboardView): string {
 ${signOut}
 </header>
 <main id="board">
+${view.approvals ?? ""}
 <section aria-labelledby="environments">
 <h2 id="environments">Environments</h2>
 ${renderGrid(view.apps, view.board, view.now)}

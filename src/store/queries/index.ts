@@ -1,4 +1,5 @@
 export { type AuditEventFilter, auditEventBatches, listAuditEvents } from "./audit-events.ts";
+export { type DoraQuery, doraLookaheadMs, doraPromotions } from "./dora.ts";
 export { listEnvironmentDrift } from "./drift.ts";
 export {
   appHasPromotions,
