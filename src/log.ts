@@ -1,4 +1,5 @@
 import pino, { type Logger } from "pino";
+import { activeTraceIds } from "./telemetry/tracing.ts";
 
 export type { Logger };
 
@@ -13,6 +14,8 @@ export function createLogger(
   const options: pino.LoggerOptions = {
     level: options_.level ?? "info",
     base: { service: "relbot" },
+    // A line written inside a span names it (trace_id, span_id), so a log search can jump to the trace.
+    mixin: activeTraceIds,
     // Belt and braces: credentials must never reach a log line even if an object carrying them is logged.
     redact: {
       paths: ["*.authorization", "*.Authorization", "*.token", "*.password", "headers.*"],

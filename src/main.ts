@@ -19,11 +19,15 @@ import type { Logger } from "./log.ts";
 import { createMetrics, type RelbotMetrics } from "./metrics.ts";
 import type { Reconciler } from "./reconcile/reconciler.ts";
 import { type Database, openDatabase, takeInstanceLock } from "./store/index.ts";
+import { observeLeadTime } from "./telemetry/lead-time.ts";
+import { tracingSettingsFromEnv } from "./telemetry/settings.ts";
+import { startTracing, type Tracing } from "./telemetry/tracing.ts";
 import type { IssueCommentHook } from "./webhooks/index.ts";
 import { wireDeploymentWatch } from "./wiring/argocd.ts";
 import { auditKeysFromConfig, keyAuditChainFromConfig } from "./wiring/audit-keys.ts";
 import { type ChatopsWiring, wireChatops } from "./wiring/chatops.ts";
 import { commitSignerFromConfig } from "./wiring/commit-signer.ts";
+import { wireNotifications } from "./wiring/notifications.ts";
 import { type PipelineOptions, wireReleasePipeline } from "./wiring/pipeline.ts";
 import { wireReconciler } from "./wiring/reconciler.ts";
 
@@ -53,6 +57,8 @@ export interface RelbotOptions {
   /** The release checks, auto-promotion and GitOps writer as job handlers; false leaves them out (tests that
    * register their own handlers for those job kinds). */
   pipeline?: PipelineOptions | false;
+  /** The OTEL_* variables that configure tracing (default process.env); without an endpoint tracing is off. */
+  otelEnv?: Record<string, string | undefined>;
 }
 
 export interface RunningRelbot {
@@ -112,6 +118,18 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
     logger.info({ keyId: keying.keyId }, "audit chain keyed from here on");
   }
   recordConfigLoad(db, options.loaded, clock.now());
+  let tracing: Tracing;
+  try {
+    tracing = startTracing(
+      tracingSettingsFromEnv(options.otelEnv ?? process.env),
+      logger,
+      packageJson.version,
+    );
+  } catch (error) {
+    database.close();
+    lock.release();
+    throw error;
+  }
 
   const worker = new JobWorker({
     db,
@@ -120,8 +138,13 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
     logger,
     leaseMs: settings.jobLeaseMs,
     ...options.worker,
-    onJobEnded: (job, outcome) => metrics.jobAttempts.inc({ kind: job.kind, outcome }),
+    onJobEnded: (job, outcome, seconds) => {
+      metrics.jobAttempts.inc({ kind: job.kind, outcome });
+      metrics.jobDuration.observe({ kind: job.kind, outcome }, seconds);
+    },
   });
+  // Channel notifications: bound before anything else appends audit events, so every event is considered.
+  wireNotifications({ db, config, secrets, worker });
   const pipeline =
     options.pipeline === false
       ? undefined
@@ -136,6 +159,7 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
           logger,
           // Bound late: the chat wiring needs the HTTP app, which needs the pipeline's readiness checks.
           onPromotionFinished: async (promotion, replyTo) => {
+            observeLeadTime(metrics, db, config, promotion, "tag_to_pushed");
             await chatops.notifyPromotionFinished(promotion, replyTo);
           },
           watchDeployments: config.argocd !== undefined,
@@ -146,6 +170,7 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
 
   const app = createHttpApp({
     logger,
+    observeRequest: (labels, seconds) => metrics.httpRequestDuration.observe(labels, seconds),
     readiness: [
       { name: "database", failure: "unavailable", check: () => void db.all(sql`select 1`) },
       ...(pipeline?.readiness ?? []),
@@ -211,7 +236,10 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
       writer: pipeline.writer,
       app,
       random: options.random,
-      onDeploymentFinished: (promotion) => chatops.notifyDeploymentFinished(promotion),
+      onDeploymentFinished: (promotion) => {
+        observeLeadTime(metrics, db, config, promotion, "tag_to_healthy");
+        return chatops.notifyDeploymentFinished(promotion);
+      },
     });
 
   const port = options.port ?? config.server.port;
@@ -226,6 +254,7 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
   } catch (error) {
     // Nothing has started yet but the sweep timer: undo what is open so the process can exit with the message.
     pipeline?.stop();
+    await tracing.shutdown();
     database.close();
     lock.release();
     if ((error as { code?: unknown }).code === "EADDRINUSE") throw new PortInUseError(port);
@@ -258,6 +287,8 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
         pipeline?.stop();
         await server.stop();
         await Promise.all([workerStopped, reconcilerStopped, deploymentsStopped]);
+        // Last: the spans of the jobs that just finished are exported before the process goes.
+        await tracing.shutdown();
         database.close();
         lock.release();
       })();

@@ -7,6 +7,7 @@ import { parseChatCommand } from "../domain/chat-command.ts";
 import { RelbotError } from "../errors.ts";
 import type { RelbotApp } from "../http/app.ts";
 import type { Logger } from "../log.ts";
+import { traceHeaders } from "../telemetry/tracing.ts";
 import { answerChatCommand, type ChatAnswerDeps } from "./answer.ts";
 import { formatUsageError } from "./replies.ts";
 import { verifySlackSignature } from "./slack-signature.ts";
@@ -87,7 +88,7 @@ export function createResponseUrlPoster(options: {
       try {
         const response = await doFetch(url, {
           method: "POST",
-          headers: { "Content-Type": "application/json" },
+          headers: { "Content-Type": "application/json", ...traceHeaders() },
           body: JSON.stringify(message),
           signal: AbortSignal.timeout(10_000),
         });

@@ -14,6 +14,7 @@ import { decideApproval } from "../promotion/approval.ts";
 import { openDatabase } from "../store/index.ts";
 import { keyAuditChainFromConfig } from "../wiring/audit-keys.ts";
 import { teamCheckFromConfig } from "../wiring/github.ts";
+import { followAuditForNotifications } from "../wiring/notifications.ts";
 import type { OptionValues } from "./options.ts";
 import type { CommandOutput } from "./promote.ts";
 
@@ -36,6 +37,8 @@ export async function runApproveCommand(
   try {
     // The events this command records join the service's audit chain: keyed with the same key.
     keyAuditChainFromConfig(database.db, loaded, systemClock.now());
+    // Its events are told to the channels too: the running serve sends the queued notices.
+    followAuditForNotifications(database.db, loaded.config);
     const outcome = await decideApproval(
       {
         db: database.db,

@@ -15,6 +15,7 @@ import { type PromotionRequest, requestPromotion } from "../promotion/request.ts
 import { type Db, openDatabase, type PromotionRow, promotions } from "../store/index.ts";
 import { keyAuditChainFromConfig } from "../wiring/audit-keys.ts";
 import { teamCheckFromConfig } from "../wiring/github.ts";
+import { followAuditForNotifications } from "../wiring/notifications.ts";
 import { type OptionValues, UsageError } from "./options.ts";
 import { commandSpecs } from "./specs.ts";
 
@@ -50,6 +51,8 @@ export async function runPromoteCommand(
   try {
     // The events this command records join the service's audit chain: keyed with the same key.
     keyAuditChainFromConfig(database.db, loaded, systemClock.now());
+    // Its events are told to the channels too: the running serve sends the queued notices.
+    followAuditForNotifications(database.db, loaded.config);
     const outcome = await requestPromotion(
       {
         db: database.db,

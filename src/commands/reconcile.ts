@@ -8,6 +8,7 @@ import type { ReconcileReport } from "../reconcile/reconciler.ts";
 import { Reconciler } from "../reconcile/reconciler.ts";
 import { openDatabase } from "../store/index.ts";
 import { keyAuditChainFromConfig } from "../wiring/audit-keys.ts";
+import { followAuditForNotifications } from "../wiring/notifications.ts";
 import { gitopsWriterFromConfig, sourceReposFromConfig } from "../wiring/pipeline.ts";
 
 export async function runReconcileCommand(
@@ -24,6 +25,8 @@ export async function runReconcileCommand(
   try {
     // The events this command records join the service's audit chain: keyed with the same key.
     keyAuditChainFromConfig(database.db, loaded, systemClock.now());
+    // Its events are told to the channels too: the running serve sends the queued notices.
+    followAuditForNotifications(database.db, loaded.config);
     const sources = sourceReposFromConfig(config, secrets, logger);
     // A clone of its own: the service's GitOps cache is locked in its process only.
     const writer = gitopsWriterFromConfig(config, secrets, logger, {

@@ -4,6 +4,7 @@ import { BareCache } from "../git/bare-cache.ts";
 import type { GitCredential } from "../git/credentials.ts";
 import { withRepoLock } from "../git/repo-lock.ts";
 import { type Logger, silentLogger } from "../log.ts";
+import { inSpan } from "../telemetry/tracing.ts";
 import { defaultApplicationSchemaPath, validateApplication } from "./application-schema.ts";
 import { type AppliedPromotion, AppliedPromotions } from "./applied-promotions.ts";
 import { promotionCommitMessage } from "./commit-message.ts";
@@ -294,19 +295,35 @@ export class GitopsWriter {
         changes: edited.changes.filter((change) => !change.skipped),
         auditHead: this.opts.auditHead?.(),
       });
-      const commit = await this.cache.writeCommit({
-        parent: tip,
-        files: edited.files,
-        message,
-        author: this.opts.author,
-        timestamp: this.now(),
-        sign: this.opts.signer ? (payload) => this.opts.signer!.sign(payload) : undefined,
-      });
+      const commit = await inSpan(
+        "gitops.commit",
+        { attributes: { "relbot.gitops.parent": tip } },
+        async (span) => {
+          const written = await this.cache.writeCommit({
+            parent: tip,
+            files: edited.files,
+            message,
+            author: this.opts.author,
+            timestamp: this.now(),
+            sign: this.opts.signer ? (payload) => this.opts.signer!.sign(payload) : undefined,
+          });
+          span?.setAttribute("relbot.gitops.commit", written.oid);
+          return written;
+        },
+      );
       await request.beforePush?.();
       await this.opts.hooks?.beforePush?.(attempt, tip);
-      const pushed = await this.cache.push(commit).catch((error) => {
-        throw gitopsError(error, "push to");
-      });
+      const pushed = await inSpan(
+        "gitops.push",
+        { attributes: { "relbot.gitops.commit": commit.oid, "relbot.gitops.attempt": attempt } },
+        async (span) => {
+          const result = await this.cache.push(commit).catch((error) => {
+            throw gitopsError(error, "push to");
+          });
+          span?.setAttribute("relbot.gitops.pushed", result.pushed);
+          return result;
+        },
+      );
       if (pushed.pushed) {
         this.applied.remember(commit.oid, message);
         this.log.info({ requestId: request.requestId, commit: commit.oid, attempt }, "promotion pushed");
@@ -429,11 +446,15 @@ export class GitopsWriter {
     return last;
   }
 
-  private async sync(): Promise<string> {
-    try {
-      return await this.cache.sync();
-    } catch (error) {
-      throw gitopsError(error, "fetch from");
-    }
+  private sync(): Promise<string> {
+    return inSpan("gitops.fetch", {}, async (span) => {
+      try {
+        const tip = await this.cache.sync();
+        span?.setAttribute("relbot.gitops.tip", tip);
+        return tip;
+      } catch (error) {
+        throw gitopsError(error, "fetch from");
+      }
+    });
   }
 }

@@ -4,6 +4,7 @@ import { requestId } from "hono/request-id";
 import { RelbotError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { errorResponse, handleError } from "./errors.ts";
+import { type RequestObserver, requestTelemetry } from "./telemetry.ts";
 import { validationHook } from "./validation.ts";
 
 /** Bodies over this are refused with 413 before anything reads them. */
@@ -23,6 +24,8 @@ export interface HttpDeps {
   logger: Logger;
   /** Each must pass for /readyz to answer 200 (database, GitOps repository, ...). */
   readiness: ReadinessCheck[];
+  /** Gets each answered request's route template, method, status and duration (the latency histogram). */
+  observeRequest?: RequestObserver;
 }
 
 export type RelbotApp = OpenAPIHono;
@@ -31,6 +34,7 @@ export type RelbotApp = OpenAPIHono;
 export function createHttpApp(deps: HttpDeps): RelbotApp {
   // Every zod-openapi route reports invalid parameters the same way: 400 invalid_request naming the field.
   const app = new OpenAPIHono({ defaultHook: validationHook });
+  app.use(requestTelemetry(deps.observeRequest));
   app.use(requestId());
   app.use(async (c, next) => {
     const started = performance.now();

@@ -3,6 +3,7 @@
 import { and, asc, eq, inArray, lt, lte, type SQL, sql } from "drizzle-orm";
 import { newId } from "../ids.ts";
 import { type Db, type JobRow, jobs, prepared } from "../store/index.ts";
+import { captureTraceContext } from "../telemetry/tracing.ts";
 import {
   type BackoffPolicy,
   defaultBackoff,
@@ -50,6 +51,7 @@ export function enqueueJob(db: Db, job: NewJob, now: number): JobRow {
         maxAttempts: sql.placeholder("maxAttempts"),
         priority: sql.placeholder("priority"),
         runAt: sql.placeholder("runAt"),
+        traceContext: sql.placeholder("traceContext"),
         createdAt: sql.placeholder("now"),
         updatedAt: sql.placeholder("now"),
       })
@@ -64,6 +66,8 @@ export function enqueueJob(db: Db, job: NewJob, now: number): JobRow {
     maxAttempts: job.maxAttempts ?? defaultMaxAttempts,
     priority: job.priority ?? jobLane.background,
     runAt: job.runAt ?? now,
+    // The enqueuer's trace (a webhook request, the job that queued this one): the worker continues it.
+    traceContext: captureTraceContext(),
     now,
   });
   if (inserted) return inserted;

@@ -3,6 +3,7 @@ import { type Clock, systemClock } from "../clock.ts";
 import { newId } from "../ids.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import type { Db, JobRow } from "../store/index.ts";
+import { contextFromStored, inSpan } from "../telemetry/tracing.ts";
 import { claimNextJob, completeJob, failJob, handBackJob, renewLease } from "./queue.ts";
 import { type BackoffPolicy, describeFailure, isPermanentFailure } from "./retry.ts";
 
@@ -33,11 +34,13 @@ export interface JobWorkerOptions {
   stopTimeoutMs?: number;
   backoff?: BackoffPolicy;
   /** Called once per attempt that ends (metrics, tests). */
-  onJobEnded?: (job: JobRow, outcome: JobOutcome) => void;
+  onJobEnded?: (job: JobRow, outcome: JobOutcome, seconds: number) => void;
 }
 
 interface RunningJob {
   job: JobRow;
+  /** performance.now() when the attempt began, for the duration histogram. */
+  startedAt: number;
   controller: AbortController;
   /** Set when stop() handed the job back: its late result must not be written. */
   released: boolean;
@@ -117,7 +120,7 @@ export class JobWorker {
           { jobId: running.job.id, kind: running.job.kind },
           "job released unfinished at stop",
         );
-        this.options.onJobEnded?.(running.job, "released");
+        this.options.onJobEnded?.(running.job, "released", (performance.now() - running.startedAt) / 1000);
         return;
       }
     }
@@ -136,6 +139,7 @@ export class JobWorker {
     let settle!: () => void;
     const running: RunningJob = {
       job,
+      startedAt: performance.now(),
       controller,
       released: false,
       done: new Promise<void>((resolve) => {
@@ -161,7 +165,20 @@ export class JobWorker {
     let outcome: JobOutcome;
     let row: JobRow | undefined;
     try {
-      const result = await handler(job, { signal: controller.signal, logger });
+      // The job's span continues the trace stored with it at enqueue (the webhook's, the job's that queued it),
+      // also when this attempt runs in a relbot started after the one that queued it.
+      const result = await inSpan(
+        `job ${job.kind}`,
+        {
+          parent: contextFromStored(job.traceContext),
+          attributes: {
+            "relbot.job.id": job.id,
+            "relbot.job.kind": job.kind,
+            "relbot.job.attempt": job.attempts,
+          },
+        },
+        () => handler(job, { signal: controller.signal, logger }),
+      );
       if (running.released) outcome = "released";
       else {
         row = completeJob(db, job.id, this.owner, result, this.clock.now());
@@ -186,7 +203,8 @@ export class JobWorker {
       settle();
     }
     if (outcome === "lost") logger.warn("job finished after its lease was taken over; outcome not recorded");
-    if (outcome !== "released") this.options.onJobEnded?.(row ?? job, outcome);
+    if (outcome !== "released")
+      this.options.onJobEnded?.(row ?? job, outcome, (performance.now() - running.startedAt) / 1000);
     return { job: row ?? job, outcome };
   }
 
