@@ -1,3 +1,4 @@
+import { ByteLru, stringBytes } from "../cache/byte-lru.ts";
 import { RelbotError } from "../errors.ts";
 import { BareCache } from "../git/bare-cache.ts";
 import type { GitCredential } from "../git/credentials.ts";
@@ -103,6 +104,9 @@ function alreadyApplied(change: PromotionChange, applied: Map<string, AppliedPro
     : { ...change, fromVersion: null, skipped: true };
 }
 
+/** The drift read's targetRevision-by-blob memo holds at most this many bytes (see `revisionByBlob`). */
+export const revisionCacheBytes = 4 * 1024 * 1024;
+
 /**
  * Applies promotion requests to the GitOps repository: one commit per request on the remote tip, pushed,
  * rebuilt on the new tip when the branch moved, and never twice for the same promotion id.
@@ -116,7 +120,14 @@ export class GitopsWriter {
   private readonly schemaPath: string;
   /** Drift checks: the answers of the last read, and targetRevision per (blob, source) seen before. */
   private lastRead?: { tip: string; key: string; results: (string | null)[] };
-  private readonly revisionByBlob = new Map<string, string | null>();
+  // Grows with the GitOps repository (one entry per manifest version read), so it is bounded by bytes. An entry
+  // is ~300-400 bytes (blob id, source URL, Application name, version, Map overhead); 4 MiB keeps ~10,000 of
+  // them: every manifest of a 3,000-file drift pass plus the versions of the tips before it, so a warm pass
+  // parses only what changed, while the cost to the process stays a fixed few MB at any repository size.
+  private readonly revisionByBlob = new ByteLru<string, string | null>(
+    revisionCacheBytes,
+    (key, revision) => stringBytes(key) + (revision === null ? 8 : stringBytes(revision)) + 64,
+  );
 
   constructor(private readonly opts: GitopsWriterOptions) {
     const historyDepth = opts.historyDepth ?? 200;
@@ -190,7 +201,6 @@ export class GitopsWriter {
         application: target.application,
         file: path,
       });
-      if (this.revisionByBlob.size > 50_000) this.revisionByBlob.clear();
       this.revisionByBlob.set(memoKey, revision);
       return revision;
     } catch (error) {
