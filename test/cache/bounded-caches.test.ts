@@ -192,6 +192,7 @@ describe("applied promotions remembered from the GitOps branch", () => {
     return shas;
   }
 
+  // git commands are slow on a loaded machine: this is a correctness test, its time is not measured.
   test("holds only its scan window of commits past it, and answers as a cold reader of that window would", async () => {
     const repo = createGitopsRepo(server, { "dev/order-svc.yaml": "version: v1.0.0\n" });
     const cache = new BareCache({
@@ -206,28 +207,28 @@ describe("applied promotions remembered from the GitOps branch", () => {
         return cache.readCommit(oid);
       },
     };
-    const window = 10;
+    const window = 4;
     const applied = new AppliedPromotions(counting, window);
 
-    const shas = pushPromotions(repo.bare, 1, 8);
+    const shas = pushPromotions(repo.bare, 1, 2);
     let tip = await cache.sync();
     expect((await applied.find(tip, ["p-1"])).get("p-1")).toEqual({
       commit: shas[0]!,
       fromVersion: "v1.0.0",
     });
-    expect(applied.rememberedCommits).toBe(9); // the seed commit too
-    expect(reads).toBe(9);
+    expect(applied.rememberedCommits).toBe(3); // the seed commit too
+    expect(reads).toBe(3);
 
-    // Three windows more: the remembered commits stay at the window, and only the new ones are read.
-    const later = pushPromotions(repo.bare, 9, 30);
+    // Two windows more: the remembered commits stay at the window, and only the new ones are read.
+    const later = pushPromotions(repo.bare, 3, 8);
     tip = await cache.sync();
     reads = 0;
-    const ids = ["p-1", "p-29", "p-30", "p-38"];
+    const ids = ["p-1", "p-6", "p-7", "p-10"];
     const warm = await applied.find(tip, ids);
     expect(applied.rememberedCommits).toBe(window);
     expect(reads).toBe(window);
-    expect([...warm.keys()]).toEqual(["p-29", "p-30", "p-38"]);
-    expect(warm.get("p-38")).toEqual({ commit: later[29]!, fromVersion: "v1.37.0" });
+    expect([...warm.keys()]).toEqual(["p-7", "p-10"]);
+    expect(warm.get("p-10")).toEqual({ commit: later[7]!, fromVersion: "v1.9.0" });
     // The same answer a restarted relbot reading the same window gives.
     const cold = await new AppliedPromotions(cache, window).find(tip, ids);
     expect(warm).toEqual(cold);
@@ -236,12 +237,12 @@ describe("applied promotions remembered from the GitOps branch", () => {
     );
 
     // A commit relbot pushes itself is remembered without a read, and pushes the oldest out.
-    const pushed = pushPromotions(repo.bare, 39, 1)[0]!;
+    const pushed = pushPromotions(repo.bare, 11, 1)[0]!;
     applied.remember(pushed, git(repo.bare, ["log", "-1", "--format=%B", pushed]));
     expect(applied.rememberedCommits).toBe(window);
     reads = 0;
-    const found = await applied.find(await cache.sync(), ["p-39", "p-29"]);
+    const found = await applied.find(await cache.sync(), ["p-11", "p-7"]);
     expect(reads).toBe(0);
-    expect([...found.keys()]).toEqual(["p-39"]);
-  });
+    expect([...found.keys()]).toEqual(["p-11"]);
+  }, 30_000);
 });
