@@ -16,9 +16,13 @@ const promotionOptions: Record<string, OptionSpec> = {
   },
   wait: {
     type: "boolean",
-    description: "follow the promotion until the service has applied it or it failed",
+    description: "follow it until applied or failed; with argocd configured, until Argo CD runs it healthy",
   },
-  timeout: { type: "string", value: "DURATION", description: "how long --wait waits (default 10m)" },
+  timeout: {
+    type: "string",
+    value: "DURATION",
+    description: "how long --wait waits (default 10m, plus argocd.timeout when Argo CD is configured)",
+  },
   config,
 };
 const demoOptions: Record<string, OptionSpec> = {
