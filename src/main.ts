@@ -178,6 +178,7 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
   registerDashboard(app, {
     db,
     apps: config.apps,
+    gitopsUrl: config.gitops.url,
     tokens,
     clock,
     openOnLoopback: config.server.openDashboardOnLoopback,

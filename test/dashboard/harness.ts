@@ -1,4 +1,5 @@
 // A real relbot for the dashboard tests (random port, real SQLite file) and helpers to seed what the dashboard shows.
+import type { Clock } from "../../src/clock.ts";
 import type { RunningRelbot } from "../../src/main.ts";
 import { environmentDrift } from "../../src/store/index.ts";
 import { offlineApp, startLoggedRelbot } from "../support/logged-relbot.ts";
@@ -20,22 +21,34 @@ export interface DashboardRelbot {
  * config's `server.openDashboardOnLoopback` (on here, as in the demo; off is the default of a real config).
  */
 export async function startDashboardRelbot(
-  options: { hostname?: string; openOnLoopback?: boolean } = {},
+  options: {
+    hostname?: string;
+    openOnLoopback?: boolean;
+    /** Source repository URLs per app (default: unreachable local ones, which get no links). */
+    repos?: Record<string, string>;
+    clock?: Clock;
+  } = {},
 ): Promise<DashboardRelbot> {
   const file = writeTestConfig({
     gitopsUrl: "http://127.0.0.1:9/gitops.git",
     signers: { team: { ssh: "allowed_signers" } },
     files: { allowed_signers: "" },
     apps: {
-      "order-svc": offlineApp("order-svc", [
-        { name: "dev", file: "envs/dev/order-svc.yaml", auto: true },
-        { name: "staging", file: "envs/staging/order-svc.yaml" },
-        { name: "prod", file: "envs/prod/order-svc.yaml" },
-      ]),
-      "billing-svc": offlineApp("billing-svc", [
-        { name: "dev", file: "envs/dev/billing-svc.yaml" },
-        { name: "prod", file: "envs/prod/billing-svc.yaml" },
-      ]),
+      "order-svc": withRepo(
+        offlineApp("order-svc", [
+          { name: "dev", file: "envs/dev/order-svc.yaml", auto: true },
+          { name: "staging", file: "envs/staging/order-svc.yaml" },
+          { name: "prod", file: "envs/prod/order-svc.yaml" },
+        ]),
+        options.repos?.["order-svc"],
+      ),
+      "billing-svc": withRepo(
+        offlineApp("billing-svc", [
+          { name: "dev", file: "envs/dev/billing-svc.yaml" },
+          { name: "prod", file: "envs/prod/billing-svc.yaml" },
+        ]),
+        options.repos?.["billing-svc"],
+      ),
     },
     extra: {
       server: { port: 0, openDashboardOnLoopback: options.openOnLoopback ?? true },
@@ -53,9 +66,13 @@ export async function startDashboardRelbot(
     configFile: file,
     env: { TEST_VIEWER_TOKEN: dashboardTokens.viewer, TEST_PUSHER_TOKEN: dashboardTokens.pusher },
     hostname: options.hostname,
+    ...(options.clock ? { clock: options.clock } : {}),
   });
   return { relbot, logText, stop: () => relbot.stop() };
 }
+
+const withRepo = <T extends { repo: string }>(app: T, repo: string | undefined): T =>
+  repo === undefined ? app : { ...app, repo };
 
 /** What the reconciler records when a manifest no longer says what relbot promoted. */
 export function insertDrift(

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { doraReport } from "../../src/domain/dora.ts";
 import { AuditChainStatus } from "../../src/http/dashboard/chain-status.ts";
 import { renderDashboard } from "../../src/http/dashboard/dashboard-page.ts";
 import { environmentColumns } from "../../src/http/dashboard/grid.ts";
@@ -46,8 +47,17 @@ function promotion(overrides: Partial<PromotionRow>): PromotionRow {
 
 describe("rendering", () => {
   const apps = [{ name: "order-svc", environments: ["dev"] }];
+  // What these tests do not look at: no filter, no rejected tag, no DORA history, no repository links.
+  const rest = {
+    allApps: apps,
+    filter: {},
+    rejected: new Map(),
+    dora: doraReport([], { since: t0, until: t0 + 24 * hour }),
+    links: { app: () => undefined, gitops: undefined },
+  };
   const hostileRow = promotion({ actor: hostile, reason: `"><img src=x onerror=alert(1)>`, error: "a & b" });
   const page = renderDashboard({
+    ...rest,
     apps,
     board: [[{ app: "order-svc", env: "dev", current: hostileRow, tagState: "ok", pending: [] }]],
     timeline: [hostileRow],
@@ -75,6 +85,7 @@ describe("rendering", () => {
 
   test("a broken chain names the first bad event", () => {
     const broken = renderDashboard({
+      ...rest,
       apps,
       board: [[{ app: "order-svc", env: "dev", tagState: "ok", pending: [] }]],
       timeline: [],

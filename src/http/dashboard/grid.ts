@@ -1,6 +1,9 @@
 import { html } from "hono/html";
+import type { ReleaseRow } from "../../store/index.ts";
 import type { BoardApp, BoardCell } from "../../store/queries/index.ts";
 import { timeElement } from "./format.ts";
+import { type DashboardLinks, tagLink, versionLink } from "./links.ts";
+import { releasePath } from "./paths.ts";
 
 /**
  * Column order for apps whose chains differ: each environment lands before the next one of its own chain already
@@ -25,10 +28,28 @@ function driftNote(drift: NonNullable<BoardCell["drift"]>, now: number) {
 ${expected} <span class="muted">(seen ${timeElement(drift.detectedAt, now, "age")})</span></p>`;
 }
 
+/** A promotion into the cell that ended badly after the current version: the team should see it without digging. */
+function problemNote(problem: NonNullable<BoardCell["problem"]>, now: number) {
+  const error = problem.error ? html`<span class="detail warn">${problem.error}</span>` : "";
+  return html`<p class="problem" data-problem="${problem.status}"><span class="status status-${problem.status}">${problem.status}</span>
+→ ${versionLink(problem.app, problem.toVersion)} by ${problem.actor} ${timeElement(problem.createdAt, now, "age")}${error}</p>`;
+}
+
+/** Argo CD's verdict on the current version, when relbot watches it and it is not simply healthy. */
+function deploymentNote(current: NonNullable<BoardCell["current"]>) {
+  const state = current.deploymentState;
+  if (state === null || state === "healthy") return "";
+  const bad = state === "degraded" || state === "timeout";
+  const message = current.deploymentMessage
+    ? html`<span class="detail">${current.deploymentMessage}</span>`
+    : "";
+  return html`<p class="${bad ? "warn" : ""}" data-deployment="${state}"><span class="flag ${bad ? "drift" : "pending"}">${state}</span>${message}</p>`;
+}
+
 function cellContent(cell: BoardCell, now: number) {
   const { current } = cell;
   const version = current
-    ? html`<span class="version">${current.toVersion}</span>${
+    ? html`${versionLink(current.app, current.toVersion, "version")}${deploymentNote(current)}${
         cell.tagState === "ok" ? "" : html` <span class="flag tag">tag ${cell.tagState}</span>`
       }
 <p class="muted">by ${current.actor} · ${timeElement(current.finishedAt ?? current.updatedAt, now, "age")}</p>`
@@ -37,25 +58,42 @@ function cellContent(cell: BoardCell, now: number) {
     (p) =>
       html`<p><span class="flag pending">${p.status}</span> → <code>${p.toVersion}</code> by ${p.actor}</p>`,
   );
-  return html`${version}${cell.drift ? driftNote(cell.drift, now) : ""}${pending}`;
+  return html`${version}${cell.drift ? driftNote(cell.drift, now) : ""}${cell.problem ? problemNote(cell.problem, now) : ""}${pending}`;
 }
 
 /** The environments x apps table: one row per app, one column per environment, the current version in each cell. */
-export function renderGrid(apps: readonly BoardApp[], board: BoardCell[][], now: number) {
+/** The app's newest tag, when relbot rejected it: which checks failed, with the tag linked. */
+function rejectedNote(release: ReleaseRow | undefined, links: DashboardLinks) {
+  if (!release) return "";
+  const reasons = release.reasons.map((r) => r.code).join(", ");
+  return html`<p class="problem" data-rejected="${release.version}"><span class="status status-failed">rejected</span>
+${tagLink(links.app(release.app), release.tagName)} <a href="${versionPathOf(release)}">details</a><span class="detail warn">${reasons}</span></p>`;
+}
+
+const versionPathOf = (r: ReleaseRow) => releasePath(r.app, r.version);
+
+export function renderGrid(
+  apps: readonly BoardApp[],
+  board: BoardCell[][],
+  now: number,
+  rejected: ReadonlyMap<string, ReleaseRow> = new Map(),
+  links: DashboardLinks = { app: () => undefined, gitops: undefined },
+) {
   const columns = environmentColumns(apps);
   const rows = apps.map((app, i) => {
     const cells = new Map(board[i]!.map((cell) => [cell.env, cell]));
     const tds = columns.map((env) => {
       const cell = cells.get(env);
-      if (!cell) return html`<td class="muted">not in chain</td>`;
-      return html`<td class="cell${cell.drift ? " drift" : ""}" data-app="${cell.app}" data-env="${env}"${
+      if (!cell) return html`<td class="muted" data-label="${env}">not in chain</td>`;
+      const flagged = cell.drift ? " drift" : cell.problem ? " problem" : "";
+      return html`<td class="cell${flagged}" data-label="${env}" data-app="${cell.app}" data-env="${env}"${
         cell.drift ? html` data-drift="true"` : ""
       }>${cellContent(cell, now)}</td>`;
     });
-    return html`<tr><th scope="row">${app.name}</th>${tds}</tr>`;
+    return html`<tr><th scope="row">${app.name}${rejectedNote(rejected.get(app.name), links)}</th>${tds}</tr>`;
   });
   if (apps.length === 0) return html`<p class="muted">No apps are configured.</p>`;
-  return html`<div class="scroll"><table class="grid">
+  return html`<div class="scroll"><table class="grid stack">
 <caption>Current version per environment: the last succeeded promotion; drift means the GitOps manifest says otherwise.</caption>
 <thead><tr><th scope="col">app</th>${columns.map((env) => html`<th scope="col">${env}</th>`)}</tr></thead>
 <tbody>${rows}</tbody>

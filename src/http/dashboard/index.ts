@@ -2,14 +2,26 @@ import { getCookie } from "hono/cookie";
 import type { AuditKey } from "../../audit/index.ts";
 import type { Clock } from "../../clock.ts";
 import type { RelbotConfig } from "../../config/index.ts";
+import { doraReport } from "../../domain/dora.ts";
+import { repoLinks } from "../../domain/repo-links.ts";
 import type { Db } from "../../store/index.ts";
-import { listPromotions, releaseBoard } from "../../store/queries/index.ts";
+import {
+  doraPromotions,
+  latestRejectedReleases,
+  listPromotions,
+  promotionsOfVersion,
+  releaseBoard,
+  releaseRecords,
+} from "../../store/queries/index.ts";
 import type { RelbotApp } from "../app.ts";
 import type { TokenRegistry } from "../auth.ts";
 import { registerDashboardSession, requireDashboardAccess, sessionCookie } from "./access.ts";
 import { AuditChainStatus } from "./chain-status.ts";
 import { dashboardPolicy, renderDashboard } from "./dashboard-page.ts";
-import { dashboardPath } from "./paths.ts";
+import { filteredApps, parseFilter } from "./filters.ts";
+import type { DashboardLinks } from "./links.ts";
+import { dashboardPath, releaseRoute } from "./paths.ts";
+import { releasePagePolicy, renderReleasePage } from "./release-page.ts";
 
 export interface DashboardDeps {
   db: Db;
@@ -19,12 +31,17 @@ export interface DashboardDeps {
   clock: Clock;
   /** The audit keys the chain badge verifies under (current first). */
   auditKeys?: readonly AuditKey[];
+  /** The GitOps repository's URL, for links to relbot's commits (none when its host's web UI is unknown). */
+  gitopsUrl?: string;
   /** config `server.openDashboardOnLoopback`: serve a browser on this machine without a token. */
   openOnLoopback: boolean;
 }
 
 /** How many promotions the timeline shows; the API pages through the rest. */
 const timelineLength = 50;
+
+/** The DORA section's window: the last 30 days (GET /api/v1/dora takes any window up to a year). */
+const doraDays = 30;
 
 /** GET /: the release dashboard, with its sign-in and sign-out routes. */
 export function registerDashboard(app: RelbotApp, deps: DashboardDeps): void {
@@ -33,24 +50,61 @@ export function registerDashboard(app: RelbotApp, deps: DashboardDeps): void {
     environments: config.environments.map((e) => e.name),
   }));
   const chain = new AuditChainStatus(deps.db, deps.clock, deps.auditKeys);
+  // Resolved once: the config does not change while relbot runs.
+  const appLinks = new Map(Object.entries(deps.apps).map(([name, config]) => [name, repoLinks(config.repo)]));
+  const links: DashboardLinks = {
+    app: (name) => appLinks.get(name),
+    gitops: deps.gitopsUrl === undefined ? undefined : repoLinks(deps.gitopsUrl),
+  };
+  const access = requireDashboardAccess(deps.tokens, { openOnLoopback: deps.openOnLoopback });
   registerDashboardSession(app, deps.tokens);
 
-  app.get(
-    dashboardPath,
-    requireDashboardAccess(deps.tokens, { openOnLoopback: deps.openOnLoopback }),
-    (c) => {
-      const page = renderDashboard({
-        apps,
-        board: releaseBoard(deps.db, apps),
-        timeline: listPromotions(deps.db, {}, { limit: timelineLength }).rows,
-        chain: chain.current(),
-        now: deps.clock.now(),
-        signedIn: getCookie(c, sessionCookie) !== undefined,
-      });
-      c.header("Content-Security-Policy", dashboardPolicy);
-      // Versions and actors are not secret from a read token holder, but they are from a shared browser cache.
-      c.header("Cache-Control", "no-store");
-      return c.html(page);
-    },
-  );
+  app.get(dashboardPath, access, (c) => {
+    const now = deps.clock.now();
+    const filter = parseFilter((name) => c.req.query(name), apps);
+    const shown = filteredApps(apps, filter);
+    const window = { since: now - doraDays * 86_400_000, until: now };
+    const records = doraPromotions(deps.db, {
+      ...window,
+      ...(filter.app === undefined ? {} : { app: filter.app }),
+      ...(filter.env === undefined ? {} : { env: filter.env }),
+    });
+    const page = renderDashboard({
+      allApps: apps,
+      apps: shown,
+      filter,
+      board: releaseBoard(deps.db, shown),
+      rejected: new Map(
+        latestRejectedReleases(
+          deps.db,
+          shown.map((a) => a.name),
+        ).map((r) => [r.app, r]),
+      ),
+      dora: doraReport(records, window),
+      links,
+      timeline: listPromotions(deps.db, filter, { limit: timelineLength }).rows,
+      chain: chain.current(),
+      now,
+      signedIn: getCookie(c, sessionCookie) !== undefined,
+    });
+    c.header("Content-Security-Policy", dashboardPolicy);
+    // Versions and actors are not secret from a read token holder, but they are from a shared browser cache.
+    c.header("Cache-Control", "no-store");
+    return c.html(page);
+  });
+
+  app.get(releaseRoute, access, (c) => {
+    const { app: appName, version } = c.req.param();
+    const page = renderReleasePage({
+      app: appName,
+      version,
+      records: releaseRecords(deps.db, appName, version),
+      promotions: promotionsOfVersion(deps.db, appName, version),
+      links,
+      now: deps.clock.now(),
+    });
+    c.header("Content-Security-Policy", releasePagePolicy);
+    c.header("Cache-Control", "no-store");
+    return c.html(page);
+  });
 }

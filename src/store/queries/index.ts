@@ -4,18 +4,21 @@ export { listEnvironmentDrift } from "./drift.ts";
 export {
   appHasPromotions,
   currentPromotions,
+  lastProblemPromotions,
   listPromotions,
   type Page,
   type PromotionFilter,
   type PromotionKey,
   type PromotionStatus,
   pendingPromotions,
+  problemStatuses,
   promotionBatches,
   promotionsOfVersion,
 } from "./promotions.ts";
 export { type BoardApp, type BoardCell, releaseBoard } from "./release-board.ts";
 export {
   appHasReleases,
+  latestRejectedReleases,
   listReleases,
   type ReleaseKey,
   releaseRecords,
