@@ -1,11 +1,13 @@
 import { accessSync, constants, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { argocdProblems } from "./argocd/check.ts";
 import type { LoadedConfig } from "./config/index.ts";
 import { nearest } from "./domain/suggest.ts";
 import { type GitCredential, listRemoteRefs, type RemoteRefs, redactUrl } from "./git/index.ts";
 import { githubAppAccessProblems, githubAppSecretProblems } from "./github/app-check.ts";
 import { silentLogger } from "./log.ts";
+import { argocdClientFromConfig } from "./wiring/argocd.ts";
 import { commitSignerFromConfig } from "./wiring/commit-signer.ts";
 import { githubAccessFromConfig, gitopsCredentialFrom } from "./wiring/github.ts";
 import { gitopsWriterFromConfig } from "./wiring/pipeline.ts";
@@ -60,11 +62,12 @@ export async function findRuntimeProblems(loaded: LoadedConfig): Promise<string[
     const pushesAsApp = gitopsCredential !== undefined && gitopsCredential === github.gitCredential;
     problems.push(...(await githubAppAccessProblems(loaded, github.installationTokens, pushesAsApp)));
   }
-  const [gitops, sources] = await Promise.all([
+  const [gitops, sources, argocd] = await Promise.all([
     gitopsProblems(loaded, gitopsCredential),
     sourceRepoProblems(loaded, github?.gitCredential),
+    argocdCheck(loaded),
   ]);
-  return [...problems, ...gitops, ...sources];
+  return [...problems, ...gitops, ...sources, ...argocd];
 }
 
 /** The GitOps repository answers, has gitops.branch, and every environment's file holds the app's Application. */
@@ -109,6 +112,24 @@ async function gitopsProblems(
     });
   } catch (error) {
     return [`gitops.url: cannot read ${branch} of ${redactUrl(url)}: ${(error as Error).message}`];
+  } finally {
+    rmSync(cacheDir, { recursive: true, force: true });
+  }
+}
+
+/** Argo CD deployment feedback: the token, and each environment's Application (src/argocd/check.ts). */
+async function argocdCheck(loaded: LoadedConfig): Promise<string[]> {
+  const { config, secrets } = loaded;
+  const client = argocdClientFromConfig(config, secrets);
+  if (!client || !secrets.get("argocdToken")) return [];
+  const cacheDir = mkdtempSync(path.join(tmpdir(), "relbot-check-argocd-"));
+  try {
+    const writer = gitopsWriterFromConfig(config, secrets, silentLogger, { cacheDir, historyDepth: 1 });
+    return await argocdProblems({
+      config,
+      client,
+      readApplication: (file, application) => writer.readApplicationMetadata(file, application),
+    });
   } finally {
     rmSync(cacheDir, { recursive: true, force: true });
   }

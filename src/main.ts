@@ -6,25 +6,26 @@ import { type AuditKeying, recordConfigLoad } from "./audit/index.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import type { LoadedConfig } from "./config/index.ts";
 import type { DeploymentWatch } from "./deployment/watch.ts";
-import { registerAuditApi } from "./http/api/index.ts";
-import { registerJobRoutes } from "./http/api/jobs.ts";
 import { createHttpApp, type RelbotApp } from "./http/app.ts";
-import { createRequireScope, TokenRegistry } from "./http/auth.ts";
-import { registerDashboard } from "./http/dashboard/index.ts";
-import { registerGitHubWebhook } from "./http/github-webhook.ts";
-import { registerMetricsRoute } from "./http/metrics-route.ts";
-import { registerApiDocs } from "./http/openapi.ts";
+import { TokenRegistry } from "./http/auth.ts";
+import { registerRoutes } from "./http/routes.ts";
 import { expireOrphanedLeases, JobWorker, type JobWorkerOptions } from "./jobs/index.ts";
 import type { Logger } from "./log.ts";
 import { createMetrics, type RelbotMetrics } from "./metrics.ts";
 import type { Reconciler } from "./reconcile/reconciler.ts";
 import { type Database, openDatabase, takeInstanceLock } from "./store/index.ts";
+import { observeLeadTime } from "./telemetry/lead-time.ts";
+import { tracingSettingsFromEnv } from "./telemetry/settings.ts";
+import { startTracing, type Tracing } from "./telemetry/tracing.ts";
 import type { IssueCommentHook } from "./webhooks/index.ts";
 import { wireDeploymentWatch } from "./wiring/argocd.ts";
 import { auditKeysFromConfig, keyAuditChainFromConfig } from "./wiring/audit-keys.ts";
 import { type ChatopsWiring, wireChatops } from "./wiring/chatops.ts";
 import { commitSignerFromConfig } from "./wiring/commit-signer.ts";
+import { githubClientFromConfig } from "./wiring/github.ts";
+import { wireNotifications } from "./wiring/notifications.ts";
 import { type PipelineOptions, wireReleasePipeline } from "./wiring/pipeline.ts";
+import { createPromotionRequester } from "./wiring/promotions.ts";
 import { wireReconciler } from "./wiring/reconciler.ts";
 
 /** The port is taken by another process: one line for the user, no stack trace. */
@@ -53,6 +54,8 @@ export interface RelbotOptions {
   /** The release checks, auto-promotion and GitOps writer as job handlers; false leaves them out (tests that
    * register their own handlers for those job kinds). */
   pipeline?: PipelineOptions | false;
+  /** The OTEL_* variables that configure tracing (default process.env); without an endpoint tracing is off. */
+  otelEnv?: Record<string, string | undefined>;
 }
 
 export interface RunningRelbot {
@@ -112,6 +115,18 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
     logger.info({ keyId: keying.keyId }, "audit chain keyed from here on");
   }
   recordConfigLoad(db, options.loaded, clock.now());
+  let tracing: Tracing;
+  try {
+    tracing = startTracing(
+      tracingSettingsFromEnv(options.otelEnv ?? process.env),
+      logger,
+      packageJson.version,
+    );
+  } catch (error) {
+    database.close();
+    lock.release();
+    throw error;
+  }
 
   const worker = new JobWorker({
     db,
@@ -120,8 +135,17 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
     logger,
     leaseMs: settings.jobLeaseMs,
     ...options.worker,
-    onJobEnded: (job, outcome) => metrics.jobAttempts.inc({ kind: job.kind, outcome }),
+    onJobEnded: (job, outcome, seconds) => {
+      metrics.jobAttempts.inc({ kind: job.kind, outcome });
+      metrics.jobDuration.observe({ kind: job.kind, outcome }, seconds);
+    },
   });
+  // One GitHub client and one promotion requester for everything that asks GitHub or asks for a promotion.
+  const github = githubClientFromConfig(config, secrets, logger);
+  const promotions = createPromotionRequester({ db, config, clock, github, onQueued: () => worker.wake() });
+  const chatops = wireChatops({ db, config, secrets, clock, logger, worker, github, promotions });
+  // Channel notifications: bound before anything else appends audit events, so every event is considered.
+  wireNotifications({ db, config, secrets, worker });
   const pipeline =
     options.pipeline === false
       ? undefined
@@ -134,8 +158,10 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
           worker,
           clock,
           logger,
-          // Bound late: the chat wiring needs the HTTP app, which needs the pipeline's readiness checks.
+          github,
+          promotions,
           onPromotionFinished: async (promotion, replyTo) => {
+            observeLeadTime(metrics, db, config, promotion, "tag_to_pushed");
             await chatops.notifyPromotionFinished(promotion, replyTo);
           },
           watchDeployments: config.argocd !== undefined,
@@ -144,46 +170,6 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
           ...options.pipeline,
         });
 
-  const app = createHttpApp({
-    logger,
-    readiness: [
-      { name: "database", failure: "unavailable", check: () => void db.all(sql`select 1`) },
-      ...(pipeline?.readiness ?? []),
-    ],
-  });
-  // Routes only ever see the registry (digests), never the token secrets resolved at load.
-  const tokens = TokenRegistry.fromSecrets(secrets.apiTokens, logger);
-  const requireScope = createRequireScope(tokens);
-  const chatops = wireChatops({ app, db, config, secrets, clock, logger, worker, requireScope });
-  registerGitHubWebhook(app, {
-    db,
-    config,
-    secret: secrets.get("githubWebhookSecret"),
-    clock,
-    onIssueComment: options.onIssueComment ?? chatops.onIssueComment,
-    onJobsQueued: () => worker.wake(),
-    onDelivery: (event, outcome) => metrics.webhookDeliveries.inc({ event, outcome }),
-  });
-  registerJobRoutes(app, { db, requireScope });
-  registerAuditApi(app, {
-    db,
-    apps: config.apps,
-    requireScope,
-    clock,
-    auditKeys,
-    ...(pipeline ? { auditAnchors: () => pipeline.writer.auditAnchors() } : {}),
-  });
-  registerApiDocs(app, { version: packageJson.version });
-  registerMetricsRoute(app, metrics.registry);
-  registerDashboard(app, {
-    db,
-    apps: config.apps,
-    gitopsUrl: config.gitops.url,
-    tokens,
-    clock,
-    openOnLoopback: config.server.openDashboardOnLoopback,
-    auditKeys,
-  });
   // The reconciler shares the pipeline's source cache and GitOps writer (one clone of each repository).
   const reconciler =
     pipeline &&
@@ -195,8 +181,6 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
       sources: pipeline.sources,
       writer: pipeline.writer,
       onJobsQueued: () => worker.wake(),
-      app,
-      requireScope,
     });
 
   const deployments =
@@ -209,10 +193,50 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
       clock,
       logger,
       writer: pipeline.writer,
-      app,
+      promotions,
       random: options.random,
-      onDeploymentFinished: (promotion) => chatops.notifyDeploymentFinished(promotion),
+      onDeploymentFinished: (promotion) => {
+        observeLeadTime(metrics, db, config, promotion, "tag_to_healthy");
+        return chatops.notifyDeploymentFinished(promotion);
+      },
     });
+
+  const app = createHttpApp({
+    logger,
+    observeRequest: (labels, seconds) => metrics.httpRequestDuration.observe(labels, seconds),
+  });
+  registerRoutes(app, {
+    db,
+    logger,
+    apps: config.apps,
+    clock,
+    // Routes only ever see the registry (digests), never the token secrets resolved at load.
+    tokens: TokenRegistry.fromSecrets(secrets.apiTokens, logger),
+    version: packageJson.version,
+    readiness: [
+      { name: "database", failure: "unavailable", check: () => void db.all(sql`select 1`) },
+      ...(pipeline?.readiness ?? []),
+    ],
+    metrics: metrics.registry,
+    githubWebhook: {
+      db,
+      config,
+      secret: secrets.get("githubWebhookSecret"),
+      clock,
+      onIssueComment: options.onIssueComment ?? chatops.onIssueComment,
+      onJobsQueued: () => worker.wake(),
+      onDelivery: (event, outcome) => metrics.webhookDeliveries.inc({ event, outcome }),
+    },
+    ...(chatops.slackCommand ? { slackCommand: chatops.slackCommand } : {}),
+    ...(deployments ? { argocdWebhook: deployments.argocdWebhook } : {}),
+    requestPromotion: promotions.request,
+    decideApproval: promotions.decideApproval,
+    ...(reconciler ? { reconcile: () => reconciler.runOnce() } : {}),
+    auditKeys,
+    ...(pipeline ? { auditAnchors: () => pipeline.writer.auditAnchors() } : {}),
+    openDashboardOnLoopback: config.server.openDashboardOnLoopback,
+    gitopsUrl: config.gitops.url,
+  });
 
   const port = options.port ?? config.server.port;
   let server: ReturnType<typeof Bun.serve>;
@@ -226,13 +250,14 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
   } catch (error) {
     // Nothing has started yet but the sweep timer: undo what is open so the process can exit with the message.
     pipeline?.stop();
+    await tracing.shutdown();
     database.close();
     lock.release();
     if ((error as { code?: unknown }).code === "EADDRINUSE") throw new PortInUseError(port);
     throw error;
   }
   worker.start();
-  deployments?.start();
+  deployments?.watch.start();
   // A pass at start-up catches up on what was missed while relbot was down; reconcile.interval 0 turns it off.
   if (config.reconcile.interval > 0) reconciler?.start();
   const url = `http://127.0.0.1:${server.port}`;
@@ -248,16 +273,18 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
     metrics,
     chatops,
     reconciler,
-    deployments,
+    deployments: deployments?.watch,
     stop() {
       stopping ??= (async () => {
         // Both at once: the worker must stop taking jobs now, not after the last request has been answered.
         const workerStopped = worker.stop();
         const reconcilerStopped = reconciler?.stop();
-        const deploymentsStopped = deployments?.stop();
+        const deploymentsStopped = deployments?.watch.stop();
         pipeline?.stop();
         await server.stop();
         await Promise.all([workerStopped, reconcilerStopped, deploymentsStopped]);
+        // Last: the spans of the jobs that just finished are exported before the process goes.
+        await tracing.shutdown();
         database.close();
         lock.release();
       })();

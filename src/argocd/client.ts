@@ -4,6 +4,7 @@
 import type { ArgoApplicationView } from "../domain/deployment-health.ts";
 import { RelbotError } from "../errors.ts";
 import { readCapped } from "../sbom/read-capped.ts";
+import { traceHeaders } from "../telemetry/tracing.ts";
 
 export type ArgocdErrorCode =
   | "argocd.unauthorized"
@@ -109,7 +110,11 @@ export class ArgocdClient {
     let response: Response;
     try {
       response = await this.fetchImpl(url, {
-        headers: { authorization: `Bearer ${this.options.token}`, accept: "application/json" },
+        headers: {
+          authorization: `Bearer ${this.options.token}`,
+          accept: "application/json",
+          ...traceHeaders(),
+        },
         // A redirect is a login page or a proxy, never the API: report it rather than follow it.
         redirect: "manual",
         signal: signal ? AbortSignal.any([signal, timeout]) : timeout,

@@ -3,6 +3,7 @@ import { asc, desc, eq, gt, sql } from "drizzle-orm";
 import { type AuditEventRow, auditEvents, type Db } from "../store/index.ts";
 import { type AuditKey, boundAuditKey } from "./audit-key.ts";
 import { canonicalJson } from "./canonical-json.ts";
+import { boundAuditFollower } from "./followers.ts";
 
 export const genesisHash = "0".repeat(64);
 
@@ -54,11 +55,14 @@ export function appendAuditEvent(db: Db, event: AuditEventInput, now: number): A
   const prevHash = last?.hash ?? genesisHash;
   const row = { seq, time: now, ...event, payload: event.payload ?? null };
   const hash = hashEvent(prevHash, row, boundAuditKey(db));
-  return db
+  const appended = db
     .insert(auditEvents)
     .values({ ...row, prevHash, hash })
     .returning()
     .get();
+  // Channel notifications and the like: queued in this transaction, so they exist exactly when the event does.
+  boundAuditFollower(db)?.(db, appended);
+  return appended;
 }
 
 /** The newest event's hash: what a GitOps commit anchors (Relbot-Audit-Head). */

@@ -14,4 +14,5 @@ export {
   verifyAuditChain,
 } from "./chain.ts";
 export { recordConfigLoad } from "./config-load.ts";
+export { type AuditFollower, bindAuditFollower, boundAuditFollower } from "./followers.ts";
 export { type AuditKeying, keyAuditChain } from "./keying.ts";

@@ -5,7 +5,13 @@ import type { Octokit } from "@octokit/rest";
 import type { Clock } from "../clock.ts";
 import type { RelbotConfig } from "../config/index.ts";
 import { newId } from "../ids.ts";
-import { enqueueJob, isPermanentFailure, type JobHandler, jobLane } from "../jobs/index.ts";
+import {
+  type ChatCommentJobPayload,
+  chatCommentJob,
+  enqueueJob,
+  isPermanentFailure,
+  type JobHandler,
+} from "../jobs/index.ts";
 import type { PromotionOutcome, PromotionRequest } from "../promotion/request.ts";
 import type { Db } from "../store/index.ts";
 import type { IssueCommentHook } from "../webhooks/index.ts";
@@ -23,15 +29,6 @@ import {
 } from "./github-comments.ts";
 import { gitHubJobError } from "./github-errors.ts";
 import { type CommenterPermissionCheck, mayCommand, type RepositoryPermission } from "./github-permission.ts";
-
-export const chatCommentJobKind = "chat-comment";
-
-export interface ChatCommentJobPayload {
-  deliveryId: string;
-  /** Fixed when the comment is accepted, so every attempt asks for the same promotion (requestPromotionOnce). */
-  requestId: string;
-  command: CommentCommand;
-}
 
 const skipReasons: Record<CommentSkip, string> = {
   not_created: "only new comments are commands (this one was edited or deleted)",
@@ -62,29 +59,11 @@ export function createIssueCommentHook(deps: {
     const now = deps.clock.now();
     const job = enqueueJob(
       deps.db,
-      {
-        kind: chatCommentJobKind,
-        payload: {
-          deliveryId,
-          requestId: newId("req", now),
-          command: found.command,
-        } satisfies ChatCommentJobPayload,
-        // The comment id, not the delivery id: X-GitHub-Delivery is outside the HMAC, so a captured delivery
-        // resent under new ids must still be the one job its comment (signed, with its id) asked for.
-        dedupKey: commentJobKey(found.command.commentId),
-        // Someone is waiting for the answer on the issue: ahead of release checks.
-        priority: jobLane.urgent,
-        maxAttempts: 5,
-      },
+      chatCommentJob.job({ deliveryId, requestId: newId("req", now), command: found.command }),
       now,
     );
     return { jobIds: [job.id] };
   };
-}
-
-/** One job per GitHub comment (comment ids are unique across GitHub), however often it is delivered. */
-export function commentJobKey(commentId: number): string {
-  return `github-comment:${commentId}`;
 }
 
 export interface ChatCommentJobDeps extends Omit<ChatAnswerDeps, "requestPromotion"> {
@@ -95,9 +74,8 @@ export interface ChatCommentJobDeps extends Omit<ChatAnswerDeps, "requestPromoti
   requestPromotionOnce(request: PromotionRequest & { requestId: string }): Promise<PromotionOutcome>;
 }
 
-export function createChatCommentHandler(deps: ChatCommentJobDeps): JobHandler {
-  return async (job, { logger }) => {
-    const { requestId, command } = job.payload as ChatCommentJobPayload;
+export function createChatCommentHandler(deps: ChatCommentJobDeps): JobHandler<ChatCommentJobPayload> {
+  return async ({ requestId, command }, job, { logger }) => {
     const answerDeps: ChatAnswerDeps = {
       ...deps,
       requestPromotion: (request) => deps.requestPromotionOnce({ ...request, requestId }),

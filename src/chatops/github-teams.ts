@@ -1,6 +1,7 @@
 // "Is this user in @org/team?" for `approvers`, asked of GitHub and remembered briefly: a burst of chat
 // commands should not become a burst of API calls, and a removal from the team should take effect soon.
 import type { Octokit } from "@octokit/rest";
+import { ByteLru, stringBytes } from "../cache/byte-lru.ts";
 import type { Clock } from "../clock.ts";
 import type { TeamMembershipCheck } from "../domain/promotion-policy.ts";
 import { RelbotError } from "../errors.ts";
@@ -16,7 +17,13 @@ export function createTeamMembershipCheck(options: {
   ttlMs?: number;
 }): TeamMembershipCheck {
   const ttlMs = options.ttlMs ?? 60_000;
-  const cache = new Map<string, { member: Promise<boolean>; until: number }>();
+  // Keyed by whoever writes a chat command, i.e. by outside input: bounded by bytes so a stream of distinct
+  // commenters cannot grow the process. An entry is ~200 bytes (org/team/user key, a settled promise, Map
+  // overhead); 256 KiB remembers about 1,300 memberships, far more than the approvers asking within one TTL.
+  const cache = new ByteLru<string, { member: Promise<boolean>; until: number }>(
+    256 * 1024,
+    (key) => stringBytes(key) + 128,
+  );
   return (org, team, user) => {
     const key = `${org}/${team}/${user}`.toLowerCase();
     const now = options.clock.now();

@@ -1,8 +1,6 @@
 export { answerChatCommand, type ChatAnswer, type ChatAnswerDeps, type ChatRequester } from "./answer.ts";
 export {
   type ChatCommentJobDeps,
-  type ChatCommentJobPayload,
-  chatCommentJobKind,
   createChatCommentHandler,
   createIssueCommentHook,
 } from "./comment-job.ts";
@@ -24,9 +22,7 @@ export {
   createPromotionNoticeHandler,
   createPromotionNotifier,
   type PromotionNoticeDeps,
-  type PromotionNoticePayload,
   type PromotionNotifier,
-  promotionNoticeJobKind,
 } from "./notify.ts";
 export {
   formatHelp,
@@ -41,10 +37,10 @@ export {
   ephemeral,
   parseSlashCommand,
   type ResponseUrlPoster,
-  registerSlackRoutes,
   type SlackMessage,
   type SlackRouteDeps,
   type SlashCommand,
   slackActor,
+  slackCommandHandler,
 } from "./slack.ts";
 export { slackMaxSkewSeconds, slackSignature, verifySlackSignature } from "./slack-signature.ts";

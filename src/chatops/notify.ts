@@ -3,7 +3,6 @@
 // state is committed; the message itself is sent by a "promotion-notice" job, so a notice survives a restart,
 // GitHub being briefly away is retried, and a promotion job that runs twice still sends one notice.
 import type { Octokit } from "@octokit/rest";
-import { eq } from "drizzle-orm";
 import type { Clock } from "../clock.ts";
 import { countedApprovers } from "../domain/approvals.ts";
 import {
@@ -11,27 +10,19 @@ import {
   findJobByKey,
   type JobHandler,
   PermanentJobError,
-  type PromotionJobPayload,
+  type PromotionNoticePayload,
+  promotionJob,
   promotionJobKey,
+  promotionNoticeJob,
 } from "../jobs/index.ts";
 import type { ReplyTarget } from "../promotion/request.ts";
-import { type Db, type PromotionRow, promotions } from "../store/index.ts";
+import type { Db, PromotionRow } from "../store/index.ts";
+import { getPromotion } from "../store/queries/index.ts";
 import { formatDeploymentResult } from "./deployment-replies.ts";
 import { findMarkedReply, replyMarker, replyToIssue } from "./github-comments.ts";
 import { gitHubJobError } from "./github-errors.ts";
 import { formatApprovalResult, formatPromotionResult } from "./replies.ts";
 import { ephemeral, type ResponseUrlPoster } from "./slack.ts";
-
-export const promotionNoticeJobKind = "promotion-notice";
-
-export interface PromotionNoticePayload {
-  promotionId: string;
-  replyTo: ReplyTarget;
-  /** Protected environments: a notice about the approval wait, with its text fixed when it was decided. */
-  approval?: { key: string; text: string };
-  /** A second notice, once Argo CD ran the promotion healthy (or not); absent: the promotion's own result. */
-  about?: "deployment";
-}
 
 /**
  * Queues the notice for a finished (succeeded or failed) promotion and returns its job id; undefined when there
@@ -50,11 +41,10 @@ export function createPromotionNotifier(deps: {
   return async (promotion, replyTo) => {
     if (!replyTo) return undefined;
     if (!["succeeded", "noop", "failed"].includes(promotion.status)) return undefined;
-    const payload: PromotionNoticePayload = { promotionId: promotion.id, replyTo };
     // One notice per promotion, however often its job ran: the dedup key returns the first notice job.
     const job = enqueueJob(
       deps.db,
-      { kind: promotionNoticeJobKind, payload, dedupKey: `promotion-notice:${promotion.id}`, maxAttempts: 5 },
+      promotionNoticeJob.job({ promotionId: promotion.id, replyTo }),
       deps.clock.now(),
     );
     deps.wake?.();
@@ -72,18 +62,12 @@ export function createDeploymentNotifier(deps: {
   wake?: () => void;
 }): (promotion: PromotionRow) => string | undefined {
   return (promotion) => {
-    const promotionJob = findJobByKey(deps.db, promotionJobKey(promotion.id));
-    const replyTo = (promotionJob?.payload as PromotionJobPayload | undefined)?.replyTo;
+    const stored = findJobByKey(deps.db, promotionJobKey(promotion.id));
+    const replyTo = stored && promotionJob.payload.safeParse(stored.payload).data?.replyTo;
     if (!replyTo) return undefined;
-    const payload: PromotionNoticePayload = { promotionId: promotion.id, replyTo, about: "deployment" };
     const job = enqueueJob(
       deps.db,
-      {
-        kind: promotionNoticeJobKind,
-        payload,
-        dedupKey: `deployment-notice:${promotion.id}`,
-        maxAttempts: 5,
-      },
+      promotionNoticeJob.job({ promotionId: promotion.id, replyTo, about: "deployment" }),
       deps.clock.now(),
     );
     deps.wake?.();
@@ -99,12 +83,10 @@ export interface PromotionNoticeDeps {
 }
 
 /** The "promotion-notice" job: reads the promotion as recorded now and sends its result where it was asked for. */
-export function createPromotionNoticeHandler(deps: PromotionNoticeDeps): JobHandler {
-  return async (job) => {
-    const { promotionId, replyTo, about } = job.payload as PromotionNoticePayload;
-    const promotion = deps.db.select().from(promotions).where(eq(promotions.id, promotionId)).get();
+export function createPromotionNoticeHandler(deps: PromotionNoticeDeps): JobHandler<PromotionNoticePayload> {
+  return async ({ promotionId, replyTo, about, approval }, job) => {
+    const promotion = getPromotion(deps.db, promotionId);
     if (!promotion) throw new PermanentJobError(`promotion ${promotionId} is not recorded`);
-    const { approval } = job.payload as PromotionNoticePayload;
     const text =
       approval?.text ??
       (about === "deployment" ? formatDeploymentResult(promotion) : formatPromotionResult(promotion));
@@ -155,19 +137,13 @@ export function enqueueApprovalNotice(
   now: number,
 ): void {
   const approvers = countedApprovers({ requester: promotion.actor, approvals: promotion.approvals ?? [] });
-  const payload: PromotionNoticePayload = {
-    promotionId: promotion.id,
-    replyTo,
-    approval: { key: promotion.status, text: formatApprovalResult(promotion, approvers, 0) },
-  };
   enqueueJob(
     tx,
-    {
-      kind: promotionNoticeJobKind,
-      payload,
-      dedupKey: `approval-notice:${promotion.status}:${promotion.id}`,
-      maxAttempts: 5,
-    },
+    promotionNoticeJob.job({
+      promotionId: promotion.id,
+      replyTo,
+      approval: { key: promotion.status, text: formatApprovalResult(promotion, approvers, 0) },
+    }),
     now,
   );
 }

@@ -2,11 +2,12 @@
 // says and gives up after 3 s, so every well-signed request is answered 200 with a message (refusals
 // included), slow work is acknowledged and finished on response_url, and only a bad signature or stale
 // timestamp gets 401.
+import type { Handler } from "hono";
 import type { Clock } from "../clock.ts";
 import { parseChatCommand } from "../domain/chat-command.ts";
 import { RelbotError } from "../errors.ts";
-import type { RelbotApp } from "../http/app.ts";
 import type { Logger } from "../log.ts";
+import { traceHeaders } from "../telemetry/tracing.ts";
 import { answerChatCommand, type ChatAnswerDeps } from "./answer.ts";
 import { formatUsageError } from "./replies.ts";
 import { verifySlackSignature } from "./slack-signature.ts";
@@ -87,7 +88,7 @@ export function createResponseUrlPoster(options: {
       try {
         const response = await doFetch(url, {
           method: "POST",
-          headers: { "Content-Type": "application/json" },
+          headers: { "Content-Type": "application/json", ...traceHeaders() },
           body: JSON.stringify(message),
           signal: AbortSignal.timeout(10_000),
         });
@@ -121,9 +122,10 @@ export interface SlackRouteDeps extends ChatAnswerDeps {
   };
 }
 
-export function registerSlackRoutes(app: RelbotApp, deps: SlackRouteDeps): void {
+/** POST /chatops/slack (mounted in src/http/routes.ts): a signed slash command, answered within Slack's 3 s. */
+export function slackCommandHandler(deps: SlackRouteDeps): Handler {
   const answerWithinMs = deps.answerWithinMs ?? 2000;
-  app.post("/chatops/slack", async (c) => {
+  return async (c) => {
     const rawBody = await c.req.text();
     const verdict = verifySlackSignature({
       signingSecret: deps.signingSecret,
@@ -191,5 +193,5 @@ export function registerSlackRoutes(app: RelbotApp, deps: SlackRouteDeps): void 
       log.warn("no response_url to deliver a late answer to");
     });
     return c.json(ephemeral(`Working on \`/release ${slash.text}\`; the answer follows here.`));
-  });
+  };
 }

@@ -2,22 +2,19 @@
 // rules as chat (`/release approve|reject`) and the API. The approver is --actor, else $RELBOT_ACTOR, else the OS
 // user. A promotion this approval queued is applied by the running service's job worker.
 import { userInfo } from "node:os";
-import { enqueueApprovalNotice } from "../chatops/notify.ts";
 import { formatApprovalResult } from "../chatops/replies.ts";
 import { systemClock } from "../clock.ts";
 import { loadConfig } from "../config/index.ts";
 import { countedApprovers } from "../domain/approvals.ts";
 import { RelbotError } from "../errors.ts";
-import { enqueuePromotionJob } from "../jobs/index.ts";
 import { silentLogger } from "../log.ts";
-import { decideApproval } from "../promotion/approval.ts";
 import { openDatabase } from "../store/index.ts";
 import { keyAuditChainFromConfig } from "../wiring/audit-keys.ts";
-import { teamCheckFromConfig } from "../wiring/github.ts";
+import { githubClientFromConfig } from "../wiring/github.ts";
+import { followAuditForNotifications } from "../wiring/notifications.ts";
+import { createPromotionRequester } from "../wiring/promotions.ts";
 import type { OptionValues } from "./options.ts";
-import type { CommandOutput } from "./promote.ts";
-
-const consoleOutput: CommandOutput = { out: (l) => console.log(l), err: (l) => console.error(l) };
+import { type CommandOutput, consoleOutput } from "./output.ts";
 
 /** Exit 0 when the vote counted (or rejected), 1 when refused (own request, not an approver, not waiting). */
 export async function runApproveCommand(
@@ -36,23 +33,22 @@ export async function runApproveCommand(
   try {
     // The events this command records join the service's audit chain: keyed with the same key.
     keyAuditChainFromConfig(database.db, loaded, systemClock.now());
-    const outcome = await decideApproval(
-      {
-        db: database.db,
-        config: loaded.config,
-        clock: systemClock,
-        isTeamMember: teamCheckFromConfig(loaded.config, loaded.secrets, systemClock, silentLogger),
-        enqueue: enqueuePromotionJob,
-        notifyRequester: enqueueApprovalNotice,
-      },
-      {
-        promotionId: id,
-        actor,
-        decision: verb,
-        source: "cli",
-        ...(reason ? { reason } : {}),
-      },
-    );
+    // Its events are told to the channels too: the running serve sends the queued notices.
+    followAuditForNotifications(database.db, loaded.config);
+    // The service's requester; a promotion this vote queued waits for the running service's worker.
+    const promotions = createPromotionRequester({
+      db: database.db,
+      config: loaded.config,
+      clock: systemClock,
+      github: githubClientFromConfig(loaded.config, loaded.secrets, silentLogger),
+    });
+    const outcome = await promotions.decideApproval({
+      promotionId: id,
+      actor,
+      decision: verb,
+      source: "cli",
+      ...(reason ? { reason } : {}),
+    });
     const p = outcome.promotion;
     if (outcome.status === "already-counted") {
       output.err(`relbot: ${actor} already approved ${p.id}; each person counts once`);

@@ -2,28 +2,23 @@
 // recorded in the same database as chat and API requests (source `cli`). The command only records and queues;
 // the running service's job worker applies it, and `--wait` follows the promotion until it has.
 import { userInfo } from "node:os";
-import { eq } from "drizzle-orm";
 import { formatPromotionResult } from "../chatops/replies.ts";
 import { systemClock } from "../clock.ts";
 import { loadConfig } from "../config/index.ts";
 import { durationSchema } from "../config/schema.ts";
 import { parseTagName } from "../domain/semver.ts";
 import { RelbotError } from "../errors.ts";
-import { enqueuePromotionJob } from "../jobs/index.ts";
 import { silentLogger } from "../log.ts";
-import { type PromotionRequest, requestPromotion } from "../promotion/request.ts";
-import { type Db, openDatabase, type PromotionRow, promotions } from "../store/index.ts";
+import type { PromotionRequest } from "../promotion/request.ts";
+import { type Db, openDatabase, type PromotionRow } from "../store/index.ts";
+import { getPromotion } from "../store/queries/index.ts";
 import { keyAuditChainFromConfig } from "../wiring/audit-keys.ts";
-import { teamCheckFromConfig } from "../wiring/github.ts";
+import { githubClientFromConfig } from "../wiring/github.ts";
+import { followAuditForNotifications } from "../wiring/notifications.ts";
+import { createPromotionRequester } from "../wiring/promotions.ts";
 import { type OptionValues, UsageError } from "./options.ts";
+import { type CommandOutput, consoleOutput } from "./output.ts";
 import { commandSpecs } from "./specs.ts";
-
-export interface CommandOutput {
-  out(line: string): void;
-  err(line: string): void;
-}
-
-const consoleOutput: CommandOutput = { out: (l) => console.log(l), err: (l) => console.error(l) };
 
 /**
  * Runs `relbot promote ...` or `relbot rollback ...` on the parsed command line (options in specs.ts); returns the
@@ -50,16 +45,16 @@ export async function runPromoteCommand(
   try {
     // The events this command records join the service's audit chain: keyed with the same key.
     keyAuditChainFromConfig(database.db, loaded, systemClock.now());
-    const outcome = await requestPromotion(
-      {
-        db: database.db,
-        config,
-        clock: systemClock,
-        isTeamMember: teamCheckFromConfig(config, loaded.secrets, systemClock, silentLogger),
-        enqueue: enqueuePromotionJob,
-      },
-      { ...parsed.request, actor },
-    );
+    // Its events are told to the channels too: the running serve sends the queued notices.
+    followAuditForNotifications(database.db, loaded.config);
+    // The service's requester; the running service's worker picks the job up at its next poll.
+    const promotions = createPromotionRequester({
+      db: database.db,
+      config,
+      clock: systemClock,
+      github: githubClientFromConfig(config, loaded.secrets, silentLogger),
+    });
+    const outcome = await promotions.request({ ...parsed.request, actor });
     const p = outcome.promotion;
     if (outcome.status === "denied") {
       output.err(`relbot: refused ${describe(p)}: ${outcome.reason} [${outcome.code}] (${p.id})`);
@@ -161,7 +156,7 @@ async function waitForPromotion(
 ): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const row = db.select().from(promotions).where(eq(promotions.id, id)).get();
+    const row = getPromotion(db, id);
     if (row && row.status !== "queued" && row.status !== "running") {
       const text = formatPromotionResult(row);
       if (row.status === "succeeded" || row.status === "noop") {

@@ -4,11 +4,13 @@ import path from "node:path";
 import pino from "pino";
 import { systemClock } from "../clock.ts";
 import { loadConfig } from "../config/index.ts";
+import { createLogger } from "../log.ts";
 import type { ReconcileReport } from "../reconcile/reconciler.ts";
-import { Reconciler } from "../reconcile/reconciler.ts";
 import { openDatabase } from "../store/index.ts";
 import { keyAuditChainFromConfig } from "../wiring/audit-keys.ts";
+import { followAuditForNotifications } from "../wiring/notifications.ts";
 import { gitopsWriterFromConfig, sourceReposFromConfig } from "../wiring/pipeline.ts";
+import { wireReconciler } from "../wiring/reconciler.ts";
 
 export async function runReconcileCommand(
   options: { configFile?: string; json: boolean },
@@ -16,26 +18,27 @@ export async function runReconcileCommand(
 ) {
   const loaded = loadConfig({ file: options.configFile, env });
   const { config, secrets } = loaded;
-  const logger = pino(
-    { level: loaded.settings.logLevel ?? "warn", base: { service: "relbot" } },
-    pino.destination(2),
-  );
+  // Logs on stderr, so stdout stays the report (or its JSON).
+  const logger = createLogger({ level: loaded.settings.logLevel ?? "warn" }, pino.destination(2));
   const database = await openDatabase(config.database.path);
   try {
     // The events this command records join the service's audit chain: keyed with the same key.
     keyAuditChainFromConfig(database.db, loaded, systemClock.now());
+    // Its events are told to the channels too: the running serve sends the queued notices.
+    followAuditForNotifications(database.db, loaded.config);
     const sources = sourceReposFromConfig(config, secrets, logger);
     // A clone of its own: the service's GitOps cache is locked in its process only.
     const writer = gitopsWriterFromConfig(config, secrets, logger, {
       cacheDir: path.join(path.resolve(config.gitops.cacheDir), "..", "gitops-cli"),
     });
-    const reconciler = new Reconciler({
+    // The service's wiring; queued jobs wait for the running service's worker (its next poll).
+    const reconciler = wireReconciler({
       config,
       db: database.db,
       clock: systemClock,
       logger,
-      listTags: (url) => sources.listTags(url),
-      readDeployed: (targets) => writer.readTargetRevisions(targets),
+      sources,
+      writer,
     });
     const report = await reconciler.runOnce();
     console.log(options.json ? JSON.stringify(report, null, 2) : describeReport(report));

@@ -6,13 +6,14 @@ import { resolveCommandTarget } from "../domain/command-targets.ts";
 import { RelbotError } from "../errors.ts";
 import type { SourceRepos } from "../git/index.ts";
 import { PermanentJobError } from "../jobs/index.ts";
-import type { Logger } from "../log.ts";
+import { createLogger, type Logger } from "../log.ts";
 import { checkReleaseSbom } from "../pipeline/release-sbom.ts";
 import { type TagVerdict, verifyTag } from "../release/index.ts";
 import type { SbomRecord } from "../sbom/index.ts";
 import { openDatabase } from "../store/index.ts";
 import { githubClientFromConfig } from "../wiring/github.ts";
 import { sourceReposFromConfig } from "../wiring/pipeline.ts";
+import { type CommandOutput, consoleOutput } from "./output.ts";
 
 export interface VerifyTagCommand {
   app: string;
@@ -21,18 +22,11 @@ export interface VerifyTagCommand {
   configFile?: string;
 }
 
-export interface CommandOutput {
-  out: (line: string) => void;
-  err: (line: string) => void;
-}
-
-const console_: CommandOutput = { out: (l) => console.log(l), err: (l) => console.error(l) };
-
 /** Exit code: 0 when the tag passes, 1 when it is rejected or cannot be checked. */
 export async function runVerifyTag(
   command: VerifyTagCommand,
   env: NodeJS.ProcessEnv,
-  io: CommandOutput = console_,
+  io: CommandOutput = consoleOutput,
 ): Promise<number> {
   const loaded = loadConfig({ file: command.configFile, env });
   const { config, secrets } = loaded;
@@ -45,10 +39,7 @@ export async function runVerifyTag(
     return 1;
   }
   // Logs go to stderr so that --json output stays parseable; warnings (a moved tag) still show.
-  const logger = pino(
-    { level: loaded.settings.logLevel ?? "warn", base: { service: "relbot" } },
-    pino.destination(2),
-  );
+  const logger = createLogger({ level: loaded.settings.logLevel ?? "warn" }, pino.destination(2));
   // Read the release history when there is one (to detect a moved tag); never create a database just to look.
   const dbFile = config.database.path;
   const database = await openDatabase(existsSync(dbFile) ? dbFile : ":memory:");

@@ -1,5 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
+import { notificationEventKinds } from "../domain/notification-events.ts";
 import { credentialFreeUrl } from "./url-credentials.ts";
 
 // Every object is strict: a misspelt key ("aprovers") must fail loudly, never be ignored.
@@ -165,6 +166,40 @@ const securitySettings = {
   maxQueuedPerRepo: z.number().int().min(1).default(50),
 } as const;
 
+// --- Channel notifications (issue 16): a Slack incoming webhook per entry, the events it hears, an app filter ---
+const notificationChannelSchema = z.strictObject({
+  /** The webhook URL is a secret (it alone lets anyone post to the channel): the variable holding it. */
+  slack: z.strictObject({ webhookEnv: envVarName }),
+  events: z
+    .array(
+      z.enum(notificationEventKinds, {
+        error: (issue) =>
+          `"${String(issue.input)}" is not an event relbot records (known: ${notificationEventKinds.join(", ")})`,
+      }),
+    )
+    .min(1, "name at least one event"),
+  /** Only events about these apps; absent: every app. */
+  apps: z.array(z.string().min(1)).min(1).optional(),
+});
+
+/** A channel's app filter may only name configured apps: a typo would silence the channel for good. */
+function checkNotificationApps(
+  config: { notifications: { apps?: string[] | undefined }[]; apps: Record<string, unknown> },
+  ctx: z.RefinementCtx,
+): void {
+  config.notifications.forEach((channel, index) => {
+    channel.apps?.forEach((app, appIndex) => {
+      if (!Object.hasOwn(config.apps, app)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["notifications", index, "apps", appIndex],
+          message: `unknown app "${app}" (known: ${Object.keys(config.apps).join(", ") || "none"})`,
+        });
+      }
+    });
+  });
+}
+
 const serverDefaults = { port: 8080, openDashboardOnLoopback: false };
 
 export const configSchema = z
@@ -234,12 +269,15 @@ export const configSchema = z
         previousKeyEnvs: z.array(envVarName).default([]),
       })
       .default({ previousKeyEnvs: [] }),
+    // --- channel notifications (issue 16) ---
+    notifications: z.array(notificationChannelSchema).max(50).default([]),
     apps: z.record(z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, "app names are lower-case"), appSchema),
   })
   // `when`: these run even when another key has a problem (a typo in one key must not hide the unknown signer set
   // or the duplicate environment behind it until the next run), so they read the partly valid value defensively.
   .superRefine(checkAcrossKeys, { when: () => true })
-  .superRefine(checkArgocdSettings);
+  .superRefine(checkArgocdSettings)
+  .superRefine(checkNotificationApps);
 
 /** Checks between keys: signer sets exist, environment and token names are unique, auto has no approvers. */
 function checkAcrossKeys(config: unknown, ctx: z.RefinementCtx): void {

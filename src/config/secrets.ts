@@ -72,6 +72,7 @@ export class Secrets {
   readonly #sources = new Map<SecretName, SecretSource>();
   readonly #apiTokens: ApiTokenSecret[];
   readonly #auditPreviousKeys: { setting: string; envName: string; secret: string | undefined }[];
+  readonly #notificationWebhooks: { setting: string; envName: string; secret: string | undefined }[];
 
   constructor(config: RelbotConfig, env: NodeJS.ProcessEnv) {
     for (const [name, source] of Object.entries(secretTable) as [
@@ -93,6 +94,12 @@ export class Secrets {
       setting: `audit.previousKeyEnvs[${index}]`,
       envName,
       secret: readVariable(envName, env),
+    }));
+    // Channel notifications: each entry's Slack incoming-webhook URL (the URL alone lets anyone post there).
+    this.#notificationWebhooks = config.notifications.map((channel, index) => ({
+      setting: `notifications[${index}].slack.webhookEnv`,
+      envName: channel.slack.webhookEnv,
+      secret: readVariable(channel.slack.webhookEnv, env),
     }));
   }
 
@@ -116,6 +123,11 @@ export class Secrets {
     return this.#auditPreviousKeys;
   }
 
+  /** The webhook URL of each `notifications` entry, in config order (undefined when its variable is unset). */
+  get notificationWebhooks(): readonly { setting: string; envName: string; secret: string | undefined }[] {
+    return this.#notificationWebhooks;
+  }
+
   /** Every secret the config names whose variable is unset or empty, in config order. */
   missing(): SecretSource[] {
     const missing: SecretSource[] = [];
@@ -129,6 +141,9 @@ export class Secrets {
     for (const key of this.#auditPreviousKeys) {
       if (key.secret === undefined) missing.push({ setting: key.setting, envName: key.envName });
     }
+    for (const hook of this.#notificationWebhooks) {
+      if (hook.secret === undefined) missing.push({ setting: hook.setting, envName: hook.envName });
+    }
     return missing;
   }
 
@@ -140,6 +155,7 @@ export class Secrets {
     }
     for (const token of this.#apiTokens) shown[`api:${token.name}`] = token.secret ? "[set]" : "[unset]";
     for (const key of this.#auditPreviousKeys) shown[key.setting] = key.secret ? "[set]" : "[unset]";
+    for (const hook of this.#notificationWebhooks) shown[hook.setting] = hook.secret ? "[set]" : "[unset]";
     return shown;
   }
 

@@ -108,12 +108,16 @@ export function recordDeploymentStep(
         const next = nextAutoEnvironment(app, row.env);
         if (next && row.kind === "promote") {
           const source = row.source === "reconcile" ? "reconcile" : "webhook";
-          enqueueJob(tx, autoPromoteJob({ app: row.app, version: row.toVersion, source, env: next }), now);
+          enqueueJob(
+            tx,
+            autoPromoteJob.job({ app: row.app, version: row.toVersion, source, env: next }),
+            now,
+          );
           queued = true;
         }
       }
       if (step.state === "degraded" && onDegraded(app, row.env) === "rollback") {
-        enqueueJob(tx, degradedRollbackJob({ promotionId: row.id }), now);
+        enqueueJob(tx, degradedRollbackJob.job({ promotionId: row.id }), now);
         queued = true;
       }
       return { promotion: updated, queued };

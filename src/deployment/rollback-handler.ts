@@ -1,23 +1,21 @@
 // Runs the "deployment-rollback" job (rollback-job.ts): the rollback an `onDegraded: rollback` environment asked for.
 import { and, desc, eq, inArray } from "drizzle-orm";
-import type { Clock } from "../clock.ts";
-import type { RelbotConfig } from "../config/index.ts";
-import { enqueuePromotionJob, type JobHandler, PermanentJobError } from "../jobs/index.ts";
-import { requestPromotion } from "../promotion/index.ts";
+import { type JobHandler, PermanentJobError } from "../jobs/index.ts";
+import type { PromotionOutcome, PromotionRequest } from "../promotion/index.ts";
 import { type Db, promotionInEffect, promotions } from "../store/index.ts";
 import { lastHealthyVersion } from "./records.ts";
 import type { DegradedRollbackPayload } from "./rollback-job.ts";
 
 export interface DegradedRollbackDeps {
   db: Db;
-  config: Pick<RelbotConfig, "apps">;
-  clock: Clock;
-  onJobsQueued?: () => void;
+  /** The one promotion requester (src/wiring/promotions.ts); it wakes the worker when it queued a job. */
+  requestPromotion(request: PromotionRequest): Promise<PromotionOutcome>;
 }
 
-export function createDegradedRollbackHandler(deps: DegradedRollbackDeps): JobHandler {
-  return async (job, { logger }) => {
-    const { promotionId } = job.payload as DegradedRollbackPayload;
+export function createDegradedRollbackHandler(
+  deps: DegradedRollbackDeps,
+): JobHandler<DegradedRollbackPayload> {
+  return async ({ promotionId }, _job, { logger }) => {
     const degraded = deps.db.select().from(promotions).where(eq(promotions.id, promotionId)).get();
     if (!degraded) throw new PermanentJobError(`promotion ${promotionId} is not recorded`);
     // Someone (or relbot) moved the environment on since: that decision stands, nothing to undo here.
@@ -44,27 +42,17 @@ export function createDegradedRollbackHandler(deps: DegradedRollbackDeps): JobHa
       );
       return { skipped: `no version other than ${degraded.toVersion} was ever healthy in ${degraded.env}` };
     }
-    const outcome = await requestPromotion(
-      {
-        db: deps.db,
-        config: deps.config,
-        clock: deps.clock,
-        isTeamMember: async () => false,
-        enqueue: enqueuePromotionJob,
-      },
-      {
-        app: degraded.app,
-        env: degraded.env,
-        kind: "rollback",
-        version: target,
-        actor: "relbot",
-        source: "webhook",
-        // Approvers of the environment agreed to this in advance by setting onDegraded: rollback.
-        orderedByConfig: true,
-        reason: `${degraded.app} ${degraded.toVersion} is degraded in ${degraded.env} (Argo CD: ${degraded.deploymentMessage ?? "no message"}); back to ${target}, the last version healthy there`,
-      },
-    );
-    if (outcome.status === "queued") deps.onJobsQueued?.();
+    const outcome = await deps.requestPromotion({
+      app: degraded.app,
+      env: degraded.env,
+      kind: "rollback",
+      version: target,
+      actor: "relbot",
+      source: "webhook",
+      // Approvers of the environment agreed to this in advance by setting onDegraded: rollback.
+      orderedByConfig: true,
+      reason: `${degraded.app} ${degraded.toVersion} is degraded in ${degraded.env} (Argo CD: ${degraded.deploymentMessage ?? "no message"}); back to ${target}, the last version healthy there`,
+    });
     return outcome.status === "queued"
       ? { rollback: outcome.promotion.id, to: target }
       : // relbot's own requests never wait for approval (source webhook); kept total for the type.

@@ -1,15 +1,17 @@
 // The "deployment-rollback" job: an environment with `onDegraded: rollback` whose release turned degraded goes back
 // to the last version that was healthy there, as an ordinary rollback by relbot (same rules, same record, same
 // GitOps commit shape as a person's). Queued with the degraded step, so it survives a restart.
-import type { NewJob } from "../jobs/index.ts";
+import { z } from "zod";
+import { defineJob } from "../jobs/define.ts";
 
-export const degradedRollbackJobKind = "deployment-rollback";
+export const degradedRollbackJob = defineJob({
+  kind: "deployment-rollback",
+  payload: z.object({
+    /** The promotion whose deployment turned degraded. */
+    promotionId: z.string(),
+  }),
+  dedupKey: (payload) => `deployment-rollback:${payload.promotionId}`,
+  publicView: (payload) => ({ ...payload }),
+});
 
-export interface DegradedRollbackPayload {
-  /** The promotion whose deployment turned degraded. */
-  promotionId: string;
-}
-
-export function degradedRollbackJob(payload: DegradedRollbackPayload): NewJob {
-  return { kind: degradedRollbackJobKind, payload, dedupKey: `deployment-rollback:${payload.promotionId}` };
-}
+export type DegradedRollbackPayload = z.infer<typeof degradedRollbackJob.payload>;

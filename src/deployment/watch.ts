@@ -15,6 +15,7 @@ import {
 import { RelbotError } from "../errors.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import type { Db, PromotionRow } from "../store/index.ts";
+import { traceDeploymentStep } from "../telemetry/deployment-span.ts";
 import {
   listWatchedDeployments,
   recordDeploymentApplication,
@@ -178,6 +179,7 @@ export class DeploymentWatch {
       { promotionId: row.id, app: row.app, env: row.env, version: row.toVersion, state: step.state },
       `deployment ${step.state}`,
     );
+    traceDeploymentStep(this.deps.db, recorded.promotion, step.state, step.message);
     if (recorded.queued) this.deps.onJobsQueued?.();
     if (step.state !== "pending" && step.state !== "progressing") {
       void Promise.resolve()

@@ -333,6 +333,8 @@ function parseLineBlock(lexer: Lexer, first: Token, tokens: string[], lparen: To
   }
 }
 
+// Its first lines repeat parseStmt's on purpose: read.go has the same two functions (a line inside a block
+// cannot open another block), and keeping their shape makes this easy to check against Go's parser.
 function parseLine(lexer: Lexer): Line {
   const first = lexer.lex();
   const tokens = [first.text];

@@ -2,11 +2,11 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import * as isogit from "isomorphic-git";
-import http from "isomorphic-git/http/node";
 import { normalizeRepoUrl } from "../domain/repo-url.ts";
 import { type CommitFields, commitPayload, withSignature } from "./commit-object.ts";
 import { type GitCredential, gitAuthHeaders, redactUrl } from "./credentials.ts";
 import { updateRef } from "./receive-pack.ts";
+import { http } from "./traced-http.ts";
 import { entriesAlongPath, type PathEntry, replaceBlobs } from "./tree-edit.ts";
 
 /**

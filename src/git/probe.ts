@@ -1,6 +1,6 @@
 import * as isogit from "isomorphic-git";
-import http from "isomorphic-git/http/node";
 import { type GitCredential, gitAuthHeaders } from "./credentials.ts";
+import { http } from "./traced-http.ts";
 
 /** What one ref advertisement says about a remote: its branches and what HEAD (the default branch) points at. */
 export interface RemoteRefs {

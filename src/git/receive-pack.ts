@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import * as isogit from "isomorphic-git";
-import http from "isomorphic-git/http/node";
 import { type ReceivePackReport, readReceivePackResponse } from "./receive-pack-report.ts";
+import { http } from "./traced-http.ts";
 
 /**
  * One smart-HTTP push, as git itself does it: the receive-pack ref advertisement first (what the server

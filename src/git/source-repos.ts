@@ -6,12 +6,12 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import * as isogit from "isomorphic-git";
-import http from "isomorphic-git/http/node";
 import { normalizeRepoUrl } from "../domain/repo-url.ts";
 import { RelbotError } from "../errors.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import { type GitCredential, gitAuthHeaders, redactUrl } from "./credentials.ts";
 import { objectSize } from "./object-size.ts";
+import { http } from "./traced-http.ts";
 import { fetchPack, oversizedEntry, packTypes } from "./upload-pack.ts";
 
 export interface GitObject {

@@ -9,6 +9,7 @@ import { mkdir, open, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import zlib from "node:zlib";
 import { RelbotError } from "../errors.ts";
+import { traceHeaders } from "../telemetry/tracing.ts";
 
 export interface PackRequest {
   url: string;
@@ -44,6 +45,7 @@ export async function fetchPack(request: PackRequest): Promise<FetchedPack> {
     method: "POST",
     headers: {
       ...request.headers,
+      ...traceHeaders(),
       "Content-Type": "application/x-git-upload-pack-request",
       Accept: "application/x-git-upload-pack-result",
       "Git-Protocol": "version=2",

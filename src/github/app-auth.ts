@@ -9,7 +9,7 @@ import type { Clock } from "../clock.ts";
 
 export interface GitHubAppCredentials {
   appId: string;
-  /** PEM, PKCS#1 ("BEGIN RSA PRIVATE KEY", as GitHub hands it out) or PKCS#8. */
+  /** PEM: PKCS#1 (the RSA key file GitHub hands out) or PKCS#8. */
   privateKey: string;
   installationId: number;
 }

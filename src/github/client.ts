@@ -1,5 +1,6 @@
 import { Octokit } from "@octokit/rest";
 import type { Logger } from "../log.ts";
+import { traceHeaders } from "../telemetry/tracing.ts";
 import type { InstallationTokenSource } from "./app-auth.ts";
 
 export interface GitHubClientOptions {
@@ -25,6 +26,10 @@ export function createGitHubClient(options: GitHubClientOptions): Octokit {
       warn: (message: string) => logger?.warn({ github: message }, "GitHub API warning"),
       error: (message: string) => logger?.error({ github: message }, "GitHub API error"),
     },
+  });
+  // Every GitHub API call carries the active trace context (GitHub ignores it; a proxy or stand-in may not).
+  octokit.hook.before("request", (requestOptions) => {
+    Object.assign(requestOptions.headers, traceHeaders());
   });
   if (installationTokens) {
     // Each request carries the installation token as it is now (renewed before expiry by the source). A token GitHub

@@ -15,10 +15,10 @@ export {
 } from "./target-revision.ts";
 export {
   type ChangeResult,
+  type GitopsCommitOutcome,
   GitopsWriter,
   type GitopsWriterHooks,
   type GitopsWriterOptions,
   type PromotionChange,
   type PromotionCommitRequest,
-  type PromotionOutcome,
 } from "./writer.ts";

@@ -1,8 +1,10 @@
+import { ByteLru, stringBytes } from "../cache/byte-lru.ts";
 import { RelbotError } from "../errors.ts";
 import { BareCache } from "../git/bare-cache.ts";
 import type { GitCredential } from "../git/credentials.ts";
 import { withRepoLock } from "../git/repo-lock.ts";
 import { type Logger, silentLogger } from "../log.ts";
+import { inSpan } from "../telemetry/tracing.ts";
 import { defaultApplicationSchemaPath, validateApplication } from "./application-schema.ts";
 import { type AppliedPromotion, AppliedPromotions } from "./applied-promotions.ts";
 import { promotionCommitMessage } from "./commit-message.ts";
@@ -48,7 +50,8 @@ export interface PromotionCommitRequest {
   beforePush?: () => Promise<void>;
 }
 
-export interface PromotionOutcome {
+/** What applying a promotion request did to the GitOps repository (not a PromotionOutcome: that is queued/denied). */
+export interface GitopsCommitOutcome {
   status: "committed" | "noop" | "already-applied";
   /** The pushed commit, or the earlier one for already-applied; null for a no-op. */
   commit: string | null;
@@ -101,6 +104,9 @@ function alreadyApplied(change: PromotionChange, applied: Map<string, AppliedPro
     : { ...change, fromVersion: null, skipped: true };
 }
 
+/** The drift read's targetRevision-by-blob memo holds at most this many bytes (see `revisionByBlob`). */
+export const revisionCacheBytes = 4 * 1024 * 1024;
+
 /**
  * Applies promotion requests to the GitOps repository: one commit per request on the remote tip, pushed,
  * rebuilt on the new tip when the branch moved, and never twice for the same promotion id.
@@ -114,7 +120,14 @@ export class GitopsWriter {
   private readonly schemaPath: string;
   /** Drift checks: the answers of the last read, and targetRevision per (blob, source) seen before. */
   private lastRead?: { tip: string; key: string; results: (string | null)[] };
-  private readonly revisionByBlob = new Map<string, string | null>();
+  // Grows with the GitOps repository (one entry per manifest version read), so it is bounded by bytes. An entry
+  // is ~300-400 bytes (blob id, source URL, Application name, version, Map overhead); 4 MiB keeps ~10,000 of
+  // them: every manifest of a 3,000-file drift pass plus the versions of the tips before it, so a warm pass
+  // parses only what changed, while the cost to the process stays a fixed few MB at any repository size.
+  private readonly revisionByBlob = new ByteLru<string, string | null>(
+    revisionCacheBytes,
+    (key, revision) => stringBytes(key) + (revision === null ? 8 : stringBytes(revision)) + 64,
+  );
 
   constructor(private readonly opts: GitopsWriterOptions) {
     const historyDepth = opts.historyDepth ?? 200;
@@ -126,7 +139,7 @@ export class GitopsWriter {
     this.schemaPath = opts.schemaPath ?? defaultApplicationSchemaPath;
   }
 
-  apply(request: PromotionCommitRequest): Promise<PromotionOutcome> {
+  apply(request: PromotionCommitRequest): Promise<GitopsCommitOutcome> {
     if (request.changes.length === 0) {
       throw new RelbotError("gitops.empty_request", "a promotion request needs at least one change");
     }
@@ -188,7 +201,6 @@ export class GitopsWriter {
         application: target.application,
         file: path,
       });
-      if (this.revisionByBlob.size > 50_000) this.revisionByBlob.clear();
       this.revisionByBlob.set(memoKey, revision);
       return revision;
     } catch (error) {
@@ -234,7 +246,7 @@ export class GitopsWriter {
     });
   }
 
-  private async applyOnTip(request: PromotionCommitRequest): Promise<PromotionOutcome> {
+  private async applyOnTip(request: PromotionCommitRequest): Promise<GitopsCommitOutcome> {
     let tip = await this.sync();
     // What each environment held when we first looked: on a retry, a different value means someone else moved it.
     let firstSeen: Map<string, string | null> | undefined;
@@ -284,19 +296,35 @@ export class GitopsWriter {
         changes: edited.changes.filter((change) => !change.skipped),
         auditHead: this.opts.auditHead?.(),
       });
-      const commit = await this.cache.writeCommit({
-        parent: tip,
-        files: edited.files,
-        message,
-        author: this.opts.author,
-        timestamp: this.now(),
-        sign: this.opts.signer ? (payload) => this.opts.signer!.sign(payload) : undefined,
-      });
+      const commit = await inSpan(
+        "gitops.commit",
+        { attributes: { "relbot.gitops.parent": tip } },
+        async (span) => {
+          const written = await this.cache.writeCommit({
+            parent: tip,
+            files: edited.files,
+            message,
+            author: this.opts.author,
+            timestamp: this.now(),
+            sign: this.opts.signer ? (payload) => this.opts.signer!.sign(payload) : undefined,
+          });
+          span?.setAttribute("relbot.gitops.commit", written.oid);
+          return written;
+        },
+      );
       await request.beforePush?.();
       await this.opts.hooks?.beforePush?.(attempt, tip);
-      const pushed = await this.cache.push(commit).catch((error) => {
-        throw gitopsError(error, "push to");
-      });
+      const pushed = await inSpan(
+        "gitops.push",
+        { attributes: { "relbot.gitops.commit": commit.oid, "relbot.gitops.attempt": attempt } },
+        async (span) => {
+          const result = await this.cache.push(commit).catch((error) => {
+            throw gitopsError(error, "push to");
+          });
+          span?.setAttribute("relbot.gitops.pushed", result.pushed);
+          return result;
+        },
+      );
       if (pushed.pushed) {
         this.applied.remember(commit.oid, message);
         this.log.info({ requestId: request.requestId, commit: commit.oid, attempt }, "promotion pushed");
@@ -419,11 +447,15 @@ export class GitopsWriter {
     return last;
   }
 
-  private async sync(): Promise<string> {
-    try {
-      return await this.cache.sync();
-    } catch (error) {
-      throw gitopsError(error, "fetch from");
-    }
+  private sync(): Promise<string> {
+    return inSpan("gitops.fetch", {}, async (span) => {
+      try {
+        const tip = await this.cache.sync();
+        span?.setAttribute("relbot.gitops.tip", tip);
+        return tip;
+      } catch (error) {
+        throw gitopsError(error, "fetch from");
+      }
+    });
   }
 }

@@ -3,10 +3,10 @@
 // compared in constant time; the body is capped small and only read for the log line. A wake is idempotent (it
 // only makes relbot read Argo CD sooner), so a replayed delivery can do no more than an early poll.
 import { createHash, timingSafeEqual } from "node:crypto";
+import type { Handler } from "hono";
 import { RelbotError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { readCapped } from "../sbom/read-capped.ts";
-import type { RelbotApp } from "./app.ts";
 
 export const argocdWebhookHeader = "x-relbot-token";
 /** A notification template's body is a few hundred bytes; nothing legitimate comes near this. */
@@ -21,9 +21,10 @@ export interface ArgocdWebhookDeps {
   logger: Logger;
 }
 
-export function registerArgocdWebhook(app: RelbotApp, deps: ArgocdWebhookDeps): void {
+/** POST /webhooks/argocd (mounted in src/http/routes.ts). */
+export function argocdWebhookHandler(deps: ArgocdWebhookDeps): Handler {
   const expected = deps.secret === undefined ? undefined : digest(deps.secret);
-  app.post("/webhooks/argocd", async (c) => {
+  return async (c) => {
     if (!expected) {
       throw new RelbotError(
         "webhook_secret_missing",
@@ -45,7 +46,7 @@ export function registerArgocdWebhook(app: RelbotApp, deps: ArgocdWebhookDeps): 
     deps.wake();
     deps.logger.info({ application: applicationNamed(bytes) }, "Argo CD notification: watch woken");
     return c.json({ woken: true }, 202);
-  });
+  };
 }
 
 function digest(value: string): Buffer {

@@ -61,6 +61,6 @@ export function handleError(error: Error, c: Context, logger: Logger): Response 
       status,
     );
   }
-  logger.error({ err: error, requestId: c.get("requestId") }, "unhandled error");
+  logger.error({ err: error, httpRequestId: c.get("requestId") }, "unhandled error");
   return c.json(errorBody("internal", "internal error; see the relbot log for the request id"), 500);
 }

@@ -1,10 +1,9 @@
 // POST /webhooks/github: check the sender (HMAC over the raw body), parse, store the work, answer fast
 // (GitHub waits 10 s and does not retry). The work itself runs later in the job worker.
-import type { Context } from "hono";
+import type { Context, Handler } from "hono";
 import type { RelbotConfig } from "../config/index.ts";
 import { RelbotError } from "../errors.ts";
 import { acceptGitHubDelivery, checkGitHubSignature, type GitHubDeliveryDeps } from "../webhooks/index.ts";
-import type { RelbotApp } from "./app.ts";
 
 /** The events relbot acts on; any other verified event counts as "other", anything unverified as "unverified". */
 const knownEvents = ["push", "create", "issue_comment", "ping"] as const;
@@ -25,7 +24,7 @@ export interface GitHubWebhookDeps extends Omit<GitHubDeliveryDeps, "apps"> {
   onDelivery?: (event: DeliveryEventLabel, outcome: string) => void;
 }
 
-export function registerGitHubWebhook(app: RelbotApp, deps: GitHubWebhookDeps): void {
+export function githubWebhookHandler(deps: GitHubWebhookDeps): Handler {
   const secretEnv = deps.config.github?.webhookSecretEnv;
   const secret = deps.secret;
   // Without a secret relbot refuses every delivery: accepting unsigned ones would let anyone queue releases.
@@ -41,7 +40,7 @@ export function registerGitHubWebhook(app: RelbotApp, deps: GitHubWebhookDeps): 
     onIssueComment: deps.onIssueComment,
   };
 
-  app.post("/webhooks/github", async (c) => {
+  return async (c) => {
     const event = c.req.header("x-github-event") ?? "";
     // Until the signature holds, the request could come from anyone: its headers must not become label values.
     let label: DeliveryEventLabel = "unverified";
@@ -76,7 +75,7 @@ export function registerGitHubWebhook(app: RelbotApp, deps: GitHubWebhookDeps): 
       deps.onDelivery?.(label, error instanceof RelbotError ? error.code : "error");
       throw error;
     }
-  });
+  };
 }
 
 function parseBody(c: Context, rawBody: string): unknown {

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import type { Handler } from "hono";
 import { bearerScheme, ErrorSchema } from "./api/schemas.ts";
 import type { RelbotApp } from "./app.ts";
 import { docsPage } from "./docs-page.ts";
@@ -16,11 +17,11 @@ export interface ApiDocsOptions {
 }
 
 /**
- * /openapi.json (OpenAPI 3.1, generated from the zod route definitions at request time, so routes registered
- * after this call appear too) and the /docs reference page. Both are open to anyone: they describe the API,
- * they hold no data.
+ * The pieces of /openapi.json that are not routes: the bearer scheme, the error shape, and the plain
+ * hono routes (probes) described by hand. The document itself is generated from the zod route
+ * definitions at request time, so every route in routes.ts appears whatever the order.
  */
-export function registerApiDocs(app: RelbotApp, options: ApiDocsOptions): void {
+export function describeApiComponents(app: RelbotApp): void {
   app.openAPIRegistry.registerComponent("securitySchemes", bearerScheme, {
     type: "http",
     scheme: "bearer",
@@ -30,8 +31,11 @@ export function registerApiDocs(app: RelbotApp, options: ApiDocsOptions): void {
   });
   app.openAPIRegistry.register("Error", ErrorSchema);
   documentTransportRoutes(app);
+}
 
-  app.doc31("/openapi.json", {
+/** The document's head for /openapi.json (OpenAPI 3.1); open to anyone: it describes the API, it holds no data. */
+export function openApiDocument(options: ApiDocsOptions) {
+  return {
     openapi: "3.1.0",
     info: {
       title: "relbot",
@@ -47,15 +51,16 @@ export function registerApiDocs(app: RelbotApp, options: ApiDocsOptions): void {
       { name: "audit", description: "The tamper-evident event log" },
       { name: "service", description: "Health of relbot itself" },
     ],
-  });
-
-  app.get("/docs", (c) => {
-    c.header("Content-Security-Policy", docsPage.contentSecurityPolicy);
-    return c.html(docsPage.html);
-  });
+  };
 }
 
-/** The health routes are plain hono routes from createHttpApp; describe them so the document covers them too. */
+/** GET /docs: the API reference page, rendered in the browser from /openapi.json. */
+export const docsPageHandler: Handler = (c) => {
+  c.header("Content-Security-Policy", docsPage.contentSecurityPolicy);
+  return c.html(docsPage.html);
+};
+
+/** The probes are plain hono routes; describe them so the document covers them too. */
 function documentTransportRoutes(app: RelbotApp): void {
   app.openAPIRegistry.registerPath({
     method: "get",

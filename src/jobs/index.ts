@@ -1,16 +1,14 @@
-export {
-  type AutoPromoteJobPayload,
-  autoPromoteJob,
-  autoPromoteJobKey,
-  autoPromoteJobKind,
-} from "./auto-promote-job.ts";
+export { type AutoPromoteJobPayload, autoPromoteJob, autoPromoteJobKey } from "./auto-promote-job.ts";
+export { type ChatCommentJobPayload, chatCommentJob, commentJobKey } from "./chat-comment-job.ts";
+export { defineJob, type JobContext, type JobHandler, type JobKind } from "./define.ts";
+export { publicJobPayload } from "./kinds.ts";
 export {
   enqueuePromotionJob,
   type PromotionJobPayload,
   promotionJob,
   promotionJobKey,
-  promotionJobKind,
 } from "./promotion-job.ts";
+export { type PromotionNoticePayload, promotionNoticeJob } from "./promotion-notice-job.ts";
 export {
   claimNextJob,
   completeJob,
@@ -28,7 +26,7 @@ export {
   renewLease,
   requeueFailedJob,
 } from "./queue.ts";
-export { type ReleaseJobPayload, releaseJob, releaseJobKey, releaseJobKind } from "./release-job.ts";
+export { type ReleaseJobPayload, releaseJob, releaseJobKey } from "./release-job.ts";
 export {
   type BackoffPolicy,
   defaultBackoff,
@@ -37,11 +35,5 @@ export {
   PermanentJobError,
   retryDelayMs,
 } from "./retry.ts";
-export { type TagPinJobPayload, tagPinJob, tagPinJobKey, tagPinJobKind } from "./tag-pin-job.ts";
-export {
-  type JobContext,
-  type JobHandler,
-  type JobOutcome,
-  JobWorker,
-  type JobWorkerOptions,
-} from "./worker.ts";
+export { type TagPinJobPayload, tagPinJob, tagPinJobKey } from "./tag-pin-job.ts";
+export { type JobOutcome, JobWorker, type JobWorkerOptions } from "./worker.ts";

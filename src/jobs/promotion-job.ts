@@ -1,32 +1,32 @@
 // The "promotion" job: apply one queued promotion to the GitOps repository. Enqueued in the same transaction
 // that records the queued promotion row (requestPromotion), so neither exists without the other.
-import type { ReplyTarget } from "../promotion/request.ts";
+import { z } from "zod";
+import { type ReplyTarget, replyTargetSchema } from "../promotion/reply-target.ts";
 import type { Db, PromotionRow } from "../store/index.ts";
-import { enqueueJob, jobLane, type NewJob } from "./queue.ts";
-
-export const promotionJobKind = "promotion";
-
-export interface PromotionJobPayload {
-  promotionId: string;
-  requestId: string;
-  /** Where the requester is told the result (Slack response_url, a GitHub issue). */
-  replyTo?: ReplyTarget;
-}
+import { defineJob } from "./define.ts";
+import { enqueueJob, jobLane } from "./queue.ts";
 
 /** One job per promotion id: a retried request can never queue the same promotion twice. */
 export function promotionJobKey(promotionId: string): string {
   return `promotion:${promotionId}`;
 }
 
-export function promotionJob(payload: PromotionJobPayload): NewJob {
+export const promotionJob = defineJob({
+  kind: "promotion",
+  payload: z.object({
+    promotionId: z.string(),
+    requestId: z.string(),
+    /** Where the requester is told the result (Slack response_url, a GitHub issue). */
+    replyTo: replyTargetSchema.optional(),
+  }),
+  dedupKey: (payload) => promotionJobKey(payload.promotionId),
   // A person asked for it (promotion or rollback): the urgent lane, ahead of any backlog of release checks.
-  return {
-    kind: promotionJobKind,
-    payload,
-    dedupKey: promotionJobKey(payload.promotionId),
-    priority: jobLane.urgent,
-  };
-}
+  priority: jobLane.urgent,
+  // Not replyTo: a response_url lets its holder post into the requester's conversation.
+  publicView: ({ promotionId, requestId }) => ({ promotionId, requestId }),
+});
+
+export type PromotionJobPayload = z.infer<typeof promotionJob.payload>;
 
 /** The EnqueuePromotion that requestPromotion takes: stores the job with the caller's transaction handle. */
 export function enqueuePromotionJob(
@@ -34,10 +34,10 @@ export function enqueuePromotionJob(
   promotion: PromotionRow,
   context: { replyTo?: ReplyTarget; now: number },
 ): string {
-  const job = promotionJob({
+  const job = promotionJob.job({
     promotionId: promotion.id,
     requestId: promotion.requestId,
-    replyTo: context.replyTo,
+    ...(context.replyTo ? { replyTo: context.replyTo } : {}),
   });
   return enqueueJob(tx, job, context.now).id;
 }

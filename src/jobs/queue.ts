@@ -3,6 +3,7 @@
 import { and, asc, eq, inArray, lt, lte, type SQL, sql } from "drizzle-orm";
 import { newId } from "../ids.ts";
 import { type Db, type JobRow, jobs, prepared } from "../store/index.ts";
+import { captureTraceContext } from "../telemetry/tracing.ts";
 import {
   type BackoffPolicy,
   defaultBackoff,
@@ -50,6 +51,7 @@ export function enqueueJob(db: Db, job: NewJob, now: number): JobRow {
         maxAttempts: sql.placeholder("maxAttempts"),
         priority: sql.placeholder("priority"),
         runAt: sql.placeholder("runAt"),
+        traceContext: sql.placeholder("traceContext"),
         createdAt: sql.placeholder("now"),
         updatedAt: sql.placeholder("now"),
       })
@@ -64,6 +66,8 @@ export function enqueueJob(db: Db, job: NewJob, now: number): JobRow {
     maxAttempts: job.maxAttempts ?? defaultMaxAttempts,
     priority: job.priority ?? jobLane.background,
     runAt: job.runAt ?? now,
+    // The enqueuer's trace (a webhook request, the job that queued this one): the worker continues it.
+    traceContext: captureTraceContext(),
     now,
   });
   if (inserted) return inserted;
@@ -184,13 +188,22 @@ export function renewLease(db: Db, id: string, owner: string, now: number, lease
   const row = db
     .update(jobs)
     .set({ leaseUntil: now + leaseMs, updatedAt: now })
-    .where(and(eq(jobs.id, id), eq(jobs.status, "running"), eq(jobs.leaseOwner, owner)))
+    .where(heldBy(id, owner))
     .returning({ id: jobs.id })
     .get();
   return row !== undefined;
 }
 
 /** Marks the job done with its result; undefined when `owner` no longer holds it (its outcome is not ours to write). */
+/**
+ * The finishing writes (complete, fail, hand back) share this guard: they count only while this worker still holds
+ * the running job, so a worker that lost its lease cannot overwrite the outcome of the one that took the job over.
+ */
+const heldBy = (id: string, owner: string) =>
+  and(eq(jobs.id, id), eq(jobs.status, "running"), eq(jobs.leaseOwner, owner));
+
+const leaseEnded = { leaseOwner: null, leaseUntil: null };
+
 export function completeJob(
   db: Db,
   id: string,
@@ -203,11 +216,10 @@ export function completeJob(
     .set({
       status: "succeeded",
       result: result ?? null,
-      leaseOwner: null,
-      leaseUntil: null,
+      ...leaseEnded,
       updatedAt: now,
     })
-    .where(and(eq(jobs.id, id), eq(jobs.status, "running"), eq(jobs.leaseOwner, owner)))
+    .where(heldBy(id, owner))
     .returning()
     .get();
 }
@@ -238,11 +250,10 @@ export function failJob(
       runAt: final
         ? sql`${jobs.runAt}`
         : now + retryDelayMs(job.attempts, options.random, options.backoff ?? defaultBackoff),
-      leaseOwner: null,
-      leaseUntil: null,
+      ...leaseEnded,
       updatedAt: now,
     })
-    .where(and(eq(jobs.id, job.id), eq(jobs.status, "running"), eq(jobs.leaseOwner, owner)))
+    .where(heldBy(job.id, owner))
     .returning()
     .get();
 }
@@ -258,11 +269,10 @@ export function handBackJob(db: Db, id: string, owner: string, now: number): Job
       status: "queued",
       attempts: sql`max(${jobs.attempts} - 1, 0)`,
       runAt: now,
-      leaseOwner: null,
-      leaseUntil: null,
+      ...leaseEnded,
       updatedAt: now,
     })
-    .where(and(eq(jobs.id, id), eq(jobs.status, "running"), eq(jobs.leaseOwner, owner)))
+    .where(heldBy(id, owner))
     .returning()
     .get();
 }

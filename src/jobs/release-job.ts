@@ -1,17 +1,7 @@
 // The "release" job: run the release checks on one tag of one app. Enqueued by the GitHub webhook and by the
 // reconciler (tag discovery); both use releaseJobKey, so a tag seen by both is checked once.
-import type { NewJob } from "./queue.ts";
-
-export const releaseJobKind = "release";
-
-export interface ReleaseJobPayload {
-  app: string;
-  tagName: string;
-  /** The tag object id when the source knows it (a push event's `after`); a `create` event does not. */
-  tagObject?: string;
-  deliveryId?: string;
-  source: "webhook" | "reconcile" | "cli";
-}
+import { z } from "zod";
+import { defineJob } from "./define.ts";
 
 /**
  * The dedup key of a release job: `release:<app>:<tagName>:<tagObject>`, with `?` for an object not known yet.
@@ -23,10 +13,18 @@ export function releaseJobKey(app: string, tagName: string, tagObject: string | 
   return `release:${app}:${tagName}:${tagObject ?? "?"}`;
 }
 
-export function releaseJob(payload: ReleaseJobPayload): NewJob {
-  return {
-    kind: releaseJobKind,
-    payload,
-    dedupKey: releaseJobKey(payload.app, payload.tagName, payload.tagObject),
-  };
-}
+export const releaseJob = defineJob({
+  kind: "release",
+  payload: z.object({
+    app: z.string(),
+    tagName: z.string(),
+    /** The tag object id when the source knows it (a push event's `after`); a `create` event does not. */
+    tagObject: z.string().optional(),
+    deliveryId: z.string().optional(),
+    source: z.enum(["webhook", "reconcile", "cli"]),
+  }),
+  dedupKey: (payload) => releaseJobKey(payload.app, payload.tagName, payload.tagObject),
+  publicView: (payload) => ({ ...payload }),
+});
+
+export type ReleaseJobPayload = z.infer<typeof releaseJob.payload>;

@@ -3,18 +3,13 @@ import { type Clock, systemClock } from "../clock.ts";
 import { newId } from "../ids.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import type { Db, JobRow } from "../store/index.ts";
+import { contextFromStored, inSpan } from "../telemetry/tracing.ts";
+import type { JobContext, JobHandler, JobKind } from "./define.ts";
 import { claimNextJob, completeJob, failJob, handBackJob, renewLease } from "./queue.ts";
-import { type BackoffPolicy, describeFailure, isPermanentFailure } from "./retry.ts";
+import { type BackoffPolicy, describeFailure, isPermanentFailure, PermanentJobError } from "./retry.ts";
 
-export interface JobContext {
-  /** Aborted when the worker lost the lease or gave up waiting for the job at stop(); stop early then. */
-  signal: AbortSignal;
-  /** Child logger keyed by job id, kind and attempt. */
-  logger: Logger;
-}
-
-/** Returns the job's result (stored as JSON). Throw to fail the attempt; throw a PermanentJobError to stop retrying. */
-export type JobHandler = (job: JobRow, context: JobContext) => Promise<unknown>;
+/** A registered kind's handler, taking the stored row: the payload is checked against the kind's schema first. */
+type RowHandler = (job: JobRow, context: JobContext) => Promise<unknown>;
 
 export type JobOutcome = "succeeded" | "retrying" | "failed" | "released" | "lost";
 
@@ -33,11 +28,13 @@ export interface JobWorkerOptions {
   stopTimeoutMs?: number;
   backoff?: BackoffPolicy;
   /** Called once per attempt that ends (metrics, tests). */
-  onJobEnded?: (job: JobRow, outcome: JobOutcome) => void;
+  onJobEnded?: (job: JobRow, outcome: JobOutcome, seconds: number) => void;
 }
 
 interface RunningJob {
   job: JobRow;
+  /** performance.now() when the attempt began, for the duration histogram. */
+  startedAt: number;
   controller: AbortController;
   /** Set when stop() handed the job back: its late result must not be written. */
   released: boolean;
@@ -46,7 +43,7 @@ interface RunningJob {
 
 export class JobWorker {
   readonly owner: string;
-  private readonly handlers = new Map<string, JobHandler>();
+  private readonly handlers = new Map<string, RowHandler>();
   private readonly clock: Clock;
   private readonly random: () => number;
   private readonly logger: Logger;
@@ -69,10 +66,20 @@ export class JobWorker {
     this.stopTimeoutMs = options.stopTimeoutMs ?? 10_000;
   }
 
-  /** One handler per kind; jobs of kinds nobody registered stay queued until a worker that knows them runs. */
-  register(kind: string, handler: JobHandler): this {
+  /**
+   * One handler per kind; jobs of kinds nobody registered stay queued until a worker that knows them runs.
+   * A stored payload that does not match the kind's schema fails its job at once: no retry can repair it.
+   */
+  register<P>(definition: JobKind<P>, handler: JobHandler<P>): this {
+    const { kind } = definition;
     if (this.handlers.has(kind)) throw new Error(`a handler for job kind "${kind}" is already registered`);
-    this.handlers.set(kind, handler);
+    this.handlers.set(kind, (job, context) => {
+      const parsed = definition.payload.safeParse(job.payload);
+      if (!parsed.success) {
+        throw new PermanentJobError(`the stored ${kind} payload is not valid: ${parsed.error.message}`);
+      }
+      return handler(parsed.data, job, context);
+    });
     return this;
   }
 
@@ -117,7 +124,7 @@ export class JobWorker {
           { jobId: running.job.id, kind: running.job.kind },
           "job released unfinished at stop",
         );
-        this.options.onJobEnded?.(running.job, "released");
+        this.options.onJobEnded?.(running.job, "released", (performance.now() - running.startedAt) / 1000);
         return;
       }
     }
@@ -136,6 +143,7 @@ export class JobWorker {
     let settle!: () => void;
     const running: RunningJob = {
       job,
+      startedAt: performance.now(),
       controller,
       released: false,
       done: new Promise<void>((resolve) => {
@@ -161,7 +169,20 @@ export class JobWorker {
     let outcome: JobOutcome;
     let row: JobRow | undefined;
     try {
-      const result = await handler(job, { signal: controller.signal, logger });
+      // The job's span continues the trace stored with it at enqueue (the webhook's, the job's that queued it),
+      // also when this attempt runs in a relbot started after the one that queued it.
+      const result = await inSpan(
+        `job ${job.kind}`,
+        {
+          parent: contextFromStored(job.traceContext),
+          attributes: {
+            "relbot.job.id": job.id,
+            "relbot.job.kind": job.kind,
+            "relbot.job.attempt": job.attempts,
+          },
+        },
+        () => handler(job, { signal: controller.signal, logger }),
+      );
       if (running.released) outcome = "released";
       else {
         row = completeJob(db, job.id, this.owner, result, this.clock.now());
@@ -186,7 +207,8 @@ export class JobWorker {
       settle();
     }
     if (outcome === "lost") logger.warn("job finished after its lease was taken over; outcome not recorded");
-    if (outcome !== "released") this.options.onJobEnded?.(row ?? job, outcome);
+    if (outcome !== "released")
+      this.options.onJobEnded?.(row ?? job, outcome, (performance.now() - running.startedAt) / 1000);
     return { job: row ?? job, outcome };
   }
 

@@ -1,7 +1,7 @@
 // A promotion whose job was given up without its handler saying so (relbot died during the job's last allowed
 // attempt, and the next claim found no attempts left) would otherwise stay queued or running forever.
 import { and, eq, inArray, sql } from "drizzle-orm";
-import { promotionJobKind } from "../jobs/index.ts";
+import { promotionJob } from "../jobs/index.ts";
 import { type Db, jobs, promotions } from "../store/index.ts";
 import { recordPromotionsFailed } from "./promotion-records.ts";
 
@@ -14,7 +14,7 @@ export function failAbandonedPromotions(db: Db, now: number): number {
     .where(
       and(
         inArray(promotions.status, ["queued", "running"]),
-        eq(jobs.kind, promotionJobKind),
+        eq(jobs.kind, promotionJob.kind),
         eq(jobs.status, "failed"),
       ),
     )

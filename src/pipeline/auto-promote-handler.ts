@@ -2,26 +2,19 @@
 // newest (src/domain/newest-wins.ts): when several tags arrived together each has its own job, and all but the
 // newest step aside. It asks through requestPromotion like anyone else, so the rules apply and a refusal is
 // recorded as `denied`.
-import type { Clock } from "../clock.ts";
 import type { EnvironmentConfig, RelbotConfig } from "../config/index.ts";
 import { chooseAutoPromotion } from "../domain/newest-wins.ts";
 import { tagNameFor } from "../domain/semver.ts";
-import {
-  type AutoPromoteJobPayload,
-  enqueuePromotionJob,
-  type JobHandler,
-  PermanentJobError,
-} from "../jobs/index.ts";
-import { loadPromotionFacts, requestPromotion } from "../promotion/index.ts";
+import { type AutoPromoteJobPayload, type JobHandler, PermanentJobError } from "../jobs/index.ts";
+import { loadPromotionFacts, type PromotionOutcome, type PromotionRequest } from "../promotion/index.ts";
 import type { Db } from "../store/index.ts";
 
 export interface AutoPromoteDeps {
   db: Db;
   /** With `argocd` set, a later environment waits for the version to be healthy in the one before. */
   config: Pick<RelbotConfig, "apps" | "argocd">;
-  clock: Clock;
-  /** Called when a promotion job was queued, so the worker runs it without waiting for its next poll. */
-  onJobsQueued?: () => void;
+  /** The one promotion requester (src/wiring/promotions.ts); it wakes the worker when it queued a job. */
+  requestPromotion(request: PromotionRequest): Promise<PromotionOutcome>;
 }
 
 export type AutoPromotionStep =
@@ -29,9 +22,8 @@ export type AutoPromotionStep =
   | { env: string; status: "denied"; promotionId: string; reason: string }
   | { env: string; status: "skipped"; reason: string };
 
-export function createAutoPromoteHandler(deps: AutoPromoteDeps): JobHandler {
-  return async (job, { logger }) => {
-    const payload = job.payload as AutoPromoteJobPayload;
+export function createAutoPromoteHandler(deps: AutoPromoteDeps): JobHandler<AutoPromoteJobPayload> {
+  return async (payload, _job, { logger }) => {
     const app = deps.config.apps[payload.app];
     if (!app) throw new PermanentJobError(`no app "${payload.app}" in the config any more`);
     const targets = app.environments.filter((env) => env.auto && (!payload.env || env.name === payload.env));
@@ -42,25 +34,16 @@ export function createAutoPromoteHandler(deps: AutoPromoteDeps): JobHandler {
         steps.push({ env: env.name, status: "skipped", reason: skip });
         continue;
       }
-      const outcome = await requestPromotion(
-        {
-          db: deps.db,
-          config: deps.config,
-          clock: deps.clock,
-          // Auto environments cannot have approvers (the config refuses it), so nobody's membership is asked.
-          isTeamMember: async () => false,
-          enqueue: enqueuePromotionJob,
-        },
-        {
-          app: payload.app,
-          env: env.name,
-          kind: "promote",
-          version: payload.version,
-          actor: "relbot",
-          source: payload.source,
-          reason: `auto-promotion of ${tagNameFor(payload.version, app.dir)}`,
-        },
-      );
+      // Auto environments cannot have approvers (the config refuses it), so nobody's membership is asked.
+      const outcome = await deps.requestPromotion({
+        app: payload.app,
+        env: env.name,
+        kind: "promote",
+        version: payload.version,
+        actor: "relbot",
+        source: payload.source,
+        reason: `auto-promotion of ${tagNameFor(payload.version, app.dir)}`,
+      });
       steps.push(
         outcome.status === "queued"
           ? { env: env.name, status: "queued", promotionId: outcome.promotion.id, jobId: outcome.jobId }
@@ -73,7 +56,6 @@ export function createAutoPromoteHandler(deps: AutoPromoteDeps): JobHandler {
             },
       );
     }
-    if (steps.some((step) => step.status === "queued")) deps.onJobsQueued?.();
     logger.info({ app: payload.app, version: payload.version, steps }, "auto-promotion");
     return { app: payload.app, version: payload.version, steps };
   };

@@ -4,7 +4,7 @@
 // them all and the burst ends in one commit; the settle delay only caps that wait (a check that is retrying after
 // an outage must not hold the others up for long).
 import { and, eq, inArray, ne, sql } from "drizzle-orm";
-import { autoPromoteJob, autoPromoteJobKind, enqueueJob, releaseJobKind } from "../jobs/index.ts";
+import { autoPromoteJob, enqueueJob, releaseJob } from "../jobs/index.ts";
 import { type Db, jobs, releases } from "../store/index.ts";
 
 /** Release jobs of the app, other than `exceptJobId`, whose tag is not recorded yet (queued, retrying or running). */
@@ -14,7 +14,7 @@ export function otherPendingReleases(db: Db, app: string, exceptJobId: string): 
     .from(jobs)
     .where(
       and(
-        eq(jobs.kind, releaseJobKind),
+        eq(jobs.kind, releaseJob.kind),
         inArray(jobs.status, ["queued", "running"]),
         ne(jobs.id, exceptJobId),
         sql`json_extract(${jobs.payload}, '$.app') = ${app}`,
@@ -31,7 +31,7 @@ function releaseWaitingAutoPromotions(db: Db, app: string, now: number): void {
     .set({ runAt: now, updatedAt: now })
     .where(
       and(
-        eq(jobs.kind, autoPromoteJobKind),
+        eq(jobs.kind, autoPromoteJob.kind),
         eq(jobs.status, "queued"),
         sql`${jobs.runAt} > ${now}`,
         sql`json_extract(${jobs.payload}, '$.app') = ${app}`,
@@ -56,9 +56,9 @@ export function scheduleAutoPromotion(
       const alone = otherPendingReleases(tx, release.app, release.releaseJobId) === 0;
       const job = enqueueJob(
         tx,
-        autoPromoteJob(
+        autoPromoteJob.job(
           { app: release.app, version: release.version, source: release.source },
-          alone ? now : now + settleMs,
+          { runAt: alone ? now : now + settleMs },
         ),
         now,
       );

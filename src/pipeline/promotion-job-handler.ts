@@ -14,9 +14,8 @@ import {
 import type { Logger } from "../log.ts";
 import type { ReplyTarget } from "../promotion/index.ts";
 import type { Db, PromotionRow } from "../store/index.ts";
-import { verifiedRelease } from "../store/queries/index.ts";
+import { getPromotion, verifiedRelease } from "../store/queries/index.ts";
 import {
-  loadPromotion,
   loadUnfinishedRequest,
   markPromotionsRetrying,
   markPromotionsRunning,
@@ -51,10 +50,9 @@ export function isTransientGitopsError(error: unknown): boolean {
   return isRetryable(error);
 }
 
-export function createPromotionJobHandler(deps: PromotionJobDeps): JobHandler {
-  return async (job, { signal, logger }) => {
-    const payload = job.payload as PromotionJobPayload;
-    const promotion = loadPromotion(deps.db, payload.promotionId);
+export function createPromotionJobHandler(deps: PromotionJobDeps): JobHandler<PromotionJobPayload> {
+  return async (payload, job, { signal, logger }) => {
+    const promotion = getPromotion(deps.db, payload.promotionId);
     if (!promotion) throw new PermanentJobError(`no promotion ${payload.promotionId}`);
     if (promotion.status !== "queued" && promotion.status !== "running") {
       // Already finished: by an earlier attempt, or by the job of another promotion of the same request.

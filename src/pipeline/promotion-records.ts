@@ -5,17 +5,13 @@ import { appendAuditEvent } from "../audit/index.ts";
 import type { AppConfig } from "../config/index.ts";
 import { deploymentWatchStart } from "../deployment/records.ts";
 import { parseTagName } from "../domain/semver.ts";
-import type { PromotionOutcome as GitopsOutcome } from "../gitops/index.ts";
+import type { GitopsCommitOutcome } from "../gitops/index.ts";
 import { autoPromoteJob, enqueueJob } from "../jobs/index.ts";
 import { promotionEventPayload } from "../promotion/index.ts";
 import { type Db, type PromotionRow, promotions } from "../store/index.ts";
 import { verifiedVersionsAtCommit } from "../store/queries/index.ts";
 
 const unfinished = ["queued", "running"] as const;
-
-export function loadPromotion(db: Db, id: string): PromotionRow | undefined {
-  return db.select().from(promotions).where(eq(promotions.id, id)).get();
-}
 
 /**
  * The promotion and every other unfinished promotion of its request, oldest first: a request is one GitOps commit
@@ -55,7 +51,7 @@ export function markPromotionsRetrying(db: Db, ids: string[], message: string, n
 export function recordPromotionsSucceeded(
   db: Db,
   rows: PromotionRow[],
-  outcome: GitopsOutcome,
+  outcome: GitopsCommitOutcome,
   apps: Record<string, AppConfig>,
   now: number,
   options: { watchDeployments?: boolean } = {},
@@ -101,7 +97,11 @@ export function recordPromotionsSucceeded(
         const next = options.watchDeployments ? undefined : nextAutoEnvironment(app, row.env);
         if (next && row.kind === "promote") {
           const source = row.source === "reconcile" ? "reconcile" : "webhook";
-          enqueueJob(tx, autoPromoteJob({ app: row.app, version: row.toVersion, source, env: next }), now);
+          enqueueJob(
+            tx,
+            autoPromoteJob.job({ app: row.app, version: row.toVersion, source, env: next }),
+            now,
+          );
         }
         return updated;
       }),

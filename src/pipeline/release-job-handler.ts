@@ -10,6 +10,7 @@ import { type JobHandler, PermanentJobError, type ReleaseJobPayload } from "../j
 import { recordRelease, type TagVerdict, verifyTag } from "../release/index.ts";
 import type { SbomRecord } from "../sbom/index.ts";
 import type { Db } from "../store/index.ts";
+import { inSpan } from "../telemetry/tracing.ts";
 import { scheduleAutoPromotion } from "./auto-promote-timing.ts";
 import { checkReleaseSbom } from "./release-sbom.ts";
 
@@ -27,9 +28,8 @@ export interface ReleaseJobDeps {
   autoPromoteDelayMs: number;
 }
 
-export function createReleaseJobHandler(deps: ReleaseJobDeps): JobHandler {
-  return async (job, { signal, logger }) => {
-    const payload = job.payload as ReleaseJobPayload;
+export function createReleaseJobHandler(deps: ReleaseJobDeps): JobHandler<ReleaseJobPayload> {
+  return async (payload, job, { signal, logger }) => {
     const app = deps.config.apps[payload.app];
     if (!app) throw new PermanentJobError(`no app "${payload.app}" in the config any more`);
 
@@ -50,14 +50,23 @@ export function createReleaseJobHandler(deps: ReleaseJobDeps): JobHandler {
 
     let sbom: SbomRecord | null = null;
     if (verdict.ok && !verdict.alreadyVerified && verdict.commit) {
-      const checked = await checkReleaseSbom({
-        appName: payload.app,
-        app,
-        tagName: payload.tagName,
-        commit: verdict.commit,
-        sources: deps.sources,
-        github: deps.github,
-        signal,
+      const commit = verdict.commit;
+      const attributes = { "relbot.app": payload.app, "relbot.tag": payload.tagName };
+      const checked = await inSpan("release.sbom", { attributes }, async (span) => {
+        const result = await checkReleaseSbom({
+          appName: payload.app,
+          app,
+          tagName: payload.tagName,
+          commit,
+          sources: deps.sources,
+          github: deps.github,
+          signal,
+        });
+        span?.setAttributes({
+          "relbot.check.outcome": result.failure ? "failed" : "passed",
+          "relbot.check.codes": result.failure ? [result.failure.code] : [],
+        });
+        return result;
       });
       sbom = checked.sbom;
       if (checked.failure)

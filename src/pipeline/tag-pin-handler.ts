@@ -17,9 +17,8 @@ export interface TagPinDeps {
 
 export const tagPinnedEventKind = "tag.pinned";
 
-export function createTagPinHandler(deps: TagPinDeps): JobHandler {
-  return async (job, { logger }) => {
-    const pin = job.payload as TagPinJobPayload;
+export function createTagPinHandler(deps: TagPinDeps): JobHandler<TagPinJobPayload> {
+  return async (pin, job, { logger }) => {
     const app = deps.config.apps[pin.app];
     if (!app) throw new PermanentJobError(`${pin.app} is no longer in the config; nothing to pin`);
     // Every environment of the app is offered; the writer edits only those whose manifest names the moved tag now.

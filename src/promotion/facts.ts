@@ -64,11 +64,6 @@ export function loadPromotionFacts(
   };
 }
 
-/**
- * One fact per version over all its rows. A version seen with two tag objects is a moved tag even if the
- * row that noticed it was recorded as a rejection rather than by flipping the first row's tagState; the
- * worst tag state wins.
- */
 /** Every recorded version of the app, folded to one fact each (verified? tag still in place?). */
 export function loadReleaseFacts(db: Db, app: string): ReleaseFact[] {
   return foldReleases(
@@ -85,6 +80,11 @@ export function loadReleaseFacts(db: Db, app: string): ReleaseFact[] {
   );
 }
 
+/**
+ * One fact per version over all its rows. A version seen with two tag objects is a moved tag even if the
+ * row that noticed it was recorded as a rejection rather than by flipping the first row's tagState; the
+ * worst tag state wins.
+ */
 export function foldReleases(
   rows: {
     version: string;

@@ -18,13 +18,12 @@ import { newId } from "../ids.ts";
 import { type Db, type PromotionRow, promotions } from "../store/index.ts";
 import { promotionEventPayload } from "./audit-payload.ts";
 import { loadPromotionFacts } from "./facts.ts";
+import type { ReplyTarget } from "./reply-target.ts";
 
 export type PromotionSource = PromotionRow["source"];
 
 /** Where the final result of a queued promotion should be told, so the worker can answer the requester. */
-export type ReplyTarget =
-  | { kind: "slack"; responseUrl: string }
-  | { kind: "github"; owner: string; repo: string; issueNumber: number };
+export type { ReplyTarget };
 
 export interface PromotionRequest {
   app: string;

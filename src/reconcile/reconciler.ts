@@ -197,7 +197,7 @@ export class Reconciler {
         // Same job and key as the webhook's: a tag already queued (or being checked) is left alone, and a check
         // that ran out of retries (say, during a long outage) gets fresh attempts, so no tag is lost for good.
         // Only new work counts against the pass's budget; what is over it is found again by the next pass.
-        const job = releaseJob({ app, ...tag, source: "reconcile" });
+        const job = releaseJob.job({ app, ...tag, source: "reconcile" });
         const existing = findJobByKey(tx, job.dedupKey!);
         if (!existing) {
           if (budget.take()) report.queued.push({ app, ...tag, jobId: enqueueJob(tx, job, now).id });
@@ -218,7 +218,7 @@ export class Reconciler {
         const pinJobId = commit
           ? enqueueJob(
               tx,
-              tagPinJob({
+              tagPinJob.job({
                 app,
                 version: moved.version,
                 tagName: moved.tagName,

@@ -1,8 +1,33 @@
 // What the release checks conclude about one tag. Every failed check is listed, each with a stable code and a
 // sentence naming what to fix.
+import { signatureCheckCodes } from "../signing/result.ts";
+
+/** The stable codes a rejection can carry (README "Release checks" documents each). A new check adds its code here. */
+export const releaseCheckCodes = [
+  "tag.name",
+  "tag.not-found",
+  "tag.lightweight",
+  "tag.malformed",
+  "tag.too-large",
+  "tag.date-skew",
+  "tag.name-mismatch",
+  "tag.target-not-commit",
+  "tag.moved",
+  ...signatureCheckCodes,
+  "gomod.missing",
+  "gomod.invalid",
+  "gomod.too-large",
+  "gomod.module-path",
+  "gomod.retracted",
+  "sbom.missing",
+  "sbom.invalid",
+  "sbom.too-large",
+] as const;
+
+export type ReleaseCheckCode = (typeof releaseCheckCodes)[number];
 
 export interface ReleaseCheckFailure {
-  code: string;
+  code: ReleaseCheckCode;
   message: string;
 }
 
@@ -30,35 +55,3 @@ export interface TagVerdict {
   /** This exact tag object was verified before (a re-delivery or a reconcile pass): recording it is a no-op. */
   alreadyVerified: boolean;
 }
-
-/** The stable codes a rejection can carry (README "Release checks" documents each). */
-export const releaseCheckCodes = [
-  "tag.name",
-  "tag.not-found",
-  "tag.lightweight",
-  "tag.malformed",
-  "tag.too-large",
-  "tag.date-skew",
-  "tag.name-mismatch",
-  "tag.target-not-commit",
-  "tag.moved",
-  "signature.missing",
-  "signature.malformed",
-  "signature.unknown-key",
-  "signature.invalid",
-  "signature.multiple",
-  "signature.expired",
-  "signature.key-expired",
-  "signature.key-revoked",
-  "signature.key-not-yet-valid",
-  "signature.ssh-namespace",
-  "signature.unsupported",
-  "gomod.missing",
-  "gomod.invalid",
-  "gomod.too-large",
-  "gomod.module-path",
-  "gomod.retracted",
-  "sbom.missing",
-  "sbom.invalid",
-  "sbom.too-large",
-] as const;

@@ -11,6 +11,8 @@ import type { SourceRepos } from "../git/index.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import { maxTagObjectBytes, parseTagObject, TagObjectError, verifyTagSignature } from "../signing/index.ts";
 import { type Db, releases } from "../store/index.ts";
+import { inSpan } from "../telemetry/tracing.ts";
+import { checkSpan } from "./check-span.ts";
 import { checkGoMod, checkTagName } from "./checks.ts";
 import type { ReleaseCheckFailure, TagVerdict } from "./verdict.ts";
 
@@ -50,6 +52,7 @@ export async function verifyTag(deps: VerifyTagDeps, appName: string, tagName: s
     alreadyVerified: false,
   };
 
+  const spanAttributes = { "relbot.app": appName, "relbot.tag": tagName };
   const name = checkTagName(tagName, app);
   if ("code" in name) reasons.push(name);
   else {
@@ -57,7 +60,12 @@ export async function verifyTag(deps: VerifyTagDeps, appName: string, tagName: s
     verdict.module = name.module;
   }
 
-  const objectId = await deps.sources.resolveTag(app.repo, tagName);
+  const objectId = await inSpan("release.fetch", { attributes: spanAttributes }, async (span) => {
+    const found = await deps.sources.resolveTag(app.repo, tagName);
+    if (found) await deps.sources.fetchTag(app.repo, tagName, found, { maxTagObjectBytes });
+    span?.setAttribute("relbot.check.outcome", found ? "passed" : "failed");
+    return found;
+  });
   if (!objectId) {
     reasons.push({
       code: "tag.not-found",
@@ -67,8 +75,9 @@ export async function verifyTag(deps: VerifyTagDeps, appName: string, tagName: s
   }
   verdict.tagObject = objectId;
   verdict.firstSeenAt = firstSeenAt(deps.db, appName, verdict.version ?? tagName, objectId) ?? now;
-  await deps.sources.fetchTag(app.repo, tagName, objectId, { maxTagObjectBytes });
-  const objectFailures = await checkTagObject(deps, app, tagName, objectId, verdict);
+  const objectFailures = await checkSpan("release.signature", spanAttributes, () =>
+    checkTagObject(deps, app, tagName, objectId, verdict),
+  );
   reasons.push(...objectFailures);
 
   if (verdict.version)
@@ -77,7 +86,9 @@ export async function verifyTag(deps: VerifyTagDeps, appName: string, tagName: s
   // go.mod is read only for a tag object that is well-formed and signed by a trusted key: an unsigned tag (anyone
   // who can push one) must not make relbot read a file of the attacker's choosing.
   if (verdict.commit && objectFailures.length === 0)
-    reasons.push(...(await checkGoModAt(deps, app, verdict)));
+    reasons.push(
+      ...(await checkSpan("release.gomod", spanAttributes, () => checkGoModAt(deps, app, verdict))),
+    );
 
   verdict.ok = reasons.length === 0;
   logger.debug({ ok: verdict.ok, codes: reasons.map((r) => r.code) }, "tag checked");

@@ -8,8 +8,25 @@ export interface SignatureSigner {
   fingerprint: string;
 }
 
+/** The codes a signature refusal can carry: part of the release check codes (src/release/verdict.ts). */
+export const signatureCheckCodes = [
+  "signature.missing",
+  "signature.malformed",
+  "signature.unknown-key",
+  "signature.invalid",
+  "signature.multiple",
+  "signature.expired",
+  "signature.key-expired",
+  "signature.key-revoked",
+  "signature.key-not-yet-valid",
+  "signature.ssh-namespace",
+  "signature.unsupported",
+] as const;
+
+export type SignatureCheckCode = (typeof signatureCheckCodes)[number];
+
 export interface SignatureFailure {
-  code: string;
+  code: SignatureCheckCode;
   message: string;
 }
 
@@ -17,7 +34,7 @@ export type SignatureVerdict =
   | { ok: true; signer: SignatureSigner }
   | { ok: false; failure: SignatureFailure };
 
-export const refuse = (code: string, message: string): SignatureVerdict => ({
+export const refuse = (code: SignatureCheckCode, message: string): SignatureVerdict => ({
   ok: false,
   failure: { code, message },
 });

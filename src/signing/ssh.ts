@@ -4,40 +4,12 @@
 import { createHash, createPublicKey, type KeyObject, verify } from "node:crypto";
 import { type AllowedSigner, matchPatternList } from "./allowed-signers.ts";
 import { refuse, type SignatureVerdict } from "./result.ts";
+import { SshReader } from "./ssh-reader.ts";
 
 const magic = Buffer.from("SSHSIG");
 
 /** Bytes that do not follow the wire format (trailing data included): the signature is malformed, not unsupported. */
 class MalformedSsh extends Error {}
-
-/** Reads SSH wire-format values from a buffer. */
-class SshReader {
-  private offset = 0;
-  constructor(private readonly buffer: Buffer) {}
-
-  bytes(n: number): Buffer {
-    if (this.offset + n > this.buffer.length) throw new Error("truncated SSH data");
-    const out = this.buffer.subarray(this.offset, this.offset + n);
-    this.offset += n;
-    return out;
-  }
-
-  uint32(): number {
-    return this.bytes(4).readUInt32BE(0);
-  }
-
-  string(): Buffer {
-    return this.bytes(this.uint32());
-  }
-
-  text(): string {
-    return this.string().toString("utf8");
-  }
-
-  done(): boolean {
-    return this.offset === this.buffer.length;
-  }
-}
 
 function sshString(data: Buffer | string): Buffer {
   const body = typeof data === "string" ? Buffer.from(data) : data;

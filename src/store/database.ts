@@ -49,6 +49,8 @@ async function openWithBun(file: string): Promise<Database> {
   };
 }
 
+// Mirrors openWithBunSqlite line for line: the two drivers need different imports and name their statement
+// call differently (run vs exec), and each module may load only under its own runtime, so they stay apart.
 async function openWithBetterSqlite(file: string): Promise<Database> {
   let BetterSqlite: typeof import("better-sqlite3");
   try {

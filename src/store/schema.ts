@@ -158,6 +158,8 @@ export const jobs = sqliteTable(
     leaseUntil: integer("lease_until"),
     lastError: text("last_error"),
     result: text("result", { mode: "json" }).$type<unknown>(),
+    /** W3C trace context (JSON of traceparent/tracestate) of whoever queued the job: its span continues that trace. */
+    traceContext: text("trace_context"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },

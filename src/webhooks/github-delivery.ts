@@ -121,7 +121,7 @@ function releaseJobsForTag(
     return { ignored: `tag ${tagName} is not a release tag of ${repository.full_name} (${forms})` };
   }
   return {
-    jobs: owners.map((app) => releaseJob({ app, tagName, tagObject, deliveryId, source: "webhook" })),
+    jobs: owners.map((app) => releaseJob.job({ app, tagName, tagObject, deliveryId, source: "webhook" })),
   };
 }
 

@@ -1,17 +1,24 @@
 // Deployment feedback from Argo CD, built from the config in one place: the client, the watch, the rollback job
-// and POST /webhooks/argocd. Without an argocd section nothing here exists and a promotion ends at its push.
+// and the handler src/http/routes.ts mounts at POST /webhooks/argocd. Without an argocd section nothing here exists and a promotion ends at its push.
+import type { Handler } from "hono";
 import { ArgocdClient } from "../argocd/client.ts";
 import type { Clock } from "../clock.ts";
 import type { RelbotConfig, Secrets } from "../config/index.ts";
 import { createDegradedRollbackHandler } from "../deployment/rollback-handler.ts";
-import { degradedRollbackJobKind } from "../deployment/rollback-job.ts";
+import { degradedRollbackJob } from "../deployment/rollback-job.ts";
 import { DeploymentWatch } from "../deployment/watch.ts";
 import type { GitopsWriter } from "../gitops/index.ts";
-import type { RelbotApp } from "../http/app.ts";
-import { registerArgocdWebhook } from "../http/argocd-webhook.ts";
+import { argocdWebhookHandler } from "../http/argocd-webhook.ts";
 import type { JobWorker } from "../jobs/index.ts";
 import type { Logger } from "../log.ts";
 import type { Db, PromotionRow } from "../store/index.ts";
+import type { PromotionRequester } from "./promotions.ts";
+
+export interface DeploymentWiring {
+  watch: DeploymentWatch;
+  /** POST /webhooks/argocd: Argo CD Notifications wake the watch. */
+  argocdWebhook: Handler;
+}
 
 export interface DeploymentWiringDeps {
   config: RelbotConfig;
@@ -21,7 +28,8 @@ export interface DeploymentWiringDeps {
   clock: Clock;
   logger: Logger;
   writer: Pick<GitopsWriter, "readApplicationMetadata">;
-  app: RelbotApp;
+  /** The one promotion requester (wiring/promotions.ts): a degraded release's rollback asks through it. */
+  promotions: PromotionRequester;
   /** Tells the requester how the deployment ended. */
   onDeploymentFinished?: (promotion: PromotionRow) => unknown;
   random?: () => number;
@@ -33,7 +41,7 @@ export function argocdClientFromConfig(config: RelbotConfig, secrets: Secrets): 
   return new ArgocdClient({ url: config.argocd.url, token: secrets.get("argocdToken") ?? "" });
 }
 
-export function wireDeploymentWatch(deps: DeploymentWiringDeps): DeploymentWatch | undefined {
+export function wireDeploymentWatch(deps: DeploymentWiringDeps): DeploymentWiring | undefined {
   const { config, secrets, db, worker, clock, logger } = deps;
   const argocd = config.argocd;
   const client = argocdClientFromConfig(config, secrets);
@@ -60,11 +68,11 @@ export function wireDeploymentWatch(deps: DeploymentWiringDeps): DeploymentWatch
     onDeploymentFinished: deps.onDeploymentFinished,
   });
   worker.register(
-    degradedRollbackJobKind,
-    createDegradedRollbackHandler({ db, config, clock, onJobsQueued: wake }),
+    degradedRollbackJob,
+    createDegradedRollbackHandler({ db, requestPromotion: deps.promotions.request }),
   );
   const secret = secrets.get("argocdWebhookSecret");
-  registerArgocdWebhook(deps.app, {
+  const argocdWebhook = argocdWebhookHandler({
     secret,
     secretProblem: argocd.webhookSecretEnv
       ? `the environment variable ${argocd.webhookSecretEnv} (argocd.webhookSecretEnv) is empty, so relbot refuses Argo CD notifications`
@@ -72,5 +80,5 @@ export function wireDeploymentWatch(deps: DeploymentWiringDeps): DeploymentWatch
     wake: () => watch.wake(),
     logger,
   });
-  return watch;
+  return { watch, argocdWebhook };
 }

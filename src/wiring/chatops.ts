@@ -1,93 +1,61 @@
 // Everything that lets people ask for promotions, built in one place for the composition root: the Slack
-// route, GitHub comment commands (webhook hook + job), POST /api/v1/promotions, and the result notices.
+// command handler, GitHub comment commands (webhook hook + job), the requester POST /api/v1/promotions
+// uses, and the result notices. Routes are mounted by src/http/routes.ts from what this returns.
 // main.ts calls wireChatops once; secrets come resolved from config/ (Secrets), never from the environment.
 
-import {
-  chatCommentJobKind,
-  createChatCommentHandler,
-  createIssueCommentHook,
-} from "../chatops/comment-job.ts";
+import type { Octokit } from "@octokit/rest";
+import type { Handler } from "hono";
+import { createChatCommentHandler, createIssueCommentHook } from "../chatops/comment-job.ts";
 import { createCommenterPermissionCheck } from "../chatops/github-permission.ts";
 import {
   createDeploymentNotifier,
   createPromotionNoticeHandler,
   createPromotionNotifier,
-  enqueueApprovalNotice,
   type PromotionNotifier,
-  promotionNoticeJobKind,
 } from "../chatops/notify.ts";
 import { formatHistory, formatStatus } from "../chatops/replies.ts";
-import { createResponseUrlPoster, registerSlackRoutes } from "../chatops/slack.ts";
+import { createResponseUrlPoster, type SlackRouteDeps, slackCommandHandler } from "../chatops/slack.ts";
 import { slackMaxSkewSeconds } from "../chatops/slack-signature.ts";
 import type { Clock } from "../clock.ts";
 import type { RelbotConfig, Secrets } from "../config/index.ts";
 import { RelbotError } from "../errors.ts";
-import { registerApprovalRoutes } from "../http/api/approve.ts";
-import { registerPromoteRoute } from "../http/api/promote.ts";
-import type { RelbotApp } from "../http/app.ts";
-import type { RequireScope } from "../http/auth.ts";
-import { enqueuePromotionJob, type JobWorker } from "../jobs/index.ts";
+import { chatCommentJob, type JobWorker, promotionNoticeJob } from "../jobs/index.ts";
 import type { Logger } from "../log.ts";
-import { type ApprovalOutcome, type ApprovalVote, decideApproval } from "../promotion/approval.ts";
-import { requestPromotionOnce } from "../promotion/once.ts";
-import {
-  type PromotionOutcome,
-  type PromotionRequest,
-  type RequestPromotionDeps,
-  requestPromotion,
-} from "../promotion/request.ts";
 import { loadEnvironmentStatus, loadPromotionHistory } from "../promotion/status.ts";
 import type { Db } from "../store/index.ts";
 import { rememberSlackRequest } from "../store/queries/index.ts";
 import type { IssueCommentHook } from "../webhooks/index.ts";
-import { githubClientFromConfig, teamCheckFromConfig } from "./github.ts";
+import type { PromotionRequester } from "./promotions.ts";
 
 export interface ChatopsWiringDeps {
-  app: RelbotApp;
   db: Db;
+  /** The one GitHub client (wiring/github.ts); undefined without a github section. */
+  github: Octokit | undefined;
+  /** The one promotion requester (wiring/promotions.ts). */
+  promotions: PromotionRequester;
   config: RelbotConfig;
   secrets: Secrets;
   clock: Clock;
   logger: Logger;
   worker: Pick<JobWorker, "register" | "wake">;
-  requireScope: RequireScope;
 }
 
 export interface ChatopsWiring {
   /** For registerGitHubWebhook: `/release` comments become "chat-comment" jobs. */
   onIssueComment: IssueCommentHook;
-  /** requestPromotion as the service runs it (approvers via GitHub, durable job, worker woken when queued). */
-  requestPromotion(request: PromotionRequest): Promise<PromotionOutcome>;
   /** For the promotion job handler: tells the requester how a finished promotion ended. */
   notifyPromotionFinished: PromotionNotifier;
+  /** POST /chatops/slack when the config has a slack section (a refusing one when its secret is missing). */
+  slackCommand?: Handler;
   /** Protected environments: approve or reject a waiting promotion (chat, API, dashboard share it). */
-  decideApproval(vote: ApprovalVote): Promise<ApprovalOutcome>;
+  decideApproval: PromotionRequester["decideApproval"];
   /** For the deployment watch: tells the requester whether Argo CD ran it healthy. */
   notifyDeploymentFinished: ReturnType<typeof createDeploymentNotifier>;
 }
 
 export function wireChatops(deps: ChatopsWiringDeps): ChatopsWiring {
-  const { app, db, config, secrets, clock, logger, worker } = deps;
-  const github = githubClientFromConfig(config, secrets, logger);
-  const promotionDeps: RequestPromotionDeps = {
-    db,
-    config,
-    clock,
-    isTeamMember: teamCheckFromConfig(config, secrets, clock, logger),
-    enqueue: enqueuePromotionJob,
-  };
-  const wakeWhenQueued = (outcome: PromotionOutcome) => {
-    if (outcome.status === "queued") worker.wake();
-    return outcome;
-  };
-  const request = async (r: PromotionRequest) => wakeWhenQueued(await requestPromotion(promotionDeps, r));
-  // Protected environments: approvals share the request's deps; the worker looks at once when one queued it.
-  const decide = async (vote: ApprovalVote) => {
-    const outcome = await decideApproval({ ...promotionDeps, notifyRequester: enqueueApprovalNotice }, vote);
-    if (outcome.status === "queued" || outcome.status === "rejected" || outcome.status === "expired")
-      worker.wake();
-    return outcome;
-  };
+  const { db, config, secrets, clock, logger, worker, github, promotions } = deps;
+  const decide = promotions.decideApproval;
   const describe = {
     config,
     decideApproval: decide,
@@ -99,23 +67,22 @@ export function wireChatops(deps: ChatopsWiringDeps): ChatopsWiring {
   // One poster per process: Slack's five posts per response_url are shared by the route and the notices.
   const responseUrl = createResponseUrlPoster({ clock, logger });
 
-  if (config.slack) registerSlack(deps, { ...describe, requestPromotion: request, responseUrl });
-
-  registerPromoteRoute(app, { requireScope: deps.requireScope, requestPromotion: request });
-  registerApprovalRoutes(app, { requireScope: deps.requireScope, decideApproval: decide });
+  const slackCommand = config.slack
+    ? slackHandler(deps, { ...describe, requestPromotion: promotions.request, responseUrl })
+    : undefined;
 
   if (github) {
     worker.register(
-      chatCommentJobKind,
+      chatCommentJob,
       createChatCommentHandler({
         ...describe,
         github,
         commenterPermission: createCommenterPermissionCheck({ octokit: github, clock }),
-        requestPromotionOnce: async (r) => wakeWhenQueued(await requestPromotionOnce(promotionDeps, r)),
+        requestPromotionOnce: promotions.requestOnce,
       }),
     );
   }
-  worker.register(promotionNoticeJobKind, createPromotionNoticeHandler({ db, responseUrl, github }));
+  worker.register(promotionNoticeJob, createPromotionNoticeHandler({ db, responseUrl, github }));
 
   // Comment commands need someone to answer as: the token's user or the GitHub App.
   const answerable = github && (secrets.get("githubToken") !== undefined || config.github?.app !== undefined);
@@ -131,32 +98,28 @@ export function wireChatops(deps: ChatopsWiringDeps): ChatopsWiring {
               "github.tokenEnv is not set (or its variable is empty), so relbot cannot answer comments",
           }),
     }),
-    requestPromotion: request,
     decideApproval: decide,
     notifyPromotionFinished: createPromotionNotifier({ db, clock, wake: () => worker.wake() }),
+    ...(slackCommand ? { slackCommand } : {}),
     notifyDeploymentFinished: createDeploymentNotifier({ db, clock, wake: () => worker.wake() }),
   };
 }
 
-function registerSlack(
+function slackHandler(
   deps: ChatopsWiringDeps,
-  answer: Omit<
-    Parameters<typeof registerSlackRoutes>[1],
-    "signingSecret" | "users" | "clock" | "logger" | "rememberRequest"
-  >,
-): void {
+  answer: Omit<SlackRouteDeps, "signingSecret" | "users" | "clock" | "logger" | "rememberRequest">,
+): Handler {
   const slack = deps.config.slack!;
   const signingSecret = deps.secrets.get("slackSigningSecret");
   if (!signingSecret) {
     // Never accept unsigned commands: without the secret nobody can be told apart from Slack.
     const problem = `the environment variable ${slack.signingSecretEnv} (slack.signingSecretEnv) is not set, so relbot refuses Slack commands`;
     deps.logger.warn({ signingSecretEnv: slack.signingSecretEnv }, problem);
-    deps.app.post("/chatops/slack", () => {
+    return () => {
       throw new RelbotError("slack_secret_missing", problem);
-    });
-    return;
+    };
   }
-  registerSlackRoutes(deps.app, {
+  return slackCommandHandler({
     ...answer,
     signingSecret,
     users: slack.users,

@@ -1,4 +1,4 @@
-// GitHub pieces built from the config, shared by the service (pipeline, chat) and the CLI: the REST client, the
+// GitHub pieces built from the config, shared by the service (pipeline, chat) and the CLI: the one REST client, the
 // credential git uses for GitHub-hosted repositories, and the `@org/team` approver check. Secrets come resolved from
 // config/ (Secrets). With `github.app` they are built once per loaded config, so the service, its chat and its
 // pipeline share one installation token (one exchange per hour, not one per caller).
@@ -103,13 +103,7 @@ function installationTokensFromSecrets(
  * Membership of `@org/team` approvers, asked of GitHub. Without a github section nobody can be shown to be in a
  * team, so team approvers are refused (fail closed) rather than waved through.
  */
-export function teamCheckFromConfig(
-  config: Pick<RelbotConfig, "github">,
-  secrets: Secrets,
-  clock: Clock,
-  logger?: Logger,
-): TeamMembershipCheck {
-  const octokit = githubClientFromConfig(config, secrets, logger);
+export function teamCheckFor(octokit: Octokit | undefined, clock: Clock): TeamMembershipCheck {
   if (!octokit) return async () => false;
   return createTeamMembershipCheck({ octokit, clock });
 }

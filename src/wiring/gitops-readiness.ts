@@ -1,7 +1,7 @@
 // /readyz's "gitops" check: the GitOps repository answers a ref advertisement with relbot's credential. Cached for
 // a few seconds so a load balancer polling /readyz does not turn into a stream of requests to the Git host.
 import { type GitCredential, probeRemote } from "../git/index.ts";
-import type { ReadinessCheck } from "../http/app.ts";
+import type { ReadinessCheck } from "../http/probes.ts";
 
 export function gitopsReadiness(options: {
   url: string;

@@ -1,20 +1,15 @@
 // Joins the release checks, auto-promotion and the GitOps writer to the job worker: the one place that builds
 // them from the config and the environment. main.ts calls wireReleasePipeline once.
 import path from "node:path";
+import type { Octokit } from "@octokit/rest";
 import { auditHead } from "../audit/index.ts";
 import { enqueueApprovalNotice } from "../chatops/notify.ts";
 import type { Clock } from "../clock.ts";
 import type { RelbotConfig, RelbotSettings, Secrets } from "../config/index.ts";
 import { type GitCredential, SourceRepos } from "../git/index.ts";
 import { type CommitSigner, GitopsWriter, type GitopsWriterOptions } from "../gitops/index.ts";
-import type { ReadinessCheck } from "../http/app.ts";
-import {
-  autoPromoteJobKind,
-  type JobWorker,
-  promotionJobKind,
-  releaseJobKind,
-  tagPinJobKind,
-} from "../jobs/index.ts";
+import type { ReadinessCheck } from "../http/probes.ts";
+import { autoPromoteJob, type JobWorker, promotionJob, releaseJob, tagPinJob } from "../jobs/index.ts";
 import type { Logger } from "../log.ts";
 import {
   createAutoPromoteHandler,
@@ -27,8 +22,9 @@ import {
 import { expireOverdueApprovals } from "../promotion/approval.ts";
 import type { Db } from "../store/index.ts";
 import { crashHooks } from "./crash-seams.ts";
-import { githubAccessFromConfig, githubClientFromConfig, gitopsCredentialFrom } from "./github.ts";
+import { githubAccessFromConfig, gitopsCredentialFrom } from "./github.ts";
 import { gitopsReadiness } from "./gitops-readiness.ts";
+import type { PromotionRequester } from "./promotions.ts";
 
 export interface PipelineOptions {
   /** Wait between a release being recorded and its auto-promotion; default settings.autoPromoteDelayMs, else 1 s. */
@@ -45,6 +41,10 @@ export interface PipelineDeps extends PipelineOptions {
   config: RelbotConfig;
   secrets: Secrets;
   settings: RelbotSettings;
+  /** The one GitHub client (wiring/github.ts): SBOM release assets. */
+  github: Octokit | undefined;
+  /** The one promotion requester (wiring/promotions.ts): auto-promotion asks through it. */
+  promotions: PromotionRequester;
   db: Db;
   worker: JobWorker;
   clock: Clock;
@@ -98,7 +98,7 @@ function gitopsCredential(config: RelbotConfig, secrets: Secrets, logger: Logger
 }
 
 export function wireReleasePipeline(deps: PipelineDeps): ReleasePipeline {
-  const { config, secrets, settings, db, worker, clock, logger } = deps;
+  const { config, secrets, settings, db, worker, clock, logger, github } = deps;
   const sources = sourceReposFromConfig(config, secrets, logger);
   const writer = gitopsWriterFromConfig(config, secrets, logger, {
     signer: deps.signer,
@@ -107,17 +107,19 @@ export function wireReleasePipeline(deps: PipelineDeps): ReleasePipeline {
     // Every commit relbot makes anchors the audit chain's head outside the database.
     auditHead: () => auditHead(db),
   });
-  const github = githubClientFromConfig(config, secrets, logger);
   const autoPromoteDelayMs = deps.autoPromoteDelayMs ?? settings.autoPromoteDelayMs ?? 1_000;
   const wake = () => worker.wake();
 
   worker.register(
-    releaseJobKind,
+    releaseJob,
     createReleaseJobHandler({ config, sources, db, clock, github, autoPromoteDelayMs }),
   );
-  worker.register(autoPromoteJobKind, createAutoPromoteHandler({ db, config, clock, onJobsQueued: wake }));
   worker.register(
-    promotionJobKind,
+    autoPromoteJob,
+    createAutoPromoteHandler({ db, config, requestPromotion: deps.promotions.request }),
+  );
+  worker.register(
+    promotionJob,
     createPromotionJobHandler({
       db,
       config,
@@ -130,7 +132,7 @@ export function wireReleasePipeline(deps: PipelineDeps): ReleasePipeline {
       watchDeployments: deps.watchDeployments,
     }),
   );
-  worker.register(tagPinJobKind, createTagPinHandler({ db, config, writer, clock }));
+  worker.register(tagPinJob, createTagPinHandler({ db, config, writer, clock }));
 
   const sweep = () => {
     try {

@@ -1,12 +1,9 @@
 // Reconciler wiring: tag discovery through the shared source cache, drift through the GitOps writer's cache,
-// queued tags handed to the worker, and the on-demand API route.
+// queued tags handed to the worker. POST /api/v1/reconcile (src/http/routes.ts) calls its runOnce.
 import type { Clock } from "../clock.ts";
 import type { RelbotConfig } from "../config/index.ts";
 import type { SourceRepos } from "../git/source-repos.ts";
 import type { GitopsWriter } from "../gitops/index.ts";
-import { registerReconcileRoute } from "../http/api/reconcile.ts";
-import type { RelbotApp } from "../http/app.ts";
-import type { RequireScope } from "../http/auth.ts";
 import type { Logger } from "../log.ts";
 import { Reconciler } from "../reconcile/reconciler.ts";
 import type { Db } from "../store/index.ts";
@@ -18,13 +15,12 @@ export interface ReconcilerWiring {
   logger: Logger;
   sources: Pick<SourceRepos, "listTags">;
   writer: Pick<GitopsWriter, "readTargetRevisions">;
-  onJobsQueued(): void;
-  app?: RelbotApp;
-  requireScope?: RequireScope;
+  /** The service wakes its worker; the CLI has none (the service polls). */
+  onJobsQueued?(): void;
 }
 
 export function wireReconciler(wiring: ReconcilerWiring): Reconciler {
-  const reconciler = new Reconciler({
+  return new Reconciler({
     config: wiring.config,
     db: wiring.db,
     clock: wiring.clock,
@@ -33,11 +29,4 @@ export function wireReconciler(wiring: ReconcilerWiring): Reconciler {
     readDeployed: (targets) => wiring.writer.readTargetRevisions(targets),
     onJobsQueued: wiring.onJobsQueued,
   });
-  if (wiring.app && wiring.requireScope) {
-    registerReconcileRoute(wiring.app, {
-      requireScope: wiring.requireScope,
-      reconcile: () => reconciler.runOnce(),
-    });
-  }
-  return reconciler;
 }

@@ -10,11 +10,11 @@ import { loadConfig } from "../../src/config/index.ts";
 import { silentLogger } from "../../src/log.ts";
 import { type RunningRelbot, startRelbot } from "../../src/main.ts";
 import { type AuditEventRow, auditEvents } from "../../src/store/index.ts";
+import { eventually } from "../support/eventually.ts";
 import { git } from "../support/git.ts";
 import { deliver, readHeaders } from "../support/relbot-webhooks.ts";
 import {
   createPipelineWorld,
-  eventually,
   gitopsAuthor,
   type PipelineWorld,
   promotionsOf,

@@ -1,13 +1,12 @@
 import { beforeEach, describe, expect, test } from "bun:test";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { appendAuditEvent, canonicalJson, genesisHash, verifyAuditChain } from "../../src/audit/index.ts";
 import { type Database, openDatabase } from "../../src/store/index.ts";
+import { tempDir } from "../support/temp-dir.ts";
 
 let store: Database;
 beforeEach(async () => {
-  store = await openDatabase(path.join(mkdtempSync(path.join(tmpdir(), "relbot-audit-")), "a.db"));
+  store = await openDatabase(path.join(tempDir("relbot-audit-"), "a.db"));
   for (let i = 1; i <= 5; i++) {
     store.db.transaction((tx) => {
       appendAuditEvent(

@@ -1,15 +1,16 @@
 // `/release` comments as an attacker would use them: a captured delivery resent under new delivery ids, a
 // comment in a repository that is not the app's, and a read-only collaborator (author_association COLLABORATOR).
+
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { and, eq } from "drizzle-orm";
 import { jobs, promotions } from "../../src/store/index.ts";
+import { settledJob } from "../support/eventually.ts";
+import { seedRelease } from "../support/promotion-fixtures.ts";
 import {
   type ChatopsHarness,
   gitHubWrites,
   issueComment,
-  seedRelease,
   seedSucceeded,
-  settledJob,
   startChatopsRelbot,
 } from "../support/relbot-chatops.ts";
 import { deliver } from "../support/relbot-webhooks.ts";
@@ -18,7 +19,7 @@ let h: ChatopsHarness;
 beforeAll(async () => {
   h = await startChatopsRelbot({ commandRepos: ["acme/release-ops"] });
   for (const v of ["v1.3.0", "v1.4.0", "v1.5.0"]) {
-    seedRelease(h.relbot, "order-svc", v);
+    seedRelease(h.relbot.database.db, { app: "order-svc", version: v });
     seedSucceeded(h.relbot, "order-svc", "dev", v);
   }
   seedSucceeded(h.relbot, "order-svc", "staging", "v1.3.0");
@@ -50,7 +51,10 @@ describe("comment replay", () => {
     expect(new Set(answers.map((a) => a.deliveryId)).size).toBe(3);
     const jobIds = new Set(answers.flatMap((a) => a.body.jobIds as string[]));
     expect(jobIds.size).toBe(1);
-    expect(await settledJob(h.relbot, [...jobIds][0]!)).toMatchObject({ status: "succeeded", attempts: 1 });
+    expect(await settledJob(h.relbot.database.db, [...jobIds][0]!)).toMatchObject({
+      status: "succeeded",
+      attempts: 1,
+    });
     expect(promotionsTo("v1.4.0", "staging")).toHaveLength(1);
     expect(h.comments.get("acme/order-svc#42")).toHaveLength(1);
   });
@@ -90,7 +94,9 @@ describe("commands from other repositories", () => {
     const body = issueComment("/release status billing-svc", { repository: "acme/release-ops" });
     const answer = await deliver(h.relbot.url, "issue_comment", body);
     expect(answer.status).toBe(202);
-    expect(await settledJob(h.relbot, answer.body.jobIds[0])).toMatchObject({ status: "succeeded" });
+    expect(await settledJob(h.relbot.database.db, answer.body.jobIds[0])).toMatchObject({
+      status: "succeeded",
+    });
     expect(h.comments.get("acme/release-ops#42")?.[0]?.body).toContain("billing-svc");
   });
 });
@@ -103,7 +109,7 @@ describe("the commenter's permission", () => {
     });
     const answer = await deliver(h.relbot.url, "issue_comment", body);
     expect(answer.status).toBe(202);
-    const job = await settledJob(h.relbot, answer.body.jobIds[0]);
+    const job = await settledJob(h.relbot.database.db, answer.body.jobIds[0]);
     expect(job).toMatchObject({ status: "succeeded", result: { accepted: false, refused: "permission" } });
     expect(permissionLookups("rita")).toHaveLength(1);
     expect(h.github.requests[0]?.headers.authorization).toBe("token ghs_chatops");
@@ -125,7 +131,7 @@ describe("the commenter's permission", () => {
         "issue_comment",
         issueComment(text, { login: "carol", association: "MEMBER" }),
       );
-      expect(await settledJob(h.relbot, answer.body.jobIds[0])).toMatchObject({
+      expect(await settledJob(h.relbot.database.db, answer.body.jobIds[0])).toMatchObject({
         status: "succeeded",
         result: { accepted: true },
       });

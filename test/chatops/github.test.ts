@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync } from "node:fs";
 import path from "node:path";
 import type { ChatAnswerDeps } from "../../src/chatops/answer.ts";
 import {
@@ -19,7 +18,8 @@ import { requestPromotion } from "../../src/promotion/request.ts";
 import { loadEnvironmentStatus, loadPromotionHistory } from "../../src/promotion/status.ts";
 import { type Database, jobs, openDatabase } from "../../src/store/index.ts";
 import { type GitHubApiStub, startGitHubApi } from "../support/github-api.ts";
-import { seedSucceededPromotion, seedVerifiedRelease } from "../support/promotion-fixtures.ts";
+import { seedRelease, seedSucceededPromotion } from "../support/promotion-fixtures.ts";
+import { tempDir } from "../support/temp-dir.ts";
 
 let github: GitHubApiStub;
 let time = 1_700_000_000_000;
@@ -249,10 +249,10 @@ describe("answering a comment command end to end", () => {
   };
 
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), "relbot-gh-"));
+    dir = tempDir("relbot-gh-");
     store = await openDatabase(path.join(dir, "relbot.db"));
     const now = time;
-    seedVerifiedRelease(store.db, "v1.2.0", now, "c".repeat(40));
+    seedRelease(store.db, { version: "v1.2.0", createdAt: now, tagObject: "c".repeat(40) });
     seedSucceededPromotion(store.db, "dev", "v1.2.0", now);
     const octokit = createGitHubClient({ apiUrl: github.url });
     deps = {

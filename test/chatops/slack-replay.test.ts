@@ -4,9 +4,9 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { and, eq } from "drizzle-orm";
 import { slackSignature } from "../../src/chatops/slack-signature.ts";
 import { jobs, promotions, slackRequests } from "../../src/store/index.ts";
+import { seedRelease } from "../support/promotion-fixtures.ts";
 import {
   type ChatopsHarness,
-  seedRelease,
   seedSucceeded,
   slackSecret,
   slashBody,
@@ -17,7 +17,7 @@ let h: ChatopsHarness;
 beforeAll(async () => {
   h = await startChatopsRelbot();
   for (const v of ["v2.0.0", "v2.1.0"]) {
-    seedRelease(h.relbot, "billing-svc", v);
+    seedRelease(h.relbot.database.db, { app: "billing-svc", version: v });
     seedSucceeded(h.relbot, "billing-svc", "dev", v);
   }
 });

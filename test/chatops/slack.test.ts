@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync } from "node:fs";
 import path from "node:path";
 import { eq } from "drizzle-orm";
 import { answerChatCommand } from "../../src/chatops/answer.ts";
 import { formatHistory, formatStatus } from "../../src/chatops/replies.ts";
-import { createResponseUrlPoster, registerSlackRoutes } from "../../src/chatops/slack.ts";
+import { createResponseUrlPoster, slackCommandHandler } from "../../src/chatops/slack.ts";
 import { slackSignature } from "../../src/chatops/slack-signature.ts";
 import { createHttpApp, type RelbotApp } from "../../src/http/app.ts";
 import { enqueuePromotionJob } from "../../src/jobs/index.ts";
@@ -14,9 +13,11 @@ import { type RequestPromotionDeps, requestPromotion } from "../../src/promotion
 import { loadEnvironmentStatus, loadPromotionHistory } from "../../src/promotion/status.ts";
 import { type Database, openDatabase, promotions } from "../../src/store/index.ts";
 import { rememberSlackRequest } from "../../src/store/queries/index.ts";
+import { eventually } from "../support/eventually.ts";
 import { type GitHubApiStub, startGitHubApi } from "../support/github-api.ts";
-import { orderSvcApps, seedSucceededPromotion, seedVerifiedRelease } from "../support/promotion-fixtures.ts";
+import { orderSvcApps, seedRelease, seedSucceededPromotion } from "../support/promotion-fixtures.ts";
 import { slashBody as slackFormBody } from "../support/relbot-chatops.ts";
+import { tempDir } from "../support/temp-dir.ts";
 
 const secret = "8f742231b10e8888abcd99yyyzzz85a5";
 const config = orderSvcApps;
@@ -29,12 +30,12 @@ let teamAnswerDelayMs = 0;
 const clock = { now: () => Date.now() };
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), "relbot-slack-"));
+  dir = tempDir("relbot-slack-");
   store = await openDatabase(path.join(dir, "relbot.db"));
   slackServer = await startGitHubApi();
   slackServer.on("POST /actions/:team/:id/:token", { status: 200, body: "ok" });
   const now = Date.now();
-  for (const version of ["v1.1.0", "v1.2.0"]) seedVerifiedRelease(store.db, version, now);
+  for (const version of ["v1.1.0", "v1.2.0"]) seedRelease(store.db, { version, createdAt: now });
   seedSucceededPromotion(store.db, "dev", "v1.2.0", now);
 
   const promotionDeps: RequestPromotionDeps = {
@@ -45,21 +46,25 @@ beforeAll(async () => {
       new Promise((resolve) => setTimeout(() => resolve(user === "bob"), teamAnswerDelayMs)),
     enqueue: enqueuePromotionJob,
   };
-  app = createHttpApp({ logger: silentLogger, readiness: [] });
-  registerSlackRoutes(app, {
-    signingSecret: secret,
-    users: { U024BE7LH: "alice", U0BOB: "bob", U0CAROL: "carol" },
-    clock,
-    logger: silentLogger,
-    config,
-    answerWithinMs: 300,
-    rememberRequest: (request) => rememberSlackRequest(store.db, request, clock.now(), 0),
-    responseUrl: createResponseUrlPoster({ clock, logger: silentLogger }),
-    requestPromotion: (request) => requestPromotion(promotionDeps, request),
-    describeStatus: (name) =>
-      formatStatus(name, loadEnvironmentStatus(store.db, name, config.apps[name]!.environments)),
-    describeHistory: (name, env) => formatHistory(name, env, loadPromotionHistory(store.db, name, env)),
-  });
+  app = createHttpApp({ logger: silentLogger });
+  // The one route under test, mounted as src/http/routes.ts mounts it.
+  app.post(
+    "/chatops/slack",
+    slackCommandHandler({
+      signingSecret: secret,
+      users: { U024BE7LH: "alice", U0BOB: "bob", U0CAROL: "carol" },
+      clock,
+      logger: silentLogger,
+      config,
+      answerWithinMs: 300,
+      rememberRequest: (request) => rememberSlackRequest(store.db, request, clock.now(), 0),
+      responseUrl: createResponseUrlPoster({ clock, logger: silentLogger }),
+      requestPromotion: (request) => requestPromotion(promotionDeps, request),
+      describeStatus: (name) =>
+        formatStatus(name, loadEnvironmentStatus(store.db, name, config.apps[name]!.environments)),
+      describeHistory: (name, env) => formatHistory(name, env, loadPromotionHistory(store.db, name, env)),
+    }),
+  );
 });
 afterAll(async () => {
   store.close();
@@ -188,11 +193,9 @@ describe("POST /chatops/slack: commands", () => {
       const text = await slackText(slashBody("promote order-svc v1.2.0 to prod", "U0BOB", "slow"));
       expect(performance.now() - started).toBeLessThan(550);
       expect(text).toBe("Working on `/release promote order-svc v1.2.0 to prod`; the answer follows here.");
-      const deadline = Date.now() + 3000;
-      while (!slackServer.requests.some((r) => r.path.includes("/slow/")) && Date.now() < deadline) {
-        await Bun.sleep(20);
-      }
-      const posted = slackServer.requests.find((r) => r.path === "/actions/T0001/slow/abcDEF");
+      const posted = await eventually("the late answer on response_url", () =>
+        slackServer.requests.find((r) => r.path === "/actions/T0001/slow/abcDEF"),
+      );
       expect(posted?.headers["content-type"]).toBe("application/json");
       // staging has v1.2.0 only queued, not succeeded, so even an approver is refused.
       expect(posted?.json).toMatchObject({

@@ -1,8 +1,11 @@
 // `/release` in a GitHub comment, delivered signed to POST /webhooks/github of the running service: the job
 // reacts, runs the command as the commenter, replies and reacts again on the GitHub stand-in.
+
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { eq } from "drizzle-orm";
 import { jobs, promotions } from "../../src/store/index.ts";
+import { settledJob } from "../support/eventually.ts";
+import { seedRelease } from "../support/promotion-fixtures.ts";
 import {
   auditEventsOf,
   type ChatopsHarness,
@@ -11,9 +14,7 @@ import {
   promotionById,
   promotionIdIn,
   promotionJobOf,
-  seedRelease,
   seedSucceeded,
-  settledJob,
   startChatopsRelbot,
 } from "../support/relbot-chatops.ts";
 import { deliver, fixture } from "../support/relbot-webhooks.ts";
@@ -25,7 +26,7 @@ let h: ChatopsHarness;
 beforeAll(async () => {
   h = await startChatopsRelbot();
   for (const v of ["v1.3.0", "v1.4.0"]) {
-    seedRelease(h.relbot, "order-svc", v);
+    seedRelease(h.relbot.database.db, { app: "order-svc", version: v });
     seedSucceeded(h.relbot, "order-svc", "dev", v);
   }
   seedSucceeded(h.relbot, "order-svc", "staging", "v1.3.0");
@@ -40,7 +41,7 @@ async function deliverAndRun(body: string, deliveryId?: string) {
   const answer = await deliver(h.relbot.url, "issue_comment", body, deliveryId ? { deliveryId } : {});
   expect(answer.status).toBe(202);
   expect(answer.body.jobIds).toHaveLength(1);
-  const job = await settledJob(h.relbot, answer.body.jobIds[0]);
+  const job = await settledJob(h.relbot.database.db, answer.body.jobIds[0]);
   return { answer, job };
 }
 
@@ -140,7 +141,7 @@ describe("GitHub comment commands through the running service", () => {
       }
       return { status: 201, body: { id: 7, content, created_at: new Date().toISOString() } };
     });
-    seedRelease(h.relbot, "order-svc", "v1.5.0");
+    seedRelease(h.relbot.database.db, { app: "order-svc", version: "v1.5.0" });
     seedSucceeded(h.relbot, "order-svc", "dev", "v1.5.0");
     const { job } = await deliverAndRun(comment("/release promote order-svc v1.5.0 to staging"));
     expect(job).toMatchObject({ status: "succeeded", attempts: 2 });
@@ -190,7 +191,7 @@ describe("the result on the issue", () => {
       .get();
     const replyTo = { kind: "github" as const, owner: "acme", repo: "order-svc", issueNumber: 42 };
     const noticeId = await h.relbot.chatops.notifyPromotionFinished(finished, replyTo);
-    expect(await settledJob(h.relbot, noticeId!)).toMatchObject({ status: "succeeded" });
+    expect(await settledJob(h.relbot.database.db, noticeId!)).toMatchObject({ status: "succeeded" });
     expect(replies().map((c) => c.body)).toEqual([
       `@alice Promoted order-svc v1.4.0 to staging (from v1.3.0): GitOps commit \`${finished.gitopsCommit}\` pushed. (${finished.id})\n\n<!-- relbot:promotion-notice-${finished.id} -->`,
     ]);

@@ -1,8 +1,11 @@
 // Slack's /release against the running service: signature checks, the promotion rules end to end, team
 // approvers asked of the GitHub stand-in, and the final result posted back on the response_url.
+
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { eq } from "drizzle-orm";
 import { jobs, promotions } from "../../src/store/index.ts";
+import { settledJob } from "../support/eventually.ts";
+import { seedRelease } from "../support/promotion-fixtures.ts";
 import {
   auditEventsOf,
   type ChatopsHarness,
@@ -10,18 +13,18 @@ import {
   promotionIdIn,
   promotionJobOf,
   responseUrl,
-  seedRelease,
   seedSucceeded,
   sendSlack,
-  settledJob,
   slashBody,
   startChatopsRelbot,
+  tokens,
 } from "../support/relbot-chatops.ts";
 
 let h: ChatopsHarness;
 beforeAll(async () => {
   h = await startChatopsRelbot();
-  for (const v of ["v1.0.0", "v1.1.0", "v1.2.0", "v1.3.0-rc.1"]) seedRelease(h.relbot, "order-svc", v);
+  for (const v of ["v1.0.0", "v1.1.0", "v1.2.0", "v1.3.0-rc.1"])
+    seedRelease(h.relbot.database.db, { app: "order-svc", version: v });
   for (const v of ["v1.0.0", "v1.1.0", "v1.2.0", "v1.3.0-rc.1"])
     seedSucceeded(h.relbot, "order-svc", "dev", v);
   seedSucceeded(h.relbot, "order-svc", "staging", "v1.0.0");
@@ -29,7 +32,7 @@ beforeAll(async () => {
   seedSucceeded(h.relbot, "order-svc", "prod", "v1.0.0");
   seedSucceeded(h.relbot, "order-svc", "prod", "v1.1.0");
   for (const v of ["v2.0.0", "v2.1.0", "v2.2.0"]) {
-    seedRelease(h.relbot, "billing-svc", v);
+    seedRelease(h.relbot.database.db, { app: "billing-svc", version: v });
     seedSucceeded(h.relbot, "billing-svc", "dev", v);
   }
 });
@@ -184,7 +187,7 @@ describe("the result on the response_url", () => {
     const replyTo = (job.payload as { replyTo: { kind: "slack"; responseUrl: string } }).replyTo;
     const noticeId = await h.relbot.chatops.notifyPromotionFinished(finished, replyTo);
     expect(noticeId).toBeString();
-    expect(await settledJob(h.relbot, noticeId!)).toMatchObject({ status: "succeeded" });
+    expect(await settledJob(h.relbot.database.db, noticeId!)).toMatchObject({ status: "succeeded" });
     const posted = h.slack.requests.filter((r) => r.path === "/actions/T0001/result/abcDEF");
     expect(posted.map((r) => r.json)).toEqual([
       {
@@ -210,11 +213,40 @@ describe("the result on the response_url", () => {
       .get();
     const replyTo = (job.payload as { replyTo: { kind: "slack"; responseUrl: string } }).replyTo;
     const noticeId = await h.relbot.chatops.notifyPromotionFinished(finished, replyTo);
-    expect(await settledJob(h.relbot, noticeId!)).toMatchObject({ status: "succeeded" });
+    expect(await settledJob(h.relbot.database.db, noticeId!)).toMatchObject({ status: "succeeded" });
     const posted = h.slack.requests.filter((r) => r.path === "/actions/T0001/noop/abcDEF");
     expect(posted.map((r) => (r.json as { text: string }).text)).toEqual([
       `No-op: dev already runs billing-svc v2.2.0, so nothing was committed (\`noop\`). (${queued.id})`,
     ]);
+  });
+
+  test("a read token cannot see the Slack response_url through GET /api/v1/jobs/{id}", async () => {
+    const text = await slackText("promote order-svc v1.2.0 to staging", "U0ALICE", "capability");
+    const queued = promotionById(h.relbot, promotionIdIn(text))!;
+    const job = promotionJobOf(h.relbot, queued.id)!;
+    const replyTo = (job.payload as { replyTo: { kind: "slack"; responseUrl: string } }).replyTo;
+    // The stored job does hold it (the notice needs it), so the test can fail.
+    expect(replyTo.responseUrl).toContain("/actions/T0001/capability/");
+    const finished = { ...queued, status: "failed" as const, finishedAt: Date.now() };
+    const noticeId = (await h.relbot.chatops.notifyPromotionFinished(finished, replyTo))!;
+
+    const read = { headers: { Authorization: `Bearer ${tokens.auditor}` } };
+    const promotionView = await fetch(`${h.relbot.url}/api/v1/jobs/${job.id}`, read);
+    const noticeView = await fetch(`${h.relbot.url}/api/v1/jobs/${noticeId}`, read);
+    expect([promotionView.status, noticeView.status]).toEqual([200, 200]);
+    const promotionBody = await promotionView.text();
+    const noticeBody = await noticeView.text();
+    for (const body of [promotionBody, noticeBody]) {
+      expect(body).not.toContain(replyTo.responseUrl);
+      expect(body).not.toContain("/actions/T0001/capability/");
+      expect(body).not.toContain("responseUrl");
+    }
+    // Each kind shows what it declares public instead.
+    expect(JSON.parse(promotionBody).payload).toEqual({
+      promotionId: queued.id,
+      requestId: queued.requestId,
+    });
+    expect(JSON.parse(noticeBody).payload).toEqual({ promotionId: queued.id, channel: "slack" });
   });
 
   test("a failed promotion is reported with its error; unfinished or unaddressed ones are not", async () => {
@@ -234,7 +266,7 @@ describe("the result on the response_url", () => {
       kind: "slack",
       responseUrl: responseUrl(h.slack, "failed"),
     });
-    await settledJob(h.relbot, noticeId!);
+    await settledJob(h.relbot.database.db, noticeId!);
     const posted = h.slack.requests.filter((r) => r.path === "/actions/T0001/failed/abcDEF");
     expect(posted.map((r) => (r.json as { text: string }).text)).toEqual([
       `The promotion of order-svc v1.2.0 to dev failed: ${failed.error} (${failed.id})`,

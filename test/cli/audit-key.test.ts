@@ -8,7 +8,7 @@ import { auditKey, keyAuditChain, verifyAuditChain } from "../../src/audit/index
 import { loadConfig } from "../../src/config/index.ts";
 import { auditEvents, type Database, openDatabase } from "../../src/store/index.ts";
 import { runRelbotCli } from "../support/cli.ts";
-import { seedVerifiedRelease } from "../support/promotion-fixtures.ts";
+import { seedRelease } from "../support/promotion-fixtures.ts";
 import { writeTestConfig } from "../support/relbot-config.ts";
 
 const keyValue = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a6978";
@@ -32,7 +32,7 @@ beforeAll(async () => {
   });
   store = await openDatabase(loadConfig({ file: configFile }).config.database.path);
   keyAuditChain(store.db, key, Date.now()); // as `relbot serve` left it
-  seedVerifiedRelease(store.db, "v1.0.0", Date.now());
+  seedRelease(store.db, { version: "v1.0.0" });
 });
 afterAll(() => {
   store.close();

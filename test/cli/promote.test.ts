@@ -1,5 +1,6 @@
 // `relbot promote` / `relbot rollback` as a user runs them: a child process on the config's database, which
 // this test opens too, as the running service would.
+
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { eq } from "drizzle-orm";
 import { loadConfig } from "../../src/config/index.ts";
@@ -14,6 +15,7 @@ import {
   releases,
 } from "../../src/store/index.ts";
 import { runRelbotCli } from "../support/cli.ts";
+import { eventually } from "../support/eventually.ts";
 import { writeTestConfig } from "../support/relbot-config.ts";
 
 /** The CLI on this test's config; RELBOT_ACTOR cleared so the actor comes from the flags or the OS user. */
@@ -210,16 +212,14 @@ describe("relbot promote", () => {
       "carol",
     ]);
     // Play the service's worker: wait for the queued row, then record it as applied.
-    let queued: typeof promotions.$inferSelect | undefined;
-    while (!queued) {
-      queued = store.db
+    const queued = await eventually("the CLI to queue the staging promotion", () =>
+      store.db
         .select()
         .from(promotions)
         .where(eq(promotions.toVersion, "v1.2.0"))
         .all()
-        .find((p) => p.env === "staging" && p.status === "queued");
-      if (!queued) await Bun.sleep(20);
-    }
+        .find((p) => p.env === "staging" && p.status === "queued"),
+    );
     const commit = "0d1e2f3a".padEnd(40, "4");
     store.db
       .update(promotions)

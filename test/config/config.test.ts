@@ -1,10 +1,10 @@
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { inspect } from "node:util";
 import { parse, stringify } from "yaml";
 import { ConfigError, loadConfig, parseConfig } from "../../src/config/index.ts";
+import { tempDir } from "../support/temp-dir.ts";
 
 const examplePath = path.join(import.meta.dir, "../../relbot.example.yaml");
 const exampleText = readFileSync(examplePath, "utf8");
@@ -122,7 +122,7 @@ describe("config loading", () => {
   });
 
   test("--config, then $RELBOT_CONFIG, then ./relbot.yaml", () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "relbot-config-"));
+    const dir = tempDir("relbot-config-");
     writeFileSync(path.join(dir, "relbot.yaml"), exampleText);
     writeFileSync(
       path.join(dir, "other.yaml"),
@@ -252,7 +252,7 @@ describe("config rejections name the exact path", () => {
 describe("credentials in configured URLs", () => {
   // Written to a real file and loaded as `relbot start` loads it: refused before anything records the URL.
   function loadFile(change: (raw: any) => void) {
-    const dir = mkdtempSync(path.join(tmpdir(), "relbot-config-"));
+    const dir = tempDir("relbot-config-");
     try {
       const file = path.join(dir, "relbot.yaml");
       writeFileSync(file, variant(change));

@@ -1,12 +1,13 @@
 // `relbot demo --exit` as a user runs it: a child process with nothing prepared. It must build its own world,
 // run the whole story through relbot's real doors (git push, signed webhook, signed Slack command, the API) and
 // report it; the kept workspace (--keep) lets the GitOps repository be checked with the git CLI.
+
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, rmSync } from "node:fs";
 import path from "node:path";
 import { type CliResult, runRelbotCli } from "../support/cli.ts";
 import { git } from "../support/git.ts";
+import { tempDir } from "../support/temp-dir.ts";
 import { printedBlock, printedDetail } from "./demo-output.ts";
 
 let run: CliResult;
@@ -16,7 +17,7 @@ let cwd: string;
 
 beforeAll(async () => {
   // An empty working directory: the demo needs no config, no repository, nothing but the package.
-  cwd = mkdtempSync(path.join(tmpdir(), "relbot-demo-cwd-"));
+  cwd = tempDir("relbot-demo-cwd-");
   run = await runRelbotCli(["demo", "--exit", "--keep", "--port", "0"], { RELBOT_CONFIG: "" }, { cwd });
   if (run.code !== 0) console.error(run.stdout, run.stderr);
   workspace = printedDetail(run.stdout, "workspace");

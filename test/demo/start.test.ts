@@ -1,13 +1,14 @@
 // `npm start` (relbot start) on a machine with no config runs the demo and keeps serving; Ctrl-C ends it and
 // takes everything down: relbot stops answering and the temporary workspace is gone.
+
 import { afterAll, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, rmSync } from "node:fs";
 import path from "node:path";
 import { cli, runRelbotCli } from "../support/cli.ts";
+import { tempDir } from "../support/temp-dir.ts";
 import { printedDetail } from "./demo-output.ts";
 
-const cwd = mkdtempSync(path.join(tmpdir(), "relbot-start-cwd-"));
+const cwd = tempDir("relbot-start-cwd-");
 afterAll(() => rmSync(cwd, { recursive: true, force: true }));
 
 /** Reads the stream until `marker` has appeared; returns the text so far and a promise of the rest. */

@@ -7,9 +7,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseConfig } from "../../src/config/index.ts";
 import { cli } from "../support/cli.ts";
+import { eventually } from "../support/eventually.ts";
 import { type GitServer, startGitServer } from "../support/git-server.ts";
 import { createGitopsRepo } from "../support/gitops-repo.ts";
-import { eventually } from "../support/release-pipeline.ts";
 import { manifestOf, relbotContainer, runtimeStage } from "./manifests.ts";
 
 const configData = () => (manifestOf("ConfigMap", "relbot-config") as { data: Record<string, string> }).data;

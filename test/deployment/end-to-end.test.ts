@@ -9,7 +9,7 @@ import type { RunningRelbot } from "../../src/main.ts";
 import { auditEvents, type PromotionRow } from "../../src/store/index.ts";
 import { type ArgocdStandIn, argocdApplication, startArgocdApi, syncedTo } from "../support/argocd-api.ts";
 import { commitFiles } from "../support/git.ts";
-import { deliver } from "../support/relbot-webhooks.ts";
+import { deliver, readHeaders } from "../support/relbot-webhooks.ts";
 import {
   createPipelineWorld,
   eventually,
@@ -104,6 +104,27 @@ describe("deployment feedback through the whole pipeline", () => {
     expect(staging).toMatchObject({ actor: "relbot", status: "succeeded", kind: "promote" });
     sync("staging", "v1.4.0", "Healthy");
     await deployed("staging", "v1.4.0", "healthy");
+
+    // The audit API, its NDJSON/CSV export and the OpenAPI document say the same.
+    const page = (await (
+      await fetch(`${relbot.url}/api/v1/promotions?app=order-svc&env=dev`, { headers: readHeaders })
+    ).json()) as any;
+    expect(page.items[0]).toMatchObject({
+      toVersion: "v1.4.0",
+      deployment: { state: "healthy", revision: commits["v1.4.0"], application: "argocd/order-svc-dev" },
+      deployedAt: new Date(healthy.deployedAt!).toISOString(),
+    });
+    const csv = await (
+      await fetch(`${relbot.url}/api/v1/promotions?app=order-svc&env=dev&format=csv`, {
+        headers: readHeaders,
+      })
+    ).text();
+    const [header, row] = csv.split("\r\n").map((line) => line.split(","));
+    expect(row?.[header!.indexOf("deploymentState")]).toBe("healthy");
+    expect(row?.[header!.indexOf("deployedAt")]).toBe(new Date(healthy.deployedAt!).toISOString());
+    const openapi = (await (await fetch(`${relbot.url}/openapi.json`)).json()) as any;
+    expect(Object.keys(openapi.components.schemas.Deployment.properties)).toContain("state");
+    expect(Object.keys(openapi.components.schemas.Promotion.properties)).toContain("deployedAt");
   }, 30_000);
 
   test("a release degraded in staging is rolled back by relbot to the last version healthy there", async () => {

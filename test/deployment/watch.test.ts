@@ -11,7 +11,7 @@ import type { AppConfig } from "../../src/config/index.ts";
 import { deploymentWatchStart } from "../../src/deployment/records.ts";
 import { DeploymentWatch } from "../../src/deployment/watch.ts";
 import { createHttpApp } from "../../src/http/app.ts";
-import { registerArgocdWebhook } from "../../src/http/argocd-webhook.ts";
+import { argocdWebhookHandler } from "../../src/http/argocd-webhook.ts";
 import { newId } from "../../src/ids.ts";
 import { silentLogger } from "../../src/log.ts";
 import {
@@ -343,8 +343,11 @@ describe("POST /webhooks/argocd", () => {
     const promotion = pushed("dev");
     // Polls once an hour: only a webhook can make it look again within this test.
     const watch = newWatch();
-    const http = createHttpApp({ logger: silentLogger, readiness: [] });
-    registerArgocdWebhook(http, { secret: "s3cret-webhook", wake: () => watch.wake(), logger: silentLogger });
+    const http = createHttpApp({ logger: silentLogger });
+    http.post(
+      "/webhooks/argocd",
+      argocdWebhookHandler({ secret: "s3cret-webhook", wake: () => watch.wake(), logger: silentLogger }),
+    );
     watch.start();
     try {
       await eventually(
@@ -387,9 +390,12 @@ describe("POST /webhooks/argocd", () => {
   });
 
   test("without a configured secret every notification is refused", async () => {
-    const http = createHttpApp({ logger: silentLogger, readiness: [] });
+    const http = createHttpApp({ logger: silentLogger });
     let woken = 0;
-    registerArgocdWebhook(http, { secret: undefined, wake: () => void woken++, logger: silentLogger });
+    http.post(
+      "/webhooks/argocd",
+      argocdWebhookHandler({ secret: undefined, wake: () => void woken++, logger: silentLogger }),
+    );
     const answer = await http.request("/webhooks/argocd", {
       method: "POST",
       headers: { "x-relbot-token": "" },

@@ -1,12 +1,13 @@
 // The go.mod parser against the real thing: `go mod edit -json` (Go 1.19 from Debian in CI) over a corpus of files
 // Go accepts, comparing module, go version, require, exclude, replace and retract.
+
 import { describe, expect, test } from "bun:test";
 import { execFile, execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { type GoMod, parseGoMod } from "../../src/domain/gomod.ts";
+import { tempDir } from "../support/temp-dir.ts";
 
 const corpus = path.join(import.meta.dir, "../fixtures/gomod");
 const files = readdirSync(corpus)
@@ -26,7 +27,7 @@ const haveGo = goAvailable();
 if (!haveGo)
   console.warn("go is not installed: skipping the go.mod differential test (CI installs golang-go)");
 
-const goHome = mkdtempSync(path.join(tmpdir(), "relbot-gohome-"));
+const goHome = tempDir("relbot-gohome-");
 const goEnv = {
   ...process.env,
   HOME: goHome,

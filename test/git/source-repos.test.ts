@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { SourceRepos } from "../../src/git/index.ts";
 import { objectSize } from "../../src/git/object-size.ts";
@@ -10,6 +9,7 @@ import { commitFiles, git, makeWorkRepo } from "../support/git.ts";
 import { gitAsync, withCredentials } from "../support/git-async.ts";
 import { type GitServer, startGitServer } from "../support/git-server.ts";
 import { annotatedTag } from "../support/keys.ts";
+import { tempDir } from "../support/temp-dir.ts";
 
 let server: GitServer;
 let url: string;
@@ -33,8 +33,7 @@ afterAll(() => server.close());
 
 const authed = (u: string) => withCredentials(u, "x-access-token", "src-token");
 
-const repos = () =>
-  new SourceRepos({ cacheDir: mkdtempSync(path.join(tmpdir(), "relbot-src-")), credential: "src-token" });
+const repos = () => new SourceRepos({ cacheDir: tempDir("relbot-src-"), credential: "src-token" });
 
 describe("SourceRepos", () => {
   test("lists tags from one advertisement: tag objects for annotated tags, commits for lightweight ones", async () => {
@@ -95,7 +94,7 @@ describe("SourceRepos", () => {
   });
 
   test("an unreachable repository or bad credential is one error naming the repository, credential masked", async () => {
-    const anonymous = new SourceRepos({ cacheDir: mkdtempSync(path.join(tmpdir(), "relbot-src-")) });
+    const anonymous = new SourceRepos({ cacheDir: tempDir("relbot-src-") });
     await expect(anonymous.resolveTag(url, "v1.0.0")).rejects.toMatchObject({ code: "source.unreachable" });
     await expect(repos().listTags(authed(`${server.url}/missing.git`))).rejects.toThrow(/\*\*\*/);
   });
@@ -114,7 +113,7 @@ describe("blobs of a tagged commit", () => {
     const commit = commitFiles(tree, { "go.mod": gomod, "assets/big.bin": big }, "with a big file");
     annotatedTag(tree, "v1.0.0");
     await gitAsync(tree, ["push", "--quiet", authed(repoUrl), "main", "--tags"]);
-    const cacheDir = mkdtempSync(path.join(tmpdir(), "relbot-src-"));
+    const cacheDir = tempDir("relbot-src-");
     const sources = new SourceRepos({ cacheDir, credential: "src-token" });
     await sources.fetchTag(repoUrl, "v1.0.0", (await sources.resolveTag(repoUrl, "v1.0.0"))!);
     const gitdir = path.join(cacheDir, readdirSync(cacheDir)[0]!);
@@ -150,7 +149,7 @@ describe("blobs of a tagged commit", () => {
     }).trim();
     git(tree, ["update-ref", "refs/tags/v2.0.0", oid]);
     await gitAsync(tree, ["push", "--quiet", authed(repoUrl), "main", "--tags"]);
-    const cacheDir = mkdtempSync(path.join(tmpdir(), "relbot-src-"));
+    const cacheDir = tempDir("relbot-src-");
     try {
       const sources = new SourceRepos({ cacheDir, credential: "src-token" });
       await sources.fetchTag(repoUrl, "v2.0.0", oid, { maxTagObjectBytes: 65_536 });

@@ -21,6 +21,24 @@ import { writeTestConfig } from "../support/relbot-config.ts";
 import { deliver, fixture, webhookSecret } from "../support/relbot-webhooks.ts";
 import { application, eventually, spdxBytes } from "../support/release-pipeline.ts";
 
+/** The github section of a relbot.yaml that authenticates as the app, and the environment it names. */
+function appGitHubSection(apiUrl: string) {
+  return {
+    apiUrl,
+    webhookSecretEnv: "GITHUB_WEBHOOK_SECRET",
+    app: { appIdEnv: "GH_APP_ID", privateKeyEnv: "GH_APP_KEY", installationIdEnv: "GH_APP_INSTALLATION" },
+  };
+}
+
+function appEnv(app: GitHubAppStandIn): Record<string, string> {
+  return {
+    GITHUB_WEBHOOK_SECRET: webhookSecret,
+    GH_APP_ID: app.appId,
+    GH_APP_KEY: app.privateKey,
+    GH_APP_INSTALLATION: String(app.installationId),
+  };
+}
+
 describe("relbot as a GitHub App", () => {
   let api: GitHubApiStub;
   let app: GitHubAppStandIn;
@@ -88,24 +106,9 @@ describe("relbot as a GitHub App", () => {
           environments: [{ name: "dev", file: "envs/dev/order-svc.yaml", auto: true }],
         },
       },
-      extra: {
-        github: {
-          apiUrl: api.url,
-          webhookSecretEnv: "GITHUB_WEBHOOK_SECRET",
-          app: {
-            appIdEnv: "GH_APP_ID",
-            privateKeyEnv: "GH_APP_KEY",
-            installationIdEnv: "GH_APP_INSTALLATION",
-          },
-        },
-      },
+      extra: { github: appGitHubSection(api.url) },
     });
-    env = {
-      GITHUB_WEBHOOK_SECRET: webhookSecret,
-      GH_APP_ID: app.appId,
-      GH_APP_KEY: app.privateKey,
-      GH_APP_INSTALLATION: String(app.installationId),
-    };
+    env = appEnv(app);
     loaded = loadConfig({ file: configFile, env });
     relbot = await startRelbot({
       loaded,
@@ -196,24 +199,9 @@ describe("relbot check and serve with a GitHub App", () => {
           environments: [{ name: "dev", file: "envs/dev/order-svc.yaml", auto: true }],
         },
       },
-      extra: {
-        github: {
-          apiUrl: api.url,
-          webhookSecretEnv: "GITHUB_WEBHOOK_SECRET",
-          app: {
-            appIdEnv: "GH_APP_ID",
-            privateKeyEnv: "GH_APP_KEY",
-            installationIdEnv: "GH_APP_INSTALLATION",
-          },
-        },
-      },
+      extra: { github: appGitHubSection(api.url) },
     });
-    env = {
-      GITHUB_WEBHOOK_SECRET: webhookSecret,
-      GH_APP_ID: app.appId,
-      GH_APP_KEY: app.privateKey,
-      GH_APP_INSTALLATION: String(app.installationId),
-    };
+    env = appEnv(app);
   });
 
   afterAll(async () => {

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, symlinkSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, readFileSync, symlinkSync } from "node:fs";
 import path from "node:path";
 import { GitopsWriter, type GitopsWriterOptions, type PromotionChange } from "../../src/gitops/index.ts";
 import { commitFiles, git } from "../support/git.ts";
 import { type GitServer, startGitServer } from "../support/git-server.ts";
 import { createGitopsRepo, type GitopsRepo } from "../support/gitops-repo.ts";
+import { tempDir } from "../support/temp-dir.ts";
 import { annotatedApplication, orderSvcRepo, singleSourceApp } from "./fixtures.ts";
 
 const exampleRepo = "https://github.com/argoproj/argocd-example-apps.git";
@@ -22,7 +22,7 @@ function writerFor(repo: GitopsRepo, extra: Partial<GitopsWriterOptions> = {}): 
     url: repo.url,
     branch: "main",
     author: { name: "relbot", email: "relbot@example.com" },
-    cacheDir: mkdtempSync(path.join(tmpdir(), "relbot-gitops-cache-")),
+    cacheDir: tempDir("relbot-gitops-cache-"),
     now: () => Date.UTC(2025, 0, 2, 3, 4, 5),
     ...extra,
   });
@@ -176,7 +176,7 @@ spec:
 
   test("keeps one warm cache: later promotions fetch, never clone again", async () => {
     const repo = createGitopsRepo(server, { "envs/dev/order-svc.yaml": singleSourceApp() });
-    const cacheDir = mkdtempSync(path.join(tmpdir(), "relbot-gitops-cache-"));
+    const cacheDir = tempDir("relbot-gitops-cache-");
     const writer = writerFor(repo, { cacheDir });
     await writer.apply({ requestId: "r", actor: "a", changes: [change({ toVersion: "v1.4.0" })] });
     const [gitdir] = readdirSync(cacheDir);
@@ -192,7 +192,7 @@ spec:
 
   test("a cache fragmented into many packs is rebuilt by one fresh clone and keeps working", async () => {
     const repo = createGitopsRepo(server, { "envs/dev/order-svc.yaml": singleSourceApp(), "other.txt": "0" });
-    const cacheDir = mkdtempSync(path.join(tmpdir(), "relbot-gitops-cache-"));
+    const cacheDir = tempDir("relbot-gitops-cache-");
     const writer = writerFor(repo, { cacheDir, maxPacks: 2 });
     const packs = () =>
       readdirSync(path.join(cacheDir, readdirSync(cacheDir)[0]!, "objects/pack")).filter((f) =>
@@ -214,7 +214,7 @@ spec:
       "envs/staging/order-svc.yaml": singleSourceApp(),
       "envs/prod/order-svc.yaml": singleSourceApp(),
     });
-    const cacheDir = mkdtempSync(path.join(tmpdir(), "relbot-gitops-cache-"));
+    const cacheDir = tempDir("relbot-gitops-cache-");
     const attempts: number[] = [];
     const hooks = { beforePush: (attempt: number) => void attempts.push(attempt) };
     // Two writer objects on one cache directory share the lock, as two services in one process would.
@@ -375,7 +375,7 @@ describe("hostile and broken files: a clear error and no commit", () => {
   async function refused(files: Record<string, string>, file: string, prepare?: (work: string) => void) {
     const repo = createGitopsRepo(server, { "README.md": "x\n", ...files });
     if (prepare) {
-      const work = mkdtempSync(path.join(tmpdir(), "relbot-gitops-link-"));
+      const work = tempDir("relbot-gitops-link-");
       git(work, ["clone", "--quiet", repo.bare, "."]);
       prepare(work);
       commitFiles(work, {}, "link");
@@ -495,7 +495,7 @@ describe("credentials", () => {
       expect(wrong.code).toBe("gitops.unauthorized");
       expect(wrong.message).not.toContain("nope");
 
-      const cacheDir = mkdtempSync(path.join(tmpdir(), "relbot-gitops-cache-"));
+      const cacheDir = tempDir("relbot-gitops-cache-");
       const outcome = await writerFor(repo, { credential: "s3cret-token", cacheDir }).apply({
         requestId: "r",
         actor: "a",

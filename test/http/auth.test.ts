@@ -11,7 +11,7 @@ function appWithScopedRoutes() {
     { name: "deployer", secret: "deploy-secret", scopes: ["read", "promote"] },
   ]);
   const requireScope = createRequireScope(registry);
-  const app = createHttpApp({ logger: silentLogger, readiness: [] });
+  const app = createHttpApp({ logger: silentLogger });
   for (const scope of ["read", "promote"] as const) {
     app.openapi(
       createRoute({

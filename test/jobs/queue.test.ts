@@ -1,6 +1,4 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { sql } from "drizzle-orm";
 import {
@@ -16,12 +14,13 @@ import {
   retryDelayMs,
 } from "../../src/jobs/index.ts";
 import { type Database, jobs, openDatabase } from "../../src/store/index.ts";
+import { tempDir } from "../support/temp-dir.ts";
 
 const lease = 30_000;
 const t0 = Date.UTC(2025, 0, 1);
 
 function newDbFile(): string {
-  return path.join(mkdtempSync(path.join(tmpdir(), "relbot-jobs-")), "relbot.db");
+  return path.join(tempDir("relbot-jobs-"), "relbot.db");
 }
 
 describe("job queue", () => {

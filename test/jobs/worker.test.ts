@@ -1,10 +1,18 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
-import { enqueueJob, getJob, type JobOutcome, JobWorker, PermanentJobError } from "../../src/jobs/index.ts";
+import { z } from "zod";
+import {
+  defineJob,
+  enqueueJob,
+  getJob,
+  type JobOutcome,
+  JobWorker,
+  PermanentJobError,
+} from "../../src/jobs/index.ts";
 import type { Database, JobRow } from "../../src/store/index.ts";
 import { openDatabase } from "../../src/store/index.ts";
+import { eventually, gate } from "../support/eventually.ts";
+import { tempDir } from "../support/temp-dir.ts";
 
 /** Resolves with each ended attempt in order, so tests wait for events instead of sleeping. */
 function endedAttempts() {
@@ -23,13 +31,19 @@ function endedAttempts() {
   };
 }
 
-function gate() {
-  let open!: () => void;
-  const opened = new Promise<void>((resolve) => {
-    open = resolve;
-  });
-  return { open, opened };
-}
+/** Job kinds of this file only: the worker does not care what a kind means. */
+const releaseKind = defineJob({
+  kind: "release",
+  payload: z.object({ tagName: z.string().optional(), permanent: z.boolean().optional() }),
+  dedupKey: (payload) => `release:${payload.tagName}`,
+  publicView: () => ({}),
+});
+const promoteKind = defineJob({
+  kind: "promote",
+  payload: z.unknown(),
+  dedupKey: () => "promote",
+  publicView: () => ({}),
+});
 
 describe("job worker", () => {
   let database: Database;
@@ -42,7 +56,7 @@ describe("job worker", () => {
   let worker: JobWorker | undefined;
 
   beforeEach(async () => {
-    database = await openDatabase(path.join(mkdtempSync(path.join(tmpdir(), "relbot-worker-")), "relbot.db"));
+    database = await openDatabase(path.join(tempDir("relbot-worker-"), "relbot.db"));
   });
   afterEach(async () => {
     await worker?.stop();
@@ -54,8 +68,8 @@ describe("job worker", () => {
     const ended = endedAttempts();
     const calls: unknown[] = [];
     worker = new JobWorker({ db: database.db, clock, pollMs: 60_000, onJobEnded: ended.record });
-    worker.register("release", async (job, { signal }) => {
-      calls.push(job.payload);
+    worker.register(releaseKind, async (payload, _job, { signal }) => {
+      calls.push(payload);
       expect(signal.aborted).toBe(false);
       return { release: "verified" };
     });
@@ -78,9 +92,8 @@ describe("job worker", () => {
 
   test("a thrown error is a retried attempt; a permanent one fails the job", async () => {
     worker = new JobWorker({ db: database.db, clock, random: () => 0 });
-    worker.register("release", async (job) => {
-      if ((job.payload as { permanent: boolean }).permanent)
-        throw new PermanentJobError("tag is lightweight");
+    worker.register(releaseKind, async (payload) => {
+      if (payload.permanent) throw new PermanentJobError("tag is lightweight");
       throw new Error("git server unreachable");
     });
     const transient = enqueueJob(
@@ -102,11 +115,11 @@ describe("job worker", () => {
 
   test("renews the lease while a long job runs", async () => {
     worker = new JobWorker({ db: database.db, clock, leaseMs: 30 });
-    worker.register("promote", async (job) => {
+    worker.register(promoteKind, async (_payload, job) => {
       const first = job.leaseUntil!;
       clock.t += 5;
       // Waits for the renewal itself (not for a duration): the test times out if it never comes.
-      while (getJob(database.db, job.id)!.leaseUntil! <= first) await Bun.sleep(5);
+      await eventually("the lease to be renewed", () => getJob(database.db, job.id)!.leaseUntil! > first);
       return "pushed";
     });
     enqueueJob(database.db, { kind: "promote", payload: {} }, clock.now());
@@ -125,7 +138,7 @@ describe("job worker", () => {
       stopTimeoutMs: 60_000,
       onJobEnded: ended.record,
     });
-    worker.register("promote", async () => {
+    worker.register(promoteKind, async () => {
       calls++;
       started.open();
       await release.opened;
@@ -155,7 +168,7 @@ describe("job worker", () => {
     const started = gate();
     let abortedWith: unknown;
     worker = new JobWorker({ db: database.db, clock, stopTimeoutMs: 20 });
-    worker.register("promote", (_job, { signal }) => {
+    worker.register(promoteKind, (_payload, _job, { signal }) => {
       started.open();
       return new Promise((_, reject) => {
         signal.addEventListener("abort", () => {
@@ -176,7 +189,20 @@ describe("job worker", () => {
 
   test("a kind has one handler", () => {
     worker = new JobWorker({ db: database.db });
-    worker.register("release", async () => null);
-    expect(() => worker!.register("release", async () => null)).toThrow(/already registered/);
+    worker.register(releaseKind, async () => null);
+    expect(() => worker!.register(releaseKind, async () => null)).toThrow(/already registered/);
+  });
+
+  test("a stored payload that does not match its kind's schema fails at once, the handler never called", async () => {
+    let called = false;
+    worker = new JobWorker({ db: database.db, clock, random: () => 0 });
+    worker.register(releaseKind, async () => {
+      called = true;
+    });
+    const job = enqueueJob(database.db, { kind: "release", payload: { tagName: 140 } }, clock.now());
+    expect((await worker.runOnce())!.outcome).toBe("failed");
+    expect(called).toBe(false);
+    expect(getJob(database.db, job.id)).toMatchObject({ status: "failed", attempts: 1 });
+    expect(getJob(database.db, job.id)!.lastError).toContain("the stored release payload is not valid");
   });
 });

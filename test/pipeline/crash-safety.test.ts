@@ -1,18 +1,15 @@
 // A promotion is applied exactly once even when relbot is killed in the middle of it. relbot runs as a
 // real child process (`bun src/cli.ts serve`), is SIGKILLed at a chosen moment of a promotion through the
 // RELBOT_CRASH_AT test seam, and is started again on the same database.
+
 import { Database } from "bun:sqlite";
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { loadConfig } from "../../src/config/index.ts";
 import { type ChildRelbot, spawnRelbot as spawnChild, stopRelbot } from "../support/child-relbot.ts";
+import { eventually } from "../support/eventually.ts";
 import { git } from "../support/git.ts";
 import { deliver } from "../support/relbot-webhooks.ts";
-import {
-  createPipelineWorld,
-  eventually,
-  type PipelineWorld,
-  trailers,
-} from "../support/release-pipeline.ts";
+import { createPipelineWorld, type PipelineWorld, trailers } from "../support/release-pipeline.ts";
 
 let world: PipelineWorld;
 let dbFile: string;

@@ -8,8 +8,9 @@ import { loadConfig } from "../../src/config/index.ts";
 import { instanceLockFile } from "../../src/store/index.ts";
 import { type ChildRelbot, spawnRelbot, stopRelbot } from "../support/child-relbot.ts";
 import { runRelbotCli } from "../support/cli.ts";
+import { eventually } from "../support/eventually.ts";
 import { deliver } from "../support/relbot-webhooks.ts";
-import { createPipelineWorld, eventually, type PipelineWorld } from "../support/release-pipeline.ts";
+import { createPipelineWorld, type PipelineWorld } from "../support/release-pipeline.ts";
 
 let world: PipelineWorld;
 let dbFile: string;

@@ -3,9 +3,8 @@
 // And a refusal names the way back in the requester's own syntax: the API form over the API, the CLI form from the
 // CLI, never the chat command. A real relbot, a real git server, signed tags, the CLI as a child process.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync } from "node:fs";
 import path from "node:path";
-import { parse, stringify } from "yaml";
 import type { RunningRelbot } from "../../src/main.ts";
 import { runRelbotCli } from "../support/cli.ts";
 import { deliver, readHeaders } from "../support/relbot-webhooks.ts";
@@ -15,6 +14,7 @@ import {
   eventually,
   type PipelineWorld,
   promotionsOf,
+  reconcileOnDemand,
   startPipelineRelbot,
 } from "../support/release-pipeline.ts";
 
@@ -24,11 +24,7 @@ let relbot: RunningRelbot;
 
 beforeAll(async () => {
   world = await createPipelineWorld();
-  const raw = parse(readFileSync(world.configFile, "utf8"));
-  raw.reconcile = { interval: 0 };
-  raw.api.tokens.push({ name: "deployer", tokenEnv: "RELBOT_DEPLOY_TOKEN", scopes: ["read", "promote"] });
-  writeFileSync(world.configFile, stringify(raw));
-  world.env.RELBOT_DEPLOY_TOKEN = deployToken;
+  reconcileOnDemand(world, deployToken);
   relbot = await startPipelineRelbot(world);
 });
 afterAll(async () => {

@@ -1,15 +1,15 @@
 // The promotion job on its own, with the real job worker, SQLite and GitOps writer: a request of several
 // promotions is one commit; a GitOps repository that stays unreachable fails the promotion once the job gives up;
 // a promotion whose job was abandoned by a crash on its last attempt is swept to failed.
+
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { eq } from "drizzle-orm";
 import { verifyAuditChain } from "../../src/audit/index.ts";
 import type { RelbotConfig } from "../../src/config/index.ts";
 import { GitopsWriter } from "../../src/gitops/index.ts";
-import { enqueuePromotionJob, JobWorker, promotionJobKind } from "../../src/jobs/index.ts";
+import { enqueuePromotionJob, JobWorker, promotionJob } from "../../src/jobs/index.ts";
 import { createPromotionJobHandler, failAbandonedPromotions } from "../../src/pipeline/index.ts";
 import { requestPromotion } from "../../src/promotion/index.ts";
 import {
@@ -25,6 +25,7 @@ import { git } from "../support/git.ts";
 import { type GitServer, startGitServer } from "../support/git-server.ts";
 import { createGitopsRepo, type GitopsRepo } from "../support/gitops-repo.ts";
 import { application, trailers } from "../support/release-pipeline.ts";
+import { tempDir } from "../support/temp-dir.ts";
 
 const orderRepo = "https://github.com/acme/order-svc.git";
 const paymentsRepo = "https://github.com/acme/payments.git";
@@ -91,7 +92,7 @@ function writerFor(url: string): GitopsWriter {
     url,
     branch: "main",
     author: { name: "relbot", email: "relbot@acme.example" },
-    cacheDir: mkdtempSync(path.join(tmpdir(), "relbot-promotion-job-")),
+    cacheDir: tempDir("relbot-promotion-job-"),
   });
 }
 
@@ -103,7 +104,7 @@ function workerWith(writer: GitopsWriter): JobWorker {
     backoff: { baseMs: 1, maxMs: 1 },
     random: () => 0,
   }).register(
-    promotionJobKind,
+    promotionJob,
     createPromotionJobHandler({
       db: database.db,
       config,

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { GitopsWriter } from "../../src/gitops/index.ts";
-import { tagPinJob, tagPinJobKind } from "../../src/jobs/index.ts";
+import { type TagPinJobPayload, tagPinJob } from "../../src/jobs/index.ts";
 import { silentLogger } from "../../src/log.ts";
 import { createTagPinHandler } from "../../src/pipeline/index.ts";
 import { auditEvents, type Database, type JobRow, openDatabase } from "../../src/store/index.ts";
@@ -62,10 +62,10 @@ test("attack aftermath: a pin job run again after a crash commits once and recor
     });
   const job = {
     id: "job_pin1",
-    kind: tagPinJobKind,
+    kind: tagPinJob.kind,
     attempts: 1,
     maxAttempts: 50,
-    payload: tagPinJob({
+    payload: tagPinJob.job({
       app: "order-svc",
       version: "v1.4.0",
       tagName: "v1.4.0",
@@ -78,11 +78,16 @@ test("attack aftermath: a pin job run again after a crash commits once and recor
   const context = { signal: new AbortController().signal, logger: silentLogger };
   const clock = { now: () => Date.UTC(2025, 0, 14) };
 
-  const first = await createTagPinHandler({ db: database.db, config, writer: writer(), clock })(job, context);
+  const first = await createTagPinHandler({ db: database.db, config, writer: writer(), clock })(
+    job.payload as TagPinJobPayload,
+    job,
+    context,
+  );
   expect(first).toMatchObject({ environments: ["dev"], outcome: "committed" });
   const commits = gitops.log().length;
   // A restarted relbot (a new writer, an empty cache) runs the same job again.
   const second = await createTagPinHandler({ db: database.db, config, writer: writer(), clock })(
+    job.payload as TagPinJobPayload,
     job,
     context,
   );

@@ -1,19 +1,19 @@
 // A tag pushed on GitHub ends as a recorded, verified release promoted into the auto environment: through the real
 // webhook route, job queue, release checks (gpg/ssh signatures, go.mod, SBOM via the GitHub stand-in), GitOps
 // writer and git server; and a bad tag ends as a rejected release with nothing promoted.
+
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
 import { enqueueJob, releaseJob } from "../../src/jobs/index.ts";
 import type { RunningRelbot } from "../../src/main.ts";
 import { auditEvents, jobs, type PromotionRow } from "../../src/store/index.ts";
+import { eventually, queueSettled, settledJob } from "../support/eventually.ts";
 import { git } from "../support/git.ts";
 import { signedTag } from "../support/keys.ts";
 import { deliver, readHeaders } from "../support/relbot-webhooks.ts";
 import {
   application,
   createPipelineWorld,
-  eventually,
-  finishedJob,
   gitopsAuthor,
   type PipelineWorld,
   promotionsOf,
@@ -161,7 +161,7 @@ describe("a signed tag pushed on GitHub", () => {
     expect([push.status, create.status]).toEqual([202, 202]);
     const jobIds = [...push.body.jobIds, ...create.body.jobIds] as string[];
     expect(new Set(jobIds).size).toBe(2);
-    for (const id of jobIds) expect((await finishedJob(db(), id)).status).toBe("succeeded");
+    for (const id of jobIds) expect((await settledJob(db(), id)).status).toBe("succeeded");
 
     const promotion = await finishedPromotion("order-svc", "dev", "v1.4.1");
     expect(promotion).toMatchObject({ status: "succeeded", fromVersion: "v1.4.0" });
@@ -169,13 +169,7 @@ describe("a signed tag pushed on GitHub", () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ status: "verified", signatureFormat: "ssh", signer: "ci@acme.example" });
     // Every job there is has run: nothing else is coming.
-    await eventually("the queue to drain", () =>
-      db()
-        .select()
-        .from(jobs)
-        .all()
-        .every((job) => job.status === "succeeded" || job.status === "failed"),
-    );
+    await queueSettled(db());
     expect(promotionsOf(db(), "order-svc").filter((p) => p.toVersion === "v1.4.1")).toHaveLength(1);
     expect(commitCount()).toBe(before + 1);
   });
@@ -189,7 +183,7 @@ describe("a tag that fails the checks", () => {
     await world.pushTags("v1.4.2");
     const tagObject = git(world.source.work, ["rev-parse", "refs/tags/v1.4.2"]);
     const answer = await deliver(relbot.url, "push", world.pushEvent("v1.4.2", tagObject));
-    const job = await finishedJob(db(), answer.body.jobIds[0]);
+    const job = await settledJob(db(), answer.body.jobIds[0]);
 
     expect(job.status).toBe("succeeded");
     expect(job.result).toMatchObject({
@@ -209,7 +203,7 @@ describe("a tag that fails the checks", () => {
     const before = mainTip();
     const tagObject = await world.releaseTag("v1.4.3");
     const answer = await deliver(relbot.url, "push", world.pushEvent("v1.4.3", tagObject));
-    const job = await finishedJob(db(), answer.body.jobIds[0]);
+    const job = await settledJob(db(), answer.body.jobIds[0]);
 
     expect(job.result).toMatchObject({ status: "rejected", autoPromoteJobId: null });
     const [release] = releasesOf(db(), "order-svc").filter((r) => r.version === "v1.4.3");
@@ -243,22 +237,17 @@ describe("several tags at once", () => {
     const jobIds = relbot.database.db.transaction((tx) =>
       tags.map(
         (tag) =>
-          enqueueJob(tx, releaseJob({ app: "order-svc", tagName: tag, source: "reconcile" }), Date.now()).id,
+          enqueueJob(tx, releaseJob.job({ app: "order-svc", tagName: tag, source: "reconcile" }), Date.now())
+            .id,
       ),
     );
     relbot.worker.wake();
     for (const id of jobIds)
-      expect((await finishedJob(db(), id)).result).toMatchObject({ status: "verified" });
+      expect((await settledJob(db(), id)).result).toMatchObject({ status: "verified" });
 
     const promotion = await finishedPromotion("order-svc", "dev", "v1.6.4");
     expect(promotion).toMatchObject({ status: "succeeded", source: "reconcile", fromVersion: "v1.4.1" });
-    await eventually("the queue to drain", () =>
-      db()
-        .select()
-        .from(jobs)
-        .all()
-        .every((job) => job.status === "succeeded" || job.status === "failed"),
-    );
+    await queueSettled(db());
     const newer = promotionsOf(db(), "order-svc").filter((p) => p.toVersion.startsWith("v1.6."));
     expect(newer.map((p) => [p.env, p.toVersion, p.status])).toEqual([["dev", "v1.6.4", "succeeded"]]);
     expect(

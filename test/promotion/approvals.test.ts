@@ -7,13 +7,13 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { eq } from "drizzle-orm";
 import { verifyAuditChain } from "../../src/audit/index.ts";
-import { enqueueApprovalNotice, promotionNoticeJobKind } from "../../src/chatops/notify.ts";
+import { enqueueApprovalNotice } from "../../src/chatops/notify.ts";
 import type { RelbotConfig } from "../../src/config/index.ts";
-import { enqueuePromotionJob, promotionJobKind } from "../../src/jobs/index.ts";
+import { enqueuePromotionJob, promotionJob, promotionNoticeJob } from "../../src/jobs/index.ts";
 import { type ApprovalDeps, decideApproval, expireOverdueApprovals } from "../../src/promotion/approval.ts";
 import { type RequestPromotionDeps, requestPromotion } from "../../src/promotion/request.ts";
 import { auditEvents, type Database, jobs, openDatabase, promotions } from "../../src/store/index.ts";
-import { seedSucceededPromotion, seedVerifiedRelease } from "../support/promotion-fixtures.ts";
+import { seedRelease, seedSucceededPromotion } from "../support/promotion-fixtures.ts";
 
 const hour = 3_600_000;
 const config: Pick<RelbotConfig, "apps"> = {
@@ -56,7 +56,7 @@ beforeEach(async () => {
     org === "acme" && team === "sre" && sre.has(user);
   requestDeps = { db: database.db, config, clock, isTeamMember, enqueue: enqueuePromotionJob };
   approvalDeps = { ...requestDeps, notifyRequester: enqueueApprovalNotice };
-  seedVerifiedRelease(database.db, "v1.4.0", now - 3 * hour);
+  seedRelease(database.db, { version: "v1.4.0", createdAt: now - 3 * hour });
   seedSucceededPromotion(database.db, "staging", "v1.4.0", now - 2 * hour);
 });
 afterEach(() => {
@@ -108,7 +108,7 @@ describe("approvals: N", () => {
     const waiting = await ask();
     expect(waiting).toMatchObject({ required: 2, approvers: ["alice", "bob", "carol", "@acme/sre"] });
     expect(row(waiting.promotion.id)).toMatchObject({ status: "awaiting-approval", approvalsRequired: 2 });
-    expect(jobsOf(promotionJobKind)).toHaveLength(0);
+    expect(jobsOf(promotionJob.kind)).toHaveLength(0);
     const id = waiting.promotion.id;
 
     await expect(vote(id, "alice")).rejects.toMatchObject({ code: "approval.own_request" });
@@ -123,13 +123,13 @@ describe("approvals: N", () => {
       approvers: ["bob"],
       remaining: 1,
     });
-    expect(jobsOf(promotionJobKind)).toHaveLength(0);
+    expect(jobsOf(promotionJob.kind)).toHaveLength(0);
 
     // A member of @acme/sre counts as the second approver: resolved through the team check, as for requests.
     const queued = await vote(id, "dave");
     expect(queued).toMatchObject({ status: "queued", approvers: ["bob", "dave"] });
     expect(row(id).status).toBe("queued");
-    const promotionJobs = jobsOf(promotionJobKind);
+    const promotionJobs = jobsOf(promotionJob.kind);
     expect(promotionJobs).toHaveLength(1);
     // The job carries the requester's reply target, so the final result reaches them too.
     expect(promotionJobs[0]!.payload).toMatchObject({ promotionId: id, replyTo: slack });
@@ -140,7 +140,7 @@ describe("approvals: N", () => {
       ["promotion.approved", "bob"],
       ["promotion.approved", "dave"],
     ]);
-    const notices = jobsOf(promotionNoticeJobKind);
+    const notices = jobsOf(promotionNoticeJob.kind);
     expect(notices).toHaveLength(1);
     expect((notices[0]!.payload as { approval: { text: string } }).approval.text).toContain(
       "was approved by bob, dave and is queued",
@@ -158,9 +158,9 @@ describe("approvals: N", () => {
       error: "rejected by bob: not during the freeze",
       finishedAt: now,
     });
-    expect(jobsOf(promotionJobKind)).toHaveLength(0);
+    expect(jobsOf(promotionJob.kind)).toHaveLength(0);
     expect(events(promotion.id).at(-1)).toEqual(["promotion.rejected", "bob"]);
-    const notice = jobsOf(promotionNoticeJobKind)[0]!.payload as { approval: { text: string } };
+    const notice = jobsOf(promotionNoticeJob.kind)[0]!.payload as { approval: { text: string } };
     expect(notice.approval.text).toContain("was rejected: rejected by bob: not during the freeze");
     await expect(vote(promotion.id, "carol")).rejects.toMatchObject({ code: "approval.not_waiting" });
   });
@@ -182,20 +182,20 @@ describe("approvals: N", () => {
     now += 3 * hour;
     expect(await vote(second.promotion.id, "bob")).toMatchObject({ status: "expired" });
     expect(row(second.promotion.id).status).toBe("expired");
-    expect(jobsOf(promotionJobKind)).toHaveLength(0);
-    expect(jobsOf(promotionNoticeJobKind)).toHaveLength(2);
+    expect(jobsOf(promotionJob.kind)).toHaveLength(0);
+    expect(jobsOf(promotionNoticeJob.kind)).toHaveLength(2);
   });
 
   test("approved after the world moved on: judged again and denied", async () => {
     const { promotion } = await ask();
     // Meanwhile a newer version reached prod another way.
-    seedVerifiedRelease(database.db, "v1.5.0", now);
+    seedRelease(database.db, { version: "v1.5.0", createdAt: now });
     seedSucceededPromotion(database.db, "prod", "v1.5.0", now);
     await vote(promotion.id, "bob");
     const late = await vote(promotion.id, "carol");
     expect(late.status).toBe("denied");
     expect(row(promotion.id).status).toBe("denied");
-    expect(jobsOf(promotionJobKind)).toHaveLength(0);
+    expect(jobsOf(promotionJob.kind)).toHaveLength(0);
   });
 
   test("an unknown promotion id is not found", async () => {

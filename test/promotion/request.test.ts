@@ -1,6 +1,5 @@
 import { afterAll, beforeEach, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync } from "node:fs";
 import path from "node:path";
 import { asc, eq } from "drizzle-orm";
 import { verifyAuditChain } from "../../src/audit/index.ts";
@@ -15,11 +14,11 @@ import {
   jobs,
   openDatabase,
   promotions,
-  releases,
 } from "../../src/store/index.ts";
-import { orderSvcApps, seedSucceededPromotion } from "../support/promotion-fixtures.ts";
+import { orderSvcApps, seedRelease, seedSucceededPromotion } from "../support/promotion-fixtures.ts";
+import { tempDir } from "../support/temp-dir.ts";
 
-const dir = mkdtempSync(path.join(tmpdir(), "relbot-request-"));
+const dir = tempDir("relbot-request-");
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const config = orderSvcApps;
@@ -33,24 +32,9 @@ const nobodyInTeams = async () => false;
 beforeEach(async () => {
   store = await openDatabase(path.join(dir, `${newId("db")}.db`));
   deps = { db: store.db, config, clock, isTeamMember: nobodyInTeams, enqueue: enqueuePromotionJob };
-  for (const version of ["v1.0.0", "v1.1.0", "v1.2.0", "v1.3.0-rc.1"]) seedRelease(store.db, version);
+  for (const version of ["v1.0.0", "v1.1.0", "v1.2.0", "v1.3.0-rc.1"])
+    seedRelease(store.db, { version, createdAt: time });
 });
-
-function seedRelease(db: Db, version: string, extra: Partial<typeof releases.$inferInsert> = {}) {
-  db.insert(releases)
-    .values({
-      app: "order-svc",
-      module: "github.com/acme/order-svc",
-      version,
-      tagName: version,
-      tagObject: `${version}-object`.padEnd(40, "0"),
-      status: "verified",
-      createdAt: time,
-      updatedAt: time,
-      ...extra,
-    })
-    .run();
-}
 
 /** A succeeded promotion, one clock tick after the last, so history reads in order. */
 const seedSucceeded = (db: Db, env: string, version: string) =>
@@ -204,7 +188,12 @@ describe("requestPromotion against a real SQLite file", () => {
   });
 
   test("a moved tag is refused even though a verified row exists", async () => {
-    seedRelease(store.db, "v1.2.0", { tagObject: "f".repeat(40), status: "rejected" });
+    seedRelease(store.db, {
+      version: "v1.2.0",
+      createdAt: time,
+      tagObject: "f".repeat(40),
+      status: "rejected",
+    });
     const outcome = await requestPromotion(deps, {
       app: "order-svc",
       env: "dev",
@@ -242,7 +231,7 @@ describe("concurrent requests for the same app and environment", () => {
     currentFile = path.join(dir, `${newId("race")}.db`);
     store = await openDatabase(currentFile);
     deps = { ...deps, db: store.db };
-    for (const version of ["v1.1.0", "v1.2.0"]) seedRelease(store.db, version);
+    for (const version of ["v1.1.0", "v1.2.0"]) seedRelease(store.db, { version, createdAt: time });
   });
 
   test("each request gets its own result; the later one is judged against the earlier one", async () => {

@@ -4,20 +4,20 @@
 // real signed tags discovered by real reconcile passes over the API; drift looked for in the reconcile report,
 // GET /api/v1/apps, the audit log and the dashboard.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync } from "node:fs";
 import path from "node:path";
-import { parse, stringify } from "yaml";
 import type { RunningRelbot } from "../../src/main.ts";
+import { eventually } from "../support/eventually.ts";
 import { commitFiles } from "../support/git.ts";
 import { gitAsync, withCredentials } from "../support/git-async.ts";
 import { readHeaders } from "../support/relbot-webhooks.ts";
 import {
   application,
   createPipelineWorld,
-  eventually,
   gitAuth,
   type PipelineWorld,
   promotionsOf,
+  reconcileOnDemand,
   startPipelineRelbot,
 } from "../support/release-pipeline.ts";
 
@@ -48,11 +48,7 @@ beforeAll(async () => {
   world = await createPipelineWorld({
     apps: (repo) => Object.fromEntries(Object.entries(apps).map(([name, make]) => [name, make(repo)])),
   });
-  const raw = parse(readFileSync(world.configFile, "utf8"));
-  raw.reconcile = { interval: 0 };
-  raw.api.tokens.push({ name: "deployer", tokenEnv: "RELBOT_DEPLOY_TOKEN", scopes: ["read", "promote"] });
-  writeFileSync(world.configFile, stringify(raw));
-  world.env.RELBOT_DEPLOY_TOKEN = promoteToken;
+  reconcileOnDemand(world, promoteToken);
 
   const url = world.source.url;
   world.gitops.pushFromElsewhere(

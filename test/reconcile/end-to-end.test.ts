@@ -1,13 +1,11 @@
 // The reconciler on the whole service: tags found without any webhook go through the same release jobs and
 // auto-promotion, a webhook racing it changes nothing, a moved tag is flagged and never promoted, and a hand edit
 // of a manifest shows up as drift. Real git server, real gpg signatures, real GitOps commits.
+
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync, writeFileSync } from "node:fs";
-import { inArray } from "drizzle-orm";
-import { parse, stringify } from "yaml";
 import type { RunningRelbot } from "../../src/main.ts";
-import { jobs } from "../../src/store/index.ts";
 import { runRelbotCli } from "../support/cli.ts";
+import { eventually, queueSettled } from "../support/eventually.ts";
 import { commitFiles, git } from "../support/git.ts";
 import { gitAsync, withCredentials } from "../support/git-async.ts";
 import { signedTag } from "../support/keys.ts";
@@ -15,10 +13,10 @@ import { deliver, readHeaders } from "../support/relbot-webhooks.ts";
 import {
   application,
   createPipelineWorld,
-  eventually,
   gitAuth,
   type PipelineWorld,
   promotionsOf,
+  reconcileOnDemand,
   releasesOf,
   startPipelineRelbot,
 } from "../support/release-pipeline.ts";
@@ -29,12 +27,7 @@ let relbot: RunningRelbot;
 
 beforeAll(async () => {
   world = await createPipelineWorld();
-  // Passes run when the test says so (interval 0: no timer), and a promote-scope token for POST /api/v1/reconcile.
-  const raw = parse(readFileSync(world.configFile, "utf8"));
-  raw.reconcile = { interval: 0 };
-  raw.api.tokens.push({ name: "deployer", tokenEnv: "RELBOT_DEPLOY_TOKEN", scopes: ["read", "promote"] });
-  writeFileSync(world.configFile, stringify(raw));
-  world.env.RELBOT_DEPLOY_TOKEN = promoteToken;
+  reconcileOnDemand(world, promoteToken);
   relbot = await startPipelineRelbot(world);
 });
 afterAll(async () => {
@@ -46,17 +39,7 @@ const db = () => relbot.database.db;
 const commitCount = () => world.gitops.log().length;
 const api = async (path: string) =>
   (await fetch(`${relbot.url}${path}`, { headers: readHeaders })).json() as any;
-/** Every job has run to its end: nothing queued or running (auto-promotions included). */
-const settled = () =>
-  eventually("the job queue to settle", () =>
-    db()
-      .select()
-      .from(jobs)
-      .where(inArray(jobs.status, ["queued", "running"]))
-      .all().length === 0
-      ? true
-      : undefined,
-  );
+const settled = () => queueSettled(db());
 const devPromotionsTo = (versions: string[]) =>
   promotionsOf(db(), "order-svc").filter((p) => p.env === "dev" && versions.includes(p.toVersion));
 

@@ -3,21 +3,19 @@
 // every such environment back to the verified commit (one GitOps commit), refuse the version until an operator
 // restores the tag, and re-resolve the tag right before every promotion push. `pin: commit` always writes the SHA.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync, writeFileSync } from "node:fs";
-import { parse, stringify } from "yaml";
 import type { RunningRelbot } from "../../src/main.ts";
 import { auditEvents } from "../../src/store/index.ts";
+import { eventually, settledJob } from "../support/eventually.ts";
 import { commitFiles, git } from "../support/git.ts";
 import { gitAsync, withCredentials } from "../support/git-async.ts";
 import { annotatedTag } from "../support/keys.ts";
 import { deliver } from "../support/relbot-webhooks.ts";
 import {
   createPipelineWorld,
-  eventually,
-  finishedJob,
   gitAuth,
   type PipelineWorld,
   promotionsOf,
+  reconcileOnDemand,
   startPipelineRelbot,
   trailers,
 } from "../support/release-pipeline.ts";
@@ -42,12 +40,7 @@ beforeAll(async () => {
       },
     }),
   });
-  // Reconcile passes only when the test asks (interval 0), and a token that may promote.
-  const raw = parse(readFileSync(world.configFile, "utf8"));
-  raw.reconcile = { interval: 0 };
-  raw.api.tokens.push({ name: "deployer", tokenEnv: "RELBOT_DEPLOY_TOKEN", scopes: ["read", "promote"] });
-  writeFileSync(world.configFile, stringify(raw));
-  world.env.RELBOT_DEPLOY_TOKEN = deployToken;
+  reconcileOnDemand(world, deployToken);
   relbot = await startPipelineRelbot(world);
 });
 afterAll(async () => {
@@ -128,7 +121,7 @@ describe("a release tag moved after it was deployed", () => {
     expect(report.moved).toMatchObject([
       { app: "order-svc", version: "v1.4.0", was: verified.tagObject, now: movedTo },
     ]);
-    const pinJob = await finishedJob(db(), report.moved[0]!.pinJobId!);
+    const pinJob = await settledJob(db(), report.moved[0]!.pinJobId!);
     expect(pinJob.status).toBe("succeeded");
 
     // One commit pins both environments; prod (never at v1.4.0) is untouched; a person's comment is kept.

@@ -1,6 +1,4 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { eq } from "drizzle-orm";
 import { verifyAuditChain } from "../../src/audit/index.ts";
@@ -20,6 +18,7 @@ import { commitFiles, git, makeWorkRepo } from "../support/git.ts";
 import { gitAsync } from "../support/git-async.ts";
 import { type GitServer, startGitServer } from "../support/git-server.ts";
 import { makeSshKey, type SshKey, signedTag } from "../support/keys.ts";
+import { tempDir } from "../support/temp-dir.ts";
 
 let server: GitServer;
 let key: SshKey;
@@ -73,11 +72,11 @@ let store: Database;
 let clockNow = 1_000_000;
 const clock = { now: () => clockNow };
 beforeEach(async () => {
-  store = await openDatabase(path.join(mkdtempSync(path.join(tmpdir(), "relbot-rec-")), "r.db"));
+  store = await openDatabase(path.join(tempDir("relbot-rec-"), "r.db"));
 });
 
 function reconciler(config: RelbotConfig, extra: Partial<ConstructorParameters<typeof Reconciler>[0]> = {}) {
-  const sources = new SourceRepos({ cacheDir: mkdtempSync(path.join(tmpdir(), "relbot-src-")) });
+  const sources = new SourceRepos({ cacheDir: tempDir("relbot-src-") });
   return new Reconciler({ config, db: store.db, clock, listTags: (url) => sources.listTags(url), ...extra });
 }
 

@@ -6,7 +6,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { and, eq } from "drizzle-orm";
 import { parse, stringify } from "yaml";
-import { JobWorker } from "../../src/jobs/index.ts";
+import { JobWorker, promotionJob, releaseJob } from "../../src/jobs/index.ts";
 import type { RunningRelbot } from "../../src/main.ts";
 import { jobs, promotions, releases } from "../../src/store/index.ts";
 import { git } from "../support/git.ts";
@@ -106,8 +106,8 @@ describe("tag flood", () => {
     // A worker over the same queue, taking jobs one at a time as relbot's does.
     const claimed: string[] = [];
     const worker = new JobWorker({ db: relbot.database.db })
-      .register("release", async (job) => void claimed.push(job.id))
-      .register("promotion", async (job) => void claimed.push(job.id));
+      .register(releaseJob, async (_payload, job) => void claimed.push(job.id))
+      .register(promotionJob, async (_payload, job) => void claimed.push(job.id));
     for (let i = 0; i < 5; i++) await worker.runOnce();
     await worker.stop();
     expect(claimed[0]).toBe(jobId);

@@ -4,12 +4,11 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { execFileSync } from "node:child_process";
 import type { RunningRelbot } from "../../src/main.ts";
+import { eventually, settledJob } from "../support/eventually.ts";
 import { commitFiles, git } from "../support/git.ts";
 import { deliver } from "../support/relbot-webhooks.ts";
 import {
   createPipelineWorld,
-  eventually,
-  finishedJob,
   type PipelineWorld,
   releasesOf,
   startPipelineRelbot,
@@ -77,7 +76,7 @@ describe("a hostile go.mod", () => {
     commitFiles(world.source.work, { "go.mod": bigGoMod("github.com/acme/order-svc", 20_000_000) }, "big");
     await world.releaseTag("v9.1.0");
     const [job] = await announce("v9.1.0");
-    await finishedJob(db(), job!);
+    await settledJob(db(), job!);
     expect(codes("v9.1.0")).toEqual(["gomod.too-large"]);
     expect(release("v9.1.0")!.reasons[0]!.message).toContain("16777216 bytes");
   });
@@ -92,7 +91,7 @@ describe("a hostile go.mod", () => {
     git(world.source.work, ["tag", "-a", "-m", "unsigned", "v9.2.0"]);
     await world.pushTags("v9.2.0");
     const [job] = await announce("v9.2.0");
-    await finishedJob(db(), job!);
+    await settledJob(db(), job!);
     expect(codes("v9.2.0")).toEqual(["signature.missing"]);
   });
 });

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { verifyAuditChain } from "../../src/audit/index.ts";
-import { recordRelease, type TagVerdict } from "../../src/release/index.ts";
+import { type ReleaseCheckFailure, recordRelease, type TagVerdict } from "../../src/release/index.ts";
 import { auditEvents, type Database, openDatabase, releases } from "../../src/store/index.ts";
 
 let store: Database;
@@ -25,7 +25,10 @@ const verdict = (overrides: Partial<TagVerdict> = {}): TagVerdict => ({
   ...overrides,
 });
 
-const unknownKey = { code: "signature.unknown-key", message: "the tag is signed by an unknown key: add it." };
+const unknownKey: ReleaseCheckFailure = {
+  code: "signature.unknown-key",
+  message: "the tag is signed by an unknown key: add it.",
+};
 
 describe("recordRelease", () => {
   test("writes the row and a chained audit event together", () => {

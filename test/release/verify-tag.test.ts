@@ -1,7 +1,6 @@
 // Release checks against real repositories served over HTTP, with tags signed by the real gpg and ssh-keygen.
+
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import pino from "pino";
 import { loadConfig, type RelbotConfig } from "../../src/config/index.ts";
@@ -20,6 +19,7 @@ import {
   tagPayload,
   writeTagObject,
 } from "../support/tag-objects.ts";
+import { tempDir } from "../support/temp-dir.ts";
 
 const auth = { username: "x-access-token", password: "source-token" };
 let server: GitServer;
@@ -60,7 +60,7 @@ function makeRepo(name: string, history: [label: string, files: Record<string, s
 
 const verify = (app: string, tag: string) =>
   verifyTag({ config, sources, db: database.db, logger }, app, tag);
-const codes = (v: TagVerdict) => v.reasons.map((r) => r.code);
+const codes = (v: TagVerdict): string[] => v.reasons.map((r) => r.code);
 
 beforeAll(async () => {
   server = await startGitServer({ auth });
@@ -171,7 +171,7 @@ beforeAll(async () => {
   config = loadConfig({ file, env: {} }).config;
   database = await openDatabase(config.database.path);
   sources = new SourceRepos({
-    cacheDir: path.join(mkdtempSync(path.join(tmpdir(), "relbot-cache-")), "sources"),
+    cacheDir: path.join(tempDir("relbot-cache-"), "sources"),
     credential: auth.password,
   });
 });

@@ -1,8 +1,8 @@
 // Signatures made by the real gpg and ssh-keygen, verified by relbot's own code.
+
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { execFileSync } from "node:child_process";
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { armor, enums, readSignature } from "openpgp";
 import { parseTagObject, type SignatureVerdict, verifyTagSignature } from "../../src/signing/index.ts";
@@ -17,8 +17,9 @@ import {
   signedTag,
 } from "../support/keys.ts";
 import { gpgSign, readTagObject, sshSign, tagPayload, writeTagObject } from "../support/tag-objects.ts";
+import { tempDir } from "../support/temp-dir.ts";
 
-const dir = mkdtempSync(path.join(tmpdir(), "relbot-signing-"));
+const dir = tempDir("relbot-signing-");
 let repo: string;
 let head: string;
 let gpgKey: GpgKey;
@@ -293,7 +294,7 @@ describe("OpenPGP: exactly one signature, and reason codes that say what happene
   });
 
   test("a revoked signing subkey is reported as signature.key-revoked, not as a bad signature", async () => {
-    const home = mkdtempSync(path.join(tmpdir(), "relbot-gpg-sub-"));
+    const home = tempDir("relbot-gpg-sub-");
     chmodSync(home, 0o700);
     try {
       gpg(home, [

@@ -1,14 +1,15 @@
 // Written against node:test so that this same file runs under `bun test` (bun:sqlite)
 // and under `node --test` (better-sqlite3): both drivers stay real.
+
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { after, describe, test } from "node:test";
 import { and, desc, eq, sql } from "drizzle-orm";
 import { jobs, migrationsFolder, openDatabase, promotions, releases } from "../../src/store/index.ts";
+import { tempDir } from "../support/temp-dir.ts";
 
-const dir = mkdtempSync(path.join(tmpdir(), "relbot-store-"));
+const dir = tempDir("relbot-store-");
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 const migrationJournal: { entries: unknown[] } = JSON.parse(

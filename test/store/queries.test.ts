@@ -1,13 +1,14 @@
 // node:test, like database.test.ts, so the audit queries run on both drivers (bun:sqlite and better-sqlite3).
+
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { type Database, openDatabase, promotions } from "../../src/store/index.ts";
 import { currentPromotions, listPromotions, promotionBatches } from "../../src/store/queries/index.ts";
+import { tempDir } from "../support/temp-dir.ts";
 
-const dir = mkdtempSync(path.join(tmpdir(), "relbot-queries-"));
+const dir = tempDir("relbot-queries-");
 let store: Database;
 before(async () => {
   store = await openDatabase(path.join(dir, "q.db"));

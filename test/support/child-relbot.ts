@@ -1,7 +1,7 @@
 // `relbot serve` as its own process (`bun src/cli.ts serve`), as an operator runs it: the tests that kill it
 // (SIGKILL through the RELBOT_CRASH_AT seam) and start it again on the same database use this.
 import path from "node:path";
-import { eventually } from "./release-pipeline.ts";
+import { eventually } from "./eventually.ts";
 
 const repoRoot = path.resolve(import.meta.dir, "../..");
 

@@ -1,10 +1,10 @@
 // A GitOps repository on the local git server, seeded and changed with the git CLI the way a person would.
+
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
+import { rmSync } from "node:fs";
 import { commitFiles, git } from "./git.ts";
 import type { GitServer } from "./git-server.ts";
+import { tempDir } from "./temp-dir.ts";
 
 export interface GitopsRepo {
   url: string;
@@ -24,7 +24,7 @@ export function createGitopsRepo(server: GitServer, files: Record<string, string
   const name = `gitops-${++seq}.git`;
   const url = server.createRepo(name);
   const bare = server.repoPath(name);
-  const seedDir = mkdtempSync(path.join(tmpdir(), "relbot-gitops-seed-"));
+  const seedDir = tempDir("relbot-gitops-seed-");
   git(seedDir, ["init", "--quiet", "--initial-branch=main"]);
   commitFiles(seedDir, files, "seed environments");
   git(seedDir, ["push", "--quiet", bare, "main"]);
@@ -35,7 +35,7 @@ export function createGitopsRepo(server: GitServer, files: Record<string, string
     log: () => git(bare, ["log", "--format=%H %s", "main"]).split("\n"),
     show: (file) => execFileSync("git", ["show", `main:${file}`], { cwd: bare, encoding: "utf8" }),
     pushFromElsewhere(changes, message = "manual change") {
-      const clone = mkdtempSync(path.join(tmpdir(), "relbot-gitops-other-"));
+      const clone = tempDir("relbot-gitops-other-");
       try {
         git(clone, ["clone", "--quiet", bare, "."]);
         const sha = commitFiles(clone, changes, message);

@@ -1,8 +1,8 @@
-import type { Clock } from "../../src/clock.ts";
 // relbot on a random port whose log lines a test can read back (to check, say, that no token is ever logged),
 // over apps whose repositories live at an address nothing answers: for tests that seed the database themselves.
 import { Writable } from "node:stream";
 import pino from "pino";
+import type { Clock } from "../../src/clock.ts";
 import { loadConfig } from "../../src/config/index.ts";
 import { type RunningRelbot, startRelbot } from "../../src/main.ts";
 

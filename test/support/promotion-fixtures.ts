@@ -2,7 +2,7 @@
 // (prod restricted to alice and @acme/sre), verified releases and succeeded promotions written as relbot would.
 import type { RelbotConfig } from "../../src/config/index.ts";
 import { newId } from "../../src/ids.ts";
-import { type Db, promotions, releases } from "../../src/store/index.ts";
+import { type Db, type NewReleaseRow, promotions, type ReleaseRow, releases } from "../../src/store/index.ts";
 
 export const orderSvcApps: Pick<RelbotConfig, "apps"> = {
   apps: {
@@ -26,24 +26,28 @@ export const orderSvcApps: Pick<RelbotConfig, "apps"> = {
   },
 };
 
-export function seedVerifiedRelease(
-  db: Db,
-  version: string,
-  now: number,
-  tagObject = version.padEnd(40, "a"),
-) {
-  db.insert(releases)
+/**
+ * A release row as the release job records one: verified order-svc by default; `row` overrides any field.
+ * The one seeder for releases (the API harness adds signature and SBOM fields on top).
+ */
+export function seedRelease(db: Db, row: Partial<NewReleaseRow> & { version: string }): ReleaseRow {
+  const app = row.app ?? "order-svc";
+  const now = row.createdAt ?? Date.now();
+  return db
+    .insert(releases)
     .values({
-      app: "order-svc",
-      module: "github.com/acme/order-svc",
-      version,
-      tagName: version,
-      tagObject,
+      app,
+      module: `github.com/acme/${app}`,
+      tagName: row.version,
+      tagObject: `${app}${row.version}`.replace(/\W/g, "").padEnd(40, "0").slice(0, 40),
+      commit: "c".repeat(40),
       status: "verified",
       createdAt: now,
       updatedAt: now,
+      ...row,
     })
-    .run();
+    .returning()
+    .get();
 }
 
 export function seedSucceededPromotion(db: Db, env: string, version: string, now: number, actor = "relbot") {

@@ -9,14 +9,7 @@ import { newId } from "../../src/ids.ts";
 import { promotionJobKey } from "../../src/jobs/index.ts";
 import { silentLogger } from "../../src/log.ts";
 import { type RunningRelbot, startRelbot } from "../../src/main.ts";
-import {
-  auditEvents,
-  type JobRow,
-  jobs,
-  type PromotionRow,
-  promotions,
-  releases,
-} from "../../src/store/index.ts";
+import { auditEvents, type JobRow, jobs, type PromotionRow, promotions } from "../../src/store/index.ts";
 import { type GitHubApiStub, type RecordedRequest, startGitHubApi } from "./github-api.ts";
 import { writeTestConfig } from "./relbot-config.ts";
 import { fixture, webhookSecret } from "./relbot-webhooks.ts";
@@ -264,24 +257,6 @@ export function sendSlack(
   });
 }
 
-export function seedRelease(relbot: RunningRelbot, appName: string, version: string): void {
-  const now = Date.now();
-  relbot.database.db
-    .insert(releases)
-    .values({
-      app: appName,
-      module: `github.com/acme/${appName}`,
-      version,
-      tagName: version,
-      tagObject: `${appName}${version}`.replace(/\W/g, "").padEnd(40, "0").slice(0, 40),
-      commit: "c".repeat(40),
-      status: "verified",
-      createdAt: now,
-      updatedAt: now,
-    })
-    .run();
-}
-
 // Seeded history starts an hour ago, a second apart: rows made in one millisecond would have no order.
 let seedTime = Date.now() - 3_600_000;
 
@@ -332,15 +307,6 @@ export function auditEventsOf(relbot: RunningRelbot, promotionId: string, kind: 
     .from(auditEvents)
     .where(and(eq(auditEvents.subject, `promotion:${promotionId}`), eq(auditEvents.kind, kind)))
     .all();
-}
-
-/** Waits for a job to settle (succeeded or failed); bun's per-test timeout bounds the wait. */
-export async function settledJob(relbot: RunningRelbot, id: string): Promise<JobRow> {
-  for (;;) {
-    const row = relbot.database.db.select().from(jobs).where(eq(jobs.id, id)).get();
-    if (row && (row.status === "succeeded" || row.status === "failed")) return row;
-    await Bun.sleep(5);
-  }
 }
 
 /** The promotion id quoted in an answer ("... as prm_...", "(`code`, prm_...)"). */

@@ -1,8 +1,9 @@
 // Writes a relbot.yaml for tests into a temp dir: real paths, real local repositories.
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+
+import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { stringify } from "yaml";
+import { tempDir } from "./temp-dir.ts";
 
 export interface TestConfigOptions {
   gitopsUrl: string;
@@ -19,7 +20,7 @@ export interface TestConfigOptions {
 
 /** Returns the config file's path; the database lives beside it. */
 export function writeTestConfig(options: TestConfigOptions): string {
-  const dir = mkdtempSync(path.join(tmpdir(), "relbot-cfg-"));
+  const dir = tempDir("relbot-cfg-");
   for (const [file, content] of Object.entries(options.files ?? {})) {
     mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
     writeFileSync(path.join(dir, file), content);

@@ -220,6 +220,18 @@ export async function createPipelineWorld(
   };
 }
 
+/**
+ * Reconcile passes only when a test asks for one (interval 0: no timer), and a `deployer` API token with the promote
+ * scope (POST /api/v1/reconcile, POST /api/v1/promotions) whose secret is `token`.
+ */
+export function reconcileOnDemand(world: PipelineWorld, token: string): void {
+  const raw = parse(readFileSync(world.configFile, "utf8"));
+  raw.reconcile = { interval: 0 };
+  raw.api.tokens.push({ name: "deployer", tokenEnv: "RELBOT_DEPLOY_TOKEN", scopes: ["read", "promote"] });
+  writeFileSync(world.configFile, stringify(raw));
+  world.env.RELBOT_DEPLOY_TOKEN = token;
+}
+
 /** relbot in this process on a random port, over the world's config. */
 export function startPipelineRelbot(
   world: PipelineWorld,
@@ -236,30 +248,8 @@ export function startPipelineRelbot(
   });
 }
 
-/** Polls (bounded by attempts, not by a duration assertion) until `probe` returns something. */
-export async function eventually<T>(
-  what: string,
-  probe: () => T | undefined | Promise<T | undefined>,
-  attempts = 600,
-): Promise<T> {
-  for (let i = 0; i < attempts; i++) {
-    const value = await probe();
-    if (value !== undefined && value !== null && value !== false) return value;
-    await Bun.sleep(50);
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
-
 export const jobById = (db: Db, id: string): JobRow | undefined =>
   db.select().from(jobs).where(eq(jobs.id, id)).get();
-
-/** The job once it has finished (succeeded or failed). */
-export function finishedJob(db: Db, id: string): Promise<JobRow> {
-  return eventually(`job ${id} to finish`, () => {
-    const job = jobById(db, id);
-    return job && (job.status === "succeeded" || job.status === "failed") ? job : undefined;
-  });
-}
 
 export const releasesOf = (db: Db, app: string) =>
   db.select().from(releases).where(eq(releases.app, app)).all();
@@ -279,3 +269,6 @@ export function trailers(bare: string, commit: string): Record<string, string> {
       }),
   );
 }
+
+// Moved to ./eventually.ts (one waiter for every test); re-exported so branches written before the move still build.
+export { eventually, settledJob as finishedJob } from "./eventually.ts";

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import fs, { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import fs, { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import * as isogit from "isomorphic-git";
 import http from "isomorphic-git/http/node";
 import { commitFiles, git, makeWorkRepo } from "./git.ts";
 import { type GitServer, startGitServer } from "./git-server.ts";
 import { makeGpgKey, makeSshKey, signedTag, writeAllowedSigners } from "./keys.ts";
+import { tempDir } from "./temp-dir.ts";
 
 describe("local git smart-HTTP server", () => {
   let server: GitServer;
@@ -17,7 +17,7 @@ describe("local git smart-HTTP server", () => {
 
   test("isomorphic-git pushes to it and clones from it", async () => {
     const url = server.createRepo("app.git");
-    const dir = mkdtempSync(path.join(tmpdir(), "relbot-iso-"));
+    const dir = tempDir("relbot-iso-");
     await isogit.init({ fs, dir, defaultBranch: "main" });
     writeFileSync(path.join(dir, "go.mod"), "module example.com/app\n\ngo 1.21\n");
     await isogit.add({ fs, dir, filepath: "go.mod" });
@@ -31,7 +31,7 @@ describe("local git smart-HTTP server", () => {
     expect(pushed.ok).toBe(true);
     expect(git(server.repoPath("app.git"), ["rev-parse", "refs/heads/main"])).toBe(sha);
 
-    const clone = mkdtempSync(path.join(tmpdir(), "relbot-clone-"));
+    const clone = tempDir("relbot-clone-");
     await isogit.clone({ fs, http, dir: clone, url, singleBranch: true, depth: 1 });
     expect(readFileSync(path.join(clone, "go.mod"), "utf8")).toContain("module example.com/app");
   });

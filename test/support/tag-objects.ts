@@ -1,11 +1,12 @@
 // Tag objects assembled by hand, for the cases `git tag -s` will not make: a signature from another namespace,
 // a message changed after signing, a signature made at a faked time by a key that has since expired.
+
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { git, testGitEnv } from "./git.ts";
 import type { GpgKey, SshKey } from "./keys.ts";
+import { tempDir } from "./temp-dir.ts";
 
 export interface TagFields {
   object: string;
@@ -29,7 +30,7 @@ export function tagPayload(fields: TagFields): string {
 
 /** An SSHSIG over `payload` by ssh-keygen -Y sign, in any namespace. */
 export function sshSign(key: SshKey, payload: string, namespace = "git"): string {
-  const dir = mkdtempSync(path.join(tmpdir(), "relbot-sshsig-"));
+  const dir = tempDir("relbot-sshsig-");
   try {
     const file = path.join(dir, "payload");
     writeFileSync(file, payload);

@@ -1,19 +1,13 @@
 // From a delivery to a finished job through the real server, queue and worker; the issue-comment hook;
 // and what stop() does to a job that is running when relbot shuts down.
+
 import { afterEach, describe, expect, test } from "bun:test";
 import { eq } from "drizzle-orm";
-import { enqueueJob, type ReleaseJobPayload } from "../../src/jobs/index.ts";
+import { enqueueJob, type ReleaseJobPayload, releaseJob } from "../../src/jobs/index.ts";
 import type { RunningRelbot } from "../../src/main.ts";
 import { deliveries, jobs, openDatabase } from "../../src/store/index.ts";
+import { eventually, gate } from "../support/eventually.ts";
 import { deliver, fixture, readHeaders, startWebhookRelbot } from "../support/relbot-webhooks.ts";
-
-function gate() {
-  let open!: () => void;
-  const opened = new Promise<void>((resolve) => {
-    open = resolve;
-  });
-  return { open, opened };
-}
 
 async function jobState(url: string, id: string): Promise<any> {
   return (await fetch(`${url}/api/v1/jobs/${id}`, { headers: readHeaders })).json();
@@ -29,8 +23,8 @@ describe("delivery to finished job", () => {
   test("the worker is woken by the delivery and runs the release job; the API shows the result", async () => {
     relbot = await startWebhookRelbot({ worker: { pollMs: 600_000 } });
     const seen: ReleaseJobPayload[] = [];
-    relbot.worker.register("release", async (job) => {
-      seen.push(job.payload as ReleaseJobPayload);
+    relbot.worker.register(releaseJob, async (payload) => {
+      seen.push(payload);
       return { status: "verified", version: "v1.4.0" };
     });
     const answer = await deliver(relbot.url, "push", fixture("push-tag"));
@@ -38,11 +32,10 @@ describe("delivery to finished job", () => {
     const [id] = answer.body.jobIds;
 
     // With a 10-minute poll, only the wake-up after enqueue can have run it; wait for that, not for a duration.
-    let state = await jobState(relbot.url, id);
-    while (state.status !== "succeeded") {
-      await Bun.sleep(5);
-      state = await jobState(relbot.url, id);
-    }
+    const state = await eventually(`job ${id} to succeed`, async () => {
+      const job = await jobState(relbot!.url, id);
+      return job.status === "succeeded" && job;
+    });
     expect(state).toMatchObject({
       attempts: 1,
       lastError: null,
@@ -126,7 +119,7 @@ describe("graceful stop", () => {
     const started = gate();
     const finish = gate();
     let calls = 0;
-    relbot.worker.register("release", async () => {
+    relbot.worker.register(releaseJob, async () => {
       calls++;
       started.open();
       await finish.opened;
@@ -155,7 +148,7 @@ describe("graceful stop", () => {
   test("a job that does not finish in time is handed back and runs again after a restart", async () => {
     const relbot = await startWebhookRelbot({ worker: { stopTimeoutMs: 20 } });
     const started = gate();
-    relbot.worker.register("release", (_job, { signal }) => {
+    relbot.worker.register(releaseJob, (_payload, _job, { signal }) => {
       started.open();
       return new Promise((_, reject) => signal.addEventListener("abort", () => reject(signal.reason)));
     });

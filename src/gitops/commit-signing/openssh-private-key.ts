@@ -2,6 +2,7 @@
 // PROTOCOL.key) read into a node:crypto KeyObject. node:crypto reads PEM/PKCS#8 but not this format, which is
 // what ssh-keygen writes by default. Unencrypted keys only: relbot signs unattended.
 import { createPrivateKey, type KeyObject } from "node:crypto";
+import { SshReader } from "../../signing/ssh-reader.ts";
 import { SigningKeyError } from "./signer.ts";
 
 export interface OpensshPrivateKey {
@@ -14,28 +15,9 @@ export interface OpensshPrivateKey {
 
 const maxKeyFileBytes = 64 * 1024;
 
-class Reader {
-  private at = 0;
-  constructor(private readonly buf: Buffer) {}
-  bytes(n: number): Buffer {
-    if (n < 0 || this.at + n > this.buf.length)
-      throw new SigningKeyError("the OpenSSH private key is truncated");
-    const out = this.buf.subarray(this.at, this.at + n);
-    this.at += n;
-    return out;
-  }
-  uint32(): number {
-    return this.bytes(4).readUInt32BE(0);
-  }
-  string(): Buffer {
-    return this.bytes(this.uint32());
-  }
-  text(): string {
-    return this.string().toString("latin1");
-  }
-  rest(): Buffer {
-    return this.buf.subarray(this.at);
-  }
+/** The wire reader, with a truncation error that names the key file rather than "SSH data". */
+function reader(bytes: Buffer): SshReader {
+  return new SshReader(bytes, () => new SigningKeyError("the OpenSSH private key is truncated"));
 }
 
 const b64url = (bytes: Buffer) => bytes.toString("base64url");
@@ -75,7 +57,7 @@ export function readOpensshPrivateKey(text: string): OpensshPrivateKey {
     throw new SigningKeyError("not an OpenSSH private key (expected -----BEGIN OPENSSH PRIVATE KEY-----)");
   }
   const blob = Buffer.from(text.slice(from + begin.length, to).replace(/\s+/g, ""), "base64");
-  const outer = new Reader(blob);
+  const outer = reader(blob);
   if (!outer.bytes(15).equals(Buffer.from("openssh-key-v1\0", "latin1"))) {
     throw new SigningKeyError("not an openssh-key-v1 private key");
   }
@@ -89,17 +71,16 @@ export function readOpensshPrivateKey(text: string): OpensshPrivateKey {
   }
   if (outer.uint32() !== 1) throw new SigningKeyError("the SSH key file must hold exactly one key");
   const publicBlob = outer.string();
-  const inner = new Reader(outer.string());
+  const inner = reader(outer.string());
   const check1 = inner.uint32();
   const check2 = inner.uint32();
   if (check1 !== check2) throw new SigningKeyError("the SSH private key is corrupt (check bytes)");
   const type = inner.text();
-  if (type !== new Reader(publicBlob).text())
-    throw new SigningKeyError("the SSH private and public keys differ");
+  if (type !== reader(publicBlob).text()) throw new SigningKeyError("the SSH private and public keys differ");
   return { type, publicBlob, key: privateKeyObject(type, inner) };
 }
 
-function privateKeyObject(type: string, r: Reader): KeyObject {
+function privateKeyObject(type: string, r: SshReader): KeyObject {
   if (type === "ssh-ed25519") {
     const pub = r.string();
     const secret = r.string(); // seed (32) || public (32)

@@ -1,8 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { environmentDrift } from "../../store/index.ts";
-import { currentPromotions } from "../../store/queries/index.ts";
+import { currentPromotions, listEnvironmentDrift } from "../../store/queries/index.ts";
 import type { RelbotApp } from "../app.ts";
-import type { AuditApiDeps } from "./deps.ts";
+import type { ReadApiDeps } from "./deps.ts";
 import { isoTime, readErrors, readSecurity, TimeSchema } from "./schemas.ts";
 
 const EnvironmentStateSchema = z
@@ -36,7 +35,7 @@ const AppStateSchema = z
   })
   .openapi("AppState");
 
-export function registerAppRoutes(app: RelbotApp, deps: AuditApiDeps): void {
+export function registerAppRoutes(app: RelbotApp, deps: ReadApiDeps): void {
   const route = createRoute({
     method: "get",
     path: "/api/v1/apps",
@@ -58,7 +57,7 @@ export function registerAppRoutes(app: RelbotApp, deps: AuditApiDeps): void {
       config.environments.map((e) => ({ app: name, env: e.name })),
     );
     const current = new Map(currentPromotions(deps.db, pairs).map((p) => [`${p.app}\0${p.env}`, p]));
-    const drifted = deps.db.select().from(environmentDrift).all();
+    const drifted = listEnvironmentDrift(deps.db);
     const apps = configured.map(([name, config]) => ({
       name,
       module: config.module,

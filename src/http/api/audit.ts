@@ -5,7 +5,7 @@ import type { AuditEventRow } from "../../store/index.ts";
 import { auditEventBatches, listAuditEvents } from "../../store/queries/index.ts";
 import type { RelbotApp } from "../app.ts";
 import { cursorParam, encodeCursor } from "./cursor.ts";
-import type { AuditApiDeps } from "./deps.ts";
+import type { ReadApiDeps } from "./deps.ts";
 import { exportFormat, exportResponse } from "./export.ts";
 import { exportFormatParam, isoTime, limitParam, readErrors, readSecurity, TimeSchema } from "./schemas.ts";
 
@@ -76,7 +76,7 @@ const ChainVerdictSchema = z
   })
   .openapi("ChainVerdict");
 
-export function registerAuditRoutes(app: RelbotApp, deps: AuditApiDeps): void {
+export function registerAuditRoutes(app: RelbotApp, deps: ReadApiDeps): void {
   const events = createRoute({
     method: "get",
     path: "/api/v1/audit/events",

@@ -4,7 +4,7 @@ import { doraReport } from "../../domain/dora.ts";
 import { RelbotError } from "../../errors.ts";
 import { doraPromotions } from "../../store/queries/index.ts";
 import type { RelbotApp } from "../app.ts";
-import type { AuditApiDeps } from "./deps.ts";
+import type { ReadApiDeps } from "./deps.ts";
 import { isoTime, readErrors, readSecurity, TimeSchema, timestampParam } from "./schemas.ts";
 
 const dayMs = 86_400_000;
@@ -87,7 +87,7 @@ export function doraWindow(query: { since?: number; until?: number }, now: numbe
   return { since, until };
 }
 
-export function registerDoraRoutes(app: RelbotApp, deps: AuditApiDeps): void {
+export function registerDoraRoutes(app: RelbotApp, deps: ReadApiDeps): void {
   const clock = deps.clock ?? systemClock;
   const route = createRoute({
     method: "get",

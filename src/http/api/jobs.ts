@@ -1,7 +1,7 @@
 // GET /api/v1/jobs/{id}: what became of queued work (a webhook's release check, a promotion). Read scope.
 import { createRoute, z } from "@hono/zod-openapi";
 import { RelbotError } from "../../errors.ts";
-import { getJob } from "../../jobs/index.ts";
+import { getJob, publicJobPayload } from "../../jobs/index.ts";
 import type { Db, JobRow } from "../../store/index.ts";
 import type { RelbotApp } from "../app.ts";
 import type { RequireScope } from "../auth.ts";
@@ -16,7 +16,10 @@ export const jobSchema = z
     status: z.enum(["queued", "running", "succeeded", "failed"]),
     attempts: z.number().int(),
     maxAttempts: z.number().int(),
-    payload: z.unknown(),
+    payload: z.record(z.string(), z.unknown()).nullable().openapi({
+      description:
+        "What the job's kind declares showable of its input (ids, names); never where relbot replies (a Slack response_url)",
+    }),
     lastError: z.string().nullable(),
     result: z.unknown(),
     /** When a queued job runs next (retries wait here). */
@@ -49,7 +52,7 @@ export function jobView(row: JobRow): z.infer<typeof jobSchema> {
     status: row.status,
     attempts: row.attempts,
     maxAttempts: row.maxAttempts,
-    payload: row.payload,
+    payload: publicJobPayload(row.kind, row.payload),
     lastError: row.lastError,
     result: row.result ?? null,
     runAt: iso(row.runAt)!,

@@ -4,7 +4,7 @@ import { type PromotionRow, promotionStatuses } from "../../store/index.ts";
 import { listPromotions, type PromotionFilter, promotionBatches } from "../../store/queries/index.ts";
 import type { RelbotApp } from "../app.ts";
 import { cursorParam, encodeCursor } from "./cursor.ts";
-import type { AuditApiDeps } from "./deps.ts";
+import type { ReadApiDeps } from "./deps.ts";
 import { exportFormat, exportResponse } from "./export.ts";
 import {
   exportFormatParam,
@@ -18,6 +18,68 @@ import {
 } from "./schemas.ts";
 
 const statuses = promotionStatuses;
+
+// --- Deployment feedback from Argo CD ---
+const DeploymentSchema = z
+  .object({
+    state: z.enum(["pending", "progressing", "healthy", "degraded", "timeout"]).openapi({
+      description:
+        "pending: pushed, Argo CD not there yet; progressing: at the release, not healthy yet; healthy; degraded (health Degraded/Missing or sync Failed/Error at the release); timeout: not healthy within argocd.timeout",
+    }),
+    revision: z
+      .string()
+      .nullable()
+      .openapi({ description: "The revision Argo CD last reported for the app's source" }),
+    since: TimeSchema.nullable().openapi({ description: "When the deployment entered this state" }),
+    updatedAt: TimeSchema.nullable(),
+    message: z.string().nullable().openapi({ description: "Argo CD's words, or why relbot could not ask" }),
+    application: z.string().nullable().openapi({
+      description: "The Argo CD Application watched, <appNamespace>/<name>",
+      example: "argocd/order-svc-staging",
+    }),
+  })
+  .openapi("Deployment", {
+    description: "Whether Argo CD runs the promotion; null when Argo CD is not configured",
+  });
+
+type DeploymentItem = z.infer<typeof DeploymentSchema>;
+
+function deploymentItem(row: PromotionRow): DeploymentItem | null {
+  if (!row.deploymentState) return null;
+  return {
+    state: row.deploymentState,
+    revision: row.deploymentRevision,
+    since: row.deploymentSince === null ? null : isoTime(row.deploymentSince),
+    updatedAt: row.deploymentUpdatedAt === null ? null : isoTime(row.deploymentUpdatedAt),
+    message: row.deploymentMessage,
+    application: row.deploymentApplication,
+  };
+}
+
+/** CSV has no nesting: the deployment goes out as flat columns after the promotion's own. */
+const deploymentCsvColumns = [
+  "deploymentState",
+  "deploymentRevision",
+  "deploymentSince",
+  "deploymentMessage",
+  "deploymentApplication",
+  "deployedAt",
+] as const;
+
+function promotionCsvItem(row: PromotionRow): Record<string, unknown> {
+  const item: Record<string, unknown> = promotionItem(row);
+  const deployment = item.deployment as DeploymentItem | null;
+  delete item.deployment;
+  return {
+    ...item,
+    deploymentState: deployment?.state ?? null,
+    deploymentRevision: deployment?.revision ?? null,
+    deploymentSince: deployment?.since ?? null,
+    deploymentMessage: deployment?.message ?? null,
+    deploymentApplication: deployment?.application ?? null,
+  };
+}
+// --- end deployment feedback ---
 
 export const PromotionSchema = z
   .object({
@@ -37,6 +99,10 @@ export const PromotionSchema = z
     createdAt: TimeSchema,
     updatedAt: TimeSchema,
     finishedAt: TimeSchema.nullable(),
+    deployment: DeploymentSchema.nullable(),
+    deployedAt: TimeSchema.nullable().openapi({
+      description: "When Argo CD first reported the release Synced and Healthy",
+    }),
     // Protected environments
     approvalsRequired: z.number().int().nullable().openapi({
       description: "Approvals needed besides the requester's; null when the environment needs none",
@@ -69,6 +135,8 @@ export function promotionItem(row: PromotionRow): PromotionItem {
     createdAt: isoTime(row.createdAt),
     updatedAt: isoTime(row.updatedAt),
     finishedAt: isoTimeOrNull(row.finishedAt),
+    deployment: deploymentItem(row),
+    deployedAt: isoTimeOrNull(row.deployedAt),
     approvalsRequired: row.approvalsRequired,
     approvedBy: countedApprovers({ requester: row.actor, approvals: row.approvals ?? [] }),
     pullRequest:
@@ -78,7 +146,10 @@ export function promotionItem(row: PromotionRow): PromotionItem {
   };
 }
 
-const promotionColumns = Object.keys(PromotionSchema.shape) as (keyof PromotionItem)[];
+const promotionColumns = [
+  ...Object.keys(PromotionSchema.shape).filter((key) => key !== "deployment" && key !== "deployedAt"),
+  ...deploymentCsvColumns,
+];
 
 const ListPromotionsQuery = z.object({
   app: z.string().min(1).optional(),
@@ -102,7 +173,7 @@ const PromotionPageSchema = z
   })
   .openapi("PromotionPage");
 
-export function registerPromotionRoutes(app: RelbotApp, deps: AuditApiDeps): void {
+export function registerPromotionRoutes(app: RelbotApp, deps: ReadApiDeps): void {
   const route = createRoute({
     method: "get",
     path: "/api/v1/promotions",
@@ -135,7 +206,7 @@ export function registerPromotionRoutes(app: RelbotApp, deps: AuditApiDeps): voi
         format: exporting,
         name: "promotions",
         batches: promotionBatches(deps.db, filter),
-        toItem: promotionItem,
+        toItem: exporting === "csv" ? promotionCsvItem : promotionItem,
         columns: promotionColumns,
       });
     }

@@ -4,7 +4,7 @@ import type { ReleaseRow } from "../../store/index.ts";
 import { listReleases, promotionsOfVersion, releaseRecords } from "../../store/queries/index.ts";
 import type { RelbotApp } from "../app.ts";
 import { cursorParam, encodeCursor } from "./cursor.ts";
-import type { AuditApiDeps } from "./deps.ts";
+import type { ReadApiDeps } from "./deps.ts";
 import { assertKnownApp } from "./known-app.ts";
 import { PromotionSchema, promotionItem } from "./promotions.ts";
 import { isoTime, limitParam, notFound, readErrors, readSecurity, TimeSchema } from "./schemas.ts";
@@ -63,7 +63,7 @@ const ListReleasesQuery = z.object({
   cursor: cursorParam(z.tuple([z.number().int(), z.number().int()])),
 });
 
-export function registerReleaseRoutes(app: RelbotApp, deps: AuditApiDeps): void {
+export function registerReleaseRoutes(app: RelbotApp, deps: ReadApiDeps): void {
   const list = createRoute({
     method: "get",
     path: "/api/v1/apps/{app}/releases",

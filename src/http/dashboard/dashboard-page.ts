@@ -8,7 +8,7 @@ import { type DashboardFilter, renderFilterForm } from "./filters.ts";
 import { markup, timeElement, utcTime } from "./format.ts";
 import { renderGrid } from "./grid.ts";
 import type { DashboardLinks } from "./links.ts";
-import { pagePolicy, pageStyle } from "./page-style.ts";
+import { pageHead, pagePolicy } from "./page-style.ts";
 import { signOutPath } from "./paths.ts";
 import { renderTimeline } from "./timeline.ts";
 
@@ -28,6 +28,8 @@ export interface DashboardView {
   now: number;
   /** Signed in with the session cookie: offer to sign out. */
   signedIn: boolean;
+  /** Protected environments: the "Awaiting approval" section (rendered by approvals.ts), or nothing. */
+  approvals?: unknown;
 }
 
 // The page is complete without script. This one only re-fetches the page every 30 s while the tab is visible and
@@ -70,13 +72,7 @@ export function renderDashboard(view: DashboardView): string {
     : "";
   return markup(html`<!doctype html>
 <html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>relbot releases</title>
-<style>${raw(pageStyle)}</style>
-</head>
+${pageHead("relbot releases")}
 <body>
 <header>
 <h1>relbot releases</h1>
@@ -84,6 +80,7 @@ export function renderDashboard(view: DashboardView): string {
 ${signOut}
 </header>
 <main id="board">
+${view.approvals ?? ""}
 ${renderFilterForm(view.allApps, view.filter)}
 <section aria-labelledby="environments">
 <h2 id="environments">Environments</h2>

@@ -1,9 +1,11 @@
+import type { Context } from "hono";
 import { getCookie } from "hono/cookie";
 import type { AuditKey } from "../../audit/index.ts";
 import type { Clock } from "../../clock.ts";
 import type { RelbotConfig } from "../../config/index.ts";
 import { doraReport } from "../../domain/dora.ts";
 import { repoLinks } from "../../domain/repo-links.ts";
+import type { ApprovalOutcome, ApprovalVote } from "../../promotion/approval.ts";
 import type { Db } from "../../store/index.ts";
 import {
   doraPromotions,
@@ -16,6 +18,12 @@ import {
 import type { RelbotApp } from "../app.ts";
 import type { TokenRegistry } from "../auth.ts";
 import { registerDashboardSession, requireDashboardAccess, sessionCookie } from "./access.ts";
+import {
+  approverSession,
+  DashboardCsrf,
+  registerDashboardApprovals,
+  renderPendingApprovals,
+} from "./approvals.ts";
 import { AuditChainStatus } from "./chain-status.ts";
 import { dashboardPolicy, renderDashboard } from "./dashboard-page.ts";
 import { filteredApps, parseFilter } from "./filters.ts";
@@ -35,6 +43,8 @@ export interface DashboardDeps {
   gitopsUrl?: string;
   /** config `server.openDashboardOnLoopback`: serve a browser on this machine without a token. */
   openOnLoopback: boolean;
+  /** Protected environments: approve/reject buttons for a signed-in token with the promote scope. */
+  decideApproval?(vote: ApprovalVote): Promise<ApprovalOutcome>;
 }
 
 /** How many promotions the timeline shows; the API pages through the rest. */
@@ -58,6 +68,9 @@ export function registerDashboard(app: RelbotApp, deps: DashboardDeps): void {
   };
   const access = requireDashboardAccess(deps.tokens, { openOnLoopback: deps.openOnLoopback });
   registerDashboardSession(app, deps.tokens);
+  const csrf = new DashboardCsrf();
+  const decideApproval = deps.decideApproval;
+  if (decideApproval) registerDashboardApprovals(app, { tokens: deps.tokens, csrf, decideApproval });
 
   app.get(dashboardPath, access, (c) => {
     const now = deps.clock.now();
@@ -86,6 +99,7 @@ export function registerDashboard(app: RelbotApp, deps: DashboardDeps): void {
       chain: chain.current(),
       now,
       signedIn: getCookie(c, sessionCookie) !== undefined,
+      approvals: decideApproval ? pendingApprovals(c) : "",
     });
     c.header("Content-Security-Policy", dashboardPolicy);
     // Versions and actors are not secret from a read token holder, but they are from a shared browser cache.
@@ -107,4 +121,11 @@ export function registerDashboard(app: RelbotApp, deps: DashboardDeps): void {
     c.header("Cache-Control", "no-store");
     return c.html(page);
   });
+
+  /** Protected environments: what waits for approval; buttons only for a session that may approve. */
+  function pendingApprovals(c: Context) {
+    const pending = listPromotions(deps.db, { status: "awaiting-approval" }, { limit: timelineLength }).rows;
+    const approver = approverSession(deps.tokens, getCookie(c, sessionCookie));
+    return renderPendingApprovals(pending, approver ? csrf.tokenFor(approver.session) : undefined);
+  }
 }

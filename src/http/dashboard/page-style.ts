@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { html, raw } from "hono/html";
 
 // One stylesheet for the dashboard and its sign-in page. Colours are chosen for at least 4.5:1 contrast (WCAG AA),
 // and every state shown in colour is also written out in words.
@@ -87,6 +88,17 @@ th .problem { font-weight: normal; white-space: normal; }
 `;
 
 const sha256Source = (text: string) => `'sha256-${createHash("sha256").update(text).digest("base64")}'`;
+
+/** The <head> both pages share: no referrer leaves the page, and the one stylesheet inline (allowed by hash). */
+export function pageHead(title: string) {
+  return html`<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>${title}</title>
+<style>${raw(pageStyle)}</style>
+</head>`;
+}
 
 /**
  * Only the page's own inline style (and script, when it has one) by hash; nothing loads from anywhere, and forms

@@ -1,6 +1,6 @@
-import { html, raw } from "hono/html";
+import { html } from "hono/html";
 import { markup } from "./format.ts";
-import { pagePolicy, pageStyle } from "./page-style.ts";
+import { pageHead, pagePolicy } from "./page-style.ts";
 import { signInPath } from "./paths.ts";
 
 /**
@@ -10,13 +10,7 @@ import { signInPath } from "./paths.ts";
 function render(problem: string): string {
   return markup(html`<!doctype html>
 <html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>Sign in · relbot</title>
-<style>${raw(pageStyle)}</style>
-</head>
+${pageHead("Sign in · relbot")}
 <body>
 <header><h1>relbot releases</h1></header>
 <main>

@@ -4,6 +4,7 @@ export { listEnvironmentDrift } from "./drift.ts";
 export {
   appHasPromotions,
   currentPromotions,
+  getPromotion,
   lastProblemPromotions,
   listPromotions,
   type Page,

@@ -4,6 +4,11 @@ import { type PromotionRow, promotions } from "../schema.ts";
 
 export type PromotionStatus = PromotionRow["status"];
 
+/** One promotion by id, as recorded now. */
+export function getPromotion(db: Db, id: string): PromotionRow | undefined {
+  return db.select().from(promotions).where(eq(promotions.id, id)).get();
+}
+
 export interface PromotionFilter {
   app?: string;
   env?: string;

@@ -100,6 +100,12 @@ describe("promotions export", () => {
       "approvalsRequired",
       "approvedBy",
       "pullRequest",
+      "deploymentState",
+      "deploymentRevision",
+      "deploymentSince",
+      "deploymentMessage",
+      "deploymentApplication",
+      "deployedAt",
     ]);
     expect(rows).toHaveLength(2345);
     const reasons = rows.map((r) => r[header!.indexOf("reason")]);

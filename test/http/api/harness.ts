@@ -1,4 +1,5 @@
 // A real relbot (startRelbot on a random port, real SQLite file) with API tokens, and helpers to seed its database.
+
 import { appendAuditEvent } from "../../../src/audit/index.ts";
 import { newId } from "../../../src/ids.ts";
 import type { RunningRelbot } from "../../../src/main.ts";
@@ -7,9 +8,9 @@ import {
   type NewReleaseRow,
   type PromotionRow,
   promotions,
-  releases,
 } from "../../../src/store/index.ts";
 import { offlineApp, startLoggedRelbot } from "../../support/logged-relbot.ts";
+import { seedRelease } from "../../support/promotion-fixtures.ts";
 import { writeTestConfig } from "../../support/relbot-config.ts";
 
 export const tokens = {
@@ -109,7 +110,7 @@ export function insertRelease(relbot: RunningRelbot, row: Partial<NewReleaseRow>
     updatedAt: createdAt,
     ...row,
   };
-  return relbot.database.db.insert(releases).values(full).returning().get();
+  return seedRelease(relbot.database.db, full);
 }
 
 export function appendEvent(

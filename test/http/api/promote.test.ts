@@ -1,13 +1,14 @@
 // POST /api/v1/promotions on the running service: the same rules as chat, the token's name as the actor.
+
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { count } from "drizzle-orm";
 import { auditEvents, jobs, promotions } from "../../../src/store/index.ts";
+import { seedRelease } from "../../support/promotion-fixtures.ts";
 import {
   auditEventsOf,
   type ChatopsHarness,
   promotionById,
   promotionJobOf,
-  seedRelease,
   seedSucceeded,
   startChatopsRelbot,
   tokens,
@@ -17,7 +18,7 @@ let h: ChatopsHarness;
 beforeAll(async () => {
   h = await startChatopsRelbot();
   for (const v of ["v1.0.0", "v1.1.0"]) {
-    seedRelease(h.relbot, "order-svc", v);
+    seedRelease(h.relbot.database.db, { app: "order-svc", version: v });
     seedSucceeded(h.relbot, "order-svc", "dev", v);
   }
   seedSucceeded(h.relbot, "order-svc", "staging", "v1.0.0");

@@ -1,0 +1,186 @@
+// OpenTelemetry tracing for one relbot process: an SDK tracer provider exporting over OTLP/HTTP when an endpoint is
+// configured, nothing at all otherwise. The code that makes spans asks `tracer()` and the helpers below, so it need
+// not know whether tracing is on: off, every helper is a plain call through (no context manager, no span objects).
+import {
+  type Attributes,
+  type Context,
+  context,
+  DiagLogLevel,
+  diag,
+  ROOT_CONTEXT,
+  type Span,
+  type SpanKind,
+  SpanStatusCode,
+  type Tracer,
+  trace,
+} from "@opentelemetry/api";
+import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
+import { W3CTraceContextPropagator } from "@opentelemetry/core";
+import { OTLPTraceExporter as OtlpJsonExporter } from "@opentelemetry/exporter-trace-otlp-http";
+import { OTLPTraceExporter as OtlpProtoExporter } from "@opentelemetry/exporter-trace-otlp-proto";
+import { resourceFromAttributes } from "@opentelemetry/resources";
+import { BasicTracerProvider, BatchSpanProcessor } from "@opentelemetry/sdk-trace-base";
+import type { Logger } from "../log.ts";
+import type { TracingSettings } from "./settings.ts";
+
+export const instrumentationScope = "relbot";
+
+const propagator = new W3CTraceContextPropagator();
+let active: Tracer | undefined;
+let contextManagerSet = false;
+
+export interface Tracing {
+  enabled: boolean;
+  /** Ends tracing: queued spans are exported (bounded by the exporter's timeout), then the provider stops. */
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Starts exporting spans when settings name an endpoint. Process-wide by nature (the active context lives in one
+ * AsyncLocalStorage), so the last relbot started in a process is the one whose spans are exported.
+ */
+export function startTracing(settings: TracingSettings, logger: Logger, version: string): Tracing {
+  if (!settings.tracesUrl) return { enabled: false, shutdown: async () => undefined };
+  if (!contextManagerSet) {
+    // Carries the active span across await, timers and callbacks (Bun implements AsyncLocalStorage).
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    // An export that fails (collector down) is a warning in relbot's log, never an error that stops anything.
+    diag.setLogger(
+      {
+        error: (message, ...args) => logger.warn({ args }, `opentelemetry: ${message}`),
+        warn: (message, ...args) => logger.warn({ args }, `opentelemetry: ${message}`),
+        info: () => undefined,
+        debug: () => undefined,
+        verbose: () => undefined,
+      },
+      DiagLogLevel.WARN,
+    );
+    contextManagerSet = true;
+  }
+  const exporterOptions = { url: settings.tracesUrl, headers: settings.headers };
+  const exporter =
+    settings.protocol === "http/json"
+      ? new OtlpJsonExporter(exporterOptions)
+      : new OtlpProtoExporter(exporterOptions);
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({
+      "service.name": settings.serviceName,
+      "service.version": version,
+    }),
+    spanProcessors: [new BatchSpanProcessor(exporter)],
+  });
+  const tracer = provider.getTracer(instrumentationScope, version);
+  active = tracer;
+  logger.info({ endpoint: settings.tracesUrl, protocol: settings.protocol }, "exporting traces over OTLP");
+  return {
+    enabled: true,
+    async shutdown() {
+      if (active === tracer) active = undefined;
+      await provider.shutdown();
+    },
+  };
+}
+
+/** True while a relbot in this process exports spans. */
+export function tracingEnabled(): boolean {
+  return active !== undefined;
+}
+
+/** The active relbot's tracer, or the API's no-op one. */
+export function tracer(): Tracer {
+  return active ?? trace.getTracer(instrumentationScope);
+}
+
+export interface SpanOptions {
+  kind?: SpanKind;
+  attributes?: Attributes;
+  /** The parent; default the active context. */
+  parent?: Context;
+}
+
+/**
+ * Runs `work` inside a new active span; an error thrown is recorded on the span (exception event, error status)
+ * and rethrown. Off, `work` runs as is with no span.
+ */
+export async function inSpan<T>(
+  name: string,
+  options: SpanOptions,
+  work: (span: Span | undefined) => Promise<T> | T,
+): Promise<T> {
+  const current = active;
+  if (!current) return work(undefined);
+  const parent = options.parent ?? context.active();
+  return current.startActiveSpan(
+    name,
+    { kind: options.kind, attributes: options.attributes },
+    parent,
+    async (span) => {
+      try {
+        return await work(span);
+      } catch (error) {
+        recordError(span, error);
+        throw error;
+      } finally {
+        span.end();
+      }
+    },
+  );
+}
+
+/** recordException + error status, the one way relbot marks a span failed. */
+export function recordError(span: Span, error: unknown): void {
+  span.recordException(error instanceof Error ? error : String(error));
+  span.setStatus({
+    code: SpanStatusCode.ERROR,
+    message: error instanceof Error ? error.message : String(error),
+  });
+}
+
+/** The active trace context as W3C headers (`traceparent`, `tracestate`); empty when off or outside a span. */
+export function traceHeaders(from: Context = context.active()): Record<string, string> {
+  if (!active) return {};
+  const carrier: Record<string, string> = {};
+  propagator.inject(from, carrier, {
+    set: (c, key, value) => {
+      c[key] = value;
+    },
+  });
+  return carrier;
+}
+
+/** The active trace context to store with a job (JSON of its W3C headers), or null when there is none. */
+export function captureTraceContext(): string | null {
+  const headers = traceHeaders();
+  return headers.traceparent ? JSON.stringify(headers) : null;
+}
+
+/** W3C headers (an incoming request's, or a stored job's) as a parent context; malformed ones are ignored. */
+export function contextFromHeaders(get: (name: string) => string | undefined): Context {
+  if (!active) return ROOT_CONTEXT;
+  return propagator.extract(ROOT_CONTEXT, undefined, {
+    get: (_carrier, key) => get(key),
+    keys: () => ["traceparent", "tracestate"],
+  });
+}
+
+/** The parent context stored with a job by captureTraceContext (a bad or absent value starts a new trace). */
+export function contextFromStored(stored: string | null | undefined): Context {
+  if (!stored || !active) return ROOT_CONTEXT;
+  let headers: unknown;
+  try {
+    headers = JSON.parse(stored);
+  } catch {
+    return ROOT_CONTEXT;
+  }
+  if (typeof headers !== "object" || headers === null) return ROOT_CONTEXT;
+  const record = headers as Record<string, unknown>;
+  return contextFromHeaders((name) => (typeof record[name] === "string" ? record[name] : undefined));
+}
+
+/** trace_id and span_id of the active span, for a log line; empty outside a span. */
+export function activeTraceIds(): { trace_id?: string; span_id?: string } {
+  const span = trace.getActiveSpan();
+  if (!span) return {};
+  const { traceId, spanId } = span.spanContext();
+  return trace.isSpanContextValid(span.spanContext()) ? { trace_id: traceId, span_id: spanId } : {};
+}
