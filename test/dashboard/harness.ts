@@ -1,7 +1,8 @@
 // A real relbot for the dashboard tests (random port, real SQLite file) and helpers to seed what the dashboard shows.
 import type { Clock } from "../../src/clock.ts";
+import { newId } from "../../src/ids.ts";
 import type { RunningRelbot } from "../../src/main.ts";
-import { environmentDrift } from "../../src/store/index.ts";
+import { environmentDrift, jobs } from "../../src/store/index.ts";
 import { offlineApp, startLoggedRelbot } from "../support/logged-relbot.ts";
 import { writeTestConfig } from "../support/relbot-config.ts";
 
@@ -26,11 +27,13 @@ export async function startDashboardRelbot(
     openOnLoopback?: boolean;
     /** Source repository URLs per app (default: unreachable local ones, which get no links). */
     repos?: Record<string, string>;
+    /** The GitOps repository's URL (default: an unreachable local one, which gets no links). */
+    gitopsUrl?: string;
     clock?: Clock;
   } = {},
 ): Promise<DashboardRelbot> {
   const file = writeTestConfig({
-    gitopsUrl: "http://127.0.0.1:9/gitops.git",
+    gitopsUrl: options.gitopsUrl ?? "http://127.0.0.1:9/gitops.git",
     signers: { team: { ssh: "allowed_signers" } },
     files: { allowed_signers: "" },
     apps: {
@@ -80,4 +83,25 @@ export function insertDrift(
   row: { app: string; env: string; expected: string | null; actual: string | null; detectedAt: number },
 ) {
   relbot.database.db.insert(environmentDrift).values(row).run();
+}
+
+/** A finished job as the queue stores it, with the W3C trace context it was queued under (the release page shows it). */
+export function insertTracedJob(
+  relbot: RunningRelbot,
+  job: { kind: string; dedupKey: string; traceparent: string; at: number },
+) {
+  relbot.database.db
+    .insert(jobs)
+    .values({
+      id: newId("job", job.at),
+      kind: job.kind,
+      dedupKey: job.dedupKey,
+      payload: {},
+      status: "succeeded",
+      runAt: job.at,
+      traceContext: JSON.stringify({ traceparent: job.traceparent }),
+      createdAt: job.at,
+      updatedAt: job.at,
+    })
+    .run();
 }

@@ -1,9 +1,14 @@
 import { html } from "hono/html";
 import { promotionStatuses } from "../../store/index.ts";
 import type { BoardApp, PromotionStatus } from "../../store/queries/index.ts";
+import { markup } from "./format.ts";
+import { pageHead } from "./page-style.ts";
 import { dashboardPath } from "./paths.ts";
 
-/** What the dashboard is narrowed to: one app, one environment, one promotion status (the timeline's). */
+/**
+ * What the dashboard is narrowed to: one app and one environment (grid, DORA and timeline), one promotion status
+ * (the timeline's: the grid always shows what runs where).
+ */
 export interface DashboardFilter {
   app?: string;
   env?: string;
@@ -11,22 +16,47 @@ export interface DashboardFilter {
 }
 
 /**
- * The filter from the query string. Only configured apps, their environments and the known statuses are taken; any
- * other value is dropped (shown as "all"), so the page never echoes a made-up name back as a choice.
+ * The filter from the query string, each value checked against what is configured (apps, their environments, the
+ * promotion statuses): a closed set, so a query never reaches the database with a made-up name and the page never
+ * echoes one back. An unknown value is a clear error naming the parameter, not a silently wider view.
  */
 export function parseFilter(
   query: (name: string) => string | undefined,
   apps: readonly BoardApp[],
-): DashboardFilter {
+): { filter: DashboardFilter } | { problem: string } {
   const filter: DashboardFilter = {};
   const app = query("app");
-  if (app && apps.some((a) => a.name === app)) filter.app = app;
+  if (app) {
+    if (!apps.some((a) => a.name === app)) return { problem: "app: not a configured app" };
+    filter.app = app;
+  }
   const env = query("env");
-  if (env && apps.some((a) => a.environments.includes(env))) filter.env = env;
+  if (env) {
+    if (!apps.some((a) => a.environments.includes(env)))
+      return { problem: "env: not a configured environment" };
+    filter.env = env;
+  }
   const status = query("status");
-  if (status && (promotionStatuses as readonly string[]).includes(status))
+  if (status) {
+    if (!(promotionStatuses as readonly string[]).includes(status)) {
+      return { problem: `status: one of ${promotionStatuses.join(", ")}` };
+    }
     filter.status = status as PromotionStatus;
-  return filter;
+  }
+  return { filter };
+}
+
+/** The answer to a filter naming something not configured: what is wrong, and the way back to the whole board. */
+export function renderFilterProblem(problem: string): string {
+  return markup(html`<!doctype html>
+<html lang="en">
+${pageHead("relbot releases: bad filter")}
+<body>
+<header><h1>relbot releases</h1></header>
+<main><p class="warn" id="filter-problem">Bad filter: ${problem}.</p><p><a href="${dashboardPath}">Show everything</a></p></main>
+</body>
+</html>
+`);
 }
 
 /** The configured apps and environments narrowed by the filter; an app with none of the environment drops out. */
@@ -57,7 +87,8 @@ ${select(
   filter.app,
 )}
 ${select("env", "environment", envs, filter.env)}
-${select("status", "status", promotionStatuses, filter.status)}
+${select("status", "timeline status", promotionStatuses, filter.status)}
 <button type="submit">Filter</button>
+${filter.app || filter.env || filter.status ? html`<a href="${dashboardPath}">clear</a>` : ""}
 </form>`;
 }

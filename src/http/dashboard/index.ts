@@ -5,8 +5,9 @@ import type { Clock } from "../../clock.ts";
 import type { RelbotConfig } from "../../config/index.ts";
 import { doraReport } from "../../domain/dora.ts";
 import { repoLinks } from "../../domain/repo-links.ts";
+import { promotionJobKey, releaseJobKey } from "../../jobs/index.ts";
 import type { ApprovalOutcome, ApprovalVote } from "../../promotion/approval.ts";
-import type { Db } from "../../store/index.ts";
+import type { Db, PromotionRow, ReleaseRow } from "../../store/index.ts";
 import {
   doraPromotions,
   latestRejectedReleases,
@@ -14,7 +15,9 @@ import {
   promotionsOfVersion,
   releaseBoard,
   releaseRecords,
+  traceContextsByJobKey,
 } from "../../store/queries/index.ts";
+import { doraWindow } from "../api/dora.ts";
 import type { RelbotApp } from "../app.ts";
 import type { TokenRegistry } from "../auth.ts";
 import { registerDashboardSession, requireDashboardAccess, sessionCookie } from "./access.ts";
@@ -26,10 +29,12 @@ import {
 } from "./approvals.ts";
 import { AuditChainStatus } from "./chain-status.ts";
 import { dashboardPolicy, renderDashboard } from "./dashboard-page.ts";
-import { filteredApps, parseFilter } from "./filters.ts";
+import { filteredApps, parseFilter, renderFilterProblem } from "./filters.ts";
 import type { DashboardLinks } from "./links.ts";
+import { pagePolicy } from "./page-style.ts";
 import { dashboardPath, releaseRoute } from "./paths.ts";
-import { releasePagePolicy, renderReleasePage } from "./release-page.ts";
+import { releasePagePolicy, renderReleaseNotFound, renderReleasePage } from "./release-page.ts";
+import { traceIdOf } from "./trace-id.ts";
 
 export interface DashboardDeps {
   db: Db;
@@ -47,11 +52,10 @@ export interface DashboardDeps {
   decideApproval?(vote: ApprovalVote): Promise<ApprovalOutcome>;
 }
 
+const filterProblemPolicy = pagePolicy();
+
 /** How many promotions the timeline shows; the API pages through the rest. */
 const timelineLength = 50;
-
-/** The DORA section's window: the last 30 days (GET /api/v1/dora takes any window up to a year). */
-const doraDays = 30;
 
 /** GET /: the release dashboard, with its sign-in and sign-out routes. */
 export function registerDashboard(app: RelbotApp, deps: DashboardDeps): void {
@@ -74,9 +78,15 @@ export function registerDashboard(app: RelbotApp, deps: DashboardDeps): void {
 
   app.get(dashboardPath, access, (c) => {
     const now = deps.clock.now();
-    const filter = parseFilter((name) => c.req.query(name), apps);
+    const parsed = parseFilter((name) => c.req.query(name), apps);
+    if ("problem" in parsed) {
+      c.header("Content-Security-Policy", filterProblemPolicy);
+      return c.html(renderFilterProblem(parsed.problem), 400);
+    }
+    const { filter } = parsed;
     const shown = filteredApps(apps, filter);
-    const window = { since: now - doraDays * 86_400_000, until: now };
+    // GET /api/v1/dora's default window and the same computation, so the charts and the API agree.
+    const window = doraWindow({}, now);
     const records = doraPromotions(deps.db, {
       ...window,
       ...(filter.app === undefined ? {} : { app: filter.app }),
@@ -109,18 +119,52 @@ export function registerDashboard(app: RelbotApp, deps: DashboardDeps): void {
 
   app.get(releaseRoute, access, (c) => {
     const { app: appName, version } = c.req.param();
+    c.header("Content-Security-Policy", releasePagePolicy);
+    c.header("Cache-Control", "no-store");
+    // Only configured apps: the name goes into no query and onto no page unless relbot knows it.
+    if (!Object.hasOwn(deps.apps, appName))
+      return c.html(renderReleaseNotFound("No such app is configured."), 404);
+    const records = releaseRecords(deps.db, appName, version);
+    const promotions = promotionsOfVersion(deps.db, appName, version);
+    if (records.length === 0 && promotions.length === 0) {
+      return c.html(renderReleaseNotFound(`relbot has no record of this version of ${appName}.`), 404);
+    }
     const page = renderReleasePage({
       app: appName,
       version,
-      records: releaseRecords(deps.db, appName, version),
-      promotions: promotionsOfVersion(deps.db, appName, version),
+      records,
+      promotions,
+      ...traceIds(appName, records, promotions),
       links,
       now: deps.clock.now(),
     });
-    c.header("Content-Security-Policy", releasePagePolicy);
-    c.header("Cache-Control", "no-store");
     return c.html(page);
   });
+
+  /** The trace each release check and promotion ran in, from the trace context stored with its job. */
+  function traceIds(appName: string, records: readonly ReleaseRow[], promotions: readonly PromotionRow[]) {
+    // A webhook that did not name the tag object queued the check under "?": look under both keys.
+    const releaseKeys = records.map((r) => ({
+      object: r.tagObject,
+      keys: [releaseJobKey(appName, r.tagName, r.tagObject), releaseJobKey(appName, r.tagName, undefined)],
+    }));
+    const promotionKeys = promotions.map((p) => ({ id: p.id, key: promotionJobKey(p.id) }));
+    const stored = traceContextsByJobKey(deps.db, [
+      ...releaseKeys.flatMap((r) => r.keys),
+      ...promotionKeys.map((p) => p.key),
+    ]);
+    const releaseTraces = new Map<string, string>();
+    for (const { object, keys } of releaseKeys) {
+      const id = keys.map((key) => traceIdOf(stored.get(key))).find((found) => found !== undefined);
+      if (id) releaseTraces.set(object, id);
+    }
+    const promotionTraces = new Map<string, string>();
+    for (const { id, key } of promotionKeys) {
+      const traceId = traceIdOf(stored.get(key));
+      if (traceId) promotionTraces.set(id, traceId);
+    }
+    return { releaseTraces, promotionTraces };
+  }
 
   /** Protected environments: what waits for approval; buttons only for a session that may approve. */
   function pendingApprovals(c: Context) {

@@ -30,6 +30,7 @@ export function pullRequestLink(links: RepoLinks | undefined, number: number | n
 }
 
 /** A version, linked to relbot's own release detail page. */
-export function versionLink(app: string, version: string, className = "") {
-  return html`<a class="${className}" href="${releasePath(app, version)}">${version}</a>`;
+export function versionLink(app: string, version: string, className?: string) {
+  const classes = className === undefined ? "" : html` class="${className}"`;
+  return html`<a${classes} href="${releasePath(app, version)}">${version}</a>`;
 }

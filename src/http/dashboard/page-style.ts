@@ -32,13 +32,17 @@ table.grid th[scope="row"], table.grid thead th:first-child { width: 150px; }
 .warn .muted { font-weight: normal; }
 .flag { display: inline-block; font-size: 12px; font-weight: 600; padding: 0 6px; border-radius: 10px; }
 .flag.drift, .flag.tag { background: #ffd8d3; color: #82071e; }
-.flag.pending { background: #ddf4ff; color: #0550ae; }
+.flag.pending, .flag.deploy-pending { background: #ddf4ff; color: #0550ae; }
+.flag.deploy-healthy { background: #dafbe1; color: #116329; }
+.flag.deploy-bad { background: #ffd8d3; color: #82071e; }
+.deployment { margin: 2px 0; }
 .status { display: inline-block; font-size: 12px; font-weight: 600; padding: 1px 8px; border-radius: 10px; }
 .status-succeeded { background: #dafbe1; color: #116329; }
 .status-noop { background: #eaeef2; color: #24292f; }
 .status-failed { background: #ffebe9; color: #a40e26; }
-.status-denied { background: #fff1e5; color: #8a3700; }
-.status-queued, .status-running { background: #ddf4ff; color: #0550ae; }
+.status-denied, .status-rejected, .status-expired { background: #fff1e5; color: #8a3700; }
+.status-cancelled { background: #eaeef2; color: #24292f; }
+.status-queued, .status-running, .status-awaiting-approval, .status-pr-open { background: #ddf4ff; color: #0550ae; }
 .chain { padding: 2px 10px; border-radius: 12px; font-weight: 600; }
 .chain.ok { background: #dafbe1; color: #116329; }
 .chain.broken { background: #ffebe9; color: #a40e26; }

@@ -1,8 +1,8 @@
-import { html, raw } from "hono/html";
+import { html } from "hono/html";
 import type { PromotionRow, ReleaseRow } from "../../store/index.ts";
 import { markup, timeElement } from "./format.ts";
 import { commitLink, type DashboardLinks, tagLink } from "./links.ts";
-import { pagePolicy, pageStyle } from "./page-style.ts";
+import { pageHead, pagePolicy } from "./page-style.ts";
 import { dashboardPath } from "./paths.ts";
 import { renderTimeline } from "./timeline.ts";
 
@@ -12,6 +12,10 @@ export interface ReleaseView {
   /** Every record of this version, oldest first (more than one when the tag was moved). */
   records: readonly ReleaseRow[];
   promotions: readonly PromotionRow[];
+  /** Trace ids (OpenTelemetry, when tracing is on) of each record's release checks, by tag object. */
+  releaseTraces: ReadonlyMap<string, string>;
+  /** Trace ids of each promotion's job, by promotion id. */
+  promotionTraces: ReadonlyMap<string, string>;
   links: DashboardLinks;
   now: number;
 }
@@ -39,6 +43,7 @@ ${tagLink(links, r.tagName)}${r.tagState === "ok" ? "" : html` <span class="flag
 <dt>key fingerprint</dt><dd>${orNone(r.keyFingerprint)}</dd>
 <dt>SBOM digest</dt><dd>${orNone(r.sbomDigest)}${r.sbomFormat ? html` <span class="muted">(${r.sbomFormat})</span>` : ""}</dd>
 <dt>first seen</dt><dd>${timeElement(r.firstSeenAt ?? r.createdAt, view.now, "utc")}</dd>
+<dt>trace id</dt><dd data-trace>${orNone(view.releaseTraces.get(r.tagObject) ?? null)}</dd>
 </dl>
 <h3>Checks</h3>
 ${checks}
@@ -49,22 +54,29 @@ ${checks}
 export function renderReleasePage(view: ReleaseView): string {
   return markup(html`<!doctype html>
 <html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>${view.app} ${view.version} · relbot</title>
-<style>${raw(pageStyle)}</style>
-</head>
+${pageHead(`${view.app} ${view.version} · relbot`)}
 <body>
 <header><h1>${view.app} ${view.version}</h1><p><a href="${dashboardPath}">all releases</a></p></header>
 <main>
 ${view.records.length === 0 ? html`<p class="muted">relbot has no record of this tag; it was promoted from an earlier record or by hand.</p>` : view.records.map((r) => record(r, view))}
 <section aria-labelledby="promotions">
 <h2 id="promotions">Promotions of ${view.version}</h2>
-${renderTimeline(view.promotions, view.now, view.links)}
+${renderTimeline(view.promotions, view.now, view.links, view.promotionTraces)}
 </section>
 </main>
+</body>
+</html>
+`);
+}
+
+/** A release relbot has no record of (or an app not configured): said plainly, with the way back. */
+export function renderReleaseNotFound(what: string): string {
+  return markup(html`<!doctype html>
+<html lang="en">
+${pageHead("relbot: no such release")}
+<body>
+<header><h1>relbot releases</h1></header>
+<main><p id="not-found">${what}</p><p><a href="${dashboardPath}">all releases</a></p></main>
 </body>
 </html>
 `);

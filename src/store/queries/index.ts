@@ -1,6 +1,7 @@
 export { type AuditEventFilter, auditEventBatches, listAuditEvents } from "./audit-events.ts";
 export { type DoraQuery, doraLookaheadMs, doraPromotions } from "./dora.ts";
 export { listEnvironmentDrift } from "./drift.ts";
+export { traceContextsByJobKey } from "./job-traces.ts";
 export {
   appHasPromotions,
   currentPromotions,

@@ -139,12 +139,15 @@ export function appHasPromotions(db: Db, app: string): boolean {
   );
 }
 
-/** Promotions not finished yet (queued or running), oldest first: what is about to change. */
+/**
+ * Promotions not finished yet, oldest first: what is about to change (queued, running), or waits on people (awaiting
+ * approval, an open pull request).
+ */
 export function pendingPromotions(db: Db): PromotionRow[] {
   return db
     .select()
     .from(promotions)
-    .where(inArray(promotions.status, ["queued", "running"]))
+    .where(inArray(promotions.status, ["queued", "running", "awaiting-approval", "pr-open"]))
     .orderBy(asc(promotions.createdAt), asc(promotions.id))
     .all();
 }
