@@ -66,8 +66,14 @@ async function comment(text: string, login = "carol"): Promise<string> {
 describe("the requester is told how the deployment ended", () => {
   test("Slack: pushed, then deployed and healthy with the time it took, on the same response_url", async () => {
     await p.healthyInDev("v1.4.0");
-    expect(await slackText("promote order-svc v1.4.0 to staging", "slack-1")).toContain(
-      "Queued promotion of order-svc v1.4.0 to staging",
+    const queued = await slackText("promote order-svc v1.4.0 to staging", "slack-1");
+    expect(queued).toContain("Queued promotion of order-svc v1.4.0 to staging");
+    // A second message is coming, and the answer says so.
+    expect(queued).toContain(
+      "I will report when the GitOps commit is pushed, and again when Argo CD runs it healthy (or not).",
+    );
+    expect(await slackText("help", "slack-help")).toContain(
+      "An environment takes a version only after it ran healthy in the one before it",
     );
     const staging = await p.promotionIn("staging", "v1.4.0", (p) => p.deploymentState === "pending");
     await eventually("the push notice", () => slackPosts("slack-1").length === 1);
