@@ -151,6 +151,10 @@ export function objectId(type: ObjectType, content: Uint8Array): string {
   return createHash("sha1").update(`${type} ${content.byteLength}\0`).update(content).digest("hex");
 }
 
+export function objectIdBytes(type: ObjectType, content: Uint8Array): Buffer {
+  return createHash("sha1").update(`${type} ${content.byteLength}\0`).update(content).digest();
+}
+
 /** The binary form of a 40-hex object id, refusing anything else. */
 export function oidBytes(oid: string): Buffer {
   if (!/^[0-9a-f]{40}$/.test(oid)) throw new Error(`not an object id: ${oid}`);

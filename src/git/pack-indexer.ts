@@ -4,14 +4,12 @@
 import fs from "node:fs";
 import zlib from "node:zlib";
 import { nextReaderId, type ObjectCache, type ObjectStore, PackReader } from "./object-store.ts";
-import { type GitObject, OBJ_OFS_DELTA, OBJ_REF_DELTA, objectId, typeName } from "./pack-format.ts";
+import { type GitObject, OBJ_OFS_DELTA, OBJ_REF_DELTA, objectIdBytes, typeName } from "./pack-format.ts";
 import { writePackIndex } from "./pack-index.ts";
+import { WorkSlices } from "./work-slices.ts";
 
 /** A REF_DELTA whose base is not known yet (later in the pack): resolved in a second pass. */
 class BaseNotYetKnown extends Error {}
-
-/** Work done between two yields to the event loop, in ms. */
-const SLICE_MS = 8;
 
 export interface IndexedPack {
   idxFile: string;
@@ -54,7 +52,7 @@ export async function indexPackFile(
 
     const deferred: number[] = [];
     let position = 12;
-    let sliceStart = performance.now();
+    const slices = new WorkSlices();
     for (let i = 0; i < count; i++) {
       offsets[i] = position;
       const entry = reader.entry(position);
@@ -69,15 +67,12 @@ export async function indexPackFile(
           deferred.push(i);
         }
       } else {
+        // Not cached: most objects are no delta's base, and a base is read again (and then kept) when needed.
         object = { type: typeName(entry.header.type), content: entry.data };
-        cache.set(`${reader.id}:${position}`, object);
       }
-      if (object) Buffer.from(objectId(object.type, object.content), "hex").copy(oids, 20 * i);
+      if (object) objectIdBytes(object.type, object.content).copy(oids, 20 * i);
       position += entry.length;
-      if (performance.now() - sliceStart > SLICE_MS) {
-        await new Promise((resolve) => setImmediate(resolve));
-        sliceStart = performance.now();
-      }
+      await slices.next();
     }
     if (position !== size - 20)
       throw new Error(`${packFile}: ${size - 20 - position} bytes after the last entry`);
@@ -93,9 +88,9 @@ export async function indexPackFile(
         for (const i of pending) {
           try {
             const object = reader.readAt(offsets[i]!);
-            const oid = objectId(object.type, object.content);
-            Buffer.from(oid, "hex").copy(oids, 20 * i);
-            byOid.set(oid, offsets[i]!);
+            const oid = objectIdBytes(object.type, object.content);
+            oid.copy(oids, 20 * i);
+            byOid.set(oid.toString("hex"), offsets[i]!);
           } catch (error) {
             if (!(error instanceof BaseNotYetKnown)) throw error;
             still.push(i);
