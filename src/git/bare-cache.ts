@@ -7,7 +7,7 @@ import { type CommitFields, commitPayload, withSignature } from "./commit-object
 import { type GitCredential, gitAuthHeaders, redactUrl } from "./credentials.ts";
 import { parseCommit } from "./git-commit.ts";
 import { isTreeMode, treeEntries } from "./git-tree.ts";
-import { ObjectStore } from "./object-store.ts";
+import { newObjectCache, ObjectStore } from "./object-store.ts";
 import { buildPack } from "./pack-builder.ts";
 import { indexPackFile } from "./pack-indexer.ts";
 import { updateRef } from "./receive-pack.ts";
@@ -56,6 +56,9 @@ export interface LocalCommit {
   parent: string;
   objects: string[];
 }
+
+/** The object cache used while indexing a fetched pack (see fetchAndIndex). */
+const indexingCacheBytes = 2 * 1024 * 1024;
 
 export class BareCache {
   readonly gitdir: string;
@@ -190,8 +193,13 @@ export class BareCache {
     );
     if (!("packFile" in fetched)) throw new Error("upload-pack refused the pack");
     // A delta's base may sit in an earlier pack only in a thin pack, which relbot never asks for; the store
-    // is still offered for it. Indexing shares the store's object cache, so its bound holds here too.
-    await indexPackFile(fetched.packFile, this.store.cache, gitdir === this.gitdir ? this.store : undefined);
+    // is still offered for it. The indexer walks offset deltas from their bases without a cache; its small cache
+    // of its own serves only deltas on a base named by id, and is dropped once the index is written.
+    await indexPackFile(
+      fetched.packFile,
+      newObjectCache(indexingCacheBytes),
+      gitdir === this.gitdir ? this.store : undefined,
+    );
   }
 
   /** Where the branch is on the remote (protocol v2 ls-refs: one request, one line). */

@@ -1,24 +1,36 @@
-// `git index-pack` for a pack already on disk, in bounded memory: entries are read one at a time with positioned
-// reads, a delta's base comes from the byte-bounded object cache (or is read again from the file), and the index is
-// built in flat typed arrays (32 bytes an object). isomorphic-git's indexPack needs the whole pack in memory.
+// `git index-pack` for a pack already on disk, in bounded memory. As git does, deltas are resolved from each base
+// down to its children, so only the chain being walked is held (at most the delta depth, 50 by git's default)
+// and every entry is inflated twice at most, whatever the order of the pack: a first pass reads each entry's
+// header, length and CRC and hashes the whole objects; a second walks from every whole object to the deltas
+// built on it. The index is built in flat typed arrays (about 40 bytes an object). isomorphic-git's indexPack
+// holds the whole pack in memory and caches the deltas it resolved.
 import fs from "node:fs";
 import zlib from "node:zlib";
-import { nextReaderId, type ObjectCache, type ObjectStore, PackReader } from "./object-store.ts";
-import { type GitObject, OBJ_OFS_DELTA, OBJ_REF_DELTA, objectIdBytes, typeName } from "./pack-format.ts";
+import type { ObjectCache, ObjectStore } from "./object-store.ts";
+import { nextReaderId, PackReader } from "./object-store.ts";
+import {
+  applyDelta,
+  type GitObject,
+  OBJ_OFS_DELTA,
+  OBJ_REF_DELTA,
+  type ObjectType,
+  objectIdBytes,
+  typeName,
+} from "./pack-format.ts";
 import { writePackIndex } from "./pack-index.ts";
 import { WorkSlices } from "./work-slices.ts";
-
-/** A REF_DELTA whose base is not known yet (later in the pack): resolved in a second pass. */
-class BaseNotYetKnown extends Error {}
 
 export interface IndexedPack {
   idxFile: string;
   objects: number;
 }
 
+/** A REF_DELTA whose base is not known (yet): tried again once more objects are resolved. */
+class BaseNotKnown extends Error {}
+
 /**
- * Writes `<pack>.idx` next to `packFile`. Bases of REF_DELTA entries that are not in the pack are looked up in
- * `store` (a thin pack); a pack with a base found nowhere is refused.
+ * Writes `<pack>.idx` next to `packFile`. `cache` only serves the rare REF_DELTA entries; bases of REF_DELTA entries
+ * that are not in the pack are looked up in `store` (a thin pack); a pack with a base found nowhere is refused.
  */
 export async function indexPackFile(
   packFile: string,
@@ -39,68 +51,100 @@ export async function indexPackFile(
     const oids = Buffer.alloc(20 * count);
     const offsets = new Float64Array(count);
     const crcs = new Uint32Array(count);
+    const resolved = new Uint8Array(count);
+    // Deltas by base: firstChild[base] -> a delta on it, nextSibling[delta] -> the next delta on the same base.
+    const firstChild = new Int32Array(count).fill(-1);
+    const nextSibling = new Int32Array(count).fill(-1);
+    const refBases = new Map<number, string>();
     const byOid = new Map<string, number>();
-    let secondPass = false;
     const reader: PackReader = new PackReader(nextReaderId(), fd, size, cache, (oid, depth): GitObject => {
-      if (!secondPass) throw new BaseNotYetKnown();
-      const offset = byOid.get(oid);
-      if (offset !== undefined) return reader.readAt(offset, depth);
+      const at = byOid.get(oid);
+      if (at !== undefined) return reader.readAt(offsets[at]!, depth);
       const external = store?.read(oid, depth);
       if (external) return external;
-      throw new BaseNotYetKnown();
+      throw new BaseNotKnown();
     });
-
-    const deferred: number[] = [];
-    let position = 12;
     const slices = new WorkSlices();
+    const hash = (i: number, type: ObjectType, content: Buffer) => {
+      objectIdBytes(type, content).copy(oids, 20 * i);
+      resolved[i] = 1;
+    };
+
+    // First pass: where each entry is, its CRC, which base each delta stands on; whole objects are hashed.
+    const roots: number[] = [];
+    let position = 12;
     for (let i = 0; i < count; i++) {
       offsets[i] = position;
       const entry = reader.entry(position);
       crcs[i] = zlib.crc32(entry.raw);
-      let object: GitObject | undefined;
-      if (entry.header.type === OBJ_REF_DELTA) deferred.push(i);
-      else if (entry.header.type === OBJ_OFS_DELTA) {
-        try {
-          object = reader.readAt(position, 0, entry);
-        } catch (error) {
-          if (!(error instanceof BaseNotYetKnown)) throw error;
-          deferred.push(i);
-        }
+      const { type, baseOffset, baseOid } = entry.header;
+      if (type === OBJ_OFS_DELTA) {
+        const base = entryIndex(offsets, i, baseOffset!);
+        if (base === -1)
+          throw new Error(`${packFile}: a delta at ${position} has no entry at its base offset`);
+        nextSibling[i] = firstChild[base]!;
+        firstChild[base] = i;
+      } else if (type === OBJ_REF_DELTA) {
+        refBases.set(i, baseOid!);
       } else {
-        // Not cached: most objects are no delta's base, and a base is read again (and then kept) when needed.
-        object = { type: typeName(entry.header.type), content: entry.data };
+        hash(i, typeName(type), entry.data);
+        roots.push(i);
       }
-      if (object) objectIdBytes(object.type, object.content).copy(oids, 20 * i);
       position += entry.length;
       await slices.next();
     }
     if (position !== size - 20)
       throw new Error(`${packFile}: ${size - 20 - position} bytes after the last entry`);
 
-    if (deferred.length > 0) {
-      secondPass = true;
-      const done = new Set(deferred);
-      for (let i = 0; i < count; i++)
-        if (!done.has(i)) byOid.set(oids.toString("hex", 20 * i, 20 * i + 20), offsets[i]!);
-      let pending = deferred;
-      while (pending.length > 0) {
-        const still: number[] = [];
-        for (const i of pending) {
-          try {
-            const object = reader.readAt(offsets[i]!);
-            const oid = objectIdBytes(object.type, object.content);
-            oid.copy(oids, 20 * i);
-            byOid.set(oid.toString("hex"), offsets[i]!);
-          } catch (error) {
-            if (!(error instanceof BaseNotYetKnown)) throw error;
-            still.push(i);
-          }
+    // Second pass: from each whole object down the deltas built on it, holding only the chain being walked.
+    const walk = async (root: number, type: ObjectType, content: Buffer) => {
+      const stack: { content: Buffer; next: number }[] = [{ content, next: firstChild[root]! }];
+      while (stack.length > 0) {
+        const top = stack.at(-1)!;
+        const child = top.next;
+        if (child === -1) {
+          stack.pop();
+          continue;
         }
-        if (still.length === pending.length)
-          throw new Error(`${packFile}: ${still.length} deltas have no base`);
-        pending = still;
+        top.next = nextSibling[child]!;
+        const childContent = applyDelta(top.content, reader.entry(offsets[child]!).data);
+        hash(child, type, childContent);
+        if (firstChild[child] !== -1) stack.push({ content: childContent, next: firstChild[child]! });
+        await slices.next();
       }
+    };
+    for (const root of roots) {
+      if (firstChild[root] === -1) continue;
+      const entry = reader.entry(offsets[root]!);
+      await walk(root, typeName(entry.header.type), entry.data);
     }
+
+    // Deltas on a base named by id (packs written without offset deltas, or thin ones): rare, resolved through the
+    // reader (and its cache) once their base is known, then their own children walked as above.
+    let pending = [...refBases.keys()];
+    while (pending.length > 0) {
+      for (let i = 0; i < count; i++)
+        if (resolved[i]) byOid.set(oids.toString("hex", 20 * i, 20 * i + 20), i);
+      const still: number[] = [];
+      for (const i of pending) {
+        let object: GitObject;
+        try {
+          object = reader.readAt(offsets[i]!);
+        } catch (error) {
+          if (!(error instanceof BaseNotKnown)) throw error;
+          still.push(i);
+          continue;
+        }
+        hash(i, object.type, object.content);
+        await walk(i, object.type, object.content);
+      }
+      if (still.length === pending.length)
+        throw new Error(`${packFile}: ${still.length} deltas have no base`);
+      pending = still;
+    }
+    const unresolved = resolved.indexOf(0);
+    if (unresolved !== -1)
+      throw new Error(`${packFile}: the entry at ${offsets[unresolved]} was never resolved`);
 
     const checksum = Buffer.alloc(20);
     fs.readSync(fd, checksum, 0, 20, size - 20);
@@ -113,4 +157,18 @@ export async function indexPackFile(
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/** The index of the entry starting at `offset` among the first `known` entries (offsets grow), or -1. */
+function entryIndex(offsets: Float64Array, known: number, offset: number): number {
+  let low = 0;
+  let high = known - 1;
+  while (low <= high) {
+    const mid = (low + high) >>> 1;
+    const at = offsets[mid]!;
+    if (at === offset) return mid;
+    if (at < offset) low = mid + 1;
+    else high = mid - 1;
+  }
+  return -1;
 }
