@@ -9,9 +9,9 @@ import { countedApprovers } from "../domain/approvals.ts";
 import { RelbotError } from "../errors.ts";
 import { silentLogger } from "../log.ts";
 import { openDatabase } from "../store/index.ts";
+import { followAuditEvents } from "../wiring/audit-followers.ts";
 import { keyAuditChainFromConfig } from "../wiring/audit-keys.ts";
 import { githubClientFromConfig } from "../wiring/github.ts";
-import { followAuditForNotifications } from "../wiring/notifications.ts";
 import { createPromotionRequester } from "../wiring/promotions.ts";
 import type { OptionValues } from "./options.ts";
 import { type CommandOutput, consoleOutput } from "./output.ts";
@@ -33,8 +33,8 @@ export async function runApproveCommand(
   try {
     // The events this command records join the service's audit chain: keyed with the same key.
     keyAuditChainFromConfig(database.db, loaded, systemClock.now());
-    // Its events are told to the channels too: the running serve sends the queued notices.
-    followAuditForNotifications(database.db, loaded.config);
+    // Its events are followed too (channel notices, GitHub deployments): the running serve runs the queued jobs.
+    followAuditEvents(database.db, loaded.config);
     // The service's requester; a promotion this vote queued waits for the running service's worker.
     const promotions = createPromotionRequester({
       db: database.db,

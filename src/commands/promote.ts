@@ -12,9 +12,9 @@ import { silentLogger } from "../log.ts";
 import type { PromotionRequest } from "../promotion/request.ts";
 import { type Db, openDatabase, type PromotionRow } from "../store/index.ts";
 import { getPromotion } from "../store/queries/index.ts";
+import { followAuditEvents } from "../wiring/audit-followers.ts";
 import { keyAuditChainFromConfig } from "../wiring/audit-keys.ts";
 import { githubClientFromConfig } from "../wiring/github.ts";
-import { followAuditForNotifications } from "../wiring/notifications.ts";
 import { createPromotionRequester } from "../wiring/promotions.ts";
 import { type OptionValues, UsageError } from "./options.ts";
 import { type CommandOutput, consoleOutput } from "./output.ts";
@@ -45,8 +45,8 @@ export async function runPromoteCommand(
   try {
     // The events this command records join the service's audit chain: keyed with the same key.
     keyAuditChainFromConfig(database.db, loaded, systemClock.now());
-    // Its events are told to the channels too: the running serve sends the queued notices.
-    followAuditForNotifications(database.db, loaded.config);
+    // Its events are followed too (channel notices, GitHub deployments): the running serve runs the queued jobs.
+    followAuditEvents(database.db, loaded.config);
     // The service's requester; the running service's worker picks the job up at its next poll.
     const promotions = createPromotionRequester({
       db: database.db,
