@@ -43,7 +43,11 @@ beforeAll(async () => {
   raw.reconcile = { interval: 0 };
   raw.argocd = { url: argocd.url, tokenEnv: "ARGOCD_TOKEN", timeout: "10m", pollInterval: "100ms" };
   writeFileSync(world.configFile, stringify(raw));
-  const app = argocdApplication({ name: "order-svc-dev", repoURL: world.source.url, targetRevision: "v1.3.0" });
+  const app = argocdApplication({
+    name: "order-svc-dev",
+    repoURL: world.source.url,
+    targetRevision: "v1.3.0",
+  });
   syncedTo(app, world.source.commit, "Healthy", { phase: "Succeeded" });
   argocd.setApplication(app);
   world.env.ARGOCD_TOKEN = argocd.token;

@@ -25,6 +25,8 @@ let world: PipelineWorld;
 let github: DeploymentsStandIn;
 let relbot: RunningRelbot;
 const publicUrl = "https://relbot.acme.example/";
+// Quick retries; a stop hands a job waiting on GitHub back after 100 ms instead of 10 s.
+const workerOptions = { pollMs: 25, backoff: { baseMs: 20, maxMs: 40 }, stopTimeoutMs: 100 };
 
 beforeAll(async () => {
   world = await createPipelineWorld();
@@ -36,9 +38,7 @@ beforeAll(async () => {
   raw.reconcile = { interval: 0 };
   raw.server = { ...raw.server, publicUrl };
   writeFileSync(world.configFile, stringify(raw));
-  relbot = await startPipelineRelbot(world, {
-    worker: { pollMs: 25, backoff: { baseMs: 20, maxMs: 40 } },
-  });
+  relbot = await startPipelineRelbot(world, { worker: workerOptions });
 }, 60_000);
 afterAll(async () => {
   await relbot?.stop();
@@ -47,6 +47,7 @@ afterAll(async () => {
 });
 
 const db = () => relbot.database.db;
+const promotion171 = () => promotionsOf(db(), "order-svc").find((p) => p.toVersion === "v1.7.1")!;
 
 async function release(app: string, tag: string, key?: Parameters<PipelineWorld["releaseTag"]>[1]) {
   if (app === "order-svc") world.publishGitHubRelease(tag);
@@ -170,6 +171,27 @@ describe("GitHub deployments", () => {
     first = promotion;
   }, 30_000);
 
+  test("relbot stopped while GitHub made the deployment: the next relbot finds it instead of making another", async () => {
+    const held = github.holdNextCreateAnswer();
+    try {
+      const promotion = await release("order-svc", "v1.7.1");
+      expect(promotion.status).toBe("succeeded");
+      await eventually("the create call to reach GitHub", () => createsFor("v1.7.1").length === 1);
+      // The worker gives the job back unfinished (its attempt not counted), as a crash would leave it to the next relbot.
+      await relbot.stop();
+    } finally {
+      held.release();
+    }
+    relbot = await startPipelineRelbot(world, { worker: workerOptions });
+    const stored = await deploymentReaching(promotion171(), "success");
+    await settledDeploymentJobs(promotion171());
+    expect(createsFor("v1.7.1")).toHaveLength(1);
+    expect(deploymentsOf(promotion171())).toHaveLength(1);
+    expect(github.calls().some((c) => c.method === "GET" && c.query.get("ref") === "v1.7.1")).toBe(true);
+    expect(stored.statuses.map((s) => s.state)).toEqual(["in_progress", "success"]);
+    first = promotion171();
+  }, 30_000);
+
   test("403 (no deployments: write) is recorded once and not asked again; the promotion succeeds", async () => {
     github.refuseAll(403);
     try {
@@ -209,7 +231,7 @@ describe("GitHub deployments", () => {
     const stored = await deploymentReaching(promotion, "failure");
     expect(stored.deployment).toMatchObject({ ref: "workers/billing/v0.2.0", environment: "dev" });
     expect(stored.statuses.map((s) => s.state)).toEqual(["in_progress", "failure"]);
-    // A failure replaces nothing: the last success in dev (v1.7.0's; v1.8.0 was refused) stays active.
+    // A failure replaces nothing: the last success in dev (v1.7.1's; v1.8.0 was refused) stays active.
     await settledDeploymentJobs(promotion);
     const [current] = deploymentsOf(first);
     expect(current!.statuses.at(-1)!.state).toBe("success");

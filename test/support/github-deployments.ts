@@ -41,6 +41,11 @@ export interface DeploymentsStandIn {
   failNext(call: DeploymentCall, status: number, times?: number): void;
   /** Makes the next create's deployment, then drops the connection: GitHub has it, relbot never hears of it. */
   loseNextCreateAnswer(): void;
+  /**
+   * Makes the next create's deployment, then holds the answer until `release()` drops the connection: relbot stopped
+   * or killed while it waited never learns the id.
+   */
+  holdNextCreateAnswer(): { release(): void };
   /** Answers every call with `status` until cleared (undefined): a token without `deployments: write` gets 403. */
   refuseAll(status: number | undefined, message?: string): void;
   /** The deployment calls relbot made (create, list, statuses), in order. */
@@ -82,6 +87,7 @@ export function standInForDeployments(
   const calls: RecordedRequest[] = [];
   const faults: Record<DeploymentCall, number[]> = { create: [], list: [], status: [] };
   let loseNext = false;
+  let holdNext: Promise<void> | undefined;
   let refusing: { status: number; message: string } | undefined;
   let nextId = 1_700_000_001;
   let nextStatusId = 2_900_000_001;
@@ -140,6 +146,11 @@ export function standInForDeployments(
     if (loseNext) {
       loseNext = false;
       return { lost: true };
+    }
+    if (holdNext) {
+      const held = holdNext;
+      holdNext = undefined;
+      return held.then(() => ({ lost: true }));
     }
     return { status: 201, body: deployment };
   });
@@ -203,6 +214,13 @@ export function standInForDeployments(
     },
     loseNextCreateAnswer() {
       loseNext = true;
+    },
+    holdNextCreateAnswer() {
+      let release!: () => void;
+      holdNext = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      return { release };
     },
     refuseAll(status, message = "Resource not accessible by integration") {
       refusing = status === undefined ? undefined : { status, message };
