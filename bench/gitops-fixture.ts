@@ -21,6 +21,8 @@ export const environments = ["dev", "qa", "staging", "preprod", "prod"];
 export interface GitopsShape {
   applications: number;
   commits: number;
+  /** Apps a directory (default 1,000); 0 = flat, every app of an environment in `envs/<env>/` (one big tree). */
+  appsPerDirectory?: number;
 }
 
 export const defaultShape: GitopsShape = { applications: 5000, commits: 2000 };
@@ -38,11 +40,13 @@ export function appRepo(index: number): string {
   return `https://github.com/acme/${appName(index)}.git`;
 }
 
-/** Apps per directory: every tree along a manifest's path stays small whatever the repository's size. */
-export const appsPerDirectory = 1000;
+/** Apps per directory by default: every tree along a manifest's path stays small whatever the repository's size. */
+export const defaultAppsPerDirectory = 1000;
 
-export function manifestFile(env: string, index: number): string {
-  const group = `g${String(Math.floor(index / appsPerDirectory)).padStart(2, "0")}`;
+export function manifestFile(env: string, index: number, shape?: GitopsShape): string {
+  const perDirectory = shape?.appsPerDirectory ?? defaultAppsPerDirectory;
+  if (perDirectory === 0) return `envs/${env}/${appName(index)}.yaml`;
+  const group = `g${String(Math.floor(index / perDirectory)).padStart(2, "0")}`;
   return `envs/${env}/${group}/${appName(index)}.yaml`;
 }
 
@@ -82,13 +86,13 @@ export async function buildGitopsHistory(bareRepo: string, shape: GitopsShape = 
     yield header("all environments");
     for (const env of environments) {
       for (let i = 0; i < perEnv; i++) {
-        yield `M 100644 inline ${manifestFile(env, i)}\n${data(applicationManifest(env, i, "v1.0.0"))}`;
+        yield `M 100644 inline ${manifestFile(env, i, shape)}\n${data(applicationManifest(env, i, "v1.0.0"))}`;
       }
     }
     for (let c = 1; c < shape.commits; c++) {
       const env = environments[c % environments.length]!;
       const index = (c * 7919) % perEnv;
-      yield `${header(`${appName(index)}: ${env} -> v1.0.${c}`)}M 100644 inline ${manifestFile(env, index)}\n${data(applicationManifest(env, index, `v1.0.${c}`))}`;
+      yield `${header(`${appName(index)}: ${env} -> v1.0.${c}`)}M 100644 inline ${manifestFile(env, index, shape)}\n${data(applicationManifest(env, index, `v1.0.${c}`))}`;
     }
   });
 }
@@ -137,7 +141,11 @@ export async function cachedGitopsFixture(
   options: { fresh?: boolean; log?: (line: string) => void } = {},
 ): Promise<{ path: string; builtMs: number | null }> {
   const root = fixtureRoot();
-  const target = path.join(root, `gitops-v3-${shape.applications}a-${shape.commits}c.git`);
+  const layout = shape.appsPerDirectory ?? defaultAppsPerDirectory;
+  const target = path.join(
+    root,
+    `gitops-v3-${shape.applications}a-${shape.commits}c${layout === defaultAppsPerDirectory ? "" : `-${layout || "flat"}`}.git`,
+  );
   if (options.fresh) rmSync(target, { recursive: true, force: true });
   if (existsSync(path.join(target, "relbot-fixture-complete"))) return { path: target, builtMs: null };
   mkdirSync(root, { recursive: true });

@@ -24,11 +24,16 @@ const { values } = parseArgs({
   options: {
     apps: { type: "string", default: "5000" },
     commits: { type: "string", default: "2000" },
+    "apps-per-dir": { type: "string", default: "1000" },
     rounds: { type: "string", default: "10" },
     fresh: { type: "boolean", default: false },
   },
 });
-const shape = { applications: Number(values.apps), commits: Number(values.commits) };
+const shape = {
+  applications: Number(values.apps),
+  commits: Number(values.commits),
+  appsPerDirectory: Number(values["apps-per-dir"]),
+};
 const rounds = Number(values.rounds);
 const perEnv = appsPerEnv(shape);
 const run = promisify(execFile);
@@ -96,7 +101,7 @@ async function relbotPromotion(
         promotionId: `prm_bench_${round}`,
         app: `app-${index}`,
         env,
-        file: manifestFile(env, index),
+        file: manifestFile(env, index, shape),
         repoUrl: appRepo(index),
         toVersion: `v2.0.${round}`,
       },
@@ -119,7 +124,9 @@ const relbot: number[] = [];
 let peak = cold.peakRssMb;
 for (let round = 1; round <= rounds; round++) {
   const env = environments[round % environments.length]!;
-  baseline.push(await baselinePromotion(manifestFile(env, (perEnv / 2 + round) % perEnv), `v3.0.${round}`));
+  baseline.push(
+    await baselinePromotion(manifestFile(env, (perEnv / 2 + round) % perEnv, shape), `v3.0.${round}`),
+  );
   const answer = await relbotPromotion(round, env, round % perEnv);
   relbot.push(answer.roundTripMs);
   peak = Math.max(peak, answer.peakRssMb);

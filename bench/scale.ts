@@ -39,16 +39,20 @@ const { values } = parseArgs({
 const warmRounds = Number(values.warm);
 const baselineRounds = Number(values.baseline);
 
-/** "30k/20k" -> 30,000 Applications and 20,000 commits. */
+/** "30k/20k" -> 30,000 Applications and 20,000 commits; "30k/20k/flat" (or /500): that many apps a directory. */
 export function parseSize(text: string): GitopsShape {
   const number = (part: string) => {
     const match = /^(\d+(?:\.\d+)?)(k?)$/i.exec(part.trim());
     if (!match) throw new Error(`bad size "${text}": expected e.g. 30k/20k`);
     return Math.round(Number(match[1]) * (match[2] ? 1000 : 1));
   };
-  const [applications, commits] = text.split("/");
+  const [applications, commits, layout] = text.split("/");
   if (applications === undefined || commits === undefined) throw new Error(`bad size "${text}"`);
-  return { applications: number(applications), commits: number(commits) };
+  return {
+    applications: number(applications),
+    commits: number(commits),
+    ...(layout === undefined ? {} : { appsPerDirectory: layout === "flat" ? 0 : number(layout) }),
+  };
 }
 
 interface SizeResult {
@@ -132,7 +136,7 @@ async function measure(label: string, shape: GitopsShape): Promise<SizeResult> {
     for (let round = 0; round < baselineRounds; round++) {
       const dir = mkdtempSync(path.join(tmpdir(), "bench-scale-baseline-"));
       baselineDirs.push(dir);
-      const target = manifestFile(environments[(round + 1) % environments.length]!, round + 1);
+      const target = manifestFile(environments[(round + 1) % environments.length]!, round + 1, shape);
       const begin = performance.now();
       await gitAsync(dir, [
         "clone",
