@@ -235,6 +235,7 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
     auditKeys,
     ...(pipeline ? { auditAnchors: () => pipeline.writer.auditAnchors() } : {}),
     openDashboardOnLoopback: config.server.openDashboardOnLoopback,
+    gitopsUrl: config.gitops.url,
   });
 
   const port = options.port ?? config.server.port;
