@@ -118,6 +118,11 @@ export const errorCodes = {
   "approval.not_waiting": { kind: "conflict", retryable: false },
   "approval.own_request": { kind: "forbidden", retryable: false },
   "approval.not_approver": { kind: "forbidden", retryable: false },
+
+  // Worker threads (src/workers): the thread running a task died, or relbot is stopping it. Both are retried: the
+  // job runs again on a fresh thread (or in the next relbot).
+  "worker.crashed": { kind: "internal", retryable: true },
+  "worker.stopped": { kind: "unavailable", retryable: true },
 } as const satisfies Record<string, CodeSpec>;
 
 export type ErrorCode = keyof typeof errorCodes;
