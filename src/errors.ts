@@ -118,6 +118,10 @@ export const errorCodes = {
   "approval.not_waiting": { kind: "conflict", retryable: false },
   "approval.own_request": { kind: "forbidden", retryable: false },
   "approval.not_approver": { kind: "forbidden", retryable: false },
+
+  // Pull-request mode: GitHub refused the pull request call (4xx) / was away (5xx, network, rate limit).
+  "pull_request.refused": { kind: "upstream", retryable: false },
+  "pull_request.unavailable": { kind: "upstream", retryable: true },
 } as const satisfies Record<string, CodeSpec>;
 
 export type ErrorCode = keyof typeof errorCodes;

@@ -224,6 +224,7 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
       secret: secrets.get("githubWebhookSecret"),
       clock,
       onIssueComment: options.onIssueComment ?? chatops.onIssueComment,
+      ...(pipeline?.pullRequests ? { onPullRequest: pipeline.pullRequests.onPullRequest } : {}),
       onJobsQueued: () => worker.wake(),
       onDelivery: (event, outcome) => metrics.webhookDeliveries.inc({ event, outcome }),
     },

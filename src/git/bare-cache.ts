@@ -35,7 +35,7 @@ export interface CommitInfo {
 export type PushOutcome =
   | { pushed: true }
   /** stale: the branch moved before the update; otherwise the server refused it (reason and its remote: lines). */
-  | { pushed: false; stale: boolean; reason: string; remote: string[] };
+  | { pushed: false; stale: boolean; reason: string; remote: string[]; current?: string };
 
 /** A commit written locally, with every object it added (what a push must send). */
 export interface LocalCommit {
@@ -51,6 +51,13 @@ export class BareCache {
   private readonly url: string;
   private readonly branch: string;
   private readonly credential: GitCredential | undefined;
+  /** For pushToBranch: the remote and its credential (never shown). */
+  get remoteUrl(): string {
+    return this.url;
+  }
+  get remoteCredential(): GitCredential | undefined {
+    return this.credential;
+  }
   private readonly cloneDepth: number;
   private readonly maxPacks: number;
 
@@ -242,6 +249,40 @@ export class BareCache {
     });
     return { pushed: true };
   }
+}
+
+/** The all-zero object id: "no such ref" in a ref update (create-only when it is the old value). */
+export const zeroOid = "0000000000000000000000000000000000000000";
+
+/**
+ * Pull-request mode: pushes `commit` to another branch of the same remote (`refs/heads/relbot/<id>`), which must be
+ * at `expected` now: zeroOid creates it and fails when it exists, an oid replaces exactly that commit (a
+ * compare-and-swap, never a blind force). The cache's own branch is not touched.
+ */
+export async function pushToBranch(
+  cache: BareCache,
+  commit: LocalCommit,
+  branch: string,
+  expected: string,
+): Promise<PushOutcome> {
+  const result = await updateRef({
+    url: cache.remoteUrl,
+    gitdir: cache.gitdir,
+    cache: cache.cache,
+    headers: await gitAuthHeaders(cache.remoteCredential),
+    ref: `refs/heads/${branch}`,
+    oldOid: expected,
+    newOid: commit.oid,
+    objects: commit.objects,
+  });
+  if (result.ok) return { pushed: true };
+  return {
+    pushed: false,
+    stale: result.stale,
+    reason: result.reason,
+    remote: result.remote,
+    ...(result.current ? { current: result.current } : {}),
+  };
 }
 
 /** A readable, collision-free directory name per repository: "github.com_acme_gitops-1a2b3c4d.git". */

@@ -7,7 +7,7 @@ export interface EnvironmentStatus {
   env: string;
   /** The last promotion in effect there (succeeded, or noop): what Argo CD is told to run. */
   current: Pick<PromotionRow, "toVersion" | "actor" | "finishedAt" | "kind"> | null;
-  /** Queued or running promotions into it, oldest first. */
+  /** Queued, running or pr-open promotions into it, oldest first. */
   pending: Pick<PromotionRow, "id" | "toVersion" | "status" | "actor">[];
 }
 
@@ -38,7 +38,8 @@ export function loadEnvironmentStatus(
         and(
           eq(promotions.app, app),
           eq(promotions.env, env.name),
-          inArray(promotions.status, ["queued", "running"]),
+          // pr-open: a pull request waits to be merged (via: pull-request).
+          inArray(promotions.status, ["queued", "running", "pr-open"]),
         ),
       )
       .orderBy(promotions.createdAt, promotions.id)

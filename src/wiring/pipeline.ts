@@ -25,6 +25,7 @@ import { crashHooks } from "./crash-seams.ts";
 import { githubAccessFromConfig, gitopsCredentialFrom } from "./github.ts";
 import { gitopsReadiness } from "./gitops-readiness.ts";
 import type { PromotionRequester } from "./promotions.ts";
+import { type PullRequestWiring, wirePullRequests } from "./pull-requests.ts";
 
 export interface PipelineOptions {
   /** Wait between a release being recorded and its auto-promotion; default settings.autoPromoteDelayMs, else 1 s. */
@@ -58,6 +59,8 @@ export interface ReleasePipeline {
   sources: SourceRepos;
   /** /readyz: the GitOps repository answers. */
   readiness: ReadinessCheck[];
+  /** Pull-request mode, when an environment is `via: pull-request`. */
+  pullRequests?: PullRequestWiring;
   stop(): void;
 }
 
@@ -118,6 +121,17 @@ export function wireReleasePipeline(deps: PipelineDeps): ReleasePipeline {
     autoPromoteJob,
     createAutoPromoteHandler({ db, config, requestPromotion: deps.promotions.request }),
   );
+  const pullRequests = wirePullRequests({
+    config,
+    github,
+    db,
+    clock,
+    logger,
+    writer,
+    signer: deps.signer,
+    watchDeployments: deps.watchDeployments,
+    onPromotionFinished: deps.onPromotionFinished,
+  });
   worker.register(
     promotionJob,
     createPromotionJobHandler({
@@ -130,6 +144,7 @@ export function wireReleasePipeline(deps: PipelineDeps): ReleasePipeline {
       onPromotionFinished: deps.onPromotionFinished,
       onJobsQueued: wake,
       watchDeployments: deps.watchDeployments,
+      ...(pullRequests ? { pullRequests: pullRequests.jobDeps } : {}),
     }),
   );
   worker.register(tagPinJob, createTagPinHandler({ db, config, writer, clock }));
@@ -159,6 +174,7 @@ export function wireReleasePipeline(deps: PipelineDeps): ReleasePipeline {
   return {
     writer,
     sources,
+    ...(pullRequests ? { pullRequests } : {}),
     readiness: [
       gitopsReadiness({ url: config.gitops.url, credential: gitopsCredential(config, secrets, logger) }),
     ],

@@ -1,0 +1,69 @@
+// Pull-request mode, built from the config for the composition root: the GitHub calls for gitops.pullRequests.repo,
+// what the promotion job needs to open pull requests, and the `pull_request` webhook hook. Absent (undefined) when
+// no environment is `via: pull-request`.
+import type { Octokit } from "@octokit/rest";
+import type { Clock } from "../clock.ts";
+import type { RelbotConfig } from "../config/index.ts";
+import { createPullRequests, type PullRequests, pullRequestRepo } from "../github/pull-requests.ts";
+import type { CommitSigner, GitopsWriter } from "../gitops/index.ts";
+import { findJobByKey, promotionJob, promotionJobKey } from "../jobs/index.ts";
+import type { Logger } from "../log.ts";
+import type { PromotionFinished, PromotionJobDeps } from "../pipeline/index.ts";
+import { createPullRequestHook, type PullRequestHook } from "../pipeline/pull-request-webhook.ts";
+import type { ReplyTarget } from "../promotion/index.ts";
+import type { Db } from "../store/index.ts";
+
+export interface PullRequestWiring {
+  pulls: PullRequests;
+  /** For the promotion job handler. */
+  jobDeps: NonNullable<PromotionJobDeps["pullRequests"]>;
+  /** For the GitHub webhook intake. */
+  onPullRequest: PullRequestHook;
+}
+
+export function usesPullRequests(config: Pick<RelbotConfig, "apps">): boolean {
+  return Object.values(config.apps).some((app) => app.environments.some((env) => env.via === "pull-request"));
+}
+
+export function wirePullRequests(deps: {
+  config: RelbotConfig;
+  github: Octokit | undefined;
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  writer: Pick<GitopsWriter, "pushPromotionBranch">;
+  signer?: CommitSigner;
+  watchDeployments?: boolean;
+  onPromotionFinished?: PromotionFinished;
+}): PullRequestWiring | undefined {
+  const { config, github } = deps;
+  const settings = config.gitops.pullRequests;
+  // The config refuses via: pull-request without these; without any such environment there is nothing to wire.
+  if (!usesPullRequests(config) || !settings || !github) return undefined;
+  const pulls = createPullRequests(github, pullRequestRepo(settings.repo));
+  const logger = deps.logger.child({ component: "pull-requests" });
+  return {
+    pulls,
+    jobDeps: {
+      pulls,
+      gitops: { branch: config.gitops.branch, pullRequests: settings },
+      writer: deps.writer,
+      logger,
+      ...(deps.signer ? { signer: deps.signer } : {}),
+    },
+    onPullRequest: createPullRequestHook({
+      db: deps.db,
+      apps: config.apps,
+      clock: deps.clock,
+      watchDeployments: deps.watchDeployments,
+      repo: settings.repo,
+      notify: (promotion) => deps.onPromotionFinished?.(promotion, replyTargetOf(deps.db, promotion.id)),
+    }),
+  };
+}
+
+/** Where the requester asked to be told: the reply target the promotion's own job carried. */
+export function replyTargetOf(db: Db, promotionId: string): ReplyTarget | undefined {
+  const stored = findJobByKey(db, promotionJobKey(promotionId));
+  return (stored && promotionJob.payload.safeParse(stored.payload).data?.replyTo) || undefined;
+}
