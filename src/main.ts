@@ -13,6 +13,7 @@ import { expireOrphanedLeases, JobWorker, type JobWorkerOptions } from "./jobs/i
 import type { Logger } from "./log.ts";
 import { createMetrics, type RelbotMetrics } from "./metrics.ts";
 import type { Reconciler } from "./reconcile/reconciler.ts";
+import type { ReleaseCheckWork } from "./release/index.ts";
 import { type Database, openDatabase, takeInstanceLock } from "./store/index.ts";
 import { observeLeadTime } from "./telemetry/lead-time.ts";
 import { tracingSettingsFromEnv } from "./telemetry/settings.ts";
@@ -69,6 +70,8 @@ export interface RunningRelbot {
   chatops: ChatopsWiring;
   /** Tag discovery and drift (absent when the pipeline is left out). */
   reconciler?: Reconciler;
+  /** Where the release checks' git, signature and parsing work runs: a worker thread's (src/workers) or in process. */
+  releaseChecks?: ReleaseCheckWork;
   /** Follows pushed promotions until Argo CD runs them healthy (absent without an argocd section). */
   deployments?: DeploymentWatch;
   /** Stops taking requests and jobs, lets the running job finish (or hands it back), then closes the database. */
@@ -236,6 +239,7 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
     auditKeys,
     ...(pipeline ? { auditAnchors: () => pipeline.writer.auditAnchors() } : {}),
     openDashboardOnLoopback: config.server.openDashboardOnLoopback,
+    gitopsUrl: config.gitops.url,
   });
 
   const port = options.port ?? config.server.port;
@@ -250,6 +254,7 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
   } catch (error) {
     // Nothing has started yet but the sweep timer: undo what is open so the process can exit with the message.
     pipeline?.stop();
+    await pipeline?.stopThreads();
     await tracing.shutdown();
     database.close();
     lock.release();
@@ -273,6 +278,7 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
     metrics,
     chatops,
     reconciler,
+    releaseChecks: pipeline?.releaseChecks,
     deployments: deployments?.watch,
     stop() {
       stopping ??= (async () => {
@@ -283,6 +289,8 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
         pipeline?.stop();
         await server.stop();
         await Promise.all([workerStopped, reconcilerStopped, deploymentsStopped]);
+        // After the job worker: a release check still running has been handed back, not failed by the thread's end.
+        await pipeline?.stopThreads();
         // Last: the spans of the jobs that just finished are exported before the process goes.
         await tracing.shutdown();
         database.close();

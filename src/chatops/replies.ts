@@ -4,6 +4,7 @@ import { usageText } from "../domain/chat-command.ts";
 import type { PromotionOutcome } from "../promotion/request.ts";
 import type { EnvironmentStatus } from "../promotion/status.ts";
 import type { PromotionRow } from "../store/index.ts";
+import { formatDuration } from "./deployment-replies.ts";
 
 export function formatHelp(): string {
   return [
@@ -38,7 +39,7 @@ export function formatOutcome(outcome: PromotionOutcome): string {
 export function formatStatus(app: string, envs: readonly EnvironmentStatus[]): string {
   const lines = envs.map((env) => {
     const current = env.current
-      ? `\`${env.current.toVersion}\`${env.current.kind === "rollback" ? " (rolled back)" : ""} since ${formatTime(env.current.finishedAt)} by ${env.current.actor}`
+      ? `\`${env.current.toVersion}\`${env.current.kind === "rollback" ? " (rolled back)" : ""} since ${formatTime(env.current.finishedAt)} by ${env.current.actor}${formatDeployment(env.current)}`
       : "nothing yet";
     const pending = env.pending.map((p) => `, ${p.status} \`${p.toVersion}\` by ${p.actor}`).join("");
     return `• ${env.env}: ${current}${pending}`;
@@ -54,9 +55,33 @@ export function formatHistory(app: string, env: string | undefined, rows: readon
     const kind = row.kind === "rollback" ? " rollback" : "";
     const why = row.reason ? ` because ${row.reason}` : "";
     const error = row.status === "denied" || row.status === "failed" ? `: ${row.error ?? ""}` : "";
-    return `• ${formatTime(row.createdAt)} ${row.env}${kind} ${arrow} *${row.status}* by ${row.actor} (${row.source})${why}${error}`;
+    return `• ${formatTime(row.createdAt)} ${row.env}${kind} ${arrow} *${row.status}*${formatDeployment(row)} by ${row.actor} (${row.source})${why}${error}`;
   });
   return [title, ...lines].join("\n");
+}
+
+/**
+ * With Argo CD, what the push led to: ", healthy 42 s after the push", ", deployment pending", ", degraded (Argo CD: ...)".
+ * Empty when relbot does not follow this promotion's deployment (no argocd section).
+ */
+function formatDeployment(
+  p: Pick<PromotionRow, "deploymentState" | "deploymentMessage" | "deployedAt" | "finishedAt">,
+): string {
+  if (!p.deploymentState) return "";
+  if (p.deploymentState === "healthy") {
+    const took =
+      p.deployedAt !== null && p.finishedAt !== null
+        ? ` ${formatDuration(p.deployedAt - p.finishedAt)} after the push`
+        : "";
+    return `, healthy${took}`;
+  }
+  // Why it did not turn healthy is what a reader needs; pending/progressing speak for themselves.
+  if (p.deploymentState === "pending" || p.deploymentState === "progressing") {
+    return `, deployment ${p.deploymentState}`;
+  }
+  const message = p.deploymentMessage ?? "";
+  const said = message ? ` (Argo CD: ${message.length > 200 ? `${message.slice(0, 200)}…` : message})` : "";
+  return `, ${p.deploymentState === "timeout" ? "not healthy in time" : "degraded"}${said}`;
 }
 
 function formatTime(ms: number | null): string {

@@ -1,28 +1,20 @@
 // `relbot promote` and `relbot rollback`: a promotion asked for from a shell, judged by the same rules and
 // recorded in the same database as chat and API requests (source `cli`). The command only records and queues;
-// the running service's job worker applies it, and `--wait` follows the promotion until it has.
-import { userInfo } from "node:os";
-import { formatPromotionResult } from "../chatops/replies.ts";
-import { systemClock } from "../clock.ts";
-import { loadConfig } from "../config/index.ts";
+// the running service's job worker applies it, and `--wait` follows the promotion until it has (and, with Argo CD,
+// until Argo CD runs it healthy: follow-promotion.ts).
 import { durationSchema } from "../config/schema.ts";
 import { parseTagName } from "../domain/semver.ts";
-import { RelbotError } from "../errors.ts";
-import { silentLogger } from "../log.ts";
 import type { PromotionRequest } from "../promotion/request.ts";
-import { type Db, openDatabase, type PromotionRow } from "../store/index.ts";
-import { getPromotion } from "../store/queries/index.ts";
-import { keyAuditChainFromConfig } from "../wiring/audit-keys.ts";
-import { githubClientFromConfig } from "../wiring/github.ts";
-import { followAuditForNotifications } from "../wiring/notifications.ts";
-import { createPromotionRequester } from "../wiring/promotions.ts";
+import type { PromotionRow } from "../store/index.ts";
+import { followPromotion } from "./follow-promotion.ts";
 import { type OptionValues, UsageError } from "./options.ts";
 import { type CommandOutput, consoleOutput } from "./output.ts";
+import { withPromotionRequester } from "./requester-session.ts";
 import { commandSpecs } from "./specs.ts";
 
 /**
  * Runs `relbot promote ...` or `relbot rollback ...` on the parsed command line (options in specs.ts); returns the
- * exit code (0 queued or done, 1 refused or failed). A usage mistake throws UsageError (exit 2).
+ * exit code (0 queued, or done and healthy with --wait; 1 refused, failed, degraded or timed out). A usage mistake throws UsageError (exit 2).
  */
 export async function runPromoteCommand(
   verb: "promote" | "rollback",
@@ -31,29 +23,15 @@ export async function runPromoteCommand(
   output: CommandOutput = consoleOutput,
 ): Promise<number> {
   const parsed = promotionFromCommand(verb, command.values, command.positionals);
-  const loaded = loadConfig({ file: parsed.configFile, env });
-  const { config } = loaded;
-  // For an app in a sub-directory the tag is "api/v2.0.0": take it as the version v2.0.0 it names.
-  const dir = Object.hasOwn(config.apps, parsed.request.app) ? config.apps[parsed.request.app]!.dir : "";
-  if (parsed.request.version && dir) {
-    const tag = parseTagName(parsed.request.version, dir);
-    if (tag) parsed.request.version = tag.version;
-  }
-  // Who asked is recorded and checked against approvers; the OS user is the honest default on a shell.
-  const actor = parsed.actor ?? loaded.settings.actor ?? userInfo().username;
-  const database = await openDatabase(config.database.path);
-  try {
-    // The events this command records join the service's audit chain: keyed with the same key.
-    keyAuditChainFromConfig(database.db, loaded, systemClock.now());
-    // Its events are told to the channels too: the running serve sends the queued notices.
-    followAuditForNotifications(database.db, loaded.config);
-    // The service's requester; the running service's worker picks the job up at its next poll.
-    const promotions = createPromotionRequester({
-      db: database.db,
-      config,
-      clock: systemClock,
-      github: githubClientFromConfig(config, loaded.secrets, silentLogger),
-    });
+  const session = { verb, configFile: parsed.configFile, actor: parsed.actor };
+  return withPromotionRequester(session, env, output, async ({ loaded, db, promotions, actor }) => {
+    const { config } = loaded;
+    // For an app in a sub-directory the tag is "api/v2.0.0": take it as the version v2.0.0 it names.
+    const app = Object.hasOwn(config.apps, parsed.request.app) ? config.apps[parsed.request.app] : undefined;
+    if (parsed.request.version && app?.dir) {
+      const tag = parseTagName(parsed.request.version, app.dir);
+      if (tag) parsed.request.version = tag.version;
+    }
     const outcome = await promotions.request({ ...parsed.request, actor });
     const p = outcome.promotion;
     if (outcome.status === "denied") {
@@ -73,17 +51,19 @@ export async function runPromoteCommand(
       output.out("The running relbot service applies it; add --wait to follow it here.");
       return 0;
     }
-    return await waitForPromotion(database.db, p.id, parsed.timeoutMs, output);
-  } catch (error) {
-    if (error instanceof RelbotError) {
-      output.err(`relbot ${verb}: ${error.message}`);
-      return 1;
-    }
-    throw error;
-  } finally {
-    database.close();
-  }
+    // With Argo CD the push is not the end: by default wait long enough for the watch's own verdict (timeout).
+    const timeoutMs = parsed.timeoutMs ?? defaultWaitMs + (config.argocd?.timeout ?? 0);
+    return followPromotion(db, p.id, {
+      timeoutMs,
+      watchesDeployments: config.argocd !== undefined,
+      rollsBackOnDegraded: app?.environments.find((e) => e.name === p.env)?.onDegraded === "rollback",
+      output,
+    });
+  });
 }
+
+/** How long --wait waits for the push when --timeout is not given (Argo CD's timeout is added when configured). */
+const defaultWaitMs = 600_000;
 
 interface ParsedPromote {
   /** The request without its actor, which needs the loaded settings (RELBOT_ACTOR). */
@@ -91,7 +71,8 @@ interface ParsedPromote {
   actor?: string;
   configFile?: string;
   wait: boolean;
-  timeoutMs: number;
+  /** --timeout; absent: the default wait. */
+  timeoutMs?: number;
 }
 
 function promotionFromCommand(
@@ -101,8 +82,8 @@ function promotionFromCommand(
 ): ParsedPromote {
   const spec = commandSpecs[verb];
   const str = (name: string) => (typeof values[name] === "string" ? (values[name] as string) : undefined);
-  const timeout = durationSchema.safeParse(str("timeout") ?? "10m");
-  if (!timeout.success)
+  const timeout = str("timeout") === undefined ? undefined : durationSchema.safeParse(str("timeout"));
+  if (timeout && !timeout.success)
     throw new UsageError(`--timeout "${str("timeout")}" is not a duration like 60s or 10m`, spec);
   const common = {
     source: "cli" as const,
@@ -132,7 +113,7 @@ function promotionFromCommand(
     actor: str("actor"),
     configFile: str("config"),
     wait: values.wait === true,
-    timeoutMs: timeout.data,
+    ...(timeout ? { timeoutMs: timeout.data } : {}),
   };
 }
 
@@ -145,34 +126,4 @@ function describe(p: PromotionRow): string {
   return p.kind === "rollback"
     ? `rollback of ${p.app} in ${p.env} to ${p.toVersion || "the previous version"}`
     : `promotion of ${p.app} ${p.toVersion} to ${p.env}`;
-}
-
-/** Polls the promotion row (the worker may run in another process) until it leaves queued/running or time runs out. */
-async function waitForPromotion(
-  db: Db,
-  id: string,
-  timeoutMs: number,
-  output: CommandOutput,
-): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const row = getPromotion(db, id);
-    if (row && row.status !== "queued" && row.status !== "running") {
-      const text = formatPromotionResult(row);
-      if (row.status === "succeeded" || row.status === "noop") {
-        output.out(text);
-        return 0;
-      }
-      output.err(text);
-      return 1;
-    }
-    if (Date.now() >= deadline) {
-      output.err(
-        `relbot: ${id} is still ${row?.status ?? "missing"} after ${Math.round(timeoutMs / 1000)}s; ` +
-          "the relbot service applies it when its worker runs (is `relbot serve` running on this database?)",
-      );
-      return 1;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
 }

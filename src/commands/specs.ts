@@ -16,9 +16,13 @@ const promotionOptions: Record<string, OptionSpec> = {
   },
   wait: {
     type: "boolean",
-    description: "follow the promotion until the service has applied it or it failed",
+    description: "follow it until applied or failed; with argocd configured, until Argo CD runs it healthy",
   },
-  timeout: { type: "string", value: "DURATION", description: "how long --wait waits (default 10m)" },
+  timeout: {
+    type: "string",
+    value: "DURATION",
+    description: "how long --wait waits (default 10m, plus argocd.timeout when Argo CD is configured)",
+  },
   config,
 };
 const demoOptions: Record<string, OptionSpec> = {
@@ -72,7 +76,9 @@ export const commandSpecs = {
     summary:
       "Ask for a promotion, judged by the same rules as chat and the API; the running service applies it.\n" +
       "The version may be written as in chat (1.4.0) or as the tag (api/v1.4.0 for an app with dir: api).",
-    notes: "Exit 0 queued (or applied with --wait), 1 refused or failed, 2 usage.",
+    notes:
+      "Exit 0 queued (with --wait: applied, and healthy when Argo CD is configured), 1 refused, failed, degraded or\n" +
+      "timed out, 2 usage.",
     options: {
       to: { type: "string", value: "ENV", description: "the environment to promote into (required)" },
       ...promotionOptions,
@@ -83,7 +89,9 @@ export const commandSpecs = {
     args: "<app> --env <env>",
     positionals: { min: 1, max: 1 },
     summary: "Go back to an earlier version in an environment (the previous one unless --to says which).",
-    notes: "Exit 0 queued (or applied with --wait), 1 refused or failed, 2 usage.",
+    notes:
+      "Exit 0 queued (with --wait: applied, and healthy when Argo CD is configured), 1 refused, failed, degraded or\n" +
+      "timed out, 2 usage.",
     options: {
       env: { type: "string", value: "ENV", description: "the environment to roll back (required)" },
       to: {

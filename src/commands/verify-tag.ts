@@ -1,14 +1,13 @@
 // `relbot verify-tag <app> <tag> [--json]`: every release check on one tag, nothing recorded, nothing promoted.
 import { existsSync } from "node:fs";
 import pino from "pino";
-import { loadConfig, type RelbotConfig, type Secrets } from "../config/index.ts";
+import { loadConfig, type RelbotConfig } from "../config/index.ts";
 import { resolveCommandTarget } from "../domain/command-targets.ts";
 import { RelbotError } from "../errors.ts";
-import type { SourceRepos } from "../git/index.ts";
 import { PermanentJobError } from "../jobs/index.ts";
-import { createLogger, type Logger } from "../log.ts";
+import { createLogger } from "../log.ts";
 import { checkReleaseSbom } from "../pipeline/release-sbom.ts";
-import { type TagVerdict, verifyTag } from "../release/index.ts";
+import { localCheckWork, type ReleaseCheckWork, type TagVerdict, verifyTag } from "../release/index.ts";
 import type { SbomRecord } from "../sbom/index.ts";
 import { openDatabase } from "../store/index.ts";
 import { githubClientFromConfig } from "../wiring/github.ts";
@@ -44,9 +43,14 @@ export async function runVerifyTag(
   const dbFile = config.database.path;
   const database = await openDatabase(existsSync(dbFile) ? dbFile : ":memory:");
   try {
-    const sources = sourceReposFromConfig(config, secrets, logger);
-    const checked = await verifyTag({ config, sources, db: database.db, logger }, command.app, command.tag);
-    const { verdict, sbom } = await withSbom(checked, config, secrets, sources, logger);
+    // In process: a one-shot command has no intake to keep responsive.
+    const work = localCheckWork({
+      config,
+      sources: sourceReposFromConfig(config, secrets, logger),
+      github: githubClientFromConfig(config, secrets, logger),
+    });
+    const checked = await verifyTag({ config, work, db: database.db, logger }, command.app, command.tag);
+    const { verdict, sbom } = await withSbom(checked, config, work);
     if (command.json) io.out(JSON.stringify(jsonVerdict(verdict, sbom), null, 2));
     else printVerdict(verdict, sbom, io);
     return verdict.ok ? 0 : 1;
@@ -68,9 +72,7 @@ export async function runVerifyTag(
 async function withSbom(
   verdict: TagVerdict,
   config: RelbotConfig,
-  secrets: Secrets,
-  sources: SourceRepos,
-  logger: Logger,
+  work: ReleaseCheckWork,
 ): Promise<{ verdict: TagVerdict; sbom: SbomRecord | null }> {
   const app = config.apps[verdict.app];
   if (!verdict.ok || !verdict.commit || !app?.sbom) return { verdict, sbom: null };
@@ -80,8 +82,8 @@ async function withSbom(
       app,
       tagName: verdict.tagName,
       commit: verdict.commit,
-      sources,
-      github: githubClientFromConfig(config, secrets, logger),
+      work,
+      hasGitHub: config.github !== undefined,
     });
     if (!check.failure) return { verdict, sbom: check.sbom };
     return { verdict: { ...verdict, ok: false, reasons: [...verdict.reasons, check.failure] }, sbom: null };

@@ -25,6 +25,11 @@ const settingsTable = {
   ],
   /** Who a CLI promotion is recorded as when --actor is not given. */
   actor: ["RELBOT_ACTOR", z.string()],
+  /**
+   * Where the release checks' git, signature and parsing work runs: "on" (a worker thread, the default under Bun)
+   * keeps the thread that answers webhooks free; "off" runs it in process (the default where Bun's Worker is absent).
+   */
+  workerThreads: ["RELBOT_WORKER_THREADS", z.enum(["on", "off"], { error: "must be on or off" })],
   /** TEST SEAM for the crash-safety tests (src/wiring/crash-seams.ts); never set in production. */
   crashAt: [
     "RELBOT_CRASH_AT",

@@ -64,6 +64,8 @@ export interface RouteDeps {
   auditAnchors?: ReadApiDeps["auditAnchors"];
   /** server.openDashboardOnLoopback: the dashboard without a token for requests from this machine. */
   openDashboardOnLoopback: boolean;
+  /** gitops.url: the dashboard links relbot's commits into its web UI (GitHub and GitLab hosts). */
+  gitopsUrl?: string;
 }
 
 export function registerRoutes(app: RelbotApp, deps: RouteDeps): void {
@@ -104,8 +106,9 @@ export function registerRoutes(app: RelbotApp, deps: RouteDeps): void {
   app.doc31("/openapi.json", openApiDocument({ version: deps.version }));
   app.get("/docs", docsPageHandler);
 
-  // Dashboard: GET / behind a read token (or loopback), POST /dashboard/sign-in and /dashboard/sign-out for its
-  // session cookie, POST /dashboard/promotions/{id}/{approve|reject} for a signed-in promote token.
+  // Dashboard: GET / and GET /releases/{app}/{version} behind a read token (or loopback), POST /dashboard/sign-in
+  // and /dashboard/sign-out for its session cookie, POST /dashboard/promotions/{id}/{approve|reject} for a
+  // signed-in promote token.
   registerDashboard(app, {
     db: deps.db,
     apps: deps.apps,
@@ -114,5 +117,6 @@ export function registerRoutes(app: RelbotApp, deps: RouteDeps): void {
     openOnLoopback: deps.openDashboardOnLoopback,
     auditKeys: deps.auditKeys,
     decideApproval: deps.decideApproval,
+    ...(deps.gitopsUrl === undefined ? {} : { gitopsUrl: deps.gitopsUrl }),
   });
 }

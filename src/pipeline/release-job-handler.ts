@@ -1,13 +1,11 @@
 // The "release" job: one tag through the release checks (SBOM included), recorded as a release, and a
 // verified one handed on to auto-promotion. A rejected tag is a finished job whose result says `rejected` and why;
 // only trouble reaching the repository or GitHub fails the attempt, so it is retried.
-import type { Octokit } from "@octokit/rest";
 import type { Clock } from "../clock.ts";
 import type { RelbotConfig } from "../config/index.ts";
 import { RelbotError } from "../errors.ts";
-import type { SourceRepos } from "../git/index.ts";
 import { type JobHandler, PermanentJobError, type ReleaseJobPayload } from "../jobs/index.ts";
-import { recordRelease, type TagVerdict, verifyTag } from "../release/index.ts";
+import { type ReleaseCheckWork, recordRelease, type TagVerdict, verifyTag } from "../release/index.ts";
 import type { SbomRecord } from "../sbom/index.ts";
 import type { Db } from "../store/index.ts";
 import { inSpan } from "../telemetry/tracing.ts";
@@ -16,11 +14,13 @@ import { checkReleaseSbom } from "./release-sbom.ts";
 
 export interface ReleaseJobDeps {
   config: RelbotConfig;
-  sources: SourceRepos;
+  /**
+   * The git reads, signature checks and parsing of the checks: on a worker thread in the service (src/workers), so
+   * this thread keeps answering webhooks; only the decisions and the database stay here.
+   */
+  work: ReleaseCheckWork;
   db: Db;
   clock: Clock;
-  /** Needed when an app's SBOM is a release asset. */
-  github?: Octokit;
   /**
    * The longest an auto-promotion waits for other releases of its app still being checked (see
    * auto-promote-timing.ts); a release that is alone is promoted at once.
@@ -36,7 +36,7 @@ export function createReleaseJobHandler(deps: ReleaseJobDeps): JobHandler<Releas
     let verdict: TagVerdict;
     try {
       verdict = await verifyTag(
-        { config: deps.config, sources: deps.sources, db: deps.db, logger, now: deps.clock.now },
+        { config: deps.config, work: deps.work, db: deps.db, logger, now: deps.clock.now },
         payload.app,
         payload.tagName,
       );
@@ -58,9 +58,8 @@ export function createReleaseJobHandler(deps: ReleaseJobDeps): JobHandler<Releas
           app,
           tagName: payload.tagName,
           commit,
-          sources: deps.sources,
-          github: deps.github,
-          signal,
+          work: deps.work,
+          hasGitHub: deps.config.github !== undefined,
         });
         span?.setAttributes({
           "relbot.check.outcome": result.failure ? "failed" : "passed",

@@ -6,7 +6,10 @@ import { type Db, type PromotionRow, promotionInEffect, promotions } from "../st
 export interface EnvironmentStatus {
   env: string;
   /** The last promotion in effect there (succeeded, or noop): what Argo CD is told to run. */
-  current: Pick<PromotionRow, "toVersion" | "actor" | "finishedAt" | "kind"> | null;
+  current: Pick<
+    PromotionRow,
+    "toVersion" | "actor" | "finishedAt" | "kind" | "deploymentState" | "deploymentMessage" | "deployedAt"
+  > | null;
   /** Queued, running or pr-open promotions into it, oldest first. */
   pending: Pick<PromotionRow, "id" | "toVersion" | "status" | "actor">[];
 }
@@ -51,6 +54,10 @@ export function loadEnvironmentStatus(
         actor: current.actor,
         finishedAt: current.finishedAt,
         kind: current.kind,
+        // With Argo CD: whether it runs there yet (null when relbot does not follow deployments).
+        deploymentState: current.deploymentState,
+        deploymentMessage: current.deploymentMessage,
+        deployedAt: current.deployedAt,
       },
       pending: pending.map(({ id, toVersion, status, actor }) => ({ id, toVersion, status, actor })),
     };

@@ -1,5 +1,11 @@
 export { parseTagName } from "../domain/semver.ts";
 export { SourceRepos } from "../git/index.ts";
+export {
+  localCheckWork,
+  maxTaggerDateAheadMs,
+  type ReleaseCheckWork,
+  type TagObjectCheck,
+} from "./check-work.ts";
 export { checkGoMod, checkTagName } from "./checks.ts";
 export { type RecordExtra, recordRelease } from "./record.ts";
 export {

@@ -4,29 +4,28 @@
 // relbot read a file of the pusher's choosing). Sizes are capped before anything is read or parsed.
 // Rejections are verdicts; only trouble reaching the repository or reading the config throws (the caller retries).
 import { and, eq } from "drizzle-orm";
-import type { AppConfig, RelbotConfig } from "../config/index.ts";
-import { maxGoModBytes } from "../domain/gomod.ts";
+import type { RelbotConfig } from "../config/index.ts";
 import { RelbotError } from "../errors.ts";
 import type { SourceRepos } from "../git/index.ts";
 import { type Logger, silentLogger } from "../log.ts";
-import { maxTagObjectBytes, parseTagObject, TagObjectError, verifyTagSignature } from "../signing/index.ts";
 import { type Db, releases } from "../store/index.ts";
 import { inSpan } from "../telemetry/tracing.ts";
 import { checkSpan } from "./check-span.ts";
-import { checkGoMod, checkTagName } from "./checks.ts";
+import { localCheckWork, type ReleaseCheckWork } from "./check-work.ts";
+import { checkTagName } from "./checks.ts";
 import type { ReleaseCheckFailure, TagVerdict } from "./verdict.ts";
 
-export interface VerifyTagDeps {
+/**
+ * `work` does the git reads, signature and go.mod parse (the service passes a worker thread's); with only `sources`
+ * they run in process.
+ */
+export type VerifyTagDeps = {
   config: RelbotConfig;
-  sources: SourceRepos;
   db: Db;
   logger?: Logger;
   /** Unix ms: the current time, which becomes the first-seen time of a tag object relbot has not seen before. */
   now?: () => number;
-}
-
-/** A tagger date may be this far ahead of when relbot first sees the tag (clock skew between machines). */
-export const maxTaggerDateAheadMs = 60 * 60 * 1000;
+} & ({ work: ReleaseCheckWork } | { sources: SourceRepos });
 
 export async function verifyTag(deps: VerifyTagDeps, appName: string, tagName: string): Promise<TagVerdict> {
   const app = deps.config.apps[appName];
@@ -35,6 +34,7 @@ export async function verifyTag(deps: VerifyTagDeps, appName: string, tagName: s
     throw new RelbotError("app.unknown", `no app "${appName}" in the config (known: ${known})`);
   }
   const logger = (deps.logger ?? silentLogger).child({ app: appName, tag: tagName });
+  const work = "work" in deps ? deps.work : localCheckWork({ config: deps.config, sources: deps.sources });
   const now = deps.now?.() ?? Date.now();
   const reasons: ReleaseCheckFailure[] = [];
   const verdict: TagVerdict = {
@@ -61,8 +61,7 @@ export async function verifyTag(deps: VerifyTagDeps, appName: string, tagName: s
   }
 
   const objectId = await inSpan("release.fetch", { attributes: spanAttributes }, async (span) => {
-    const found = await deps.sources.resolveTag(app.repo, tagName);
-    if (found) await deps.sources.fetchTag(app.repo, tagName, found, { maxTagObjectBytes });
+    const found = await work.fetchTag(appName, tagName);
     span?.setAttribute("relbot.check.outcome", found ? "passed" : "failed");
     return found;
   });
@@ -75,9 +74,14 @@ export async function verifyTag(deps: VerifyTagDeps, appName: string, tagName: s
   }
   verdict.tagObject = objectId;
   verdict.firstSeenAt = firstSeenAt(deps.db, appName, verdict.version ?? tagName, objectId) ?? now;
-  const objectFailures = await checkSpan("release.signature", spanAttributes, () =>
-    checkTagObject(deps, app, tagName, objectId, verdict),
-  );
+  const seenAt = verdict.firstSeenAt;
+  const objectFailures = await checkSpan("release.signature", spanAttributes, async () => {
+    const found = await work.checkTagObject({ app: appName, tagName, objectId, seenAt });
+    verdict.commit = found.commit;
+    verdict.tagger = found.tagger;
+    verdict.signer = found.signer;
+    return found.failures;
+  });
   reasons.push(...objectFailures);
 
   if (verdict.version)
@@ -87,111 +91,19 @@ export async function verifyTag(deps: VerifyTagDeps, appName: string, tagName: s
   // who can push one) must not make relbot read a file of the attacker's choosing.
   if (verdict.commit && objectFailures.length === 0)
     reasons.push(
-      ...(await checkSpan("release.gomod", spanAttributes, () => checkGoModAt(deps, app, verdict))),
+      ...(await checkSpan("release.gomod", spanAttributes, () =>
+        work.checkGoMod({
+          app: appName,
+          commit: verdict.commit!,
+          version: verdict.version,
+          module: verdict.module,
+        }),
+      )),
     );
 
   verdict.ok = reasons.length === 0;
   logger.debug({ ok: verdict.ok, codes: reasons.map((r) => r.code) }, "tag checked");
   return verdict;
-}
-
-/** Check 4: go.mod at the tag, its size checked before it is read (Go's own limit). */
-async function checkGoModAt(
-  deps: VerifyTagDeps,
-  app: AppConfig,
-  verdict: TagVerdict,
-): Promise<ReleaseCheckFailure[]> {
-  const gomodPath = app.dir === "" ? "go.mod" : `${app.dir.replace(/\/+$/, "")}/go.mod`;
-  const read = await deps.sources.fileAtCommitCapped(app.repo, verdict.commit!, gomodPath, maxGoModBytes);
-  if ("tooLarge" in read) {
-    return [
-      {
-        code: "gomod.too-large",
-        message: `${gomodPath} at the tag is ${read.tooLarge} bytes, over Go's limit of ${maxGoModBytes} bytes (16 MiB): the go command refuses it too; shrink it and tag a new version.`,
-      },
-    ];
-  }
-  const expected =
-    verdict.version && verdict.module
-      ? { version: verdict.version, module: verdict.module, configured: app.module }
-      : null;
-  return checkGoMod("found" in read ? read.found : null, gomodPath, expected);
-}
-
-/** Check 2: an annotated tag object with the ref's name, pointing at a commit, signed by a trusted key. */
-async function checkTagObject(
-  deps: VerifyTagDeps,
-  app: AppConfig,
-  tagName: string,
-  objectId: string,
-  verdict: TagVerdict,
-): Promise<ReleaseCheckFailure[]> {
-  const seenAt = verdict.firstSeenAt!;
-  // The size is checked before the object is inflated or parsed: git's tags are tiny, a hostile one need not be.
-  const read = await deps.sources.readObjectCapped(app.repo, objectId, maxTagObjectBytes);
-  if ("tooLarge" in read) {
-    return [
-      {
-        code: "tag.too-large",
-        message: `tag object ${objectId} is ${read.tooLarge} bytes, over relbot's limit of ${maxTagObjectBytes} bytes (git's signed tags are a few KiB): it was not read; re-create the tag with a short message.`,
-      },
-    ];
-  }
-  if ("missing" in read)
-    throw new RelbotError("source.tag-changed", `tag object ${objectId} is not in the cache`);
-  const object = read.found;
-  if (object.type === "commit") {
-    verdict.commit = objectId;
-    return [
-      {
-        code: "tag.lightweight",
-        message: `"${tagName}" is a lightweight tag, so it carries no signature: delete it and create a signed annotated tag (git tag -s ${tagName}).`,
-      },
-    ];
-  }
-  if (object.type !== "tag") {
-    return [
-      { code: "tag.target-not-commit", message: `"${tagName}" points at a ${object.type}, not a commit.` },
-    ];
-  }
-  let tag: ReturnType<typeof parseTagObject>;
-  try {
-    tag = parseTagObject(object.content);
-  } catch (error) {
-    if (!(error instanceof TagObjectError)) throw error;
-    return [
-      {
-        code: "tag.malformed",
-        message: `tag object ${objectId} cannot be read (${error.message}): re-create the tag.`,
-      },
-    ];
-  }
-  const failures: ReleaseCheckFailure[] = [];
-  if (tag.tagger) verdict.tagger = { name: tag.tagger.name, email: tag.tagger.email, time: tag.tagger.time };
-  const skew = tag.tagger
-    ? checkTaggerDate(tag.tagger.time, seenAt, deps.config.releaseChecks.maxTagAge)
-    : null;
-  // A signed tag replayed under another ref name must not pass as this release.
-  if (tag.tag !== tagName) {
-    failures.push({
-      code: "tag.name-mismatch",
-      message: `ref "${tagName}" points at a tag object made for "${tag.tag}": a signed tag cannot be renamed; sign a tag with this name.`,
-    });
-  }
-  if (tag.type === "commit") verdict.commit = tag.object;
-  else {
-    failures.push({
-      code: "tag.target-not-commit",
-      message: `"${tagName}" tags a ${tag.type}, not a commit: tag the release commit itself.`,
-    });
-  }
-  const signerSet = deps.config.signers[app.signers];
-  if (!signerSet) throw new RelbotError("signers.unknown", `signer set "${app.signers}" is not configured`);
-  if (skew) failures.push(skew);
-  const signature = await verifyTagSignature(tag, { name: app.signers, config: signerSet }, new Date(seenAt));
-  if (signature.ok) verdict.signer = signature.signer;
-  else failures.push(signature.failure);
-  return failures;
 }
 
 /** When relbot first saw this tag object as this version: the oldest release row's first-seen time, if any. */
@@ -203,29 +115,6 @@ function firstSeenAt(db: Db, app: string, version: string, objectId: string): nu
     .all();
   const times = rows.map((r) => r.firstSeenAt ?? r.createdAt);
   return times.length === 0 ? null : Math.min(...times);
-}
-
-/**
- * The tagger date must be close to when relbot first saw the tag: at most an hour ahead (clock skew), and at most
- * `maxTagAge` behind (0: no limit). Signature checks do not depend on it (they use the first-seen time); this keeps
- * the date a release shows honest and makes back-dating visible.
- */
-function checkTaggerDate(taggerTime: number, seenAt: number, maxTagAge: number): ReleaseCheckFailure | null {
-  const iso = (t: number) => new Date(t).toISOString();
-  if (taggerTime - seenAt > maxTaggerDateAheadMs) {
-    return {
-      code: "tag.date-skew",
-      message: `the tagger date ${iso(taggerTime)} is more than 1 h ahead of when relbot first saw the tag (${iso(seenAt)}): fix the tagging machine's clock and re-create the tag.`,
-    };
-  }
-  if (maxTagAge > 0 && seenAt - taggerTime > maxTagAge) {
-    const days = Math.round((maxTagAge / 86_400_000) * 10) / 10;
-    return {
-      code: "tag.date-skew",
-      message: `the tagger date ${iso(taggerTime)} is more than ${days} days before relbot first saw the tag (${iso(seenAt)}) (releaseChecks.maxTagAge): re-create the tag with a current date, or raise releaseChecks.maxTagAge (0 disables it) to adopt older tags.`,
-    };
-  }
-  return null;
 }
 
 /** Check 3: a version verified once keeps its tag object forever. */

@@ -20,12 +20,14 @@ import {
   type PromotionFinished,
 } from "../pipeline/index.ts";
 import { expireOverdueApprovals } from "../promotion/approval.ts";
+import type { ReleaseCheckWork } from "../release/index.ts";
 import type { Db } from "../store/index.ts";
 import { crashHooks } from "./crash-seams.ts";
 import { githubAccessFromConfig, gitopsCredentialFrom } from "./github.ts";
 import { gitopsReadiness } from "./gitops-readiness.ts";
 import type { PromotionRequester } from "./promotions.ts";
 import { type PullRequestWiring, wirePullRequests } from "./pull-requests.ts";
+import { type ReleaseCheckThreadTask, releaseCheckWorkFromConfig } from "./release-check-work.ts";
 
 export interface PipelineOptions {
   /** Wait between a release being recorded and its auto-promotion; default settings.autoPromoteDelayMs, else 1 s. */
@@ -36,6 +38,8 @@ export interface PipelineOptions {
   watchDeployments?: boolean;
   /** A promotion found its release's tag moved right before the push (the reconciler then pins at once). */
   onTagMoved?: () => void;
+  /** TEST SEAM: the release-check thread dies on this task, once (see workers/release-checks.ts). */
+  crashReleaseCheckThreadAt?: ReleaseCheckThreadTask;
 }
 
 export interface PipelineDeps extends PipelineOptions {
@@ -57,19 +61,29 @@ export interface PipelineDeps extends PipelineOptions {
 export interface ReleasePipeline {
   writer: GitopsWriter;
   sources: SourceRepos;
+  /** The release checks' heavy work: a worker thread's (settings.workerThreads) or in process. */
+  releaseChecks: ReleaseCheckWork;
   /** /readyz: the GitOps repository answers. */
   readiness: ReadinessCheck[];
   /** Pull-request mode, when an environment is `via: pull-request`. */
   pullRequests?: PullRequestWiring;
+  /** Stops the timers. */
   stop(): void;
+  /** Ends the worker threads; call once the job worker has stopped (a job still running would fail, retryably). */
+  stopThreads(): Promise<void>;
 }
 
 const abandonedSweepMs = 60_000;
 
+/** The source-repository cache: beside the database. */
+export function sourceCacheDir(config: RelbotConfig): string {
+  return path.join(path.dirname(path.resolve(config.database.path)), "sources");
+}
+
 /** The source-repository cache beside the database; shared by the service and the CLI. */
 export function sourceReposFromConfig(config: RelbotConfig, secrets: Secrets, logger: Logger): SourceRepos {
   return new SourceRepos({
-    cacheDir: path.join(path.dirname(path.resolve(config.database.path)), "sources"),
+    cacheDir: sourceCacheDir(config),
     // github.tokenEnv's token or the GitHub App's installation token.
     credential: githubAccessFromConfig(config, secrets, logger)?.gitCredential,
     logger,
@@ -112,10 +126,20 @@ export function wireReleasePipeline(deps: PipelineDeps): ReleasePipeline {
   });
   const autoPromoteDelayMs = deps.autoPromoteDelayMs ?? settings.autoPromoteDelayMs ?? 1_000;
   const wake = () => worker.wake();
+  const releaseChecks = releaseCheckWorkFromConfig({
+    config,
+    secrets,
+    settings,
+    logger,
+    sources,
+    cacheDir: sourceCacheDir(config),
+    github,
+    crashAt: deps.crashReleaseCheckThreadAt,
+  });
 
   worker.register(
     releaseJob,
-    createReleaseJobHandler({ config, sources, db, clock, github, autoPromoteDelayMs }),
+    createReleaseJobHandler({ config, work: releaseChecks.work, db, clock, autoPromoteDelayMs }),
   );
   worker.register(
     autoPromoteJob,
@@ -175,9 +199,11 @@ export function wireReleasePipeline(deps: PipelineDeps): ReleasePipeline {
     writer,
     sources,
     ...(pullRequests ? { pullRequests } : {}),
+    releaseChecks: releaseChecks.work,
     readiness: [
       gitopsReadiness({ url: config.gitops.url, credential: gitopsCredential(config, secrets, logger) }),
     ],
     stop: () => clearInterval(timer),
+    stopThreads: () => releaseChecks.stop(),
   };
 }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { doraReport } from "../../src/domain/dora.ts";
 import { AuditChainStatus } from "../../src/http/dashboard/chain-status.ts";
 import { renderDashboard } from "../../src/http/dashboard/dashboard-page.ts";
 import { environmentColumns } from "../../src/http/dashboard/grid.ts";
@@ -46,8 +47,17 @@ function promotion(overrides: Partial<PromotionRow>): PromotionRow {
 
 describe("rendering", () => {
   const apps = [{ name: "order-svc", environments: ["dev"] }];
+  // What these tests do not look at: no filter, no rejected tag, no DORA history, no repository links.
+  const rest = {
+    allApps: apps,
+    filter: {},
+    rejected: new Map(),
+    dora: doraReport([], { since: t0, until: t0 + 24 * hour }),
+    links: { app: () => undefined, gitops: undefined },
+  };
   const hostileRow = promotion({ actor: hostile, reason: `"><img src=x onerror=alert(1)>`, error: "a & b" });
   const page = renderDashboard({
+    ...rest,
     apps,
     board: [[{ app: "order-svc", env: "dev", current: hostileRow, tagState: "ok", pending: [] }]],
     timeline: [hostileRow],
@@ -75,6 +85,7 @@ describe("rendering", () => {
 
   test("a broken chain names the first bad event", () => {
     const broken = renderDashboard({
+      ...rest,
       apps,
       board: [[{ app: "order-svc", env: "dev", tagState: "ok", pending: [] }]],
       timeline: [],
@@ -158,13 +169,19 @@ describe("served page, from the database", () => {
   afterAll(() => server.stop());
 
   const cell = (html: string, app: string, env: string) => {
-    const start = html.search(new RegExp(`<td class="cell[^"]*" data-app="${app}" data-env="${env}"`));
+    const start = html.search(
+      new RegExp(`<td class="cell[^"]*" data-label="[^"]*" data-app="${app}" data-env="${env}"`),
+    );
     return start < 0 ? "" : html.slice(start, html.indexOf("</td>", start));
   };
 
   test("each cell shows the last succeeded promotion, not a later denied or queued one", () => {
-    expect(cell(page, "order-svc", "dev")).toContain('<span class="version">v1.1.0</span>');
-    expect(cell(page, "order-svc", "staging")).toContain('<span class="version">v1.0.0</span>');
+    expect(cell(page, "order-svc", "dev")).toContain(
+      '<a class="version" href="/releases/order-svc/v1.1.0">v1.1.0</a>',
+    );
+    expect(cell(page, "order-svc", "staging")).toContain(
+      '<a class="version" href="/releases/order-svc/v1.0.0">v1.0.0</a>',
+    );
     expect(cell(page, "order-svc", "prod")).toContain("not promoted yet");
   });
 
@@ -175,18 +192,26 @@ describe("served page, from the database", () => {
     );
     expect(cell(page, "order-svc", "staging")).toContain('<span class="flag tag">tag moved</span>');
     expect(cell(page, "order-svc", "staging")).toContain(
-      '<span class="flag pending">queued</span> → <code>v1.1.0</code>',
+      '<span class="flag pending">queued</span> → <a href="/releases/order-svc/v1.1.0">v1.1.0</a> by relbot',
     );
     expect(cell(page, "order-svc", "staging")).not.toContain("data-drift");
   });
 
   test("billing-svc has no staging: its row says so", () => {
     expect(page).toContain('<th scope="row">billing-svc</th>');
-    expect(page).toContain('<td class="muted">not in chain</td>');
+    expect(page).toContain('<td class="muted" data-label="staging">not in chain</td>');
+  });
+
+  test("the denied promotion into prod shows in its grid cell, not only in the timeline", () => {
+    expect(cell(page, "order-svc", "prod")).toContain('data-problem="denied"');
+    expect(page).toContain(
+      '<td class="cell problem" data-label="prod" data-app="order-svc" data-env="prod">',
+    );
   });
 
   test("the timeline lists every promotion newest first with its status", () => {
-    const statuses = [...page.matchAll(/class="status status-(\w+)"/g)].map((m) => m[1]);
+    const timeline = page.slice(page.indexOf('<table class="timeline'));
+    const statuses = [...timeline.matchAll(/class="status status-([\w-]+)"/g)].map((m) => m[1]);
     expect(statuses).toEqual(["queued", "denied", "succeeded", "succeeded", "succeeded"]);
   });
 

@@ -51,6 +51,7 @@ describe("the route table", () => {
         "GET /openapi.json",
         "GET /docs",
         "GET /",
+        "GET /releases/:app/:version",
         "POST /dashboard/sign-in",
         "POST /dashboard/sign-out",
         "POST /dashboard/promotions/:id/:decision",

@@ -2,6 +2,7 @@
 // over apps whose repositories live at an address nothing answers: for tests that seed the database themselves.
 import { Writable } from "node:stream";
 import pino from "pino";
+import type { Clock } from "../../src/clock.ts";
 import { loadConfig } from "../../src/config/index.ts";
 import { type RunningRelbot, startRelbot } from "../../src/main.ts";
 
@@ -19,6 +20,8 @@ export async function startLoggedRelbot(options: {
   configFile: string;
   env: NodeJS.ProcessEnv;
   hostname?: string;
+  /** A fixed "now" for pages that show times relative to it. */
+  clock?: Clock;
 }): Promise<{ relbot: RunningRelbot; logText(): string }> {
   let logged = "";
   const sink = new Writable({
@@ -32,6 +35,7 @@ export async function startLoggedRelbot(options: {
     logger: pino(sink),
     port: 0,
     hostname: options.hostname ?? "127.0.0.1",
+    ...(options.clock ? { clock: options.clock } : {}),
   });
   return { relbot, logText: () => logged };
 }

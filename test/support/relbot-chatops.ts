@@ -149,7 +149,7 @@ const ghUser = (login: string, id: number, type = "User") => ({
 });
 
 /** GitHub's answers in their real shapes: bob is an active member of @acme/sre, everyone else is not. */
-function standInForGitHub(github: GitHubApiStub, comments: Map<string, IssueComment[]>): void {
+export function standInForGitHub(github: GitHubApiStub, comments: Map<string, IssueComment[]>): void {
   github.on("GET /orgs/:org/teams/:team/memberships/:username", (_req, { org, team, username }) =>
     org === "acme" && team === "sre" && username === "bob"
       ? { body: { url: "https://api.github.com/teams/1/memberships/bob", role: "member", state: "active" } }

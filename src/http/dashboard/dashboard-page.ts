@@ -1,15 +1,27 @@
 import { html, raw } from "hono/html";
-import type { PromotionRow } from "../../store/index.ts";
+import type { DoraReport } from "../../domain/dora.ts";
+import type { PromotionRow, ReleaseRow } from "../../store/index.ts";
 import type { BoardApp, BoardCell } from "../../store/queries/index.ts";
 import type { CheckedChain } from "./chain-status.ts";
+import { renderDora } from "./dora-charts.ts";
+import { type DashboardFilter, renderFilterForm } from "./filters.ts";
 import { markup, timeElement, utcTime } from "./format.ts";
 import { renderGrid } from "./grid.ts";
+import type { DashboardLinks } from "./links.ts";
 import { pageHead, pagePolicy } from "./page-style.ts";
 import { signOutPath } from "./paths.ts";
 import { renderTimeline } from "./timeline.ts";
 
 export interface DashboardView {
+  /** Every configured app (for the filter's choices). */
+  allApps: readonly BoardApp[];
+  /** The apps and environments the filter leaves. */
   apps: readonly BoardApp[];
+  filter: DashboardFilter;
+  /** Each app's newest tag, where relbot rejected it. */
+  rejected: ReadonlyMap<string, ReleaseRow>;
+  dora: DoraReport;
+  links: DashboardLinks;
   board: BoardCell[][];
   timeline: readonly PromotionRow[];
   chain: CheckedChain;
@@ -32,7 +44,7 @@ const refreshScript = `
   }
   function refresh() {
     if (document.visibilityState !== "visible") return;
-    fetch(location.pathname, { credentials: "same-origin", headers: { Accept: "text/html" } }).then(function (res) {
+    fetch(location.pathname + location.search, { credentials: "same-origin", headers: { Accept: "text/html" } }).then(function (res) {
       if (!res.ok) return;
       return res.text().then(function (text) {
         var next = new DOMParser().parseFromString(text, "text/html");
@@ -69,13 +81,18 @@ ${signOut}
 </header>
 <main id="board">
 ${view.approvals ?? ""}
+${renderFilterForm(view.allApps, view.filter)}
 <section aria-labelledby="environments">
 <h2 id="environments">Environments</h2>
-${renderGrid(view.apps, view.board, view.now)}
+${renderGrid(view.apps, view.board, view.now, view.rejected, view.links)}
+</section>
+<section aria-labelledby="dora">
+<h2 id="dora">Delivery (DORA), last ${view.dora.window.days} days</h2>
+${renderDora(view.dora)}
 </section>
 <section aria-labelledby="promotions">
-<h2 id="promotions">Promotion timeline</h2>
-${renderTimeline(view.timeline, view.now)}
+<h2 id="promotions">Promotion timeline${view.filter.status ? html` <span class="muted">(${view.filter.status} only)</span>` : ""}</h2>
+${renderTimeline(view.timeline, view.now, view.links)}
 </section>
 </main>
 <script>${raw(refreshScript)}</script>

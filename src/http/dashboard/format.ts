@@ -35,3 +35,20 @@ export function timeElement(ms: number, now: number, style: "age" | "utc") {
 export function shortSha(sha: string | null) {
   return sha ? html`<code title="${sha}">${sha.slice(0, 7)}</code>` : html`<span class="muted">none</span>`;
 }
+
+/** A duration as people say it: "45 s", "35 min", "1 h 10 min", "2 d 4 h"; "none" without a value. */
+export function duration(seconds: number | null): string {
+  if (seconds === null) return "none";
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return minutes % 60 === 0 ? `${hours} h` : `${hours} h ${minutes % 60} min`;
+  const days = Math.floor(hours / 24);
+  return hours % 24 === 0 ? `${days} d` : `${days} d ${hours % 24} h`;
+}
+
+/** A 0..1 rate as a whole percent, "none" without a value. */
+export function percent(rate: number | null): string {
+  return rate === null ? "none" : `${Math.round(rate * 100)} %`;
+}

@@ -32,13 +32,17 @@ table.grid th[scope="row"], table.grid thead th:first-child { width: 150px; }
 .warn .muted { font-weight: normal; }
 .flag { display: inline-block; font-size: 12px; font-weight: 600; padding: 0 6px; border-radius: 10px; }
 .flag.drift, .flag.tag { background: #ffd8d3; color: #82071e; }
-.flag.pending { background: #ddf4ff; color: #0550ae; }
+.flag.pending, .flag.deploy-pending { background: #ddf4ff; color: #0550ae; }
+.flag.deploy-healthy { background: #dafbe1; color: #116329; }
+.flag.deploy-bad { background: #ffd8d3; color: #82071e; }
+.deployment { margin: 2px 0; }
 .status { display: inline-block; font-size: 12px; font-weight: 600; padding: 1px 8px; border-radius: 10px; }
 .status-succeeded { background: #dafbe1; color: #116329; }
 .status-noop { background: #eaeef2; color: #24292f; }
 .status-failed { background: #ffebe9; color: #a40e26; }
-.status-denied { background: #fff1e5; color: #8a3700; }
-.status-queued, .status-running { background: #ddf4ff; color: #0550ae; }
+.status-denied, .status-rejected, .status-expired { background: #fff1e5; color: #8a3700; }
+.status-cancelled { background: #eaeef2; color: #24292f; }
+.status-queued, .status-running, .status-awaiting-approval, .status-pr-open { background: #ddf4ff; color: #0550ae; }
 .chain { padding: 2px 10px; border-radius: 12px; font-weight: 600; }
 .chain.ok { background: #dafbe1; color: #116329; }
 .chain.broken { background: #ffebe9; color: #a40e26; }
@@ -50,7 +54,41 @@ table.grid th[scope="row"], table.grid thead th:first-child { width: 150px; }
 .sign-in input { width: 100%; padding: 6px 8px; font-size: 14px; }
 .sign-in button, header button { margin-top: 12px; padding: 6px 16px; font-size: 14px; }
 header button { margin: 0; padding: 3px 10px; }
-@media (max-width: 640px) { main, header { padding-left: 12px; padding-right: 12px; } }
+.cell.problem { background: #fff8f0; box-shadow: inset 4px 0 0 #bc4c00; }
+.problem { margin: 4px 0; }
+th .problem { font-weight: normal; white-space: normal; }
+.filters { display: flex; flex-wrap: wrap; gap: 8px 16px; align-items: center; margin: 16px 0 0; }
+.filters select { font-size: 14px; padding: 2px 4px; max-width: 100%; }
+.filters button { padding: 3px 12px; font-size: 14px; }
+.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(280px, 1fr)); gap: 12px; margin-bottom: 12px; }
+.chart { margin: 0; background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: 8px 10px; min-width: 0; }
+.chart svg { display: block; width: 100%; height: auto; }
+.chart text { font-size: 12px; fill: var(--muted); }
+.chart figcaption { color: var(--muted); font-size: 12.5px; margin-top: 4px; }
+.axis { stroke: var(--line); }
+.bar-deploy, .key-deploy::before { fill: #0969da; background: #0969da; }
+.bar-fail, .key-fail::before { fill: #cf222e; background: #cf222e; }
+.bar-median, .key-median::before { fill: #0969da; background: #0969da; }
+.bar-p90, .key-p90::before { fill: #b6d7ff; background: #b6d7ff; }
+.key::before { content: ""; display: inline-block; width: 10px; height: 10px; margin: 0 4px 0 8px; }
+.facts { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: 10px 14px; }
+.facts dt { color: var(--muted); }
+.facts dd { margin: 0; overflow-wrap: anywhere; }
+.checks { padding-left: 20px; }
+@media (max-width: 640px) {
+  main, header { padding-left: 12px; padding-right: 12px; }
+  /* On a phone every table becomes a stack of cards: each row a card, each cell a labelled line, so status and
+     error are on screen without scrolling sideways. */
+  table.stack, table.stack tbody, table.stack tr, table.stack td, table.stack tbody th { display: block; width: auto; }
+  table.stack { min-width: 0; table-layout: auto; }
+  table.stack thead { display: none; }
+  table.stack tr { border-top: 2px solid var(--line); padding: 4px 0; }
+  table.stack td, table.stack tbody th { border: 0; padding: 2px 10px; white-space: normal; overflow-wrap: anywhere; }
+  table.stack td[data-label]::before { content: attr(data-label); display: inline-block; min-width: 7.5em; color: var(--muted); font-weight: normal; }
+  .timeline td.change { min-width: 0; }
+  .detail { max-width: none; }
+  .facts { grid-template-columns: 1fr; }
+}
 `;
 
 const sha256Source = (text: string) => `'sha256-${createHash("sha256").update(text).digest("base64")}'`;

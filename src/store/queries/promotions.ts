@@ -139,12 +139,47 @@ export function appHasPromotions(db: Db, app: string): boolean {
   );
 }
 
-/** Promotions not finished yet (queued or running), oldest first: what is about to change. */
+/**
+ * Promotions not finished yet, oldest first: what is about to change (queued, running), or waits on people (awaiting
+ * approval, an open pull request).
+ */
 export function pendingPromotions(db: Db): PromotionRow[] {
   return db
     .select()
     .from(promotions)
-    .where(inArray(promotions.status, ["queued", "running"]))
+    .where(inArray(promotions.status, ["queued", "running", "awaiting-approval", "pr-open"]))
     .orderBy(asc(promotions.createdAt), asc(promotions.id))
+    .all();
+}
+
+/** The statuses of a promotion that ended without changing the environment, which a team wants to see at once. */
+export const problemStatuses = ["failed", "denied", "rejected", "expired", "cancelled"] as const;
+
+/**
+ * The newest promotion of each (app, env) that ended in a problem status: one correlated index lookup per pair, like
+ * currentPromotions.
+ */
+export function lastProblemPromotions(
+  db: Db,
+  pairs: readonly { app: string; env: string }[],
+): PromotionRow[] {
+  if (pairs.length === 0) return [];
+  const list = JSON.stringify(pairs.map((p) => [p.app, p.env]));
+  const statuses = JSON.stringify(problemStatuses);
+  return db
+    .select()
+    .from(promotions)
+    .where(
+      sql`${promotions.id} in (
+        select (
+          select last.id from promotions as last
+          where last.app = pair.value ->> 0 and last.env = pair.value ->> 1
+            and last.status in (select value from json_each(${statuses}))
+          order by last.created_at desc, last.id desc
+          limit 1
+        )
+        from json_each(${list}) as pair
+      )`,
+    )
     .all();
 }

@@ -58,3 +58,24 @@ export function releasesWithTagTrouble(db: Db): Pick<ReleaseRow, "app" | "versio
     .where(ne(releases.tagState, "ok"))
     .all();
 }
+
+/**
+ * Each app's newest release record, when it is a rejected one: a tag the team pushed that never became a release,
+ * until a later tag is verified.
+ */
+export function latestRejectedReleases(db: Db, apps: readonly string[]): ReleaseRow[] {
+  if (apps.length === 0) return [];
+  const list = JSON.stringify(apps);
+  return db
+    .select()
+    .from(releases)
+    .where(
+      sql`${releases.id} in (
+        select (
+          select r.id from releases as r where r.app = app.value order by r.created_at desc, r.id desc limit 1
+        )
+        from json_each(${list}) as app
+      ) and ${releases.status} = 'rejected'`,
+    )
+    .all();
+}

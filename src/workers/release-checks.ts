@@ -1,0 +1,79 @@
+// The release checks' git reads, signature checks and parsing (src/release/check-work.ts) on a worker thread, so
+// the main thread only takes webhooks, decides and writes the database. The thread keeps its own source-repository
+// cache handle; it is the only writer of that cache (the main thread only lists remote refs), and it runs one
+// check's steps in order per repository, as in process. It never opens the database.
+import type { RelbotConfig } from "../config/index.ts";
+import type { GitCredential } from "../git/index.ts";
+import type { Logger } from "../log.ts";
+import type { ReleaseCheckWork } from "../release/index.ts";
+import { TaskThread } from "./task-thread.ts";
+import type { ThreadSetupBase } from "./thread-host.ts";
+
+/** The tasks the release-check thread serves: ReleaseCheckWork, each method taking one plain object. */
+export type ReleaseCheckTasks = {
+  fetchTag(input: { app: string; tagName: string }): ReturnType<ReleaseCheckWork["fetchTag"]>;
+  checkTagObject: ReleaseCheckWork["checkTagObject"];
+  checkGoMod: ReleaseCheckWork["checkGoMod"];
+  fetchSbom: ReleaseCheckWork["fetchSbom"];
+};
+
+export interface ReleaseCheckSetup extends ThreadSetupBase {
+  config: RelbotConfig;
+  /** The source-repository cache (sourceReposFromConfig's). */
+  cacheDir: string;
+  /** A fixed credential travels with the setup; one that renews (a GitHub App token) is asked for per call. */
+  credential: { fixed: string } | { ask: true } | null;
+  /** TEST SEAM: the thread exits when it receives this task (first thread only), as a crash mid-check. */
+  exitOnTask?: string;
+}
+
+export interface ThreadedCheckWork extends ReleaseCheckWork {
+  readonly thread: TaskThread<ReleaseCheckTasks>;
+  stop(): Promise<void>;
+}
+
+export function threadedCheckWork(options: {
+  config: RelbotConfig;
+  cacheDir: string;
+  credential: GitCredential | undefined;
+  logger: Logger;
+  /** SBOMs published as GitHub release assets are fetched here (the GitHub client lives on this thread). */
+  onMain: Pick<ReleaseCheckWork, "fetchSbom">;
+  /** TEST SEAM: see ReleaseCheckSetup.exitOnTask. */
+  exitOnTask?: keyof ReleaseCheckTasks & string;
+}): ThreadedCheckWork {
+  const { credential } = options;
+  const thread = new TaskThread<ReleaseCheckTasks>({
+    name: "release checks",
+    entry: new URL("./release-checks-thread.ts", import.meta.url),
+    logger: options.logger,
+    setup: (generation): ReleaseCheckSetup => ({
+      config: options.config,
+      cacheDir: options.cacheDir,
+      logLevel: options.logger.level,
+      credential:
+        credential === undefined
+          ? null
+          : typeof credential === "string"
+            ? { fixed: credential }
+            : { ask: true },
+      ...(options.exitOnTask && generation === 1 ? { exitOnTask: options.exitOnTask } : {}),
+    }),
+    answer: async (question) => {
+      if (question !== "git-credential" || typeof credential !== "function")
+        throw new Error(`unknown question "${question}"`);
+      return credential();
+    },
+  });
+  return {
+    thread,
+    fetchTag: (app, tagName) => thread.call("fetchTag", { app, tagName }),
+    checkTagObject: (request) => thread.call("checkTagObject", request),
+    checkGoMod: (request) => thread.call("checkGoMod", request),
+    fetchSbom: (request) => {
+      const sbom = options.config.apps[request.app]?.sbom;
+      return sbom && "asset" in sbom ? options.onMain.fetchSbom(request) : thread.call("fetchSbom", request);
+    },
+    stop: () => thread.stop(),
+  };
+}
