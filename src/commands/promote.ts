@@ -159,7 +159,8 @@ async function waitForPromotion(
     const row = getPromotion(db, id);
     if (row && row.status !== "queued" && row.status !== "running") {
       const text = formatPromotionResult(row);
-      if (row.status === "succeeded" || row.status === "noop") {
+      // pr-open: the pull request is open (via: pull-request); merging it is the reviewers' step, not this wait's.
+      if (row.status === "succeeded" || row.status === "noop" || row.status === "pr-open") {
         output.out(text);
         return 0;
       }
