@@ -184,6 +184,7 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
       sources: pipeline.sources,
       writer: pipeline.writer,
       onJobsQueued: () => worker.wake(),
+      ...(pipeline.pullRequests ? { sweepPullRequests: pipeline.pullRequests.sweep } : {}),
     });
 
   const deployments =

@@ -38,14 +38,23 @@ export async function followPromotion(db: Db, id: string, given: FollowOptions):
   const now = given.now ?? Date.now;
   const options: Following = { ...given, deadline: now() + given.timeoutMs, waited: waited(given.timeoutMs) };
   const { output } = options;
+  let pullRequestShown = false;
   const applied = await until(options, () => {
     const row = getPromotion(db, id);
-    return row && row.status !== "queued" && row.status !== "running" ? row : undefined;
+    // via: pull-request: say where the pull request is, once, then wait for it to be merged or closed.
+    if (row?.status === "pr-open" && !pullRequestShown) {
+      pullRequestShown = true;
+      output.out(formatPromotionResult(row));
+    }
+    return row && !["queued", "running", "pr-open"].includes(row.status) ? row : undefined;
   });
   if (!applied) {
+    const row = getPromotion(db, id);
     output.err(
-      `relbot: ${id} is still ${getPromotion(db, id)?.status ?? "missing"} after ${options.waited}; ` +
-        "the relbot service applies it when its worker runs (is `relbot serve` running on this database?)",
+      row?.status === "pr-open"
+        ? `relbot: ${id} is still waiting for pull request #${row.pullRequestNumber} to be merged after ${options.waited}: ${row.pullRequestUrl}`
+        : `relbot: ${id} is still ${row?.status ?? "missing"} after ${options.waited}; ` +
+            "the relbot service applies it when its worker runs (is `relbot serve` running on this database?)",
     );
     return 1;
   }

@@ -1,6 +1,8 @@
 // Pull-request mode as pure functions: the branch a promotion's pull request comes from, the body a reviewer
 // judges it by, what a closed pull request means for the promotion, and whether a conflicting one is rebuilt.
 
+import { compareVersions, isValidVersion } from "./semver.ts";
+
 /** The one branch of a promotion: its id makes it unique, and finding it again is how a retry avoids a second PR. */
 export function pullRequestBranch(promotionId: string): string {
   return `relbot/${promotionId}`;
@@ -35,10 +37,11 @@ export function judgePullRequest(pull: {
 }
 
 /**
- * Whether a conflicting pull request is rebuilt on the new tip. The base moving is not enough reason to drop it;
- * the environment moving is: when the file no longer holds what the pull request was opened against, someone
- * (a newer promotion merged first, a hand edit) decided otherwise, and writing this version over it could
- * downgrade. Then the pull request is closed and the promotion cancelled; ask again if still wanted.
+ * Whether a conflicting pull request is rebuilt on the new tip. The base moving is not enough reason to drop it,
+ * nor an older version landing in the environment meanwhile (a promotion to a newer version is still an upgrade:
+ * newest wins). Anything else is: the file holds something newer, or not a version relbot can order (a hand edit, a
+ * rollback), and writing this version over it could downgrade or undo a decision. Then the pull request is closed
+ * and the promotion cancelled; ask again if still wanted.
  */
 export function rebuildVerdict(args: {
   /** What the file held when the pull request was opened (the promotion's fromVersion as written). */
@@ -47,10 +50,20 @@ export function rebuildVerdict(args: {
   holdsNow: string | null;
   /** What the promotion writes. */
   writes: string;
+  kind: "promote" | "rollback";
 }): { rebuild: true } | { rebuild: false; reason: string } {
   if (args.holdsNow === args.openedFrom) return { rebuild: true };
   if (args.holdsNow === args.writes) {
     return { rebuild: false, reason: `the branch already holds ${args.writes}` };
+  }
+  if (
+    args.kind === "promote" &&
+    args.holdsNow !== null &&
+    isComparable(args.holdsNow) &&
+    isComparable(args.writes) &&
+    compareVersions(args.holdsNow, args.writes) < 0
+  ) {
+    return { rebuild: true };
   }
   return {
     rebuild: false,
@@ -153,4 +166,8 @@ function inert(text: string): string {
     .replace(/@/g, "@\u200b")
     .slice(0, 300)
     .trim();
+}
+
+function isComparable(version: string): boolean {
+  return isValidVersion(version);
 }

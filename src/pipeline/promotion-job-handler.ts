@@ -186,7 +186,11 @@ async function checkTagsUnmoved(deps: PromotionJobDeps, rows: PromotionRow[], lo
   }
 }
 
-function promotionChange(deps: PromotionJobDeps, row: PromotionRow): PromotionChange {
+/** The GitOps change a promotion asks for (also what a pull request's rebuild makes again). */
+export function promotionChange(
+  deps: Pick<PromotionJobDeps, "db" | "config">,
+  row: PromotionRow,
+): PromotionChange {
   const app = deps.config.apps[row.app];
   const env = app?.environments.find((e) => e.name === row.env);
   if (!app || !env) {

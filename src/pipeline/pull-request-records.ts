@@ -170,7 +170,7 @@ export function recordPullRequestCancelled(
 export function recordPullRequestRebuilt(
   db: Db,
   promotionId: string,
-  rebuilt: { number: number; commit: string; replaced: string; base: string },
+  rebuilt: { number: number; commit: string; replaced: string; base: string; fromVersion: string | null },
   now: number,
 ): PromotionRow | undefined {
   return db.transaction(
@@ -179,7 +179,8 @@ export function recordPullRequestRebuilt(
       if (!row) return undefined;
       const updated = tx
         .update(promotions)
-        .set({ gitopsCommit: rebuilt.commit, updatedAt: now })
+        // fromVersion: what the file held on the new tip (an older version may have landed meanwhile).
+        .set({ gitopsCommit: rebuilt.commit, fromVersion: rebuilt.fromVersion, updatedAt: now })
         .where(and(eq(promotions.id, row.id), eq(promotions.status, "pr-open")))
         .returning()
         .get()!;
@@ -195,6 +196,7 @@ export function recordPullRequestRebuilt(
             branchCommit: rebuilt.commit,
             replaced: rebuilt.replaced,
             base: rebuilt.base,
+            fromVersion: rebuilt.fromVersion,
           },
         },
         now,

@@ -152,6 +152,7 @@ export function wireReleasePipeline(deps: PipelineDeps): ReleasePipeline {
     clock,
     logger,
     writer,
+    worker,
     signer: deps.signer,
     watchDeployments: deps.watchDeployments,
     onPromotionFinished: deps.onPromotionFinished,

@@ -6,9 +6,17 @@ import type { Clock } from "../clock.ts";
 import type { RelbotConfig } from "../config/index.ts";
 import { createPullRequests, type PullRequests, pullRequestRepo } from "../github/pull-requests.ts";
 import type { CommitSigner, GitopsWriter } from "../gitops/index.ts";
-import { findJobByKey, promotionJob, promotionJobKey } from "../jobs/index.ts";
+import {
+  findJobByKey,
+  type JobWorker,
+  promotionJob,
+  promotionJobKey,
+  pullRequestRebuildJob,
+} from "../jobs/index.ts";
 import type { Logger } from "../log.ts";
 import type { PromotionFinished, PromotionJobDeps } from "../pipeline/index.ts";
+import { createPullRequestRebuildHandler } from "../pipeline/pull-request-rebuild.ts";
+import { type PullRequestSweep, sweepOpenPullRequests } from "../pipeline/pull-request-sweep.ts";
 import { createPullRequestHook, type PullRequestHook } from "../pipeline/pull-request-webhook.ts";
 import type { ReplyTarget } from "../promotion/index.ts";
 import type { Db } from "../store/index.ts";
@@ -19,6 +27,8 @@ export interface PullRequestWiring {
   jobDeps: NonNullable<PromotionJobDeps["pullRequests"]>;
   /** For the GitHub webhook intake. */
   onPullRequest: PullRequestHook;
+  /** For the reconciler: every pr-open promotion's pull request, as GitHub sees it now. */
+  sweep(): Promise<PullRequestSweep>;
 }
 
 export function usesPullRequests(config: Pick<RelbotConfig, "apps">): boolean {
@@ -32,6 +42,7 @@ export function wirePullRequests(deps: {
   clock: Clock;
   logger: Logger;
   writer: Pick<GitopsWriter, "pushPromotionBranch">;
+  worker: Pick<JobWorker, "register">;
   signer?: CommitSigner;
   watchDeployments?: boolean;
   onPromotionFinished?: PromotionFinished;
@@ -42,7 +53,20 @@ export function wirePullRequests(deps: {
   if (!usesPullRequests(config) || !settings || !github) return undefined;
   const pulls = createPullRequests(github, pullRequestRepo(settings.repo));
   const logger = deps.logger.child({ component: "pull-requests" });
+  const state = {
+    db: deps.db,
+    apps: config.apps,
+    clock: deps.clock,
+    watchDeployments: deps.watchDeployments,
+  };
+  const notify = (promotion: Parameters<PromotionFinished>[0]) =>
+    deps.onPromotionFinished?.(promotion, replyTargetOf(deps.db, promotion.id));
+  deps.worker.register(
+    pullRequestRebuildJob,
+    createPullRequestRebuildHandler({ ...state, config, writer: deps.writer, pulls, notify }),
+  );
   return {
+    sweep: () => sweepOpenPullRequests({ ...state, pulls, notify, logger }),
     pulls,
     jobDeps: {
       pulls,
@@ -51,14 +75,7 @@ export function wirePullRequests(deps: {
       logger,
       ...(deps.signer ? { signer: deps.signer } : {}),
     },
-    onPullRequest: createPullRequestHook({
-      db: deps.db,
-      apps: config.apps,
-      clock: deps.clock,
-      watchDeployments: deps.watchDeployments,
-      repo: settings.repo,
-      notify: (promotion) => deps.onPromotionFinished?.(promotion, replyTargetOf(deps.db, promotion.id)),
-    }),
+    onPullRequest: createPullRequestHook({ ...state, repo: settings.repo, notify }),
   };
 }
 

@@ -120,3 +120,38 @@ describe("relbot promote --wait: how the wait ends", () => {
     expect(result.out).toEqual([]);
   });
 });
+
+describe("relbot promote --wait into a via: pull-request environment", () => {
+  const pullRequest = { pullRequestNumber: 12, pullRequestUrl: "https://github.com/acme/gitops/pull/12" };
+
+  test("the pull request still open when the wait ends: its link once, then exit 1 naming it", async () => {
+    const id = pushed({ status: "pr-open", finishedAt: null, ...pullRequest });
+    const result = await follow(id, { watchesDeployments: false });
+    expect(result.exit).toBe(1);
+    expect(result.out).toEqual([
+      `Opened pull request #12 for the promotion of order-svc v1.4.0 to staging: https://github.com/acme/gitops/pull/12 (commit \`${"c".repeat(40)}\`); it is promoted when the pull request is merged. (${id})`,
+    ]);
+    expect(result.err).toEqual([
+      `relbot: ${id} is still waiting for pull request #12 to be merged after 5s: https://github.com/acme/gitops/pull/12`,
+    ]);
+  });
+
+  test("merged (succeeded with the merge commit): exit 0; closed unmerged (cancelled): exit 1 with why", async () => {
+    const merged = pushed({ ...pullRequest, gitopsCommit: "d".repeat(40) });
+    const done = await follow(merged, { watchesDeployments: false });
+    expect(done).toMatchObject({ exit: 0, err: [] });
+    expect(done.out).toEqual([
+      `Promoted order-svc v1.4.0 to staging (from v1.3.0): pull request #12 merged as \`${"d".repeat(40)}\`. (${merged})`,
+    ]);
+    const cancelled = pushed({
+      ...pullRequest,
+      status: "cancelled",
+      error: "pull request #12 was closed without merging by dave",
+    });
+    const ended = await follow(cancelled, { watchesDeployments: false });
+    expect(ended.exit).toBe(1);
+    expect(ended.err).toEqual([
+      `The promotion of order-svc v1.4.0 to staging was cancelled: pull request #12 was closed without merging by dave (${cancelled})`,
+    ]);
+  });
+});

@@ -50,21 +50,52 @@ describe("judging a pull request", () => {
 
 describe("rebuilding a conflicting pull request", () => {
   test("the base moved but the environment did not: rebuild", () => {
-    expect(rebuildVerdict({ openedFrom: "v1.3.0", holdsNow: "v1.3.0", writes: "v1.4.0" })).toEqual({
+    expect(
+      rebuildVerdict({ openedFrom: "v1.3.0", holdsNow: "v1.3.0", writes: "v1.4.0", kind: "promote" }),
+    ).toEqual({
       rebuild: true,
     });
   });
   test("the environment moved (a newer promotion merged first, a hand edit): cancel, never overwrite", () => {
-    const moved = rebuildVerdict({ openedFrom: "v1.3.0", holdsNow: "v1.5.0", writes: "v1.4.0" });
+    const moved = rebuildVerdict({
+      openedFrom: "v1.3.0",
+      holdsNow: "v1.5.0",
+      writes: "v1.4.0",
+      kind: "promote",
+    });
     expect(moved).toEqual({
       rebuild: false,
       reason:
         "the environment moved from v1.3.0 to v1.5.0 while the pull request waited; promote again if still wanted",
     });
-    expect(rebuildVerdict({ openedFrom: "v1.3.0", holdsNow: "v1.4.0", writes: "v1.4.0" })).toEqual({
+    expect(
+      rebuildVerdict({ openedFrom: "v1.3.0", holdsNow: "v1.4.0", writes: "v1.4.0", kind: "promote" }),
+    ).toEqual({
       rebuild: false,
       reason: "the branch already holds v1.4.0",
     });
+  });
+});
+
+describe("newest wins across pull requests", () => {
+  test("an older version landed meanwhile: a promotion is still an upgrade, so it is rebuilt", () => {
+    expect(
+      rebuildVerdict({ openedFrom: "v1.3.0", holdsNow: "v1.4.0", writes: "v1.5.0", kind: "promote" }),
+    ).toEqual({
+      rebuild: true,
+    });
+  });
+  test("a rollback, or a file holding what relbot cannot order, is never rebuilt over", () => {
+    expect(
+      rebuildVerdict({ openedFrom: "v1.5.0", holdsNow: "v1.2.0", writes: "v1.4.0", kind: "rollback" })
+        .rebuild,
+    ).toBe(false);
+    expect(
+      rebuildVerdict({ openedFrom: "v1.3.0", holdsNow: "main", writes: "v1.4.0", kind: "promote" }).rebuild,
+    ).toBe(false);
+    expect(
+      rebuildVerdict({ openedFrom: "v1.3.0", holdsNow: null, writes: "v1.4.0", kind: "promote" }).rebuild,
+    ).toBe(false);
   });
 });
 

@@ -284,3 +284,90 @@ describe("exactly one pull request per promotion", () => {
     expect(opened.body.ignored).toContain("closed pull requests only");
   });
 });
+
+describe("the reconciler's pass over open pull requests", () => {
+  const stagingFile = "envs/staging/order-svc.yaml";
+  let id: string;
+  let number: number;
+
+  test("a base that moved and conflicts: the branch is rebuilt on the new tip, one new signed commit, same pull request", async () => {
+    await release("v1.6.0");
+    id = await ask({ app: "order-svc", version: "v1.6.0", env: "staging" });
+    const opened = await settledAs(id, ["pr-open", "failed"]);
+    expect(opened.status).toBe("pr-open");
+    number = opened.pullRequestNumber!;
+    const firstCommit = opened.gitopsCommit!;
+
+    // Someone edits the same line on main without changing the version: the pull request now conflicts.
+    const current = world.gitops.show(stagingFile);
+    const tip = world.gitops.pushFromElsewhere(
+      { [stagingFile]: current.replace("# the release running here", "# frozen until Friday") },
+      "staging: note the freeze",
+    );
+    expect(pulls.restShape(number)).toMatchObject({ mergeable: false, mergeable_state: "dirty" });
+
+    const report = await relbot.reconciler!.runOnce();
+    expect(report.pullRequests?.rebuilding).toEqual([id]);
+    const rebuilt = await eventually("the rebuilt branch", () => {
+      const row = promotion(id);
+      return row.gitopsCommit !== firstCommit ? row : undefined;
+    });
+    expect(rebuilt.status).toBe("pr-open");
+    expect(rebuilt.pullRequestNumber).toBe(number);
+    const head = git(world.gitops.bare, ["rev-parse", `refs/heads/relbot/${id}`]);
+    expect(rebuilt.gitopsCommit).toBe(head);
+    expect(git(world.gitops.bare, ["rev-parse", `${head}^`])).toBe(tip);
+    const file = git(world.gitops.bare, ["show", `${head}:${stagingFile}`]);
+    expect(file).toContain("targetRevision: v1.6.0 # frozen until Friday");
+    expect(verifyCommit(head).status).toBe(0);
+    expect(trailers(world.gitops.bare, head)["Relbot-Promotion"]).toBe(id);
+    // The same pull request, now mergeable; nothing else was opened, main was not written by relbot.
+    expect(pulls.pulls.filter((pull) => pull.head === `relbot/${id}`)).toHaveLength(1);
+    expect(pulls.restShape(number)).toMatchObject({ mergeable: true, head: { sha: head } });
+    expect(git(world.gitops.bare, ["rev-parse", "main"])).toBe(tip);
+    expect(pulls.pulls.find((pull) => pull.number === number)!.comments.join("\n")).toContain(
+      `relbot rebuilt \`relbot/${id}\` on \`${tip}\``,
+    );
+    const event = eventsOf(id).find((e) => e.kind === "promotion.pr-rebuilt");
+    expect(event?.payload).toMatchObject({ branchCommit: head, replaced: firstCommit, base: tip });
+  });
+
+  test("a merge whose webhook was missed: the next pass records it, with the merge commit", async () => {
+    const mergeCommit = pulls.merge(number);
+    expect(promotion(id).status).toBe("pr-open");
+    const report = await relbot.reconciler!.runOnce();
+    expect(report.pullRequests?.merged).toEqual([id]);
+    expect(promotion(id)).toMatchObject({ status: "succeeded", gitopsCommit: mergeCommit });
+    expect(world.gitops.show(stagingFile)).toContain("targetRevision: v1.6.0 # frozen until Friday");
+    const succeeded = eventsOf(id).filter((e) => e.kind === "promotion.succeeded");
+    expect(succeeded).toHaveLength(1);
+    expect(succeeded[0]!.payload).toMatchObject({ outcome: "merged", seenBy: "reconcile" });
+    // The webhook arriving late changes nothing more.
+    const late = await deliver(relbot.url, "pull_request", pulls.event(number, "closed"));
+    expect(late.body.ignored).toContain("no promotion waits");
+  });
+
+  test("the environment itself moved while the pull request waited: closed and cancelled, never written over", async () => {
+    await release("v1.7.0");
+    const waiting = await ask({ app: "order-svc", version: "v1.7.0", env: "staging" });
+    const opened = await settledAs(waiting, ["pr-open", "failed"]);
+    expect(opened.status).toBe("pr-open");
+    // A hand edit puts another version in staging: the reviewed change (v1.6.0 -> v1.7.0) is moot.
+    const current = world.gitops.show(stagingFile);
+    world.gitops.pushFromElsewhere(
+      { [stagingFile]: current.replace("targetRevision: v1.6.0", "targetRevision: v1.9.9") },
+      "staging: hotfix by hand",
+    );
+    await relbot.reconciler!.runOnce();
+    const cancelled = await settledAs(waiting, ["cancelled"]);
+    expect(cancelled.error).toBe(
+      "superseded: the environment moved from v1.6.0 to v1.9.9 while the pull request waited; promote again if still wanted",
+    );
+    const pull = pulls.pulls.find((p) => p.number === opened.pullRequestNumber)!;
+    expect(pull.state).toBe("closed");
+    expect(pull.merged).toBe(false);
+    expect(pull.comments.at(-1)).toContain("relbot closes this pull request");
+    expect(world.gitops.show(stagingFile)).toContain("targetRevision: v1.9.9");
+    expect(git(world.gitops.bare, ["rev-parse", `refs/heads/relbot/${waiting}`])).toBe(opened.gitopsCommit!);
+  });
+});
