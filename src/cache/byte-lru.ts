@@ -10,7 +10,14 @@ export function stringBytes(text: string): number {
   return 2 * text.length + 16;
 }
 
-export class ByteLru<K, V> {
+/** What a holder of a ByteLru shows of it, so a test can check that it stays within its bound. */
+export interface ByteLruStats {
+  readonly maxBytes: number;
+  readonly bytes: number;
+  readonly size: number;
+}
+
+export class ByteLru<K, V> implements ByteLruStats {
   // A Map iterates in insertion order; re-inserting on read makes its first key the least recently used one.
   readonly #entries = new Map<K, { value: V; bytes: number }>();
   #bytes = 0;

@@ -17,11 +17,14 @@ export function commentRepository(payload: unknown): WebhookRepository | undefin
 /**
  * Why a comment in `repository` may not give this command, or undefined when it may. Commands that name no app
  * (help, a command that did not parse) are answered in any repository of a configured app or in commandRepos.
+ * `/release approve|reject <id>` names a promotion: it counts as a command for that promotion's app (looked up with
+ * `appOfPromotion`), so a comment elsewhere cannot approve; an unknown id is answered like an unknown app name.
  */
 export function commandRepositoryRefusal(
   config: Pick<RelbotConfig, "apps" | "github">,
   repository: WebhookRepository | undefined,
   parsed: ParsedChatCommand,
+  appOfPromotion: (id: string) => string | undefined = () => undefined,
 ): string | undefined {
   if (!repository) return "the comment names no repository";
   const listed = (config.github?.commandRepos ?? []).some(
@@ -29,7 +32,7 @@ export function commandRepositoryRefusal(
   );
   if (listed) return undefined;
   const appsHere = appsForRepository(config.apps, repository);
-  const app = parsed.ok ? appOf(parsed.command) : undefined;
+  const app = parsed.ok ? appOf(parsed.command, appOfPromotion) : undefined;
   if (app === undefined) {
     return appsHere.length > 0
       ? undefined
@@ -44,6 +47,7 @@ function notHere(app: string, repository: WebhookRepository): string {
   return `commands for ${app} are taken only in its own repository or a repository listed in github.commandRepos, not in ${repository.full_name}`;
 }
 
-function appOf(command: ChatCommand): string | undefined {
+function appOf(command: ChatCommand, appOfPromotion: (id: string) => string | undefined): string | undefined {
+  if (command.verb === "approve" || command.verb === "reject") return appOfPromotion(command.id);
   return "app" in command ? command.app : undefined;
 }

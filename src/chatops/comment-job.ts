@@ -14,6 +14,7 @@ import {
 } from "../jobs/index.ts";
 import type { PromotionOutcome, PromotionRequest } from "../promotion/request.ts";
 import type { Db } from "../store/index.ts";
+import { getPromotion } from "../store/queries/index.ts";
 import type { IssueCommentHook } from "../webhooks/index.ts";
 import type { ChatAnswerDeps } from "./answer.ts";
 import { commandRepositoryRefusal, commentRepository } from "./command-repos.ts";
@@ -54,7 +55,13 @@ export function createIssueCommentHook(deps: {
     const found = commentCommandFromPayload(payload);
     if ("skip" in found) return { ignored: skipReasons[found.skip] };
     if (deps.disabled) return { ignored: deps.disabled };
-    const refusal = commandRepositoryRefusal(deps.config, commentRepository(payload), found.command.parsed);
+    // approve/reject name a promotion, not an app: they are tied to the repository of the promotion's app.
+    const refusal = commandRepositoryRefusal(
+      deps.config,
+      commentRepository(payload),
+      found.command.parsed,
+      (id) => getPromotion(deps.db, id)?.app,
+    );
     if (refusal) return { ignored: refusal };
     const now = deps.clock.now();
     const job = enqueueJob(

@@ -2,6 +2,7 @@
 // author_association is not enough: COLLABORATOR includes read-only and triage collaborators, and anyone with
 // read access to a repository can comment on it.
 import type { Octokit } from "@octokit/rest";
+import { ByteLru, type ByteLruStats, stringBytes } from "../cache/byte-lru.ts";
 import type { Clock } from "../clock.ts";
 
 /** GitHub's `permission` field: maintain reads as write and triage as read there, so these four cover all roles. */
@@ -19,6 +20,14 @@ export function mayCommand(permission: RepositoryPermission): boolean {
 }
 
 /**
+ * Default bound of the answers kept. Keyed by whoever comments on a watched repository, i.e. by outside input,
+ * so it is bounded by bytes: an entry is its key (owner/repo/user, up to ~240 characters) plus ~128 bytes (a
+ * settled promise, the expiry, Map and LRU overhead), so 256 KiB keeps 400-1,200 answers, far more than the
+ * commenters commanding within one TTL. An evicted answer is asked of GitHub again.
+ */
+export const defaultPermissionCacheBytes = 256 * 1024;
+
+/**
  * GET /repos/{owner}/{repo}/collaborators/{username}/permission, cached for `ttlMs` (default 60 s) so a burst
  * of commands is one API call and a revoked permission takes effect within a minute; concurrent questions share
  * one request; failures are not cached (the job retries). 404 (no such user, or none of relbot's business) is
@@ -28,20 +37,27 @@ export function createCommenterPermissionCheck(options: {
   octokit: Octokit;
   clock: Clock;
   ttlMs?: number;
-}): CommenterPermissionCheck {
+  maxCacheBytes?: number;
+}): CommenterPermissionCheck & { readonly cache: ByteLruStats } {
   const ttlMs = options.ttlMs ?? 60_000;
-  const cache = new Map<string, { permission: Promise<RepositoryPermission>; until: number }>();
-  return (owner, repo, username) => {
+  const cache = new ByteLru<string, { permission: Promise<RepositoryPermission>; until: number }>(
+    options.maxCacheBytes ?? defaultPermissionCacheBytes,
+    (key) => stringBytes(key) + 128,
+  );
+  const check: CommenterPermissionCheck = (owner, repo, username) => {
     const key = `${owner}/${repo}/${username}`.toLowerCase();
     const now = options.clock.now();
-    for (const [k, entry] of cache) if (entry.until <= now) cache.delete(k);
     const cached = cache.get(key);
-    if (cached) return cached.permission;
+    if (cached && cached.until > now) return cached.permission;
     const permission = askGitHub(options.octokit, owner, repo, username);
     cache.set(key, { permission, until: now + ttlMs });
-    permission.catch(() => cache.delete(key));
+    // Only this question's entry: a newer one under the same key may have replaced it meanwhile.
+    permission.catch(() => {
+      if (cache.get(key)?.permission === permission) cache.delete(key);
+    });
     return permission;
   };
+  return Object.assign(check, { cache: cache as ByteLruStats });
 }
 
 async function askGitHub(

@@ -3,6 +3,7 @@
 // included), slow work is acknowledged and finished on response_url, and only a bad signature or stale
 // timestamp gets 401.
 import type { Handler } from "hono";
+import { ByteLru, type ByteLruStats, stringBytes } from "../cache/byte-lru.ts";
 import type { Clock } from "../clock.ts";
 import { parseChatCommand } from "../domain/chat-command.ts";
 import { RelbotError } from "../errors.ts";
@@ -61,6 +62,14 @@ export interface ResponseUrlPoster {
 }
 
 /**
+ * Default bound of the per-URL counts. One entry per slash command answered on response_url in the last 30
+ * minutes: a response_url is ~100 characters, so an entry is ~300 bytes (with the count and Map and LRU
+ * overhead), and 1 MiB counts some 3,500 commands per half hour. Forgetting a URL's count early costs nothing
+ * worse than Slack refusing a sixth post itself.
+ */
+export const defaultResponseUrlCountBytes = 1024 * 1024;
+
+/**
  * Slack takes at most 5 posts per response_url (within 30 minutes). The count is kept here, per URL, so the
  * route's follow-up and the worker's final report share one budget; one poster per process.
  */
@@ -69,16 +78,22 @@ export function createResponseUrlPoster(options: {
   logger: Logger;
   fetch?: typeof fetch;
   maxPosts?: number;
-}): ResponseUrlPoster {
+  maxCountBytes?: number;
+}): ResponseUrlPoster & { readonly counts: ByteLruStats } {
   const maxPosts = options.maxPosts ?? 5;
   const doFetch = options.fetch ?? fetch;
-  const posts = new Map<string, { count: number; first: number }>();
+  // Keyed by the response_url of each signed command: bounded by bytes, as the commands keep coming.
+  const posts = new ByteLru<string, { count: number; first: number }>(
+    options.maxCountBytes ?? defaultResponseUrlCountBytes,
+    (url) => stringBytes(url) + 96,
+  );
   const windowMs = 30 * 60_000;
   return {
+    counts: posts,
     async post(url, message) {
       const now = options.clock.now();
-      for (const [key, entry] of posts) if (now - entry.first > windowMs) posts.delete(key);
-      const entry = posts.get(url) ?? { count: 0, first: now };
+      const known = posts.get(url);
+      const entry = known && now - known.first <= windowMs ? known : { count: 0, first: now };
       if (entry.count >= maxPosts) {
         options.logger.warn({ posts: entry.count }, "response_url has had its 5 posts; message dropped");
         return false;

@@ -5,14 +5,25 @@ import * as isogit from "isomorphic-git";
 import { normalizeRepoUrl } from "../domain/repo-url.ts";
 import { type CommitFields, commitPayload, withSignature } from "./commit-object.ts";
 import { type GitCredential, gitAuthHeaders, redactUrl } from "./credentials.ts";
+import { parseCommit } from "./git-commit.ts";
+import { isTreeMode, treeEntries } from "./git-tree.ts";
+import { newObjectCache, ObjectStore } from "./object-store.ts";
+import { buildPack } from "./pack-builder.ts";
+import { indexPackFile } from "./pack-indexer.ts";
 import { updateRef } from "./receive-pack.ts";
 import { http } from "./traced-http.ts";
 import { entriesAlongPath, type PathEntry, replaceBlobs } from "./tree-edit.ts";
+import { fetchPack, lsRefs, TooManyObjects } from "./upload-pack.ts";
 
 /**
  * The persistent local copy of one remote branch: a bare repository (no checkout, no index) under the cache
  * directory, kept up to date by fetch and fast-forward. Objects are read and written directly; nothing is
  * ever re-cloned per promotion. Credentials travel only in request headers, never in a URL or on disk.
+ *
+ * Memory stays flat in the repository's size (see object-store.ts): packs are streamed to disk as they arrive
+ * (upload-pack.ts) and indexed from the file (pack-indexer.ts); the first clone brings the tip's tree whole but
+ * only the commit objects of the history the exactly-once check reads (`filter tree:0`), not every tree and
+ * blob of 200 commits; a later fetch brings only what the new commits changed.
  */
 
 export interface BareCacheOptions {
@@ -24,6 +35,8 @@ export interface BareCacheOptions {
   cloneDepth?: number;
   /** Each fetch adds a pack; past this many the cache is rebuilt by one fresh shallow clone. */
   maxPacks?: number;
+  /** Bound of the inflated-object cache, in bytes (object-store.ts). */
+  objectCacheBytes?: number;
 }
 
 export interface CommitInfo {
@@ -44,22 +57,21 @@ export interface LocalCommit {
   objects: string[];
 }
 
+/** The object cache used while indexing a fetched pack (see fetchAndIndex). */
+const indexingCacheBytes = 2 * 1024 * 1024;
+
 export class BareCache {
   readonly gitdir: string;
-  /** isomorphic-git's object cache (parsed packs and indexes), shared by every call on this repository. */
-  cache: object = {};
+  /** The objects of the cache, read from disk through a byte-bounded cache. */
+  readonly store: ObjectStore;
   private readonly url: string;
   private readonly branch: string;
   private readonly credential: GitCredential | undefined;
-  /** For pushToBranch: the remote and its credential (never shown). */
-  get remoteUrl(): string {
-    return this.url;
-  }
-  get remoteCredential(): GitCredential | undefined {
-    return this.credential;
-  }
   private readonly cloneDepth: number;
   private readonly maxPacks: number;
+  private loaded = false;
+  /** What the server speaks: protocol v2 (fetch streamed by relbot) and partial-clone filters. */
+  private protocol?: Promise<{ v2: boolean; filter: boolean }>;
 
   constructor(opts: BareCacheOptions) {
     this.url = opts.url;
@@ -68,19 +80,35 @@ export class BareCache {
     this.cloneDepth = opts.cloneDepth ?? 200;
     this.maxPacks = opts.maxPacks ?? 100;
     this.gitdir = path.resolve(opts.cacheDir, cacheName(opts.url));
+    this.store = new ObjectStore(this.gitdir, { cacheBytes: opts.objectCacheBytes });
   }
 
   /** Fetches the branch and fast-forwards the local copy to it; returns the remote tip. */
   async sync(): Promise<string> {
-    if (!fs.existsSync(path.join(this.gitdir, "HEAD"))) return this.cloneInto(this.gitdir);
+    if (!this.loaded) {
+      this.store.refresh();
+      this.loaded = true;
+    }
+    if (!fs.existsSync(path.join(this.gitdir, "HEAD"))) {
+      const tip = await this.cloneInto(this.gitdir);
+      this.store.refresh();
+      return tip;
+    }
     if (this.packCount() > this.maxPacks) return this.rebuild();
-    return this.fetchInto(this.gitdir, false);
+    try {
+      return await this.fetchInto(this.gitdir);
+    } catch (error) {
+      // The server sent far more than new commits: it no longer knows our tip (a force-push, then gc). One fresh
+      // shallow clone costs less than indexing the whole history.
+      if (error instanceof TooManyObjects) return this.rebuild();
+      throw error;
+    }
   }
 
   /**
-   * isomorphic-git cannot repack, and every object lookup walks every pack index: once fetches have left too
-   * many small packs, one fresh shallow clone (a single pack) replaces the cache. Rare, so still no clone
-   * per promotion.
+   * Every fetch leaves a pack, and every object lookup searches each pack's index: once fetches have left too
+   * many small packs, one fresh shallow clone (a few packs) replaces the cache. Rare, so still no clone per
+   * promotion.
    */
   private async rebuild(): Promise<string> {
     const fresh = `${this.gitdir}.rebuild-${process.pid}`;
@@ -89,10 +117,11 @@ export class BareCache {
     try {
       const tip = await this.cloneInto(fresh);
       fs.rmSync(old, { recursive: true, force: true });
+      this.store.close();
       fs.renameSync(this.gitdir, old);
       fs.renameSync(fresh, this.gitdir);
       fs.rmSync(old, { recursive: true, force: true });
-      this.cache = {};
+      this.store.refresh();
       return tip;
     } finally {
       fs.rmSync(fresh, { recursive: true, force: true });
@@ -107,15 +136,119 @@ export class BareCache {
   private async cloneInto(gitdir: string): Promise<string> {
     fs.mkdirSync(gitdir, { recursive: true });
     await isogit.init({ fs, gitdir, bare: true, defaultBranch: this.branch });
-    // fetch records the remote tip through this refspec. The URL is noted for people inspecting the cache
-    // (credentials masked); relbot itself always passes the URL and sends credentials as headers.
+    // The URL is noted for people inspecting the cache (credentials masked); relbot itself always passes the URL
+    // and sends credentials as headers.
     const branchSpec = `+refs/heads/${this.branch}:refs/remotes/origin/${this.branch}`;
     await isogit.setConfig({ fs, gitdir, path: "remote.origin.url", value: redactUrl(this.url) });
     await isogit.setConfig({ fs, gitdir, path: "remote.origin.fetch", value: branchSpec });
-    return this.fetchInto(gitdir, true);
+    const protocol = await this.serverProtocol();
+    if (!protocol.v2) return this.legacyFetch(gitdir, true);
+    const tip = await this.remoteTip();
+    if (protocol.filter) {
+      // The tip's whole tree (what promotions edit and the drift read reads), then the commit objects alone of
+      // the history the exactly-once check scans: two small packs instead of 200 commits of trees and blobs.
+      await this.fetchAndIndex(gitdir, { wants: [tip], depth: 1 });
+      await this.fetchAndIndex(gitdir, { wants: [tip], depth: this.cloneDepth, filter: "tree:0" });
+    } else {
+      await this.fetchAndIndex(gitdir, { wants: [tip], depth: this.cloneDepth });
+    }
+    await this.setLocalTip(gitdir, tip);
+    return tip;
   }
 
-  private async fetchInto(gitdir: string, shallow: boolean): Promise<string> {
+  /** Brings the local branch to the remote tip: nothing but one ls-refs when it has not moved. */
+  private async fetchInto(gitdir: string): Promise<string> {
+    const protocol = await this.serverProtocol();
+    if (!protocol.v2) return this.legacyFetch(gitdir, false);
+    const tip = await this.remoteTip();
+    const local = await this.localTip(gitdir);
+    if (tip === local) return tip;
+    // `have` our tip, declared shallow: the server leaves out what our tip's tree holds and sends the new
+    // commits with what they changed, but never assumes we hold the trees of older history (we keep only its
+    // commit objects). A pack much larger than the store means our tip is unknown there (see sync).
+    const objects = this.store.objectCount();
+    await this.fetchAndIndex(gitdir, {
+      wants: [tip],
+      ...(local ? { haves: [local], clientShallows: [local] } : { depth: this.cloneDepth }),
+      maxObjects: 2 * objects + 10_000,
+    });
+    await this.setLocalTip(gitdir, tip);
+    this.store.refresh();
+    return tip;
+  }
+
+  private async fetchAndIndex(
+    gitdir: string,
+    request: {
+      wants: string[];
+      depth?: number;
+      filter?: string;
+      haves?: string[];
+      clientShallows?: string[];
+      maxObjects?: number;
+    },
+  ): Promise<void> {
+    const fetched = await transport(async () =>
+      fetchPack({ url: this.url, headers: await gitAuthHeaders(this.credential), gitdir, ...request }),
+    );
+    if (!("packFile" in fetched)) throw new Error("upload-pack refused the pack");
+    // A delta's base may sit in an earlier pack only in a thin pack, which relbot never asks for; the store
+    // is still offered for it. The indexer walks offset deltas from their bases without a cache; its small cache
+    // of its own serves only deltas on a base named by id, and is dropped once the index is written.
+    await indexPackFile(
+      fetched.packFile,
+      newObjectCache(indexingCacheBytes),
+      gitdir === this.gitdir ? this.store : undefined,
+    );
+  }
+
+  /** Where the branch is on the remote (protocol v2 ls-refs: one request, one line). */
+  private async remoteTip(): Promise<string> {
+    const ref = `refs/heads/${this.branch}`;
+    const refs = await transport(async () => lsRefs(this.url, await gitAuthHeaders(this.credential), ref));
+    const tip = refs.get(ref);
+    if (!tip) throw new Error(`the remote has no branch ${this.branch}`);
+    return tip;
+  }
+
+  private async localTip(gitdir: string): Promise<string | undefined> {
+    try {
+      return await isogit.resolveRef({ fs, gitdir, ref: `refs/heads/${this.branch}` });
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async setLocalTip(gitdir: string, tip: string): Promise<void> {
+    // The remote is the truth: "fast-forward" here is simply following it (a force-push is followed too).
+    await isogit.writeRef({ fs, gitdir, ref: `refs/heads/${this.branch}`, value: tip, force: true });
+  }
+
+  private serverProtocol(): Promise<{ v2: boolean; filter: boolean }> {
+    if (!this.protocol) {
+      this.protocol = (async () => {
+        const info = await isogit.getRemoteInfo2({
+          http,
+          url: this.url,
+          headers: await gitAuthHeaders(this.credential),
+          protocolVersion: 2,
+        });
+        if (info.protocolVersion !== 2) return { v2: false, filter: false };
+        const features = String(info.capabilities.fetch ?? "").split(" ");
+        return { v2: features.includes("shallow"), filter: features.includes("filter") };
+      })();
+      this.protocol.catch(() => {
+        this.protocol = undefined;
+      });
+    }
+    return this.protocol;
+  }
+
+  /**
+   * A server without protocol v2 (rare today): isomorphic-git's fetch, which holds each pack in memory while
+   * indexing it. Its packs and indexes are ordinary ones, read by the store like any other.
+   */
+  private async legacyFetch(gitdir: string, shallow: boolean): Promise<string> {
     const result = await isogit.fetch({
       fs,
       http,
@@ -125,39 +258,45 @@ export class BareCache {
       singleBranch: true,
       tags: false,
       headers: await gitAuthHeaders(this.credential),
-      cache: gitdir === this.gitdir ? this.cache : {},
+      cache: {},
       ...(shallow ? { depth: this.cloneDepth } : {}),
     });
     const tip = result.fetchHead;
     if (!tip) throw new Error(`the remote has no branch ${this.branch}`);
-    // The remote is the truth: "fast-forward" here is simply following it (a force-push is followed too).
-    await isogit.writeRef({ fs, gitdir, ref: `refs/heads/${this.branch}`, value: tip, force: true });
+    await this.setLocalTip(gitdir, tip);
+    if (gitdir === this.gitdir) this.store.refresh();
     return tip;
   }
 
   entriesAlongPath(commit: string, file: string): Promise<PathEntry[]> {
-    return entriesAlongPath(this, commit, file);
+    return Promise.resolve(entriesAlongPath(this.store, commit, file));
   }
 
   /** Every file path in the tree of `commit` (what `relbot check` picks the nearest existing path from). */
-  listFiles(commit: string): Promise<string[]> {
-    return isogit.listFiles({ fs, gitdir: this.gitdir, ref: commit, cache: this.cache });
+  async listFiles(commit: string): Promise<string[]> {
+    const files: string[] = [];
+    const walk = (tree: string, prefix: string) => {
+      for (const entry of treeEntries(this.store.readTyped(tree, "tree").content)) {
+        if (isTreeMode(entry.mode)) walk(entry.oid, `${prefix}${entry.name}/`);
+        else if (entry.mode !== "160000") files.push(`${prefix}${entry.name}`);
+      }
+    };
+    walk(parseCommit(this.store.readTyped(commit, "commit").content).tree, "");
+    return files;
   }
 
+  /** A blob's bytes (shared with the object cache: read, never modify). */
   async readBlob(oid: string): Promise<Uint8Array> {
-    const { blob } = await isogit.readBlob({ fs, gitdir: this.gitdir, oid, cache: this.cache });
-    return blob;
+    return this.store.readTyped(oid, "blob").content;
   }
 
   async readCommit(oid: string): Promise<CommitInfo | null> {
-    try {
-      const { commit } = await isogit.readCommit({ fs, gitdir: this.gitdir, oid, cache: this.cache });
-      return { oid, message: commit.message, parents: commit.parent };
-    } catch (error) {
-      // Beyond a shallow clone's boundary the parent is simply not here.
-      if ((error as { code?: string }).code === "NotFoundError") return null;
-      throw error;
-    }
+    // Beyond a shallow clone's boundary the parent is simply not here.
+    const object = this.store.read(oid);
+    if (!object) return null;
+    if (object.type !== "commit") throw new Error(`object ${oid} is a ${object.type}, not a commit`);
+    const commit = parseCommit(object.content);
+    return { oid, message: commit.message, parents: commit.parents };
   }
 
   /** Writes the new file contents, the trees along their paths and a commit on `parent`; returns the commit. */
@@ -174,14 +313,11 @@ export class BareCache {
     for (const [file, text] of opts.files) {
       blobs.set(file, await isogit.writeBlob({ fs, gitdir: this.gitdir, blob: Buffer.from(text, "utf8") }));
     }
-    const { commit: parent } = await isogit.readCommit({
-      fs,
-      gitdir: this.gitdir,
-      oid: opts.parent,
-      cache: this.cache,
-    });
+    const parent = parseCommit(this.store.readTyped(opts.parent, "commit").content);
     const trees: string[] = [];
-    const tree = await replaceBlobs(this, parent.tree, blobs, trees);
+    const writeTree = (content: Buffer) =>
+      isogit.writeObject({ fs, gitdir: this.gitdir, type: "tree", object: content, format: "content" });
+    const tree = await replaceBlobs(this.store, parent.tree, blobs, writeTree, trees);
     const signature = { ...opts.author, timestamp: Math.floor(opts.timestamp / 1000), timezoneOffset: 0 };
     const oid = opts.sign
       ? await this.writeSignedCommit(
@@ -228,26 +364,44 @@ export class BareCache {
    * can rebuild on the new tip or fail with the server's reason. HTTP and network failures throw.
    */
   async push(commit: LocalCommit): Promise<PushOutcome> {
+    const pack = buildPack(commit.objects.map((oid) => this.store.readOrThrow(oid)));
     const result = await updateRef({
       url: this.url,
-      gitdir: this.gitdir,
-      cache: this.cache,
       headers: await gitAuthHeaders(this.credential),
       ref: `refs/heads/${this.branch}`,
       oldOid: commit.parent,
       newOid: commit.oid,
-      objects: commit.objects,
+      pack,
     });
     if (!result.ok)
       return { pushed: false, stale: result.stale, reason: result.reason, remote: result.remote };
-    await isogit.writeRef({
-      fs,
-      gitdir: this.gitdir,
-      ref: `refs/heads/${this.branch}`,
-      value: commit.oid,
-      force: true,
-    });
+    await this.setLocalTip(this.gitdir, commit.oid);
     return { pushed: true };
+  }
+
+  /**
+   * Pull-request mode: pushes `commit` to another branch of the same remote (`refs/heads/relbot/<id>`), which must
+   * be at `expected` now: zeroOid creates it and fails when it exists, an oid replaces exactly that commit (a
+   * compare-and-swap, never a blind force). The cache's own branch is not touched.
+   */
+  async pushBranch(commit: LocalCommit, branch: string, expected: string): Promise<PushOutcome> {
+    const pack = buildPack(commit.objects.map((oid) => this.store.readOrThrow(oid)));
+    const result = await updateRef({
+      url: this.url,
+      headers: await gitAuthHeaders(this.credential),
+      ref: `refs/heads/${branch}`,
+      oldOid: expected,
+      newOid: commit.oid,
+      pack,
+    });
+    if (result.ok) return { pushed: true };
+    return {
+      pushed: false,
+      stale: result.stale,
+      reason: result.reason,
+      remote: result.remote,
+      ...(result.current ? { current: result.current } : {}),
+    };
   }
 }
 
@@ -255,34 +409,17 @@ export class BareCache {
 export const zeroOid = "0000000000000000000000000000000000000000";
 
 /**
- * Pull-request mode: pushes `commit` to another branch of the same remote (`refs/heads/relbot/<id>`), which must be
- * at `expected` now: zeroOid creates it and fails when it exists, an oid replaces exactly that commit (a
- * compare-and-swap, never a blind force). The cache's own branch is not touched.
+ * The pack transport's own failures (it reports them as source errors, for release checks) as plain errors, so
+ * the GitOps layer maps them like isomorphic-git's (gitops-errors.ts): HTTP status kept in `data`.
  */
-export async function pushToBranch(
-  cache: BareCache,
-  commit: LocalCommit,
-  branch: string,
-  expected: string,
-): Promise<PushOutcome> {
-  const result = await updateRef({
-    url: cache.remoteUrl,
-    gitdir: cache.gitdir,
-    cache: cache.cache,
-    headers: await gitAuthHeaders(cache.remoteCredential),
-    ref: `refs/heads/${branch}`,
-    oldOid: expected,
-    newOid: commit.oid,
-    objects: commit.objects,
-  });
-  if (result.ok) return { pushed: true };
-  return {
-    pushed: false,
-    stale: result.stale,
-    reason: result.reason,
-    remote: result.remote,
-    ...(result.current ? { current: result.current } : {}),
-  };
+async function transport<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof TooManyObjects || !(error instanceof Error) || !("code" in error)) throw error;
+    const data = (error as { data?: unknown }).data;
+    throw Object.assign(new Error(error.message), data === undefined ? {} : { data });
+  }
 }
 
 /** A readable, collision-free directory name per repository: "github.com_acme_gitops-1a2b3c4d.git". */

@@ -1,4 +1,3 @@
-import fs from "node:fs";
 import * as isogit from "isomorphic-git";
 import { type ReceivePackReport, readReceivePackResponse } from "./receive-pack-report.ts";
 import { http } from "./traced-http.ts";
@@ -17,13 +16,12 @@ import { http } from "./traced-http.ts";
 
 export interface RefUpdate {
   url: string;
-  gitdir: string;
-  cache: object;
   headers: Record<string, string>;
   ref: string;
   oldOid: string;
   newOid: string;
-  objects: string[];
+  /** The pack of the objects the update adds (pack-builder.ts). */
+  pack: Uint8Array;
 }
 
 export type RefUpdateResult =
@@ -96,14 +94,8 @@ export async function updateRef(update: RefUpdate): Promise<RefUpdateResult> {
     throw new ReceivePackHttpError(501, "the server does not offer report-status");
   }
   const capabilities = requestedCapabilities(advertised.capabilities);
-  const { packfile } = await isogit.packObjects({
-    fs,
-    gitdir: update.gitdir,
-    oids: update.objects,
-    cache: update.cache,
-  });
   const command = `${update.oldOid} ${update.newOid} ${update.ref}\0${capabilities.join(" ")}\n`;
-  const body = [pktLine(command), Buffer.from("0000", "ascii"), Buffer.from(packfile!)];
+  const body = [pktLine(command), Buffer.from("0000", "ascii"), Buffer.from(update.pack)];
   const response = await http.request({
     url: `${url}/git-receive-pack`,
     method: "POST",

@@ -18,10 +18,39 @@ export interface PackRequest {
   wants: string[];
   /** `deepen 1`: the wanted commit without its history. */
   shallow?: boolean;
+  /** `deepen <n>`: the wanted commit and n-1 generations of history (overrides `shallow`). */
+  depth?: number;
+  /** Commits the client has: the server leaves out what they reach. */
+  haves?: string[];
+  /**
+   * Commits the client holds without their parents (`shallow` lines): the server then counts only their own
+   * trees as held, not the history behind them.
+   */
+  clientShallows?: string[];
   /** A partial-clone filter such as "blob:none" (the server must advertise `filter`). */
   filter?: string;
   /** Stop the download and report the size when the pack's first object is larger than this. */
   maxFirstObjectBytes?: number;
+  /** Stop the download (TooManyObjects) when the pack header announces more objects than this. */
+  maxObjects?: number;
+}
+
+/** The pack announced more objects than the caller would take (a fetch that turned into a full clone). */
+export class TooManyObjects extends Error {
+  constructor(readonly count: number) {
+    super(`the server offered a pack of ${count} objects`);
+    this.name = "TooManyObjects";
+  }
+}
+
+/** An HTTP status other than 200 from upload-pack; `data` has the shape of isomorphic-git's HttpError. */
+export class UploadPackHttpError extends RelbotError {
+  constructor(readonly statusCode: number) {
+    super("source.unreachable", `upload-pack answered HTTP ${statusCode}`);
+  }
+  get data(): { statusCode: number; response: string } {
+    return { statusCode: this.statusCode, response: "" };
+  }
 }
 
 export type FetchedPack = { packFile: string } | { tooLarge: number };
@@ -35,9 +64,15 @@ export async function fetchPack(request: PackRequest): Promise<FetchedPack> {
     "0001" +
     pkt("no-progress\n") +
     pkt("ofs-delta\n") +
-    (request.shallow ? pkt("deepen 1\n") : "") +
+    (request.depth !== undefined
+      ? pkt(`deepen ${request.depth}\n`)
+      : request.shallow
+        ? pkt("deepen 1\n")
+        : "") +
     (request.filter ? pkt(`filter ${request.filter}\n`) : "") +
     request.wants.map((oid) => pkt(`want ${oid}\n`)).join("") +
+    (request.clientShallows ?? []).map((oid) => pkt(`shallow ${oid}\n`)).join("") +
+    (request.haves ?? []).map((oid) => pkt(`have ${oid}\n`)).join("") +
     pkt("done\n") +
     "0000";
   const controller = new AbortController();
@@ -54,7 +89,8 @@ export async function fetchPack(request: PackRequest): Promise<FetchedPack> {
     signal: controller.signal,
   });
   if (response.status !== 200 || !response.body) {
-    throw new RelbotError("source.unreachable", `upload-pack answered HTTP ${response.status}`);
+    await response.body?.cancel().catch(() => undefined);
+    throw new UploadPackHttpError(response.status);
   }
   const packDir = path.join(request.gitdir, "objects", "pack");
   await mkdir(packDir, { recursive: true });
@@ -77,6 +113,8 @@ export async function fetchPack(request: PackRequest): Promise<FetchedPack> {
     let head = Buffer.alloc(0);
     let tail = Buffer.alloc(0);
     let checked = request.maxFirstObjectBytes === undefined;
+    let counted = request.maxObjects === undefined;
+    let start = Buffer.alloc(0);
     for (;;) {
       const line = await reader.next();
       if (line === null || line === "flush") break;
@@ -85,6 +123,17 @@ export async function fetchPack(request: PackRequest): Promise<FetchedPack> {
       const data = line.subarray(1);
       if (band === 3) throw new RelbotError("source.unreachable", `upload-pack: ${data.toString().trim()}`);
       if (band !== 1) continue; // progress
+      if (!counted) {
+        start = Buffer.concat([start, data]);
+        if (start.length >= 12) {
+          counted = true;
+          const count = start.readUInt32BE(8);
+          if (count > request.maxObjects!) {
+            controller.abort();
+            throw new TooManyObjects(count);
+          }
+        }
+      }
       if (!checked) {
         head = Buffer.concat([head, data]);
         const size = firstObjectSize(head);
@@ -117,6 +166,53 @@ export async function fetchPack(request: PackRequest): Promise<FetchedPack> {
       await rm(temp, { force: true });
     }
   }
+}
+
+/** Most refs one ls-refs answer may carry: a prefix names one branch or a handful of tags. */
+const MAX_LISTED_REFS = 10_000;
+
+/**
+ * Protocol v2 `ls-refs` limited to `prefix` (one POST): ref name -> object id. Asking for one branch costs one
+ * line whatever the number of branches and tags on the server.
+ */
+export async function lsRefs(
+  url: string,
+  headers: Record<string, string>,
+  prefix: string,
+): Promise<Map<string, string>> {
+  const body = `${pkt("command=ls-refs\n")}0001${pkt(`ref-prefix ${prefix}\n`)}0000`;
+  const response = await fetch(`${url.replace(/\/+$/, "")}/git-upload-pack`, {
+    method: "POST",
+    headers: {
+      ...headers,
+      ...traceHeaders(),
+      "Content-Type": "application/x-git-upload-pack-request",
+      Accept: "application/x-git-upload-pack-result",
+      "Git-Protocol": "version=2",
+    },
+    body,
+  });
+  if (response.status !== 200 || !response.body) {
+    await response.body?.cancel().catch(() => undefined);
+    throw new UploadPackHttpError(response.status);
+  }
+  const refs = new Map<string, string>();
+  const reader = new PktReader(response.body.getReader() as ReadableStreamDefaultReader<Uint8Array>);
+  for (;;) {
+    const line = await reader.next();
+    if (line === null || line === "flush") break;
+    if (line === "delim") continue;
+    const text = line.toString("utf8").trimEnd();
+    if (text.startsWith("ERR ")) throw new RelbotError("source.unreachable", `upload-pack: ${text.slice(4)}`);
+    const [oid, name] = text.split(" ");
+    if (!oid || !name || !/^[0-9a-f]{40}$/.test(oid)) {
+      throw new RelbotError("source.unreachable", "upload-pack sent a bad ls-refs line");
+    }
+    if (refs.size >= MAX_LISTED_REFS)
+      throw new RelbotError("source.unreachable", "upload-pack listed too many refs");
+    refs.set(name, oid);
+  }
+  return refs;
 }
 
 /** The size in the first entry header after the 12-byte pack header, or undefined until enough bytes arrived. */

@@ -152,6 +152,7 @@ function loadSchema(schemaPath: string): Record<string, unknown> {
 }
 
 // Compiling the 200 kB schema takes a few hundred milliseconds: once per schema file per process.
+// Bounded by config: keyed by the schema files relbot is configured with (in practice one).
 const validators = new Map<string, ValidateFunction>();
 
 function applicationValidator(schemaPath: string): ValidateFunction {

@@ -1,8 +1,9 @@
 import { ByteLru, stringBytes } from "../cache/byte-lru.ts";
 import { RelbotError } from "../errors.ts";
-import { BareCache, pushToBranch, zeroOid } from "../git/bare-cache.ts";
+import { BareCache, zeroOid } from "../git/bare-cache.ts";
 import type { GitCredential } from "../git/credentials.ts";
 import { withRepoLock } from "../git/repo-lock.ts";
+import { WorkSlices } from "../git/work-slices.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import { inSpan } from "../telemetry/tracing.ts";
 import { defaultApplicationSchemaPath, validateApplication } from "./application-schema.ts";
@@ -79,6 +80,8 @@ export interface GitopsWriterOptions {
   historyDepth?: number;
   /** Packs the cache may collect (one per fetch) before it is rebuilt by a fresh clone. Default 100. */
   maxPacks?: number;
+  /** Bound, in bytes, of the cache of inflated git objects (trees, blobs, delta bases). Default 8 MiB. */
+  objectCacheBytes?: number;
   /** Application CRD (YAML) or JSON schema to validate against; defaults to the bundled one. */
   schemaPath?: string;
   hooks?: GitopsWriterHooks;
@@ -199,7 +202,12 @@ export class GitopsWriter {
       const key = JSON.stringify(targets);
       if (this.lastRead?.tip === tip && this.lastRead.key === key) return this.lastRead.results;
       const results: (string | null)[] = [];
-      for (const target of targets) results.push(await this.revisionAt(tip, target));
+      // Object reads are synchronous: thousands of them give the event loop back between slices.
+      const slices = new WorkSlices();
+      for (const target of targets) {
+        results.push(await this.revisionAt(tip, target));
+        await slices.next();
+      }
       this.lastRead = { tip, key, results };
       return results;
     });
@@ -296,14 +304,11 @@ export class GitopsWriter {
       });
       await request.beforePush?.();
       await this.opts.hooks?.beforePush?.(1, tip);
-      const pushed = await pushToBranch(
-        this.cache,
-        commit,
-        request.branch,
-        request.replacing ?? zeroOid,
-      ).catch((error) => {
-        throw gitopsError(error, "push to");
-      });
+      const pushed = await this.cache
+        .pushBranch(commit, request.branch, request.replacing ?? zeroOid)
+        .catch((error: unknown) => {
+          throw gitopsError(error, "push to");
+        });
       if (!pushed.pushed) {
         if (pushed.stale) return { status: "branch-moved", current: pushed.current ?? zeroOid };
         throw pushRefused(request.branch, pushed.reason, pushed.remote);

@@ -25,6 +25,7 @@ export async function mapWithConcurrency<T, R>(
  * (interval x 2^failures, capped), so one slow or broken remote does not eat every pass.
  */
 export class RepoBackoff {
+  // Bounded by config: keyed by the configured apps' source repositories, and emptied again on success.
   private readonly failures = new Map<string, { count: number; retryAt: number }>();
 
   constructor(

@@ -1,5 +1,6 @@
 import type { Db } from "./database.ts";
 
+// Bounded by the code: one map per open connection (gone with it), keyed by the statement names written here.
 const caches = new WeakMap<object, Map<string, unknown>>();
 
 /**

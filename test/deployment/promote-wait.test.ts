@@ -137,6 +137,23 @@ describe("relbot promote --wait with Argo CD", () => {
     ]);
   }, 60_000);
 
+  test("a version not yet healthy in the previous environment is refused at once, with the reason", async () => {
+    commits["v1.4.1"] = commitFiles(world.source.work, { VERSION: "v1.4.1\n" }, "release v1.4.1");
+    world.publishGitHubRelease("v1.4.1");
+    const object = await world.releaseTag("v1.4.1");
+    expect((await deliver(relbot.url, "push", world.pushEvent("v1.4.1", object))).status).toBe(202);
+    // Pushed to dev, but Argo CD has not run it there yet.
+    await promotionIn("dev", "v1.4.1", (p) => p.deploymentState === "pending");
+    const result = await promoteWait("v1.4.1", "staging").result;
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("[previous_env_not_healthy]");
+    expect(result.stdout).toBe("");
+    expect(await promotionIn("staging", "v1.4.1")).toMatchObject({ status: "denied", deploymentState: null });
+    // Let dev settle so later tests see a quiet chain.
+    sync("dev", "v1.4.1", "Healthy");
+    await promotionIn("dev", "v1.4.1", (p) => p.deploymentState === "healthy");
+  }, 60_000);
+
   test("degraded exits 1 with Argo CD's message and the rollback relbot made", async () => {
     await healthyInDev("v1.5.0");
     const cli = promoteWait("v1.5.0", "staging");

@@ -81,8 +81,9 @@ describe("refused pushes", () => {
     expect(error.message).toContain("remote: release freeze until Monday: ask #sre");
     expect(error.details).toMatchObject({ remote: ["release freeze until Monday: ask #sre"] });
     expect(isTransientGitopsError(error)).toBe(false);
-    // One attempt: clone, advertisement, push, and the fetch that confirms the tip did not move. No retry.
-    expect(server.requests() - before).toBeLessThanOrEqual(6);
+    // One attempt: clone (capabilities, ls-refs, the tip's tree, the history's commits), advertisement, push,
+    // and the ls-refs that confirms the tip did not move. No retry.
+    expect(server.requests() - before).toBeLessThanOrEqual(7);
     expect(repo.log()).toHaveLength(1);
   });
 
