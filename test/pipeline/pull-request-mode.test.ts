@@ -184,6 +184,22 @@ describe("a promotion into a via: pull-request environment", () => {
       gitopsCommit: branchHead,
     });
     expect(eventsOf(id).map((e) => e.kind)).toContain("promotion.pr-opened");
+    const csv = await (
+      await fetch(`${relbot.url}/api/v1/promotions?app=order-svc&env=staging&format=csv`, {
+        headers: readHeaders,
+      })
+    ).text();
+    const [header, record] = csv.split("\r\n");
+    expect(header!.split(",")).toContain("pullRequest");
+    expect(record).toContain(",pr-open,");
+    expect(record).toContain(
+      `"{""number"":${number},""url"":""https://github.com/acme/gitops/pull/${number}""}"`,
+    );
+    const openapi = (await (await fetch(`${relbot.url}/openapi.json`)).json()) as any;
+    expect(openapi.components.schemas.Promotion.properties.status.enum).toEqual(
+      expect.arrayContaining(["pr-open", "cancelled"]),
+    );
+    expect(openapi.components.schemas.Promotion.properties.pullRequest).toBeDefined();
   });
 
   test("a pull_request webhook without a valid signature changes nothing", async () => {
@@ -325,9 +341,11 @@ describe("the reconciler's pass over open pull requests", () => {
     expect(pulls.pulls.filter((pull) => pull.head === `relbot/${id}`)).toHaveLength(1);
     expect(pulls.restShape(number)).toMatchObject({ mergeable: true, head: { sha: head } });
     expect(git(world.gitops.bare, ["rev-parse", "main"])).toBe(tip);
-    expect(pulls.pulls.find((pull) => pull.number === number)!.comments.join("\n")).toContain(
-      `relbot rebuilt \`relbot/${id}\` on \`${tip}\``,
+    // The reviewers are told (a comment, posted after the rebuild is recorded).
+    const told = await eventually("the rebuild comment", () =>
+      pulls.pulls.find((pull) => pull.number === number)!.comments.at(-1),
     );
+    expect(told).toContain(`relbot rebuilt \`relbot/${id}\` on \`${tip}\``);
     const event = eventsOf(id).find((e) => e.kind === "promotion.pr-rebuilt");
     expect(event?.payload).toMatchObject({ branchCommit: head, replaced: firstCommit, base: tip });
   });
