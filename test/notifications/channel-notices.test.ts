@@ -8,12 +8,11 @@ import { eq } from "drizzle-orm";
 import { parse, stringify } from "yaml";
 import type { RunningRelbot } from "../../src/main.ts";
 import { jobs } from "../../src/store/index.ts";
-import { deliver } from "../support/relbot-webhooks.ts";
 import {
   createPipelineWorld,
   eventually,
   type PipelineWorld,
-  promotionsOf,
+  releaseToDev,
   startPipelineRelbot,
 } from "../support/release-pipeline.ts";
 import { type SlackWebhookStandIn, startSlackWebhook } from "../support/slack-incoming-webhook.ts";
@@ -55,16 +54,7 @@ afterAll(async () => {
 
 const noticeJobs = () => relbot.database.db.select().from(jobs).where(eq(jobs.kind, "channel-notice")).all();
 
-async function release(tag: string) {
-  world.publishGitHubRelease(tag);
-  const tagObject = await world.releaseTag(tag);
-  expect((await deliver(relbot.url, "push", world.pushEvent(tag, tagObject))).status).toBe(202);
-  return eventually(`${tag} auto-promoted to dev`, () =>
-    promotionsOf(relbot.database.db, "order-svc").find(
-      (p) => p.env === "dev" && p.toVersion === tag && !["queued", "running"].includes(p.status),
-    ),
-  );
-}
+const release = (tag: string) => releaseToDev(world, relbot, tag);
 
 describe("channel notifications", () => {
   test("Slack fails once with 500: the notice is retried and each event arrives once, as Block Kit", async () => {

@@ -7,7 +7,7 @@ import { rmSync } from "node:fs";
 import path from "node:path";
 import type { RunningRelbot } from "../../src/main.ts";
 import { runRelbotCli } from "../support/cli.ts";
-import { deliver, readHeaders } from "../support/relbot-webhooks.ts";
+import { readHeaders } from "../support/relbot-webhooks.ts";
 import {
   application,
   createPipelineWorld,
@@ -15,6 +15,7 @@ import {
   type PipelineWorld,
   promotionsOf,
   reconcileOnDemand,
+  releaseToDev,
   startPipelineRelbot,
 } from "../support/release-pipeline.ts";
 
@@ -48,17 +49,7 @@ const finished = (id: string) =>
     ),
   );
 
-/** Releases a signed tag through a real webhook and waits for its auto-promotion into dev to finish. */
-async function release(tag: string) {
-  world.publishGitHubRelease(tag);
-  const tagObject = await world.releaseTag(tag);
-  expect((await deliver(relbot.url, "push", world.pushEvent(tag, tagObject))).status).toBe(202);
-  return eventually(`${tag} auto-promoted to dev`, () =>
-    promotionsOf(relbot.database.db, "order-svc").find(
-      (p) => p.env === "dev" && p.toVersion === tag && !["queued", "running"].includes(p.status),
-    ),
-  );
-}
+const release = (tag: string) => releaseToDev(world, relbot, tag);
 
 describe("promoting the version already deployed", () => {
   test("over the API: status noop, no commit, shown as noop by the API and the dashboard", async () => {

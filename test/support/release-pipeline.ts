@@ -9,6 +9,7 @@ import { loadConfig } from "../../src/config/index.ts";
 import { silentLogger } from "../../src/log.ts";
 import { type RelbotOptions, type RunningRelbot, startRelbot } from "../../src/main.ts";
 import { type Db, type JobRow, jobs, promotions, releases } from "../../src/store/index.ts";
+import { eventually } from "./eventually.ts";
 import { commitFiles, git, makeWorkRepo } from "./git.ts";
 import { gitAsync, withCredentials } from "./git-async.ts";
 import { type GitServer, type GitServerOptions, startGitServer } from "./git-server.ts";
@@ -17,7 +18,7 @@ import { releaseByTag } from "./github-releases.ts";
 import { createGitopsRepo, type GitopsRepo } from "./gitops-repo.ts";
 import { type GpgKey, makeGpgKey, makeSshKey, type SshKey, signedTag } from "./keys.ts";
 import { writeTestConfig } from "./relbot-config.ts";
-import { fixture, readToken, webhookSecret } from "./relbot-webhooks.ts";
+import { deliver, fixture, readToken, webhookSecret } from "./relbot-webhooks.ts";
 
 /** One credential for the whole git server: relbot reads the source and pushes to GitOps with it. */
 export const gitAuth = { username: "x-access-token", password: "ghs_pipeline-git-token" };
@@ -259,6 +260,22 @@ export const releasesOf = (db: Db, app: string) =>
   db.select().from(releases).where(eq(releases.app, app)).all();
 export const promotionsOf = (db: Db, app: string) =>
   db.select().from(promotions).where(eq(promotions.app, app)).orderBy(promotions.id).all();
+
+/**
+ * Releases `tag` of order-svc as a developer does (its GitHub release, the signed tag pushed, GitHub's push
+ * webhook) and waits for its auto-promotion into dev to finish; returns that promotion.
+ */
+export async function releaseToDev(world: PipelineWorld, relbot: RunningRelbot, tag: string) {
+  world.publishGitHubRelease(tag);
+  const tagObject = await world.releaseTag(tag);
+  const answer = await deliver(relbot.url, "push", world.pushEvent(tag, tagObject));
+  if (answer.status !== 202) throw new Error(`the push webhook for ${tag} was answered ${answer.status}`);
+  return eventually(`${tag} auto-promoted to dev`, () =>
+    promotionsOf(relbot.database.db, "order-svc").find(
+      (p) => p.env === "dev" && p.toVersion === tag && !["queued", "running"].includes(p.status),
+    ),
+  );
+}
 
 /** A commit's trailers, as git itself parses them. */
 export function trailers(bare: string, commit: string): Record<string, string> {
