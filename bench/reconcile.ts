@@ -1,9 +1,9 @@
-// One reconcile pass in the common case, nothing new: 200 apps (4 Go modules each in 50 repositories, 40 tags
-// a repository, all already recorded) and 600 environment manifests all where relbot put them. Measures the pass's
-// time and the HTTP requests it makes: the goal is one ref listing per source repository and one GitOps fetch.
-// Run: node_modules/.bin/bun bench/reconcile.ts [--repos 50] [--runs 20]
+// One reconcile pass in the common case, nothing new: by default 2,000 apps (4 Go modules each in 500 repositories,
+// 10 tags a module, all already recorded) and 6,000 environment manifests all where relbot put them. Measures the
+// pass's time and the HTTP requests it makes: the goal is one ref listing per source repository and one GitOps fetch.
+// Run: node_modules/.bin/bun bench/reconcile.ts [--apps 2000] [--repos 500] [--envs 3] [--tags 10] [--runs 10]
 import { Database as BunDatabase } from "bun:sqlite";
-import { mkdtempSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -11,8 +11,9 @@ import { systemClock } from "../src/clock.ts";
 import { parseConfig } from "../src/config/index.ts";
 import { SourceRepos } from "../src/git/index.ts";
 import { GitopsWriter } from "../src/gitops/index.ts";
-import { Reconciler } from "../src/reconcile/reconciler.ts";
+import { silentLogger } from "../src/log.ts";
 import { openDatabase } from "../src/store/index.ts";
+import { wireReconciler } from "../src/wiring/reconciler.ts";
 import { commitFiles, git, makeWorkRepo } from "../test/support/git.ts";
 import { startGitServer } from "../test/support/git-server.ts";
 import { createGitopsRepo } from "../test/support/gitops-repo.ts";
@@ -20,13 +21,24 @@ import { application } from "../test/support/release-pipeline.ts";
 import { percentile } from "./relbot-process.ts";
 
 const { values } = parseArgs({
-  options: { repos: { type: "string", default: "50" }, runs: { type: "string", default: "20" } },
+  options: {
+    apps: { type: "string", default: "2000" },
+    repos: { type: "string", default: "500" },
+    envs: { type: "string", default: "3" },
+    tags: { type: "string", default: "10" },
+    runs: { type: "string", default: "10" },
+  },
 });
 const repoCount = Number(values.repos);
+const appCount = Number(values.apps);
 const runs = Number(values.runs);
-const modules = ["", "svc-a", "svc-b", "svc-c"]; // 4 apps a repository: the root module and three sub-directories
-const versions = Array.from({ length: 10 }, (_, i) => `v1.0.${i}`);
-const envs = ["dev", "staging", "prod"];
+// Apps a repository: the root module and sub-directories (a monorepo of Go services); the last repositories may hold
+// fewer so the total is exactly --apps.
+const perRepo = Math.ceil(appCount / repoCount);
+const modules = Array.from({ length: perRepo }, (_, i) => (i === 0 ? "" : `svc-${i}`));
+const versions = Array.from({ length: Number(values.tags) }, (_, i) => `v1.0.${i}`);
+const envs = ["dev", "staging", "prod", "qa", "preprod", "canary"].slice(0, Number(values.envs));
+const newest = versions.at(-1)!;
 
 const sourceServer = await startGitServer();
 const gitopsServer = await startGitServer();
@@ -47,26 +59,28 @@ const tagObjects = new Map(
     .split("\n")
     .map((line) => line.split(" ") as [string, string]),
 );
+// One bare repository pushed once, copied to every name (as many `git push`es would take minutes at 500).
+const template = sourceServer.createRepo("template.git");
+git(work, ["push", "--quiet", sourceServer.repoPath("template.git"), "main", "--tags"]);
 const repoUrls: string[] = [];
 for (let r = 0; r < repoCount; r++) {
-  const name = `acme/repo-${String(r).padStart(2, "0")}.git`;
-  const url = sourceServer.createRepo(name);
-  git(work, ["push", "--quiet", sourceServer.repoPath(name), "main", "--tags"]);
-  repoUrls.push(url);
+  const name = `acme/repo-${String(r).padStart(3, "0")}.git`;
+  cpSync(sourceServer.repoPath("template.git"), sourceServer.repoPath(name), { recursive: true });
+  repoUrls.push(template.replace("template.git", name));
 }
 
 // --- config, GitOps repository and database: every app's manifests and records where relbot left them ----------
 type AppEntry = { name: string; repo: string; dir: string };
-const appEntries: AppEntry[] = repoUrls.flatMap((repo, r) =>
-  modules.map((m) => ({ name: `app-${r}${m ? `-${m}` : ""}`, repo, dir: m })),
-);
+const appEntries: AppEntry[] = repoUrls
+  .flatMap((repo, r) => modules.map((m) => ({ name: `app-${r}${m ? `-${m}` : ""}`, repo, dir: m })))
+  .slice(0, appCount);
 const manifests: Record<string, string> = {};
 for (const app of appEntries) {
   for (const env of envs)
     manifests[`envs/${env}/${app.name}.yaml`] = application(
       `${app.name}-${env}`,
       app.repo,
-      tagFor(app, "v1.0.9"),
+      tagFor(app, newest),
     );
 }
 const gitops = createGitopsRepo(gitopsServer, manifests);
@@ -106,8 +120,7 @@ sqlite.transaction(() => {
   for (const app of appEntries) {
     for (const v of versions)
       insertRelease.run(app.name, "m", v, tagFor(app, v), tagObjects.get(tagFor(app, v))!);
-    for (const env of envs)
-      insertPromotion.run(`prm_${app.name}_${env}`, app.name, env, tagFor(app, "v1.0.9"));
+    for (const env of envs) insertPromotion.run(`prm_${app.name}_${env}`, app.name, env, newest);
   }
 })();
 sqlite.close();
@@ -122,12 +135,14 @@ const writer = new GitopsWriter({
   author: { name: "relbot", email: "relbot@example.com" },
   cacheDir: path.join(dir, "gitops"),
 });
-const reconciler = new Reconciler({
+// Wired as `relbot serve` wires it (concurrency and all).
+const reconciler = wireReconciler({
   config,
   db: database.db,
   clock: systemClock,
-  listTags: (url) => sources.listTags(url),
-  readDeployed: (targets) => writer.readTargetRevisions(targets),
+  logger: silentLogger,
+  sources,
+  writer,
 });
 
 const first = await reconciler.runOnce(); // cold: clones the GitOps repository once
@@ -137,7 +152,10 @@ if (first.queued.length || first.drift.length || first.failed.length || first.dr
 const times: number[] = [];
 const sourceRequests: number[] = [];
 const gitopsRequests: number[] = [];
+const askedPerRepo: number[] = []; // requests each configured repository answered in one pass, every pass
+const configuredRepos = repoUrls.map((url) => new URL(url).pathname);
 for (let i = 0; i < runs; i++) {
+  const before = sourceServer.requestsByRepo();
   const s0 = sourceServer.requests();
   const g0 = gitopsServer.requests();
   const started = performance.now();
@@ -145,6 +163,8 @@ for (let i = 0; i < runs; i++) {
   times.push(performance.now() - started);
   sourceRequests.push(sourceServer.requests() - s0);
   gitopsRequests.push(gitopsServer.requests() - g0);
+  const after = sourceServer.requestsByRepo();
+  for (const repo of configuredRepos) askedPerRepo.push((after.get(repo) ?? 0) - (before.get(repo) ?? 0));
   if (report.queued.length || report.drift.length || report.failed.length)
     throw new Error("a pass found something new");
 }
@@ -162,7 +182,8 @@ console.log(
 );
 console.log(
   `HTTP requests a pass: source repositories ${Math.min(...sourceRequests)}-${Math.max(...sourceRequests)} ` +
-    `(one ref listing each = ${repoCount}), GitOps ${Math.min(...gitopsRequests)}-${Math.max(...gitopsRequests)}`,
+    `(one ref listing each = ${repoCount}), GitOps ${Math.min(...gitopsRequests)}-${Math.max(...gitopsRequests)}; ` +
+    `each repository asked ${Math.min(...askedPerRepo)}-${Math.max(...askedPerRepo)} times a pass`,
 );
 
 function tagFor(app: AppEntry, version: string): string {

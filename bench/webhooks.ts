@@ -2,6 +2,9 @@
 // GitHub's "redeliver" does) at concurrency 32 against relbot in its own process. Reports accepted deliveries per
 // second and p50/p99 answer time, then checks the database: every unique delivery stored once, none lost.
 // Run: node_modules/.bin/bun bench/webhooks.ts [--deliveries N] [--concurrency N] [--repeat-percent N]
+//   --worker-busy N: the first N tags exist on a local git server, gpg-signed, so the job worker runs real release
+//   checks (fetch, pack, signature, go.mod) during the measurement; --worker-threads on|off sets
+//   RELBOT_WORKER_THREADS (where those checks run).
 import { Database as BunDatabase } from "bun:sqlite";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -9,6 +12,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { sign } from "@octokit/webhooks-methods";
 import { writeTestConfig } from "../test/support/relbot-config.ts";
+import { type BusySource, busySource } from "./busy-source.ts";
 import { percentile, spawnRelbot } from "./relbot-process.ts";
 
 const { values } = parseArgs({
@@ -16,24 +20,35 @@ const { values } = parseArgs({
     deliveries: { type: "string", default: "2000" },
     concurrency: { type: "string", default: "32" },
     "repeat-percent": { type: "string", default: "10" },
+    "worker-busy": { type: "string", default: "0" },
+    "worker-threads": { type: "string" },
   },
 });
+const busyTags = Number(values["worker-busy"]);
 const total = Number(values.deliveries);
 const concurrency = Number(values.concurrency);
 const repeatEvery = Math.round(100 / Number(values["repeat-percent"]));
 const secret = "bench-webhook-secret";
 
+const tagName = (i: number) => `v1.${Math.floor(i / 1000)}.${i % 1000}`;
+// The worker takes the oldest job first, so the first deliveries' tags are the ones it checks meanwhile.
+const source: BusySource | undefined =
+  busyTags > 0 ? await busySource(Array.from({ length: busyTags }, (_, i) => tagName(i))) : undefined;
+const repo = source?.url ?? "https://github.com/acme/order-svc.git";
+
 const dir = mkdtempSync(path.join(tmpdir(), "relbot-bench-webhooks-"));
 const dbFile = path.join(dir, "relbot.db");
 const configFile = writeTestConfig({
   gitopsUrl: "http://127.0.0.1:9/gitops.git",
-  files: { allowed_signers: "" },
+  files: { allowed_signers: "", "release-team.asc": source?.key.publicKey ?? "" },
+  signers: { team: source ? { openpgp: ["release-team.asc"] } : { ssh: "allowed_signers" } },
   apps: {
     "order-svc": {
-      repo: "https://github.com/acme/order-svc.git",
+      repo,
       module: "github.com/acme/order-svc",
       signers: "team",
-      environments: [{ name: "dev", file: "envs/dev/order-svc.yaml", auto: true }],
+      // With a busy worker the measurement is about release checks: no auto-promotions to a GitOps repository.
+      environments: [{ name: "dev", file: "envs/dev/order-svc.yaml", auto: !source }],
     },
   },
   extra: {
@@ -57,11 +72,15 @@ interface Delivery {
 const unique: Delivery[] = [];
 const plan: Delivery[] = [];
 for (let i = 0; plan.length < total; i++) {
-  const tag = `v1.${Math.floor(i / 1000)}.${i % 1000}`;
+  const tag = tagName(i);
+  const repository = template.repository as Record<string, unknown>;
   const body = JSON.stringify({
     ...template,
     ref: `refs/tags/${tag}`,
-    after: i.toString(16).padStart(40, "0"),
+    after: source?.tags.get(tag) ?? i.toString(16).padStart(40, "0"),
+    ...(source
+      ? { repository: { ...repository, clone_url: repo, html_url: repo.replace(/\.git$/, "") } }
+      : {}),
   });
   const delivery = { id: crypto.randomUUID(), body, signature: await sign(secret, body), repeat: false };
   unique.push(delivery);
@@ -72,7 +91,10 @@ for (let i = 0; plan.length < total; i++) {
   }
 }
 
-const relbot = await spawnRelbot(configFile, { BENCH_WEBHOOK_SECRET: secret });
+const relbot = await spawnRelbot(configFile, {
+  BENCH_WEBHOOK_SECRET: secret,
+  ...(values["worker-threads"] ? { RELBOT_WORKER_THREADS: values["worker-threads"] } : {}),
+});
 const times: number[] = [];
 const statuses = new Map<number, number>();
 let next = 0;
@@ -100,6 +122,14 @@ await Promise.all(
 );
 const seconds = (performance.now() - started) / 1000;
 const memory = relbot.memory();
+// What the worker finished while the deliveries came in (read before stopping it).
+const during = new BunDatabase(dbFile, { readonly: true });
+const checkedMeanwhile = during
+  .query<{ status: string; n: number }, []>(
+    "select status, count(*) as n from releases group by status order by status",
+  )
+  .all();
+during.close();
 await relbot.stop();
 
 const sqlite = new BunDatabase(dbFile, { readonly: true });
@@ -115,6 +145,7 @@ const missing = unique.filter(
 ).length;
 sqlite.close();
 rmSync(dir, { recursive: true, force: true });
+await source?.dispose();
 
 const accepted = statuses.get(202) ?? 0;
 console.log(
@@ -133,6 +164,12 @@ console.log(
   `stored: ${stored} deliveries, ${jobs} release jobs, ${missing} unique deliveries missing; relbot peak RSS ${(memory.peak / 2 ** 20).toFixed(0)} MB`,
 );
 console.log(`the worker made ${workerAttempts} job attempts meanwhile (release checks of the queued tags)`);
+if (source)
+  console.log(
+    `worker busy: ${busyTags} signed tags on a local git server; releases recorded during the deliveries: ${
+      checkedMeanwhile.map((r) => `${r.n} ${r.status}`).join(", ") || "none"
+    } (RELBOT_WORKER_THREADS=${values["worker-threads"] ?? "default"})`,
+  );
 const ok = stored === unique.length && jobs === unique.length && missing === 0 && accepted === unique.length;
 console.log(
   ok ? "OK: every unique delivery stored exactly once, none lost" : "FAILED: deliveries lost or stored twice",

@@ -39,6 +39,8 @@ export interface GitServer {
   repoPath(name: string): string;
   /** Number of HTTP requests served so far (benchmarks count them). */
   requests(): number;
+  /** HTTP requests served so far per repository (its path on the server, e.g. `/acme/svc.git`). */
+  requestsByRepo(): Map<string, number>;
   close(): Promise<void>;
 }
 
@@ -47,8 +49,11 @@ export async function startGitServer(options: GitServerOptions = {}): Promise<Gi
   const root = options.root ?? mkdtempSync(path.join(tmpdir(), "relbot-git-"));
   mkdirSync(root, { recursive: true });
   let served = 0;
+  const byRepo = new Map<string, number>();
   const server = createServer((req, res) => {
     served++;
+    const repo = repoOf(req.url ?? "/");
+    byRepo.set(repo, (byRepo.get(repo) ?? 0) + 1);
     if (options.auth && !authorised(req, options.auth)) {
       res.writeHead(401, { "WWW-Authenticate": 'Basic realm="git"', "Content-Type": "text/plain" });
       res.end("authentication required\n");
@@ -82,8 +87,15 @@ export async function startGitServer(options: GitServerOptions = {}): Promise<Gi
     },
     repoPath: (name) => path.join(root, name),
     requests: () => served,
+    requestsByRepo: () => new Map(byRepo),
     close: () => closeServer(server, ownsRoot ? root : undefined),
   };
+}
+
+/** The repository a request is for: its path up to `.git` (the whole path when there is none). */
+function repoOf(url: string): string {
+  const pathname = new URL(url, "http://localhost").pathname;
+  return /^(.*?\.git)(?:\/|$)/.exec(pathname)?.[1] ?? pathname;
 }
 
 function authorised(req: IncomingMessage, auth: { username: string; password: string }): boolean {

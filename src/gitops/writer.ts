@@ -6,13 +6,16 @@ import { withRepoLock } from "../git/repo-lock.ts";
 import { WorkSlices } from "../git/work-slices.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import { inSpan } from "../telemetry/tracing.ts";
-import { defaultApplicationSchemaPath, validateApplication } from "./application-schema.ts";
+import { defaultApplicationSchemaPath } from "./application-schema.ts";
 import { type AppliedPromotion, AppliedPromotions } from "./applied-promotions.ts";
 import { promotionCommitMessage } from "./commit-message.ts";
 import type { CommitSigner } from "./commit-signing/index.ts";
 import { gitopsError, pushRefused } from "./git-errors.ts";
+import { editManifests, type ManifestEditor } from "./manifest-edits.ts";
 import { assertRegularFile, manifestPath, manifestText } from "./manifest-guard.ts";
-import { readApplicationMetadata, readTargetRevision, setTargetRevision } from "./target-revision.ts";
+import { readApplicationMetadata, readTargetRevision } from "./target-revision.ts";
+
+const inProcess: ManifestEditor = async (request) => editManifests(request);
 
 export interface PromotionChange {
   promotionId: string;
@@ -89,6 +92,8 @@ export interface GitopsWriterOptions {
   auditHead?: () => string;
   /** gitops.signing: every commit relbot makes is signed with it. */
   signer?: CommitSigner;
+  /** Makes the manifest edits (YAML and schema work); in process when absent. */
+  editManifests?: ManifestEditor;
 }
 
 /** A change as applied: what the file held before, and `skipped` when `onlyFrom` did not match (nothing written). */
@@ -385,51 +390,21 @@ export class GitopsWriter {
     return edited;
   }
 
-  /** The new text of every touched manifest, each edit validated before and after against the CRD schema. */
+  /**
+   * The new text of every touched manifest, each edit validated before and after against the CRD schema: the files
+   * are read here, the YAML and schema work is the editor's (a worker thread's in the service).
+   */
   private async edit(tip: string, changes: PromotionChange[]): Promise<EditedTree> {
-    const texts = new Map<string, string>();
-    const results: ChangeResult[] = [];
-    const changedFiles = new Set<string>();
-    for (const change of changes) {
-      const file = manifestPath(change.file);
-      if (!texts.has(file)) texts.set(file, await this.readManifest(tip, file));
-      if (change.onlyFrom !== undefined) {
-        const current = readTargetRevision(texts.get(file)!, {
-          repoUrl: change.repoUrl,
-          application: change.application,
-          file,
-        });
-        if (current !== change.onlyFrom) {
-          results.push({ ...change, file, fromVersion: current, skipped: true });
-          continue;
-        }
-      }
-      const edit = setTargetRevision(texts.get(file)!, {
-        repoUrl: change.repoUrl,
-        application: change.application,
-        version: change.pinnedCommit ?? change.toVersion,
-        ...(change.pinnedCommit
-          ? { pinComment: `${change.toVersion} (pinned${change.pinNote ? `: ${change.pinNote}` : ""})` }
-          : {}),
-        file,
-      });
-      if (edit.changed) {
-        try {
-          validateApplication(edit.original, file, this.schemaPath);
-        } catch (error) {
-          throw new RelbotError(
-            "gitops.invalid_manifest",
-            `${(error as Error).message} (already so before relbot's edit)`,
-          );
-        }
-        validateApplication(edit.application, file, this.schemaPath);
-        texts.set(file, edit.text);
-        changedFiles.add(file);
-      }
-      results.push({ ...change, file, fromVersion: edit.fromVersion });
-    }
-    const files = new Map([...texts].filter(([file]) => changedFiles.has(file)));
-    return { files, changes: results, changed: changedFiles.size > 0 };
+    const texts: Record<string, string> = {};
+    const named = changes.map((change) => ({ ...change, file: manifestPath(change.file) }));
+    for (const { file } of named) texts[file] ??= await this.readManifest(tip, file);
+    const edited = await (this.opts.editManifests ?? inProcess)({
+      texts,
+      changes: named,
+      schemaPath: this.schemaPath,
+    });
+    const files = new Map(Object.entries(edited.files));
+    return { files, changes: edited.changes, changed: files.size > 0 };
   }
 
   private async readManifest(tip: string, file: string): Promise<string> {

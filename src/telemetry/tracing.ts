@@ -28,6 +28,8 @@ export const instrumentationScope = "relbot";
 const propagator = new W3CTraceContextPropagator();
 let active: Tracer | undefined;
 let contextManagerSet = false;
+/** A worker thread passing on the main thread's trace context (propagateFromMainThread). */
+let propagating = false;
 
 export interface Tracing {
   enabled: boolean;
@@ -138,7 +140,7 @@ export function recordError(span: Span, error: unknown): void {
 
 /** The active trace context as W3C headers (`traceparent`, `tracestate`); empty when off or outside a span. */
 export function traceHeaders(from: Context = context.active()): Record<string, string> {
-  if (!active) return {};
+  if (!active && !propagating) return {};
   const carrier: Record<string, string> = {};
   propagator.inject(from, carrier, {
     set: (c, key, value) => {
@@ -146,6 +148,31 @@ export function traceHeaders(from: Context = context.active()): Record<string, s
     },
   });
   return carrier;
+}
+
+/**
+ * For a worker thread (src/workers): it exports no spans, but the requests it makes inside `withRemoteParent` carry
+ * the trace context the main thread sent with the task, so a git fetch made on the thread still joins the release's
+ * trace under the span that asked for it.
+ */
+export function propagateFromMainThread(): void {
+  propagating = true;
+  if (contextManagerSet) return;
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  contextManagerSet = true;
+}
+
+/** Runs `work` with `headers` (traceHeaders() of the main thread) as the active context; as is without them. */
+export function withRemoteParent<T>(
+  headers: Record<string, string> | undefined,
+  work: () => Promise<T>,
+): Promise<T> {
+  if (!headers?.traceparent || (!active && !propagating)) return work();
+  const parent = propagator.extract(ROOT_CONTEXT, headers, {
+    get: (carrier, key) => carrier[key],
+    keys: (carrier) => Object.keys(carrier),
+  });
+  return context.with(parent, work);
 }
 
 /** The active trace context to store with a job (JSON of its W3C headers), or null when there is none. */

@@ -93,7 +93,10 @@ export function gitopsWriterFromConfig(
   secrets: Secrets,
   logger: Logger,
   extra: Partial<
-    Pick<GitopsWriterOptions, "now" | "hooks" | "cacheDir" | "signer" | "auditHead" | "historyDepth">
+    Pick<
+      GitopsWriterOptions,
+      "now" | "hooks" | "cacheDir" | "signer" | "auditHead" | "historyDepth" | "editManifests"
+    >
   > = {},
 ): GitopsWriter {
   return new GitopsWriter({
@@ -114,15 +117,6 @@ function gitopsCredential(config: RelbotConfig, secrets: Secrets, logger: Logger
 export function wireReleasePipeline(deps: PipelineDeps): ReleasePipeline {
   const { config, secrets, settings, db, worker, clock, logger, github } = deps;
   const sources = sourceReposFromConfig(config, secrets, logger);
-  const writer = gitopsWriterFromConfig(config, secrets, logger, {
-    signer: deps.signer,
-    now: clock.now,
-    hooks: crashHooks(settings.crashAt, logger),
-    // Every commit relbot makes anchors the audit chain's head outside the database.
-    auditHead: () => auditHead(db),
-  });
-  const autoPromoteDelayMs = deps.autoPromoteDelayMs ?? settings.autoPromoteDelayMs ?? 1_000;
-  const wake = () => worker.wake();
   const releaseChecks = releaseCheckWorkFromConfig({
     config,
     secrets,
@@ -133,6 +127,16 @@ export function wireReleasePipeline(deps: PipelineDeps): ReleasePipeline {
     github,
     crashAt: deps.crashReleaseCheckThreadAt,
   });
+  const writer = gitopsWriterFromConfig(config, secrets, logger, {
+    signer: deps.signer,
+    now: clock.now,
+    hooks: crashHooks(settings.crashAt, logger),
+    // Every commit relbot makes anchors the audit chain's head outside the database.
+    auditHead: () => auditHead(db),
+    editManifests: releaseChecks.editManifests,
+  });
+  const autoPromoteDelayMs = deps.autoPromoteDelayMs ?? settings.autoPromoteDelayMs ?? 1_000;
+  const wake = () => worker.wake();
 
   worker.register(
     releaseJob,

@@ -1,14 +1,16 @@
-// Where the release checks' heavy work runs (settings.workerThreads): on a worker thread in the service under Bun,
-// in process otherwise (Node.js, or RELBOT_WORKER_THREADS=off). Both run the same code (release/check-work.ts).
+// Where the release checks' heavy work and the GitOps manifest edits run (settings.workerThreads): on a worker
+// thread in the service under Bun, in process otherwise (Node.js, or RELBOT_WORKER_THREADS=off). Both run the same
+// code (release/check-work.ts, gitops/manifest-edits.ts).
 import type { Octokit } from "@octokit/rest";
 import type { RelbotConfig, RelbotSettings, Secrets } from "../config/index.ts";
 import type { SourceRepos } from "../git/index.ts";
+import type { ManifestEditor } from "../gitops/manifest-edits.ts";
 import type { Logger } from "../log.ts";
 import { localCheckWork, type ReleaseCheckWork } from "../release/index.ts";
-import { type ReleaseCheckTasks, threadedCheckWork } from "../workers/index.ts";
+import { threadedCheckWork, type WorkTasks } from "../workers/index.ts";
 import { githubAccessFromConfig } from "./github.ts";
 
-export type ReleaseCheckThreadTask = keyof ReleaseCheckTasks & string;
+export type ReleaseCheckThreadTask = keyof WorkTasks & string;
 
 /** Bun's Worker runs TypeScript entry modules; elsewhere (Node.js) the checks stay in process. */
 export function workerThreadsAvailable(): boolean {
@@ -26,7 +28,7 @@ export function releaseCheckWorkFromConfig(deps: {
   cacheDir: string;
   github: Octokit | undefined;
   crashAt?: ReleaseCheckThreadTask;
-}): { work: ReleaseCheckWork; stop(): Promise<void> } {
+}): { work: ReleaseCheckWork; editManifests?: ManifestEditor; stop(): Promise<void> } {
   const { config, secrets, logger } = deps;
   const local = localCheckWork({ config, sources: deps.sources, github: deps.github });
   const threads = deps.settings.workerThreads ?? (workerThreadsAvailable() ? "on" : "off");
@@ -39,6 +41,6 @@ export function releaseCheckWorkFromConfig(deps: {
     onMain: local,
     exitOnTask: deps.crashAt,
   });
-  logger.debug("release checks run on a worker thread");
-  return { work: threaded, stop: () => threaded.stop() };
+  logger.debug("release checks and manifest edits run on a worker thread");
+  return { work: threaded, editManifests: threaded.editManifests, stop: () => threaded.stop() };
 }

@@ -20,7 +20,8 @@ export interface WireError {
 export type ToThread =
   /** First message: what the thread needs to build its tasks (config, cache directory, log level). */
   | { type: "setup"; setup: unknown }
-  | { type: "task"; id: number; task: string; input: unknown }
+  /** `trace`: the W3C headers of the span that asked, so requests the task makes join its trace. */
+  | { type: "task"; id: number; task: string; input: unknown; trace?: Record<string, string> }
   /** The answer to a question the thread asked (a credential that only the main thread holds). */
   | { type: "answer"; id: number; value?: unknown; error?: WireError };
 

@@ -4,6 +4,7 @@
 // retryable, so the job behind it runs again; the next call starts a fresh thread. stop() terminates it.
 import { RelbotError } from "../errors.ts";
 import type { Logger } from "../log.ts";
+import { traceHeaders } from "../telemetry/tracing.ts";
 import type { FromThread, TaskTable, ToThread } from "./protocol.ts";
 import { fromWireError, toWireError } from "./wire-error.ts";
 
@@ -59,9 +60,11 @@ export class TaskThread<T extends TaskTable> {
     }
     const running = this.running ?? this.start();
     const id = ++this.nextId;
+    const trace = traceHeaders();
     return new Promise((resolve, reject) => {
       running.pending.set(id, { task, resolve: resolve as (output: unknown) => void, reject });
-      running.worker.postMessage({ type: "task", id, task, input } satisfies ToThread);
+      const message: ToThread = { type: "task", id, task, input, ...(trace.traceparent ? { trace } : {}) };
+      running.worker.postMessage(message);
     });
   }
 

@@ -4,6 +4,7 @@
 // what only the main thread holds (a GitHub App installation token) is asked for.
 import { threadId } from "node:worker_threads";
 import { createLogger, type Logger } from "../log.ts";
+import { propagateFromMainThread, withRemoteParent } from "../telemetry/tracing.ts";
 import type { FromThread, TaskTable, ToThread } from "./protocol.ts";
 import { fromWireError, toWireError } from "./wire-error.ts";
 
@@ -31,6 +32,7 @@ export function serveTasks<S extends ThreadSetupBase>(
   const questions = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   let asked = 0;
   let tasks: Promise<TaskTable> | undefined;
+  propagateFromMainThread();
 
   const ask = (question: string) =>
     new Promise<unknown>((resolve, reject) => {
@@ -39,13 +41,18 @@ export function serveTasks<S extends ThreadSetupBase>(
       post({ type: "ask", id, question });
     });
 
-  async function run(id: number, task: string, input: unknown): Promise<void> {
+  async function run(
+    id: number,
+    task: string,
+    input: unknown,
+    trace?: Record<string, string>,
+  ): Promise<void> {
     try {
       if (!tasks) throw new Error("a task arrived before the thread's setup");
       const table = await tasks;
       const handler = table[task];
       if (!handler) throw new Error(`this thread has no task "${task}"`);
-      post({ type: "result", id, output: await handler(input) });
+      post({ type: "result", id, output: await withRemoteParent(trace, () => handler(input)) });
     } catch (error) {
       post({ type: "failure", id, error: toWireError(error) });
     }
@@ -66,7 +73,7 @@ export function serveTasks<S extends ThreadSetupBase>(
         () => undefined,
       );
     } else if (message.type === "task") {
-      void run(message.id, message.task, message.input);
+      void run(message.id, message.task, message.input, message.trace);
     } else if (message.type === "answer") {
       const waiting = questions.get(message.id);
       questions.delete(message.id);

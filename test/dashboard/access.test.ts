@@ -119,6 +119,18 @@ describe("from elsewhere", () => {
     expect(((await pusher.json()) as any).error.message).toContain('"read" scope');
   });
 
+  test("a release's page is behind the same token as the dashboard", async () => {
+    const path = "/releases/order-svc/v1.0.0";
+    expect((await get(proxied, path)).status).toBe(401);
+    expect((await get({ ...proxied, Authorization: `Bearer ${dashboardTokens.pusher}` }, path)).status).toBe(
+      403,
+    );
+    // With the token, relbot answers (here: no record of that release yet).
+    expect((await get({ ...proxied, Authorization: `Bearer ${dashboardTokens.viewer}` }, path)).status).toBe(
+      404,
+    );
+  });
+
   test("a token in the URL is not accepted (it would land in history and logs)", async () => {
     expect((await get(proxied, `/?token=${dashboardTokens.viewer}`)).status).toBe(401);
   });

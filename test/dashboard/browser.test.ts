@@ -467,6 +467,7 @@ describe.skipIf(!haveChromium)("dashboard in chromium", () => {
     try {
       await page.goto(`${server.relbot.url}/`);
       await page.screenshot({ path: "/tmp/relbot-dashboard-narrow.png", fullPage: true });
+      await page.screenshot({ path: "/tmp/relbot-dashboard-phone.png" }); // what the phone shows first
       expect(await noSidewaysScroll()).toEqual({ page: 390, boxes: 0 });
       // Each of these must lie within the 390 px width: read without scrolling sideways.
       const within = async (locator: ReturnType<Page["locator"]>) => {

@@ -11,7 +11,7 @@ import { type RelbotOptions, type RunningRelbot, startRelbot } from "../../src/m
 import { type Db, type JobRow, jobs, promotions, releases } from "../../src/store/index.ts";
 import { commitFiles, git, makeWorkRepo } from "./git.ts";
 import { gitAsync, withCredentials } from "./git-async.ts";
-import { type GitServer, startGitServer } from "./git-server.ts";
+import { type GitServer, type GitServerOptions, startGitServer } from "./git-server.ts";
 import { type GitHubApiStub, startGitHubApi } from "./github-api.ts";
 import { releaseByTag } from "./github-releases.ts";
 import { createGitopsRepo, type GitopsRepo } from "./gitops-repo.ts";
@@ -73,9 +73,13 @@ export interface PipelineWorld {
 }
 
 export async function createPipelineWorld(
-  options: { apps?: (sourceUrl: string) => Record<string, Record<string, unknown>> } = {},
+  options: {
+    apps?: (sourceUrl: string) => Record<string, Record<string, unknown>>;
+    /** Sees each request to the git server first (and may answer it): tests that look at request headers. */
+    gitIntercept?: GitServerOptions["intercept"];
+  } = {},
 ): Promise<PipelineWorld> {
-  const server = await startGitServer({ auth: gitAuth });
+  const server = await startGitServer({ auth: gitAuth, intercept: options.gitIntercept });
   const github = await startGitHubApi();
   const gpgKey = makeGpgKey({ name: "Release Team", email: "release@acme.example" });
   const sshKey = makeSshKey({ principal: "ci@acme.example" });

@@ -1,6 +1,6 @@
-// The release checks on the worker thread, end to end (webhook -> release job -> thread -> recorded release ->
-// promotion): the git reads, signature and go.mod/SBOM parsing run on another thread than the one answering
-// requests (checked structurally: the thread id on their log lines), a thread that dies in the middle of a check is
+// The release checks and manifest edits on the worker thread, end to end (webhook -> release job -> thread ->
+// recorded release -> promotion): the git reads, signature and go.mod/SBOM parsing and the manifest's YAML edit and
+// schema validation run on another thread than the one answering requests (checked structurally: the thread id on their log lines), a thread that dies in the middle of a check is
 // retried and the release is recorded and promoted exactly once, and relbot's stop ends the thread.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Writable } from "node:stream";
@@ -100,8 +100,15 @@ describe("release checks on the worker thread", () => {
     );
     expect(trailers(world.gitops.bare, "main")).toMatchObject({ "Relbot-Promotion": promotion.id });
 
-    const steps = lines.filter((l) => l.msg === "release check task done");
-    expect(steps.map((l) => l.task)).toEqual(["fetchTag", "checkTagObject", "checkGoMod", "fetchSbom"]);
+    const steps = lines.filter((l) => l.msg === "thread task done");
+    // The release checks, then the promotion's manifest edit (YAML and schema validation).
+    expect(steps.map((l) => l.task)).toEqual([
+      "fetchTag",
+      "checkTagObject",
+      "checkGoMod",
+      "fetchSbom",
+      "editManifests",
+    ]);
     const checkThread = checks.thread.threadId;
     expect(checkThread).toBeNumber();
     expect(checkThread).not.toBe(threadId);
@@ -138,13 +145,11 @@ describe("the thread dies in the middle of a check", () => {
       const failed = lines.find((l) => l.msg === "job attempt failed" && l.jobId === job.id);
       expect(failed).toMatchObject({ permanent: false, outcome: "retrying" });
       expect(String(failed?.error)).toContain(
-        "the release checks thread died (exit code 70) while running checkTagObject",
+        "the work thread died (exit code 70) while running checkTagObject",
       );
 
       const threadsSeen = new Set(
-        lines
-          .filter((l) => l.msg === "release check task done" && l.task === "fetchTag")
-          .map((l) => l.thread),
+        lines.filter((l) => l.msg === "thread task done" && l.task === "fetchTag").map((l) => l.thread),
       );
       expect(threadsSeen.size).toBe(2);
 

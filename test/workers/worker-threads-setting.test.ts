@@ -38,7 +38,7 @@ describe("RELBOT_WORKER_THREADS", () => {
       const job = await settledJob(relbot.database.db, answer.body.jobIds[0]);
       expect(job).toMatchObject({ status: "succeeded", attempts: 1 });
       expect(job.result).toMatchObject({ status: "verified", version: "v1.7.0" });
-      expect(lines.filter((l) => l.msg === "release check task done")).toEqual([]);
+      expect(lines.filter((l) => l.msg === "thread task done")).toEqual([]);
     } finally {
       await relbot.stop();
     }

@@ -33,7 +33,8 @@ export interface DashboardView {
 }
 
 // The page is complete without script. This one only re-fetches the page every 30 s while the tab is visible and
-// swaps in the new header status and board, so a dashboard left open on a screen stays current. The swapped-in
+// swaps in the new header status and board (not the filter form, which may be half filled in), so a dashboard left
+// open on a screen stays current. The swapped-in
 // markup is this same server-escaped page, parsed inertly by DOMParser (its scripts never run).
 const refreshScript = `
 (function () {
@@ -79,9 +80,10 @@ ${pageHead("relbot releases")}
 <p id="status">${chainBadge(view.chain, view.now)} · <span class="updated">as of ${utcTime(view.now)}</span></p>
 ${signOut}
 </header>
-<main id="board">
-${view.approvals ?? ""}
+<main>
 ${renderFilterForm(view.allApps, view.filter)}
+<div id="board">
+${view.approvals ?? ""}
 <section aria-labelledby="environments">
 <h2 id="environments">Environments</h2>
 ${renderGrid(view.apps, view.board, view.now, view.rejected, view.links)}
@@ -94,6 +96,7 @@ ${renderDora(view.dora)}
 <h2 id="promotions">Promotion timeline${view.filter.status ? html` <span class="muted">(${view.filter.status} only)</span>` : ""}</h2>
 ${renderTimeline(view.timeline, view.now, view.links)}
 </section>
+</div>
 </main>
 <script>${raw(refreshScript)}</script>
 </body>

@@ -9,29 +9,35 @@ import { duration, percent, utcTime } from "./format.ts";
 const chartWidth = 600;
 const chartHeight = 140;
 const axis = 20;
+/** Room above the tallest bar for the scale's label. */
+const top = 18;
 
-/** Deployments per UTC day (blue), with the day's failed changes over them (red). */
+/** Deployments per UTC day (blue) with the day's failed changes beside them (red), on one scale. */
 function dailyChart(daily: readonly DoraDay[]) {
   const max = Math.max(1, ...daily.map((d) => Math.max(d.deployments, d.failures)));
   const slot = chartWidth / Math.max(1, daily.length);
-  const barWidth = Math.max(1, slot * 0.7);
-  const height = (n: number) => ((chartHeight - axis) * n) / max;
+  // Two bars side by side in each day's slot, with a gap between days.
+  const barWidth = Math.max(1, slot * 0.4);
+  const plot = chartHeight - axis - top;
+  const height = (n: number) => (plot * n) / max;
+  const bar = (kind: string, x: number, n: number) =>
+    html`<rect class="${kind}" x="${x.toFixed(1)}" y="${(chartHeight - axis - height(n)).toFixed(1)}" width="${barWidth.toFixed(1)}" height="${height(n).toFixed(1)}"></rect>`;
   const bars = daily.map((d, i) => {
-    const x = (i * slot + (slot - barWidth) / 2).toFixed(1);
-    const label = `${d.day}: ${d.deployments} ${d.deployments === 1 ? "deployment" : "deployments"}, ${d.failures} failed`;
+    const x = i * slot + slot * 0.1;
+    const label = `${d.day}: ${d.deployments} ${d.deployments === 1 ? "deployment" : "deployments"}, ${d.failures} failed ${d.failures === 1 ? "change" : "changes"}`;
     return html`<g data-day="${d.day}" data-deployments="${d.deployments}" data-failures="${d.failures}"><title>${label}</title>
-<rect class="bar-deploy" x="${x}" y="${(chartHeight - axis - height(d.deployments)).toFixed(1)}" width="${barWidth.toFixed(1)}" height="${height(d.deployments).toFixed(1)}"></rect>
-<rect class="bar-fail" x="${x}" y="${(chartHeight - axis - height(d.failures)).toFixed(1)}" width="${barWidth.toFixed(1)}" height="${height(d.failures).toFixed(1)}"></rect></g>`;
+${bar("bar-deploy", x, d.deployments)}${bar("bar-fail", x + barWidth, d.failures)}</g>`;
   });
   const first = daily[0]?.day ?? "";
   const last = daily[daily.length - 1]?.day ?? "";
   return html`<figure class="chart">
 <svg id="dora-daily" viewBox="0 0 ${chartWidth} ${chartHeight}" role="img" aria-label="Deployments and failed changes per day, ${first} to ${last}">
 <line class="axis" x1="0" y1="${chartHeight - axis}" x2="${chartWidth}" y2="${chartHeight - axis}"></line>
+<line class="axis" x1="0" y1="${top}" x2="${chartWidth}" y2="${top}" stroke-dasharray="4 4"></line>
 ${bars}
 <text x="0" y="${chartHeight - 4}">${first}</text>
 <text x="${chartWidth}" y="${chartHeight - 4}" text-anchor="end">${last}</text>
-<text x="0" y="12">${max} max</text>
+<text x="0" y="${top - 4}">${max} per day</text>
 </svg>
 <figcaption>Deployments per day <span class="key key-deploy">deployed</span> <span class="key key-fail">failed change</span></figcaption>
 </figure>`;

@@ -49,6 +49,8 @@ table.grid th[scope="row"], table.grid thead th:first-child { width: 150px; }
 .detail { display: block; font-size: 12.5px; color: var(--muted); max-width: 42ch; overflow-wrap: anywhere; }
 .timeline td { white-space: nowrap; }
 .timeline td.change { white-space: normal; min-width: 220px; }
+.timeline td.status-cell { white-space: normal; min-width: 130px; }
+.timeline td[data-label="actor"] { white-space: normal; overflow-wrap: anywhere; min-width: 8em; }
 .sign-in { max-width: 440px; margin: 48px auto; background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 20px 24px; }
 .sign-in label { display: block; margin: 12px 0 4px; font-weight: 600; }
 .sign-in input { width: 100%; padding: 6px 8px; font-size: 14px; }
@@ -82,12 +84,16 @@ th .problem { font-weight: normal; white-space: normal; }
   table.stack, table.stack tbody, table.stack tr, table.stack td, table.stack tbody th { display: block; width: auto; }
   table.stack { min-width: 0; table-layout: auto; }
   table.stack thead { display: none; }
+  table.stack caption { display: block; }
+  table.grid th[scope="row"] { width: auto; }
   table.stack tr { border-top: 2px solid var(--line); padding: 4px 0; }
   table.stack td, table.stack tbody th { border: 0; padding: 2px 10px; white-space: normal; overflow-wrap: anywhere; }
   table.stack td[data-label]::before { content: attr(data-label); display: inline-block; min-width: 7.5em; color: var(--muted); font-weight: normal; }
   .timeline td.change { min-width: 0; }
   .detail { max-width: none; }
   .facts { grid-template-columns: 1fr; }
+  /* The charts shrink to the screen with their viewBox: larger type keeps the labels readable. */
+  .chart text { font-size: 20px; }
 }
 `;
 

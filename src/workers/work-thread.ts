@@ -1,34 +1,39 @@
-// The release checks' git reads, signature checks and parsing (src/release/check-work.ts) on a worker thread, so
-// the main thread only takes webhooks, decides and writes the database. The thread keeps its own source-repository
-// cache handle; it is the only writer of that cache (the main thread only lists remote refs), and it runs one
-// check's steps in order per repository, as in process. It never opens the database.
+// relbot's worker thread: the release checks' git reads, signature checks and parsing (release/check-work.ts) and
+// the GitOps manifest edits' YAML and schema work (gitops/manifest-edits.ts) run there, so the main thread only takes
+// requests, decides, writes the database and does the GitOps repository's git work. The thread keeps its own
+// source-repository cache handle and is the only writer of that cache (the main thread only lists remote refs); it
+// runs one check's steps in order per repository, as in process. It never opens the database.
 import type { RelbotConfig } from "../config/index.ts";
 import type { GitCredential } from "../git/index.ts";
+import type { ManifestEditor } from "../gitops/manifest-edits.ts";
 import type { Logger } from "../log.ts";
 import type { ReleaseCheckWork } from "../release/index.ts";
 import { TaskThread } from "./task-thread.ts";
 import type { ThreadSetupBase } from "./thread-host.ts";
 
-/** The tasks the release-check thread serves: ReleaseCheckWork, each method taking one plain object. */
-export type ReleaseCheckTasks = {
+/** The tasks the thread serves: ReleaseCheckWork and the manifest editor, each taking one plain object. */
+export type WorkTasks = {
   fetchTag(input: { app: string; tagName: string }): ReturnType<ReleaseCheckWork["fetchTag"]>;
   checkTagObject: ReleaseCheckWork["checkTagObject"];
   checkGoMod: ReleaseCheckWork["checkGoMod"];
   fetchSbom: ReleaseCheckWork["fetchSbom"];
+  editManifests: ManifestEditor;
 };
 
-export interface ReleaseCheckSetup extends ThreadSetupBase {
+export interface WorkThreadSetup extends ThreadSetupBase {
   config: RelbotConfig;
   /** The source-repository cache (sourceReposFromConfig's). */
   cacheDir: string;
   /** A fixed credential travels with the setup; one that renews (a GitHub App token) is asked for per call. */
   credential: { fixed: string } | { ask: true } | null;
-  /** TEST SEAM: the thread exits when it receives this task (first thread only), as a crash mid-check. */
+  /** TEST SEAM: the thread exits when it receives this task (first thread only), as a crash mid-task. */
   exitOnTask?: string;
 }
 
 export interface ThreadedCheckWork extends ReleaseCheckWork {
-  readonly thread: TaskThread<ReleaseCheckTasks>;
+  readonly thread: TaskThread<WorkTasks>;
+  /** The GitOps writer's manifest editor, on the same thread. */
+  editManifests: ManifestEditor;
   stop(): Promise<void>;
 }
 
@@ -39,15 +44,15 @@ export function threadedCheckWork(options: {
   logger: Logger;
   /** SBOMs published as GitHub release assets are fetched here (the GitHub client lives on this thread). */
   onMain: Pick<ReleaseCheckWork, "fetchSbom">;
-  /** TEST SEAM: see ReleaseCheckSetup.exitOnTask. */
-  exitOnTask?: keyof ReleaseCheckTasks & string;
+  /** TEST SEAM: see WorkThreadSetup.exitOnTask. */
+  exitOnTask?: keyof WorkTasks & string;
 }): ThreadedCheckWork {
   const { credential } = options;
-  const thread = new TaskThread<ReleaseCheckTasks>({
-    name: "release checks",
-    entry: new URL("./release-checks-thread.ts", import.meta.url),
+  const thread = new TaskThread<WorkTasks>({
+    name: "work",
+    entry: new URL("./work-thread-entry.ts", import.meta.url),
     logger: options.logger,
-    setup: (generation): ReleaseCheckSetup => ({
+    setup: (generation): WorkThreadSetup => ({
       config: options.config,
       cacheDir: options.cacheDir,
       logLevel: options.logger.level,
@@ -74,6 +79,7 @@ export function threadedCheckWork(options: {
       const sbom = options.config.apps[request.app]?.sbom;
       return sbom && "asset" in sbom ? options.onMain.fetchSbom(request) : thread.call("fetchSbom", request);
     },
+    editManifests: (request) => thread.call("editManifests", request),
     stop: () => thread.stop(),
   };
 }
