@@ -1,7 +1,8 @@
 // Where relbot's memory goes on a big GitOps repository: the GitOps writer's phases (first clone, pack indexing, the
-// exactly-once history scan, isomorphic-git's object cache, a promotion, the drift read) run one after another in
+// exactly-once history scan, a promotion, the drift read) run one after another in
 // their own process (bench/heap-phases.ts); per phase it prints the process's own peak RSS (VmHWM, reset before each
 // phase), RSS and JS heap after a full GC (what the phase left retained), and the commonest JS object types.
+// The pack indexing rows index the clone's largest pack again, with relbot's indexer and with isomorphic-git's.
 // Run: node_modules/.bin/bun bench/heap-profile.ts [--apps 30000] [--commits 20000] [--drift 3000] [--snapshots DIR]
 // With --snapshots, a Bun heap snapshot (JSC format, open in Safari's Web Inspector) is written after every phase.
 import { spawn } from "node:child_process";

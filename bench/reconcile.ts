@@ -3,8 +3,8 @@
 // pass's time and the HTTP requests it makes: the goal is one ref listing per source repository and one GitOps fetch.
 // Run: node_modules/.bin/bun bench/reconcile.ts [--apps 2000] [--repos 500] [--envs 3] [--tags 10] [--runs 10]
 import { Database as BunDatabase } from "bun:sqlite";
-import { cpSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { cpus, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { systemClock } from "../src/clock.ts";
@@ -18,6 +18,7 @@ import { commitFiles, git, makeWorkRepo } from "../test/support/git.ts";
 import { startGitServer } from "../test/support/git-server.ts";
 import { createGitopsRepo } from "../test/support/gitops-repo.ts";
 import { application } from "../test/support/release-pipeline.ts";
+import { startGitServerChild } from "./git-server-child.ts";
 import { percentile } from "./relbot-process.ts";
 
 const { values } = parseArgs({
@@ -40,9 +41,13 @@ const versions = Array.from({ length: Number(values.tags) }, (_, i) => `v1.0.${i
 const envs = ["dev", "staging", "prod", "qa", "preprod", "canary"].slice(0, Number(values.envs));
 const newest = versions.at(-1)!;
 
-const sourceServer = await startGitServer();
-const gitopsServer = await startGitServer();
 const dir = mkdtempSync(path.join(tmpdir(), "relbot-bench-reconcile-"));
+// The source repositories' server runs in a process of its own, as GitHub is not in relbot's process: its request
+// handling and one `git http-backend` spawn per request must not block the event loop of the pass being timed.
+const sourceRoot = path.join(dir, "source-repos");
+mkdirSync(sourceRoot);
+const sourceServer = await startGitServerChild(sourceRoot);
+const gitopsServer = await startGitServer();
 
 // --- source repositories: one work tree tagged once, pushed to every repository -------------------------------
 const seedStarted = performance.now();
@@ -60,13 +65,16 @@ const tagObjects = new Map(
     .map((line) => line.split(" ") as [string, string]),
 );
 // One bare repository pushed once, copied to every name (as many `git push`es would take minutes at 500).
-const template = sourceServer.createRepo("template.git");
-git(work, ["push", "--quiet", sourceServer.repoPath("template.git"), "main", "--tags"]);
+const template = path.join(sourceRoot, "template.git");
+mkdirSync(template);
+git(template, ["init", "--bare", "--quiet"]);
+git(template, ["symbolic-ref", "HEAD", "refs/heads/main"]);
+git(work, ["push", "--quiet", template, "main", "--tags"]);
 const repoUrls: string[] = [];
 for (let r = 0; r < repoCount; r++) {
   const name = `acme/repo-${String(r).padStart(3, "0")}.git`;
-  cpSync(sourceServer.repoPath("template.git"), sourceServer.repoPath(name), { recursive: true });
-  repoUrls.push(template.replace("template.git", name));
+  cpSync(template, path.join(sourceRoot, name), { recursive: true });
+  repoUrls.push(`${sourceServer.url}/${name}`);
 }
 
 // --- config, GitOps repository and database: every app's manifests and records where relbot left them ----------
@@ -150,24 +158,48 @@ if (first.queued.length || first.drift.length || first.failed.length || first.dr
   throw new Error(`the seed is not "nothing new": ${JSON.stringify(first).slice(0, 500)}`);
 }
 const times: number[] = [];
+const cpuMs: number[] = []; // CPU time of this process (relbot's pass, plus the GitOps server's two requests)
+const floors: number[] = [];
 const sourceRequests: number[] = [];
 const gitopsRequests: number[] = [];
 const askedPerRepo: number[] = []; // requests each configured repository answered in one pass, every pass
 const configuredRepos = repoUrls.map((url) => new URL(url).pathname);
 for (let i = 0; i < runs; i++) {
-  const before = sourceServer.requestsByRepo();
-  const s0 = sourceServer.requests();
+  const before = await sourceServer.counts();
   const g0 = gitopsServer.requests();
+  const cpu = process.cpuUsage();
   const started = performance.now();
   const report = await reconciler.runOnce();
   times.push(performance.now() - started);
-  sourceRequests.push(sourceServer.requests() - s0);
+  const used = process.cpuUsage(cpu);
+  cpuMs.push((used.user + used.system) / 1000);
+  const after = await sourceServer.counts();
+  sourceRequests.push(after.total - before.total);
   gitopsRequests.push(gitopsServer.requests() - g0);
-  const after = sourceServer.requestsByRepo();
-  for (const repo of configuredRepos) askedPerRepo.push((after.get(repo) ?? 0) - (before.get(repo) ?? 0));
+  for (const repo of configuredRepos)
+    askedPerRepo.push((after.byRepo[repo] ?? 0) - (before.byRepo[repo] ?? 0));
   if (report.queued.length || report.drift.length || report.failed.length)
     throw new Error("a pass found something new");
+  floors.push(await serverFloor());
 }
+/**
+ * What the server alone takes: the same ref advertisements fetched with plain HTTP at relbot's concurrency, nothing
+ * parsed. A pass cannot be faster than this on the same server and machine.
+ */
+async function serverFloor(): Promise<number> {
+  const started = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: config.reconcile.concurrency }, async () => {
+      while (next < repoUrls.length) {
+        const url = repoUrls[next++]!;
+        await (await fetch(`${url}/info/refs?service=git-upload-pack`)).arrayBuffer();
+      }
+    }),
+  );
+  return performance.now() - started;
+}
+
 database.close();
 await sourceServer.close();
 await gitopsServer.close();
@@ -178,7 +210,12 @@ console.log(
     `${Object.keys(manifests).length} manifests; seeded in ${seedSeconds.toFixed(1)} s`,
 );
 console.log(
-  `warm pass, nothing new (${runs} runs): p50 ${percentile(times, 50).toFixed(0)} ms, max ${Math.max(...times).toFixed(0)} ms`,
+  `warm pass, nothing new (${runs} runs): p50 ${percentile(times, 50).toFixed(0)} ms, max ${Math.max(...times).toFixed(0)} ms; ` +
+    `CPU of relbot's process a pass p50 ${percentile(cpuMs, 50).toFixed(0)} ms`,
+);
+console.log(
+  `the git server alone (the same ${repoCount} ref advertisements, plain HTTP, ${config.reconcile.concurrency} at a time): ` +
+    `p50 ${percentile(floors, 50).toFixed(0)} ms; load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} CPUs`,
 );
 console.log(
   `HTTP requests a pass: source repositories ${Math.min(...sourceRequests)}-${Math.max(...sourceRequests)} ` +

@@ -166,6 +166,10 @@ const securitySettings = {
   maxQueuedPerRepo: z.number().int().min(1).default(50),
 } as const;
 
+// --- reconcile pass speed (issue 17): source repositories listed at once ---
+/** Ref listings one reconcile pass runs at once: 500 repositories at ~100 ms a listing take 3 s at 16. */
+const reconcileConcurrency = z.number().int().min(1).max(64).default(16);
+
 // --- Channel notifications (issue 16): a Slack incoming webhook per entry, the events it hears, an app filter ---
 const notificationChannelSchema = z.strictObject({
   /** The webhook URL is a secret (it alone lets anyone post to the channel): the variable holding it. */
@@ -265,8 +269,9 @@ export const configSchema = z
       .strictObject({
         interval: durationSchema.default(60_000),
         maxQueuedPerRepo: securitySettings.maxQueuedPerRepo,
+        concurrency: reconcileConcurrency,
       })
-      .default({ interval: 60_000, maxQueuedPerRepo: 50 }),
+      .default({ interval: 60_000, maxQueuedPerRepo: 50, concurrency: 16 }),
     /**
      * Release checks: a tag's tagger date may be at most `maxTagAge` older than the moment relbot first sees the tag
      * (0 = no limit; 720h = 30 days by default). Key validity never depends on it (README "Release checks").

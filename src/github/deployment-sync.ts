@@ -137,7 +137,8 @@ async function markReplacedInactive(
 ): Promise<string[]> {
   const { db, api, clock } = deps;
   const row = findGitHubDeployment(db, current.promotionId);
-  if (!row) return [];
+  // Only a deployment that is itself the current success replaces anything (not one already marked inactive).
+  if (row?.state !== "success") return [];
   const marked: string[] = [];
   for (const replaced of replacedGitHubDeployments(db, row)) {
     const [owner, repo] = replaced.repository.split("/") as [string, string];

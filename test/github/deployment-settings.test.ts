@@ -1,10 +1,16 @@
 // Which apps relbot shows as GitHub deployments (github configured, github.deployments not false, the repository on
 // that GitHub), the App permission it then needs, server.publicUrl, and which GitHub answers are worth a retry.
-import { describe, expect, test } from "bun:test";
+import { afterEach, describe, expect, test } from "bun:test";
+import path from "node:path";
+import { eq } from "drizzle-orm";
+import { appendAuditEvent } from "../../src/audit/index.ts";
 import { configSchema, type RelbotConfig } from "../../src/config/schema.ts";
 import { neededAppPermissions } from "../../src/github/app-permissions.ts";
 import { classify } from "../../src/github/deployments-api.ts";
+import { type Database, jobs, openDatabase } from "../../src/store/index.ts";
+import { followAuditEvents } from "../../src/wiring/audit-followers.ts";
 import { appsWithGitHubDeployments } from "../../src/wiring/github-deployments.ts";
+import { tempDir } from "../support/temp-dir.ts";
 
 const base = {
   gitops: { url: "https://github.com/acme/gitops.git" },
@@ -55,6 +61,41 @@ describe("GitHub deployments settings", () => {
     ]) {
       expect(configSchema.safeParse({ ...base, server: { publicUrl } }).success).toBe(false);
     }
+  });
+});
+
+describe("the audit follower", () => {
+  let database: Database | undefined;
+  afterEach(() => database?.close());
+
+  /** github-deployment jobs queued by one promotion event of each app, with this config bound. */
+  async function queuedFor(config: RelbotConfig): Promise<unknown[]> {
+    database = await openDatabase(path.join(tempDir("relbot-ghdeploy-"), "relbot.db"));
+    const { db } = database;
+    followAuditEvents(db, config);
+    for (const app of ["order-svc", "ledger"]) {
+      const payload = { promotionId: `prm_${app}`, app, env: "dev", toVersion: "v1.4.0" };
+      appendAuditEvent(
+        db,
+        { kind: "promotion.requested", actor: "alice", subject: `promotion:prm_${app}`, payload },
+        1_700_000_000_000,
+      );
+    }
+    return db
+      .select()
+      .from(jobs)
+      .where(eq(jobs.kind, "github-deployment"))
+      .all()
+      .map((job) => job.payload);
+  }
+
+  test("queues a job per promotion event of an app on the configured GitHub, none with deployments: false", async () => {
+    expect(await queuedFor(parse({ github: { tokenEnv: "GITHUB_TOKEN" } }))).toEqual([
+      { promotionId: "prm_order-svc", seq: 1 },
+    ]);
+    database!.close();
+    database = undefined;
+    expect(await queuedFor(parse({ github: { tokenEnv: "GITHUB_TOKEN", deployments: false } }))).toEqual([]);
   });
 });
 
