@@ -2,6 +2,7 @@
 // thread, errors come back as what they were (a RelbotError keeps its code and whether it is retryable), a thread
 // that dies fails its running tasks retryably and the next call gets a fresh thread, and stop() ends it.
 import { afterEach, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
 import { Writable } from "node:stream";
 import { threadId } from "node:worker_threads";
 import pino from "pino";
@@ -93,6 +94,22 @@ describe("a task on a worker thread", () => {
     expect(line).toMatchObject({ level: 40, detail: 42, thread: thread.threadId });
     expect(thread.threadId).not.toBe(threadId);
   });
+});
+
+describe("priority", () => {
+  // Linux keeps a nice value per thread: the fifth field after the command in /proc/<pid>/task/<tid>/stat's tail.
+  const niceOf = (tid: number) =>
+    Number(readFileSync(`/proc/${process.pid}/task/${tid}/stat`, "utf8").split(") ")[1]!.split(" ")[16]);
+
+  test.skipIf(process.platform !== "linux")(
+    "the thread's work yields to the main thread: it runs niced, the main thread does not",
+    async () => {
+      const thread = sampleThread();
+      const tid = await thread.call("osThread", null);
+      expect(tid).not.toBe(process.pid);
+      expect(niceOf(tid)).toBe(Math.min(19, niceOf(process.pid) + 10));
+    },
+  );
 });
 
 describe("a thread that dies", () => {
