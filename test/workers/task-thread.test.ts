@@ -16,7 +16,11 @@ const entry = new URL("../fixtures/workers/sample-thread.ts", import.meta.url);
 const threads: TaskThread<SampleTasks>[] = [];
 
 function sampleThread(
-  options: { answer?: (question: string) => Promise<unknown>; logger?: pino.Logger } = {},
+  options: {
+    answer?: (question: string) => Promise<unknown>;
+    logger?: pino.Logger;
+    taskTimeoutMs?: number;
+  } = {},
 ) {
   const thread = new TaskThread<SampleTasks>({
     name: "sample",
@@ -24,6 +28,7 @@ function sampleThread(
     setup: (generation) => ({ logLevel: "info", greeting: "hello", generation }),
     logger: options.logger ?? silentLogger,
     answer: options.answer,
+    taskTimeoutMs: options.taskTimeoutMs,
   });
   threads.push(thread);
   return thread;
@@ -134,6 +139,21 @@ describe("a thread that dies", () => {
       expect(again.threadId).not.toBe(first.threadId);
     });
   }
+});
+
+describe("a thread that hangs", () => {
+  test("a task unanswered past taskTimeoutMs fails retryably, the thread is replaced, and calls go on", async () => {
+    const thread = sampleThread({ taskTimeoutMs: 400 });
+    const first = await thread.call("echo", { bytes: new Uint8Array(), text: "a" });
+    const hung = await thread.call("hang", null).catch((e) => e);
+    expect(hung).toBeInstanceOf(RelbotError);
+    expect(hung).toMatchObject({ code: "worker.timed_out", retryable: true });
+    expect(hung.message).toContain("did not finish hang within 0.4 s");
+    expect(thread.crashCount).toBe(1);
+    const again = await thread.call("echo", { bytes: new Uint8Array(), text: "b" });
+    expect(again.text).toBe("hello b (2)");
+    expect(again.threadId).not.toBe(first.threadId);
+  });
 });
 
 describe("stop()", () => {
