@@ -1,37 +1,60 @@
 // Time from a promotion request to the pushed commit, relbot (warm bare cache) against what a user would
 // otherwise script with the git CLI: clone --depth 1, edit, commit, push. Both sides run in turn on the same
-// 5,000-file, 2,000-commit GitOps repository served by `git http-backend`, so each sees the other's pushes.
-// Run: node_modules/.bin/bun bench/promote.ts [rounds]
+// GitOps repository (default 5,000 files, 2,000 commits) served by `git http-backend`, so each sees the other's pushes.
+// Run: node_modules/.bin/bun bench/promote.ts [--apps 5000] [--commits 2000] [--rounds 10] [--fresh]
+// The repository is built once and cached (see gitops-fixture.ts).
 import { execFile, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
-import { promisify } from "node:util";
+import { parseArgs, promisify } from "node:util";
 import { testGitEnv } from "../test/support/git.ts";
 import { startGitServer } from "../test/support/git-server.ts";
-import { appRepo, buildGitopsHistory, environments, manifestFile } from "./gitops-fixture.ts";
+import {
+  appRepo,
+  appsPerEnv,
+  cachedGitopsFixture,
+  environments,
+  manifestFile,
+  serveFixture,
+} from "./gitops-fixture.ts";
 
-const rounds = Number(process.argv[2] ?? 10);
+const { values } = parseArgs({
+  options: {
+    apps: { type: "string", default: "5000" },
+    commits: { type: "string", default: "2000" },
+    "apps-per-dir": { type: "string", default: "1000" },
+    rounds: { type: "string", default: "10" },
+    fresh: { type: "boolean", default: false },
+  },
+});
+const shape = {
+  applications: Number(values.apps),
+  commits: Number(values.commits),
+  appsPerDirectory: Number(values["apps-per-dir"]),
+};
+const rounds = Number(values.rounds);
+const perEnv = appsPerEnv(shape);
 const run = promisify(execFile);
 const gitEnv = { ...process.env, ...testGitEnv };
 // The server lives in this process: everything below must stay asynchronous or it would wait on itself.
 const git = (cwd: string, args: string[]) => run("git", args, { cwd, env: gitEnv, maxBuffer: 1 << 26 });
 
 const server = await startGitServer();
-const url = server.createRepo("gitops.git");
-const bare = server.repoPath("gitops.git");
 let started = performance.now();
-await buildGitopsHistory(bare);
+const fixture = await cachedGitopsFixture(shape, { fresh: values.fresh, log: console.log });
+const bare = serveFixture(fixture.path, server.root, "gitops.git");
+const url = `${server.url}/gitops.git`;
 const commitCount = (await git(bare, ["rev-list", "--count", "main"])).stdout.trim();
 const fileCount = (await git(bare, ["ls-tree", "-r", "--name-only", "main"])).stdout
   .trim()
   .split("\n").length;
 console.log(
-  `repository: ${fileCount} files, ${commitCount} commits (built in ${((performance.now() - started) / 1000).toFixed(1)} s)`,
+  `repository: ${fileCount} files, ${commitCount} commits (${fixture.builtMs === null ? "cached" : "built"}; ready in ${((performance.now() - started) / 1000).toFixed(1)} s)`,
 );
 
-// Removed at the end, not between rounds: deleting 5,000 files right before the next clone slows the next
+// Removed at the end, not between rounds: deleting thousands of files right before the next clone slows the next
 // checkout on this VM and would make the baseline look worse than it is.
 const baselineDirs: string[] = [];
 
@@ -78,7 +101,7 @@ async function relbotPromotion(
         promotionId: `prm_bench_${round}`,
         app: `app-${index}`,
         env,
-        file: manifestFile(env, index),
+        file: manifestFile(env, index, shape),
         repoUrl: appRepo(index),
         toVersion: `v2.0.${round}`,
       },
@@ -101,8 +124,10 @@ const relbot: number[] = [];
 let peak = cold.peakRssMb;
 for (let round = 1; round <= rounds; round++) {
   const env = environments[round % environments.length]!;
-  baseline.push(await baselinePromotion(manifestFile(env, 500 + round), `v3.0.${round}`));
-  const answer = await relbotPromotion(round, env, round);
+  baseline.push(
+    await baselinePromotion(manifestFile(env, (perEnv / 2 + round) % perEnv, shape), `v3.0.${round}`),
+  );
+  const answer = await relbotPromotion(round, env, round % perEnv);
   relbot.push(answer.roundTripMs);
   peak = Math.max(peak, answer.peakRssMb);
 }

@@ -5,7 +5,7 @@
 // the test suite's small one (a handful of manifests), and 5,000 Applications with 2,000 commits of history.
 // Run: node_modules/.bin/bun bench/tag-to-commit.ts [rounds]   (default 15 per repository)
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -15,28 +15,11 @@ import { deliver } from "../test/support/relbot-webhooks.ts";
 import { application, createPipelineWorld, type PipelineWorld } from "../test/support/release-pipeline.ts";
 import { buildGitopsHistory } from "./gitops-fixture.ts";
 import { percentile, spawnRelbot } from "./relbot-process.ts";
+import { tipMoves, tipOf } from "./tips.ts";
 
 const rounds = Number(process.argv[2] ?? 15);
 const run = promisify(execFile);
 const gitEnv = { ...process.env, ...testGitEnv };
-
-/** The branch tip of a bare repository, read from its ref files (cheap enough to poll every few ms). */
-function tipOf(bare: string): string {
-  const loose = path.join(bare, "refs/heads/main");
-  if (existsSync(loose)) return readFileSync(loose, "utf8").trim();
-  const packed = readFileSync(path.join(bare, "packed-refs"), "utf8");
-  return /^([0-9a-f]{40}) refs\/heads\/main$/m.exec(packed)?.[1] ?? "";
-}
-
-async function tipMoves(bare: string, from: string, timeoutMs = 30_000): Promise<string> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const tip = tipOf(bare);
-    if (tip !== from) return tip;
-    if (performance.now() > deadline) throw new Error("relbot made no GitOps commit in 30 s");
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-}
 
 /** relbot's config for this world: defaults everywhere, one auto environment per app, no periodic reconcile. */
 function configure(world: PipelineWorld, gitops?: { url: string; file: string }): string {

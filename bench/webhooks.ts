@@ -174,6 +174,18 @@ const workerAttempts =
 const missing = unique.filter(
   (d) => !sqlite.query<{ id: string }, [string]>("select id from deliveries where id = ?").get(d.id),
 ).length;
+// Doubled: a tag given two release jobs, or one tag object recorded as a release twice.
+const doubled =
+  sqlite
+    .query<{ n: number }, []>(
+      "select count(*) as n from (select dedup_key from jobs where kind = 'release' group by dedup_key having count(*) > 1)",
+    )
+    .get()!.n +
+  sqlite
+    .query<{ n: number }, []>(
+      "select count(*) as n from (select app, version, tag_object from releases group by app, version, tag_object having count(*) > 1)",
+    )
+    .get()!.n;
 sqlite.close();
 rmSync(dir, { recursive: true, force: true });
 await source?.dispose();
@@ -192,7 +204,7 @@ console.log(
   `answer time: p50 ${percentile(times, 50).toFixed(2)} ms, p99 ${percentile(times, 99).toFixed(2)} ms, max ${Math.max(...times).toFixed(2)} ms`,
 );
 console.log(
-  `stored: ${stored} deliveries, ${jobs} release jobs, ${missing} unique deliveries missing; relbot peak RSS ${(memory.peak / 2 ** 20).toFixed(0)} MB`,
+  `stored: ${stored} deliveries, ${jobs} release jobs; lost ${missing}, doubled ${doubled}; relbot peak RSS ${(memory.peak / 2 ** 20).toFixed(0)} MB`,
 );
 console.log(`the worker made ${workerAttempts} job attempts meanwhile (release checks of the queued tags)`);
 if (source)
@@ -205,7 +217,12 @@ if (perCheck)
   console.log(
     `afterwards, intake idle: ${perCheck.checks} release checks; CPU per check: main thread ${perCheck.main.toFixed(1)} ms, whole process ${perCheck.all.toFixed(1)} ms`,
   );
-const ok = stored === unique.length && jobs === unique.length && missing === 0 && accepted === unique.length;
+const ok =
+  stored === unique.length &&
+  jobs === unique.length &&
+  missing === 0 &&
+  doubled === 0 &&
+  accepted === unique.length;
 console.log(
   ok ? "OK: every unique delivery stored exactly once, none lost" : "FAILED: deliveries lost or stored twice",
 );

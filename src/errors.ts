@@ -88,6 +88,10 @@ export const errorCodes = {
   // GitHub API. A refused token is retried: the release job waits for an operator to fix github.tokenEnv.
   github_unauthorized: { kind: "upstream", retryable: true },
   team_check_failed: { kind: "upstream", retryable: true },
+  // GitHub Deployments: a 4xx (missing permission, unknown repository or ref) stays refused; 5xx, 429 and a
+  // network failure are GitHub briefly away.
+  "github.deployment_refused": { kind: "upstream", retryable: false },
+  "github.deployment_unavailable": { kind: "upstream", retryable: true },
 
   // The GitOps repository: only "away" and "kept moving" can heal by themselves.
   "gitops.unreachable": { kind: "upstream", retryable: true },

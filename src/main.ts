@@ -20,10 +20,12 @@ import { tracingSettingsFromEnv } from "./telemetry/settings.ts";
 import { startTracing, type Tracing } from "./telemetry/tracing.ts";
 import type { IssueCommentHook } from "./webhooks/index.ts";
 import { wireDeploymentWatch } from "./wiring/argocd.ts";
+import { followAuditEvents } from "./wiring/audit-followers.ts";
 import { auditKeysFromConfig, keyAuditChainFromConfig } from "./wiring/audit-keys.ts";
 import { type ChatopsWiring, wireChatops } from "./wiring/chatops.ts";
 import { commitSignerFromConfig } from "./wiring/commit-signer.ts";
-import { githubClientFromConfig } from "./wiring/github.ts";
+import { githubAccessFromConfig, githubClientFromConfig } from "./wiring/github.ts";
+import { wireGitHubDeployments } from "./wiring/github-deployments.ts";
 import { wireNotifications } from "./wiring/notifications.ts";
 import { type PipelineOptions, wireReleasePipeline } from "./wiring/pipeline.ts";
 import { createPromotionRequester } from "./wiring/promotions.ts";
@@ -147,8 +149,17 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
   const github = githubClientFromConfig(config, secrets, logger);
   const promotions = createPromotionRequester({ db, config, clock, github, onQueued: () => worker.wake() });
   const chatops = wireChatops({ db, config, secrets, clock, logger, worker, github, promotions });
-  // Channel notifications: bound before anything else appends audit events, so every event is considered.
+  // Channel notifications and GitHub deployments: the audit follower is bound before anything else appends events,
+  // so every event is considered.
+  followAuditEvents(db, config, () => worker.wake());
   wireNotifications({ db, config, secrets, worker });
+  wireGitHubDeployments({
+    db,
+    config,
+    worker,
+    clock,
+    github: githubAccessFromConfig(config, secrets, logger),
+  });
   const pipeline =
     options.pipeline === false
       ? undefined

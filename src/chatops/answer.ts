@@ -14,7 +14,8 @@ import type {
 import { formatApprovalResult, formatHelp, formatOutcome } from "./replies.ts";
 
 export interface ChatAnswerDeps {
-  config: Pick<RelbotConfig, "apps">;
+  /** The apps, and whether deployments are followed in Argo CD (the replies then speak of health). */
+  config: Pick<RelbotConfig, "apps"> & { argocd?: unknown };
   /** requestPromotion with its deps bound (src/promotion/request.ts). */
   requestPromotion(request: PromotionRequest): Promise<PromotionOutcome>;
   /** e.g. formatStatus(app, loadEnvironmentStatus(db, app, chain)). */
@@ -48,7 +49,8 @@ export async function answerChatCommand(
   requester: ChatRequester,
   deps: ChatAnswerDeps,
 ): Promise<ChatAnswer> {
-  if (command.verb === "help") return { text: formatHelp(), ok: true };
+  const replies = { followsDeployments: deps.config.argocd !== undefined };
+  if (command.verb === "help") return { text: formatHelp(replies), ok: true };
   if (command.verb === "approve" || command.verb === "reject") return answerVote(command, requester, deps);
   const env = "env" in command ? command.env : undefined;
   const version = "version" in command ? command.version : undefined;
@@ -72,7 +74,7 @@ export async function answerChatCommand(
           source: requester.source,
           ...(requester.replyTo ? { replyTo: requester.replyTo } : {}),
         });
-        return { text: formatOutcome(outcome), ok: outcome.status !== "denied", outcome };
+        return { text: formatOutcome(outcome, replies), ok: outcome.status !== "denied", outcome };
       } catch (error) {
         if (error instanceof RelbotError && error.kind === "rejected")
           return { text: error.message, ok: false };

@@ -1,7 +1,7 @@
 // How a deployment's outcome reads in chat: the words Argo CD used, and how long pushed -> healthy took.
 import type { PromotionRow } from "../store/index.ts";
 
-export function formatDeploymentResult(p: PromotionRow): string {
+export function formatDeploymentResult(p: PromotionRow, options: { rollingBack?: boolean } = {}): string {
   const what = `${p.app} ${p.toVersion} in ${p.env}`;
   const said = p.deploymentMessage ? ` (Argo CD: ${p.deploymentMessage})` : "";
   switch (p.deploymentState) {
@@ -10,8 +10,12 @@ export function formatDeploymentResult(p: PromotionRow): string {
         p.deployedAt && p.finishedAt ? `, ${formatDuration(p.deployedAt - p.finishedAt)} after the push` : "";
       return `${what} is deployed and healthy${took}. (${p.id})`;
     }
-    case "degraded":
-      return `${what} is degraded${said}. (${p.id})`;
+    case "degraded": {
+      const undo = options.rollingBack
+        ? ` relbot is rolling ${p.env} back to the last version healthy there (onDegraded: rollback).`
+        : "";
+      return `${what} is degraded${said}. (${p.id})${undo}`;
+    }
     case "timeout":
       return `${what} did not turn healthy in time${said}. (${p.id})`;
     case "pending":

@@ -2,7 +2,8 @@
 // author_association is not enough: COLLABORATOR includes read-only and triage collaborators, and anyone with
 // read access to a repository can comment on it.
 import type { Octokit } from "@octokit/rest";
-import { ByteLru, type ByteLruStats, stringBytes } from "../cache/byte-lru.ts";
+import type { ByteLruStats } from "../cache/byte-lru.ts";
+import { TimedAnswers } from "../cache/timed-answers.ts";
 import type { Clock } from "../clock.ts";
 
 /** GitHub's `permission` field: maintain reads as write and triage as read there, so these four cover all roles. */
@@ -39,25 +40,16 @@ export function createCommenterPermissionCheck(options: {
   ttlMs?: number;
   maxCacheBytes?: number;
 }): CommenterPermissionCheck & { readonly cache: ByteLruStats } {
-  const ttlMs = options.ttlMs ?? 60_000;
-  const cache = new ByteLru<string, { permission: Promise<RepositoryPermission>; until: number }>(
-    options.maxCacheBytes ?? defaultPermissionCacheBytes,
-    (key) => stringBytes(key) + 128,
-  );
-  const check: CommenterPermissionCheck = (owner, repo, username) => {
-    const key = `${owner}/${repo}/${username}`.toLowerCase();
-    const now = options.clock.now();
-    const cached = cache.get(key);
-    if (cached && cached.until > now) return cached.permission;
-    const permission = askGitHub(options.octokit, owner, repo, username);
-    cache.set(key, { permission, until: now + ttlMs });
-    // Only this question's entry: a newer one under the same key may have replaced it meanwhile.
-    permission.catch(() => {
-      if (cache.get(key)?.permission === permission) cache.delete(key);
-    });
-    return permission;
-  };
-  return Object.assign(check, { cache: cache as ByteLruStats });
+  const answers = new TimedAnswers<RepositoryPermission>({
+    clock: options.clock,
+    ttlMs: options.ttlMs ?? 60_000,
+    maxBytes: options.maxCacheBytes ?? defaultPermissionCacheBytes,
+  });
+  const check: CommenterPermissionCheck = (owner, repo, username) =>
+    answers.get(`${owner}/${repo}/${username}`.toLowerCase(), () =>
+      askGitHub(options.octokit, owner, repo, username),
+    );
+  return Object.assign(check, { cache: answers.stats });
 }
 
 async function askGitHub(

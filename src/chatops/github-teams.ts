@@ -1,7 +1,8 @@
 // "Is this user in @org/team?" for `approvers`, asked of GitHub and remembered briefly: a burst of chat
 // commands should not become a burst of API calls, and a removal from the team should take effect soon.
 import type { Octokit } from "@octokit/rest";
-import { ByteLru, type ByteLruStats, stringBytes } from "../cache/byte-lru.ts";
+import type { ByteLruStats } from "../cache/byte-lru.ts";
+import { TimedAnswers } from "../cache/timed-answers.ts";
 import type { Clock } from "../clock.ts";
 import type { TeamMembershipCheck } from "../domain/promotion-policy.ts";
 import { RelbotError } from "../errors.ts";
@@ -18,28 +19,17 @@ export function createTeamMembershipCheck(options: {
   /** The bound of the cache; the default is reasoned below. */
   maxCacheBytes?: number;
 }): TeamMembershipCheck & { readonly cache: ByteLruStats } {
-  const ttlMs = options.ttlMs ?? 60_000;
   // Keyed by whoever writes a chat command, i.e. by outside input: bounded by bytes so a stream of distinct
   // commenters cannot grow the process. An entry is ~200 bytes (org/team/user key, a settled promise, Map
   // overhead); 256 KiB remembers about 1,300 memberships, far more than the approvers asking within one TTL.
-  const cache = new ByteLru<string, { member: Promise<boolean>; until: number }>(
-    options.maxCacheBytes ?? 256 * 1024,
-    (key) => stringBytes(key) + 128,
-  );
-  const check: TeamMembershipCheck = (org, team, user) => {
-    const key = `${org}/${team}/${user}`.toLowerCase();
-    const now = options.clock.now();
-    const cached = cache.get(key);
-    if (cached && cached.until > now) return cached.member;
-    const member = askGitHub(options.octokit, org, team, user);
-    cache.set(key, { member, until: now + ttlMs });
-    // Only this question's entry: a newer one under the same key may have replaced it meanwhile.
-    member.catch(() => {
-      if (cache.get(key)?.member === member) cache.delete(key);
-    });
-    return member;
-  };
-  return Object.assign(check, { cache: cache as ByteLruStats });
+  const answers = new TimedAnswers<boolean>({
+    clock: options.clock,
+    ttlMs: options.ttlMs ?? 60_000,
+    maxBytes: options.maxCacheBytes ?? 256 * 1024,
+  });
+  const check: TeamMembershipCheck = (org, team, user) =>
+    answers.get(`${org}/${team}/${user}`.toLowerCase(), () => askGitHub(options.octokit, org, team, user));
+  return Object.assign(check, { cache: answers.stats });
 }
 
 async function askGitHub(octokit: Octokit, org: string, team: string, user: string): Promise<boolean> {

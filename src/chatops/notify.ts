@@ -4,6 +4,7 @@
 // GitHub being briefly away is retried, and a promotion job that runs twice still sends one notice.
 import type { Octokit } from "@octokit/rest";
 import type { Clock } from "../clock.ts";
+import { degradedRollbackJob } from "../deployment/rollback-job.ts";
 import { countedApprovers } from "../domain/approvals.ts";
 import {
   enqueueJob,
@@ -89,7 +90,9 @@ export function createPromotionNoticeHandler(deps: PromotionNoticeDeps): JobHand
     if (!promotion) throw new PermanentJobError(`promotion ${promotionId} is not recorded`);
     const text =
       approval?.text ??
-      (about === "deployment" ? formatDeploymentResult(promotion) : formatPromotionResult(promotion));
+      (about === "deployment"
+        ? formatDeploymentResult(promotion, { rollingBack: rollbackQueued(deps.db, promotion) })
+        : formatPromotionResult(promotion));
     if (replyTo.kind === "slack") {
       // No retry: the poster already spent one of the response_url's five posts, and the URL expires anyway.
       if (
@@ -122,6 +125,15 @@ export function createPromotionNoticeHandler(deps: PromotionNoticeDeps): JobHand
       throw gitHubJobError(error, `reply on ${issue.owner}/${issue.repo}#${issue.issueNumber}`);
     }
   };
+}
+
+/**
+ * Whether relbot queued the rollback of this degraded release (`onDegraded: rollback`): it is queued with the
+ * degraded step, before this notice, so the requester learns in the same message that it is being undone.
+ */
+function rollbackQueued(db: Db, promotion: PromotionRow): boolean {
+  if (promotion.deploymentState !== "degraded") return false;
+  return findJobByKey(db, degradedRollbackJob.dedupKey({ promotionId: promotion.id })) !== undefined;
 }
 
 // --- Protected environments: telling the requester how the approval wait ended ---

@@ -6,11 +6,17 @@ import type { EnvironmentStatus } from "../promotion/status.ts";
 import type { PromotionRow } from "../store/index.ts";
 import { formatDuration } from "./deployment-replies.ts";
 
-export function formatHelp(): string {
+/** What the replies say differently when relbot follows deployments in Argo CD (an argocd section). */
+export interface ReplyOptions {
+  followsDeployments?: boolean;
+}
+
+export function formatHelp(options: ReplyOptions = {}): string {
+  const before = options.followsDeployments ? "ran healthy in" : "succeeded in";
   return [
     usageText,
     "",
-    "Versions are Go tags such as `v1.4.0`. An environment takes a version only after it succeeded in the one before it;",
+    `Versions are Go tags such as \`v1.4.0\`. An environment takes a version only after it ${before} the one before it;`,
     "a downgrade needs `rollback`; `rollback` without `to` goes back to the previous version there.",
   ].join("\n");
 }
@@ -20,7 +26,7 @@ export function formatUsageError(error: string, usage: string): string {
   return `Sorry, I did not understand that: ${error}.\n${usage}`;
 }
 
-export function formatOutcome(outcome: PromotionOutcome): string {
+export function formatOutcome(outcome: PromotionOutcome, options: ReplyOptions = {}): string {
   const p = outcome.promotion;
   const what =
     p.kind === "rollback"
@@ -33,7 +39,8 @@ export function formatOutcome(outcome: PromotionOutcome): string {
   if (p.fromVersion === p.toVersion) {
     return `Queued ${what}: ${p.env} already has ${p.toVersion}, so this will change nothing. (${p.id})`;
   }
-  return `Queued ${what}${from} as ${p.id}; I will report when the GitOps commit is pushed.`;
+  const then = options.followsDeployments ? ", and again when Argo CD runs it healthy (or not)" : "";
+  return `Queued ${what}${from} as ${p.id}; I will report when the GitOps commit is pushed${then}.`;
 }
 
 export function formatStatus(app: string, envs: readonly EnvironmentStatus[]): string {

@@ -22,6 +22,9 @@ export interface FollowOptions {
   pollMs?: number;
 }
 
+/** Statuses on the way to the GitOps branch: queued, applying, or (pull-request mode) waiting for the merge. */
+const notYetApplied: ReadonlySet<string> = new Set(["queued", "running", "pr-open"]);
+
 interface Following extends FollowOptions {
   /** When the wait gives up (Unix ms). */
   deadline: number;
@@ -38,14 +41,24 @@ export async function followPromotion(db: Db, id: string, given: FollowOptions):
   const now = given.now ?? Date.now;
   const options: Following = { ...given, deadline: now() + given.timeoutMs, waited: waited(given.timeoutMs) };
   const { output } = options;
+  let reviewShown = false;
   const applied = await until(options, () => {
     const row = getPromotion(db, id);
-    return row && row.status !== "queued" && row.status !== "running" ? row : undefined;
+    // Pull-request mode: the change waits for a reviewer's merge; say where, once, and wait on.
+    if (row?.status === "pr-open" && !reviewShown) {
+      reviewShown = true;
+      const where = row.pullRequestUrl ?? `#${row.pullRequestNumber ?? "?"}`;
+      output.out(`pull request opened: ${where}; waiting for it to be merged`);
+    }
+    return row && !notYetApplied.has(row.status) ? row : undefined;
   });
   if (!applied) {
+    const status = getPromotion(db, id)?.status ?? "missing";
     output.err(
-      `relbot: ${id} is still ${getPromotion(db, id)?.status ?? "missing"} after ${options.waited}; ` +
-        "the relbot service applies it when its worker runs (is `relbot serve` running on this database?)",
+      `relbot: ${id} is still ${status} after ${options.waited}; ` +
+        (status === "pr-open"
+          ? "its pull request waits for a merge"
+          : "the relbot service applies it when its worker runs (is `relbot serve` running on this database?)"),
     );
     return 1;
   }

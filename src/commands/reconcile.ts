@@ -7,8 +7,8 @@ import { loadConfig } from "../config/index.ts";
 import { createLogger } from "../log.ts";
 import type { ReconcileReport } from "../reconcile/reconciler.ts";
 import { openDatabase } from "../store/index.ts";
+import { followAuditEvents } from "../wiring/audit-followers.ts";
 import { keyAuditChainFromConfig } from "../wiring/audit-keys.ts";
-import { followAuditForNotifications } from "../wiring/notifications.ts";
 import { gitopsWriterFromConfig, sourceReposFromConfig } from "../wiring/pipeline.ts";
 import { wireReconciler } from "../wiring/reconciler.ts";
 
@@ -24,8 +24,8 @@ export async function runReconcileCommand(
   try {
     // The events this command records join the service's audit chain: keyed with the same key.
     keyAuditChainFromConfig(database.db, loaded, systemClock.now());
-    // Its events are told to the channels too: the running serve sends the queued notices.
-    followAuditForNotifications(database.db, loaded.config);
+    // Its events are followed too (channel notices, GitHub deployments): the running serve runs the queued jobs.
+    followAuditEvents(database.db, loaded.config);
     const sources = sourceReposFromConfig(config, secrets, logger);
     // A clone of its own: the service's GitOps cache is locked in its process only.
     const writer = gitopsWriterFromConfig(config, secrets, logger, {

@@ -8,9 +8,9 @@ import { type LoadedConfig, loadConfig } from "../config/index.ts";
 import { RelbotError } from "../errors.ts";
 import { silentLogger } from "../log.ts";
 import { type Db, openDatabase } from "../store/index.ts";
+import { followAuditEvents } from "../wiring/audit-followers.ts";
 import { keyAuditChainFromConfig } from "../wiring/audit-keys.ts";
 import { githubClientFromConfig } from "../wiring/github.ts";
-import { followAuditForNotifications } from "../wiring/notifications.ts";
 import { createPromotionRequester, type PromotionRequester } from "../wiring/promotions.ts";
 import type { CommandOutput } from "./output.ts";
 
@@ -35,8 +35,8 @@ export async function withPromotionRequester(
   try {
     // The events this command records join the service's audit chain: keyed with the same key.
     keyAuditChainFromConfig(database.db, loaded, systemClock.now());
-    // Its events are told to the channels too: the running serve sends the queued notices.
-    followAuditForNotifications(database.db, loaded.config);
+    // Its events are followed too (channel notices, GitHub deployments): the running serve runs the queued jobs.
+    followAuditEvents(database.db, loaded.config);
     // The service's requester; what it queues waits for the running service's worker.
     const promotions = createPromotionRequester({
       db: database.db,

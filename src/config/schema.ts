@@ -1,7 +1,7 @@
 import path from "node:path";
 import { z } from "zod";
 import { notificationEventKinds } from "../domain/notification-events.ts";
-import { credentialFreeUrl } from "./url-credentials.ts";
+import { credentialFreeUrl, urlCredential } from "./url-credentials.ts";
 
 // Every object is strict: a misspelt key ("aprovers") must fail loudly, never be ignored.
 
@@ -166,6 +166,10 @@ const securitySettings = {
   maxQueuedPerRepo: z.number().int().min(1).default(50),
 } as const;
 
+// --- reconcile pass speed (issue 17): source repositories listed at once ---
+/** Ref listings one reconcile pass runs at once: 500 repositories at ~100 ms a listing take 3 s at 16. */
+const reconcileConcurrency = z.number().int().min(1).max(64).default(16);
+
 // --- Channel notifications (issue 16): a Slack incoming webhook per entry, the events it hears, an app filter ---
 const notificationChannelSchema = z.strictObject({
   /** The webhook URL is a secret (it alone lets anyone post to the channel): the variable holding it. */
@@ -200,6 +204,20 @@ function checkNotificationApps(
   });
 }
 
+// --- GitHub Deployments (issue 16): each promotion shown as a deployment on the app's repository ---
+const githubDeploymentSettings = {
+  /** With `github` configured, on unless set to false (the README's "GitHub Deployments"). */
+  deployments: z.boolean().default(true),
+  /** relbot's base URL as users reach it (https://relbot.example.com): deployment statuses link the promotion's record. */
+  publicUrl: z
+    .string()
+    .url()
+    .refine((url) => /^https?:\/\//i.test(url), "must be an http(s) URL")
+    // It is sent to GitHub and shown to everyone who can read the repository.
+    .refine((url) => urlCredential(url) === undefined, "must not contain a user name or password")
+    .optional(),
+} as const;
+
 const serverDefaults = { port: 8080, openDashboardOnLoopback: false };
 
 export const configSchema = z
@@ -208,6 +226,8 @@ export const configSchema = z
       .strictObject({
         port: z.number().int().min(0).max(65535).default(8080),
         openDashboardOnLoopback: securitySettings.openDashboardOnLoopback,
+        // GitHub Deployments (issue 16): where users reach relbot, for the links its GitHub statuses carry.
+        publicUrl: githubDeploymentSettings.publicUrl,
       })
       .default(serverDefaults),
     database: z
@@ -233,6 +253,7 @@ export const configSchema = z
         app: githubAppSchema.optional(),
         webhookSecretEnv: envVarName.optional(),
         commandRepos: securitySettings.commandRepos,
+        deployments: githubDeploymentSettings.deployments,
       })
       .refine((github) => !(github.tokenEnv && github.app), {
         message: "set tokenEnv or app, not both: relbot authenticates to GitHub one way",
@@ -248,8 +269,9 @@ export const configSchema = z
       .strictObject({
         interval: durationSchema.default(60_000),
         maxQueuedPerRepo: securitySettings.maxQueuedPerRepo,
+        concurrency: reconcileConcurrency,
       })
-      .default({ interval: 60_000, maxQueuedPerRepo: 50 }),
+      .default({ interval: 60_000, maxQueuedPerRepo: 50, concurrency: 16 }),
     /**
      * Release checks: a tag's tagger date may be at most `maxTagAge` older than the moment relbot first sees the tag
      * (0 = no limit; 720h = 30 days by default). Key validity never depends on it (README "Release checks").

@@ -14,6 +14,7 @@ import {
 } from "../domain/deployment-watch.ts";
 import { RelbotError } from "../errors.ts";
 import { type Logger, silentLogger } from "../log.ts";
+import { PollingLoop } from "../polling-loop.ts";
 import type { Db, PromotionRow } from "../store/index.ts";
 import { traceDeploymentStep } from "../telemetry/deployment-span.ts";
 import {
@@ -55,10 +56,7 @@ const minRoundGapMs = 250;
 
 export class DeploymentWatch {
   private readonly logger: Logger;
-  private loop: Promise<void> | undefined;
-  private stopping = false;
-  private wakeUp: (() => void) | undefined;
-  private woken = false;
+  private readonly loop = new PollingLoop((woken) => this.round(woken));
   private failures = 0;
   private readonly controller = new AbortController();
   /** Rounds started so far (tests and logs: a webhook that wakes the watch starts one). */
@@ -69,21 +67,19 @@ export class DeploymentWatch {
   }
 
   start(): void {
-    if (this.loop || this.stopping) return;
-    this.loop = this.run();
+    this.loop.start();
   }
 
   /** Look now rather than at the next poll (a webhook from Argo CD Notifications, a new promotion pushed). */
   wake(): void {
-    this.woken = true;
-    this.wakeUp?.();
+    this.loop.wake();
   }
 
   async stop(): Promise<void> {
-    this.stopping = true;
+    // Halted first: the reads the abort cuts short then end the round instead of counting as an outage.
+    this.loop.halt();
     this.controller.abort(new Error("relbot is stopping"));
-    this.wakeUp?.();
-    await this.loop;
+    await this.loop.stop();
   }
 
   /** One round: every watched promotion looked at once. Exposed for tests and `relbot` internals. */
@@ -93,7 +89,7 @@ export class DeploymentWatch {
     const reads = new Map<string, Promise<ArgocdApplication | ArgocdError>>();
     let outage = false;
     for (const row of rows) {
-      if (this.stopping) break;
+      if (this.loop.stopping) break;
       const observation = await this.observe(row, reads);
       if (observation.kind === "outage") outage = true;
       this.record(row, observation);
@@ -190,28 +186,25 @@ export class DeploymentWatch {
     }
   }
 
-  private async run(): Promise<void> {
-    while (!this.stopping) {
-      this.woken = false;
-      const started = this.deps.clock.now();
-      let delay = this.deps.argocd.pollInterval;
-      try {
-        const round = await this.lookOnce();
-        if (round.outage) {
-          this.failures++;
-          delay = this.backoffMs();
-          this.logger.warn({ failures: this.failures, retryInMs: delay }, "Argo CD unreachable; backing off");
-        } else this.failures = 0;
-      } catch (error) {
-        if (this.stopping) break;
+  /** One round of the loop; returns the pause before the next. */
+  private async round(woken: () => boolean): Promise<number | null> {
+    const started = this.deps.clock.now();
+    let delay = this.deps.argocd.pollInterval;
+    try {
+      const looked = await this.lookOnce();
+      if (looked.outage) {
         this.failures++;
         delay = this.backoffMs();
-        this.logger.error({ err: error }, "deployment watch round failed");
-      }
-      if (this.stopping) break;
-      if (this.woken) delay = Math.max(0, started + minRoundGapMs - this.deps.clock.now());
-      await this.idle(delay);
+        this.logger.warn({ failures: this.failures, retryInMs: delay }, "Argo CD unreachable; backing off");
+      } else this.failures = 0;
+    } catch (error) {
+      if (this.loop.stopping) return null;
+      this.failures++;
+      delay = this.backoffMs();
+      this.logger.error({ err: error }, "deployment watch round failed");
     }
+    // Woken during the round: look again soon, but webhooks come in bursts, so not more often than the gap.
+    return woken() ? Math.max(0, started + minRoundGapMs - this.deps.clock.now()) : delay;
   }
 
   /** Exponential from the poll interval, capped, with jitter so many relbots do not knock in step. */
@@ -220,19 +213,5 @@ export class DeploymentWatch {
     const ceiling = Math.min(maxBackoffMs, base * 2 ** Math.min(this.failures, 20));
     const random = this.deps.random ?? Math.random;
     return Math.floor(ceiling / 2 + random() * (ceiling / 2));
-  }
-
-  private idle(ms: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
-      const self = this;
-      function done() {
-        clearTimeout(timer);
-        self.wakeUp = undefined;
-        // A wake during the gap after a webhook-triggered round is kept for the next idle.
-        resolve();
-      }
-      this.wakeUp = done;
-    });
   }
 }

@@ -2,7 +2,7 @@
 // that ships with git) on 127.0.0.1. relbot talks to it exactly as to GitHub; tests and `relbot demo` use it so
 // nothing leaves the machine.
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -39,6 +39,8 @@ export interface GitServer {
   repoPath(name: string): string;
   /** Number of HTTP requests served so far (benchmarks count them). */
   requests(): number;
+  /** HTTP requests served so far per repository (its path on the server, e.g. `/acme/svc.git`). */
+  requestsByRepo(): Map<string, number>;
   close(): Promise<void>;
 }
 
@@ -47,8 +49,11 @@ export async function startGitServer(options: GitServerOptions = {}): Promise<Gi
   const root = options.root ?? mkdtempSync(path.join(tmpdir(), "relbot-git-"));
   mkdirSync(root, { recursive: true });
   let served = 0;
+  const byRepo = new Map<string, number>();
   const server = createServer((req, res) => {
     served++;
+    const repo = repoOf(req.url ?? "/");
+    byRepo.set(repo, (byRepo.get(repo) ?? 0) + 1);
     if (options.auth && !authorised(req, options.auth)) {
       res.writeHead(401, { "WWW-Authenticate": 'Basic realm="git"', "Content-Type": "text/plain" });
       res.end("authentication required\n");
@@ -61,7 +66,8 @@ export async function startGitServer(options: GitServerOptions = {}): Promise<Gi
       res.end(answer.body);
       return;
     }
-    serveWithHttpBackend(root, req, res, options.partialClone ?? true);
+    if (!serveAdvertisement(root, req, res))
+      serveWithHttpBackend(root, req, res, options.partialClone ?? true);
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -82,8 +88,15 @@ export async function startGitServer(options: GitServerOptions = {}): Promise<Gi
     },
     repoPath: (name) => path.join(root, name),
     requests: () => served,
+    requestsByRepo: () => new Map(byRepo),
     close: () => closeServer(server, ownsRoot ? root : undefined),
   };
+}
+
+/** The repository a request is for: its path up to `.git` (the whole path when there is none). */
+function repoOf(url: string): string {
+  const pathname = new URL(url, "http://localhost").pathname;
+  return /^(.*?\.git)(?:\/|$)/.exec(pathname)?.[1] ?? pathname;
 }
 
 function authorised(req: IncomingMessage, auth: { username: string; password: string }): boolean {
@@ -91,6 +104,53 @@ function authorised(req: IncomingMessage, auth: { username: string; password: st
   const [scheme, value] = header.split(" ");
   if (scheme?.toLowerCase() !== "basic" || !value) return false;
   return Buffer.from(value, "base64").toString("utf8") === `${auth.username}:${auth.password}`;
+}
+
+/**
+ * The protocol v1 ref advertisement (`GET info/refs?service=git-upload-pack`, no `Git-Protocol` header) straight
+ * from `git upload-pack --http-backend-info-refs`, framed as http-backend frames it: what http-backend does itself,
+ * minus one process. A reconcile pass asks hundreds of repositories for exactly this, and on a 2-core machine two
+ * git processes per request made the server, not relbot, the measure of the pass. Anything else (v2, pushes,
+ * missing repositories) goes to http-backend. Returns false when the request is not one of these.
+ */
+function serveAdvertisement(root: string, req: IncomingMessage, res: ServerResponse): boolean {
+  const url = new URL(req.url ?? "/", "http://localhost");
+  if (
+    req.method !== "GET" ||
+    req.headers["git-protocol"] ||
+    url.searchParams.get("service") !== "git-upload-pack"
+  )
+    return false;
+  const match = /^(\/.+\.git)\/info\/refs$/.exec(decodeURIComponent(url.pathname));
+  if (!match || match[1]!.split("/").includes("..")) return false;
+  const repo = path.join(root, match[1]!);
+  if (!existsSync(path.join(repo, "HEAD"))) return false;
+  const git = spawn("git", ["upload-pack", "--stateless-rpc", "--http-backend-info-refs", repo], {
+    env: { PATH: process.env.PATH, GIT_CONFIG_NOSYSTEM: "1", HOME: root },
+  });
+  const stderr: Buffer[] = [];
+  const body: Buffer[] = [];
+  git.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
+  git.stdout.on("data", (chunk: Buffer) => body.push(chunk));
+  git.on("close", (code) => {
+    if (code !== 0) {
+      res.writeHead(500, { "Content-Type": "text/plain" });
+      res.end(`git upload-pack exited ${code}: ${Buffer.concat(stderr).toString()}`);
+      return;
+    }
+    res.writeHead(200, {
+      Expires: "Fri, 01 Jan 1980 00:00:00 GMT",
+      Pragma: "no-cache",
+      "Cache-Control": "no-cache, max-age=0, must-revalidate",
+      "Content-Type": "application/x-git-upload-pack-advertisement",
+    });
+    res.end(Buffer.concat([Buffer.from("001e# service=git-upload-pack\n0000"), ...body]));
+  });
+  git.on("error", (error) => {
+    if (!res.headersSent) res.writeHead(500);
+    res.end(String(error));
+  });
+  return true;
 }
 
 /** Runs git http-backend as a CGI program for one request. */

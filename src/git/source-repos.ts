@@ -11,6 +11,7 @@ import { RelbotError } from "../errors.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import { type GitCredential, gitAuthHeaders, redactUrl } from "./credentials.ts";
 import { objectSize } from "./object-size.ts";
+import { listAdvertisedRefs } from "./ref-advertisement.ts";
 import { http } from "./traced-http.ts";
 import { fetchPack, oversizedEntry, packTypes } from "./upload-pack.ts";
 
@@ -46,20 +47,10 @@ export class SourceRepos {
   /** Every tag of the repository, name -> object id (tag object for annotated tags), from one ref advertisement. */
   async listTags(url: string): Promise<Map<string, string>> {
     const refs = await this.remote(url, async () =>
-      isogit.listServerRefs({
-        http,
-        url,
-        headers: await this.authHeaders(),
-        protocolVersion: 1,
-        prefix: "refs/tags/",
-      }),
+      listAdvertisedRefs(url, { headers: await this.authHeaders(), prefix: "refs/tags/" }),
     );
     const tags = new Map<string, string>();
-    for (const ref of refs) {
-      // Peeled entries ("refs/tags/v1^{}") name the commit, not the tag; the tag object is what gets verified.
-      if (ref.ref.endsWith("^{}")) continue;
-      tags.set(ref.ref.slice("refs/tags/".length), ref.oid);
-    }
+    for (const [ref, oid] of refs) tags.set(ref.slice("refs/tags/".length), oid);
     return tags;
   }
 

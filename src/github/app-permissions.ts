@@ -1,6 +1,7 @@
 // Which GitHub App permissions relbot needs for a given config, and which of them an installation lacks. Pure:
 // `relbot check` feeds it what GitHub reports for the installation.
 import type { RelbotConfig } from "../config/index.ts";
+import { sameGitHub } from "./repository.ts";
 
 export type PermissionLevel = "read" | "write";
 
@@ -21,6 +22,16 @@ export function neededAppPermissions(config: RelbotConfig, pushesToGitHub: boole
   }
   if (config.github?.webhookSecretEnv) {
     needed.push({ permission: "issues", level: "write", why: "answer /release comments and react to them" });
+  }
+  if (
+    config.github?.deployments &&
+    Object.values(config.apps).some((app) => sameGitHub(app.repo, config.github!.apiUrl))
+  ) {
+    needed.push({
+      permission: "deployments",
+      level: "write",
+      why: "show each promotion as a GitHub deployment; or set github.deployments: false",
+    });
   }
   const environments = Object.values(config.apps).flatMap((app) => app.environments);
   if (environments.some((env) => env.approvers?.some((approver) => approver.startsWith("@")))) {

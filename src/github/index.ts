@@ -4,4 +4,4 @@ export {
   type InstallationTokenSource,
 } from "./app-auth.ts";
 export { createGitHubClient, type GitHubClientOptions } from "./client.ts";
-export { gitHubRepository } from "./repository.ts";
+export { gitHubRepository, sameGitHub } from "./repository.ts";

@@ -9,3 +9,17 @@ export function gitHubRepository(url: string): { owner: string; repo: string } {
   }
   return { owner, repo };
 }
+
+/** api.github.com serves github.com; a GitHub Enterprise API (https://ghe.example.com/api/v3) serves its own host. */
+export function sameGitHub(repoUrl: string, apiUrl: string): boolean {
+  const hostOf = (url: string) => {
+    try {
+      return new URL(url).hostname.toLowerCase();
+    } catch {
+      return undefined;
+    }
+  };
+  const apiHost = hostOf(apiUrl);
+  const gitHost = apiHost === "api.github.com" ? "github.com" : apiHost;
+  return gitHost !== undefined && hostOf(repoUrl) === gitHost;
+}

@@ -1,5 +1,6 @@
 // Every job kind relbot stores, so the API can show each one's declared public view. A new kind adds a line.
 import { degradedRollbackJob } from "../deployment/rollback-job.ts";
+import { githubDeploymentJob } from "../github/deployment-job.ts";
 import { channelNoticeJob } from "../notifications/channel-notice.ts";
 import { autoPromoteJob } from "./auto-promote-job.ts";
 import { chatCommentJob } from "./chat-comment-job.ts";
@@ -18,6 +19,7 @@ const jobKinds: readonly JobKind<unknown>[] = [
   tagPinJob,
   degradedRollbackJob,
   channelNoticeJob,
+  githubDeploymentJob,
 ];
 
 const byKind = new Map(jobKinds.map((definition) => [definition.kind, definition]));

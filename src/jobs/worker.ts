@@ -2,6 +2,7 @@
 import { type Clock, systemClock } from "../clock.ts";
 import { newId } from "../ids.ts";
 import { type Logger, silentLogger } from "../log.ts";
+import { PollingLoop } from "../polling-loop.ts";
 import type { Db, JobRow } from "../store/index.ts";
 import { contextFromStored, inSpan } from "../telemetry/tracing.ts";
 import type { JobContext, JobHandler, JobKind } from "./define.ts";
@@ -51,10 +52,17 @@ export class JobWorker {
   private readonly pollMs: number;
   private readonly stopTimeoutMs: number;
   private current: RunningJob | undefined;
-  private loop: Promise<void> | undefined;
-  private stopping = false;
-  private wakeUp: (() => void) | undefined;
-  private woken = false;
+  private readonly loop = new PollingLoop(async (woken) => {
+    let ran = false;
+    try {
+      ran = (await this.runOnce()) !== undefined;
+    } catch (error) {
+      // The database itself failed (locked for too long, disk full): keep the loop alive and try again later.
+      this.logger.error({ err: error }, "job worker could not claim or record a job");
+    }
+    // After a job, or when woken meanwhile, there may be more due: look again at once.
+    return ran || woken() ? null : this.pollMs;
+  });
 
   constructor(private readonly options: JobWorkerOptions) {
     this.owner = options.owner ?? newId("worker");
@@ -88,14 +96,12 @@ export class JobWorker {
   }
 
   start(): void {
-    if (this.loop || this.stopping) return;
-    this.loop = this.runLoop();
+    this.loop.start();
   }
 
   /** Look for work now instead of at the next poll (call after enqueueing). */
   wake(): void {
-    this.woken = true;
-    this.wakeUp?.();
+    this.loop.wake();
   }
 
   /**
@@ -104,8 +110,7 @@ export class JobWorker {
    * or the job was released; the caller may close the database afterwards.
    */
   async stop(): Promise<void> {
-    this.stopping = true;
-    this.wakeUp?.();
+    this.loop.halt();
     const running = this.current;
     if (running) {
       let timer: ReturnType<typeof setTimeout> | undefined;
@@ -128,12 +133,12 @@ export class JobWorker {
         return;
       }
     }
-    await this.loop;
+    await this.loop.stop();
   }
 
   /** Claims and runs one due job; returns what became of it, or undefined when nothing was due. */
   async runOnce(): Promise<{ job: JobRow; outcome: JobOutcome } | undefined> {
-    if (this.stopping || this.handlers.size === 0) return undefined;
+    if (this.loop.stopping || this.handlers.size === 0) return undefined;
     const { db } = this.options;
     const job = claimNextJob(db, this.owner, this.clock.now(), this.leaseMs, this.kinds);
     if (!job) return undefined;
@@ -210,32 +215,5 @@ export class JobWorker {
     if (outcome !== "released")
       this.options.onJobEnded?.(row ?? job, outcome, (performance.now() - running.startedAt) / 1000);
     return { job: row ?? job, outcome };
-  }
-
-  private async runLoop(): Promise<void> {
-    while (!this.stopping) {
-      this.woken = false;
-      let ran = false;
-      try {
-        ran = (await this.runOnce()) !== undefined;
-      } catch (error) {
-        // The database itself failed (locked for too long, disk full): keep the loop alive and try again later.
-        this.logger.error({ err: error }, "job worker could not claim or record a job");
-      }
-      if (!ran && !this.woken && !this.stopping) await this.idle();
-    }
-  }
-
-  private idle(): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(done, this.pollMs);
-      const self = this;
-      function done() {
-        clearTimeout(timer);
-        self.wakeUp = undefined;
-        resolve();
-      }
-      this.wakeUp = done;
-    });
   }
 }

@@ -7,7 +7,11 @@ import { z } from "zod";
 import type { AuditFollower } from "../audit/index.ts";
 import type { RelbotConfig } from "../config/index.ts";
 import { channelWants, eventApp, notificationKindOf } from "../domain/notification-events.ts";
-import { defineJob, enqueueJob, type JobHandler, PermanentJobError } from "../jobs/index.ts";
+// From the files themselves, not jobs/index.ts: jobs/kinds.ts (which the index loads) lists this kind, so a
+// module that reaches this file first (the audit followers) would otherwise meet it half initialised.
+import { defineJob, type JobHandler } from "../jobs/define.ts";
+import { enqueueJob } from "../jobs/queue.ts";
+import { PermanentJobError } from "../jobs/retry.ts";
 import { auditEvents, type Db } from "../store/index.ts";
 import { buildSlackMessage } from "./slack-message.ts";
 import type { SlackWebhookPoster } from "./slack-webhook.ts";

@@ -11,6 +11,7 @@ import { enqueueJob, findJobByKey, releaseJob, requeueFailedJob, tagPinJob } fro
 import { type Logger, silentLogger } from "../log.ts";
 import { type Db, environmentDrift, releases } from "../store/index.ts";
 import { currentPromotions } from "../store/queries/promotions.ts";
+import { knownTagsOfApps } from "../store/queries/releases.ts";
 import { verifiedRelease, verifiedVersionsAtCommit } from "../store/queries/verified-releases.ts";
 import { tagBelongsToApp } from "../webhooks/apps-for-tag.ts";
 import { mapWithConcurrency, RepoBackoff } from "./concurrency.ts";
@@ -38,7 +39,7 @@ export interface ReconcilerDeps {
   readDeployed?(targets: DeployedTarget[]): Promise<(string | null)[]>;
   /** Called after jobs were queued, so the worker starts on them at once. */
   onJobsQueued?(): void;
-  /** Source repositories listed at once (default 8). */
+  /** Source repositories listed at once (default: reconcile.concurrency). */
   concurrency?: number;
 }
 
@@ -126,8 +127,11 @@ export class Reconciler {
       report.skipped.push(key);
       return false;
     });
-    const listings = await mapWithConcurrency(due, this.deps.concurrency ?? 8, ([, group]) =>
-      this.deps.listTags(group.url),
+    // Each repository is asked once a pass (apps sharing it share the listing), a bounded number at a time.
+    const listings = await mapWithConcurrency(
+      due,
+      this.deps.concurrency ?? this.deps.config.reconcile.concurrency,
+      ([, group]) => this.deps.listTags(group.url),
     );
 
     listings.forEach((listing, index) => {
@@ -144,7 +148,12 @@ export class Reconciler {
       this.backoff.succeeded(key);
       const listed = [...listing.value].map(([tagName, tagObject]) => ({ tagName, tagObject }));
       const budget = new QueueBudget(this.deps.config.reconcile.maxQueuedPerRepo);
-      for (const app of group.apps) this.applyTagDiff(app, this.diffFor(app, listed), report, budget);
+      const known = knownTagsOfApps(this.deps.db, group.apps);
+      for (const app of group.apps) {
+        const appConfig = this.deps.config.apps[app]!;
+        const diff = diffTags(listed, known.get(app) ?? [], (tagName) => tagBelongsToApp(appConfig, tagName));
+        this.applyTagDiff(app, diff, report, budget);
+      }
       if (budget.deferred > 0) {
         report.deferred.push({ repo: key, tags: budget.deferred });
         this.logger.info(
@@ -166,24 +175,10 @@ export class Reconciler {
     return report;
   }
 
-  private diffFor(app: string, listed: { tagName: string; tagObject: string }[]): TagDiff {
-    const known = this.deps.db
-      .select({
-        version: releases.version,
-        tagName: releases.tagName,
-        tagObject: releases.tagObject,
-        status: releases.status,
-        tagState: releases.tagState,
-      })
-      .from(releases)
-      .where(eq(releases.app, app))
-      .all();
-    const appConfig = this.deps.config.apps[app]!;
-    return diffTags(listed, known, (tagName) => tagBelongsToApp(appConfig, tagName));
-  }
-
   /** Queues unseen tags exactly as a webhook would and records tag-state changes, each with its audit event. */
   private applyTagDiff(app: string, diff: TagDiff, report: ReconcileReport, budget: QueueBudget): void {
+    // The common pass: nothing new for this app, so no transaction to open (2,000 apps, 2,000 empty ones).
+    if (!diff.unseen.length && !diff.moved.length && !diff.deleted.length && !diff.restored.length) return;
     const now = this.deps.clock.now();
     const setState = (tx: Db, version: string, tagObject: string, tagState: "ok" | "moved" | "deleted") =>
       tx

@@ -244,3 +244,35 @@ export const slackRequests = sqliteTable(
   },
   (t) => [index("slack_requests_timestamp").on(t.timestamp)],
 );
+
+// --- GitHub Deployments (issue 16): the one GitHub deployment each promotion is shown as ---
+/**
+ * The GitHub deployment relbot made for a promotion, so each promotion has exactly one across retries and restarts:
+ * `createAttemptedAt` is written before the create call, so a job that finds it set without a `deploymentId` (the
+ * answer was lost, or relbot died in between) looks the deployment up on GitHub before it would make another.
+ */
+export const githubDeployments = sqliteTable(
+  "github_deployments",
+  {
+    promotionId: text("promotion_id").primaryKey(),
+    app: text("app").notNull(),
+    env: text("env").notNull(),
+    /** "owner/repo" on the configured GitHub. */
+    repository: text("repository").notNull(),
+    /** GitHub's environment name (the relbot environment's name) and the ref deployed (the release tag). */
+    environment: text("environment").notNull(),
+    ref: text("ref").notNull(),
+    deploymentId: integer("deployment_id"),
+    createAttemptedAt: integer("create_attempted_at"),
+    /** The last status relbot posted: in_progress, success, failure, inactive; `refused` when GitHub said no (4xx). */
+    state: text("state", { enum: ["in_progress", "success", "failure", "inactive", "refused"] }),
+    /** Why GitHub refused (its status and message), when state is `refused`. */
+    error: text("error"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  // The deployment a new success replaces: the app's earlier successful one in the same environment.
+  (t) => [index("github_deployments_app_env_state").on(t.app, t.env, t.state)],
+);
+
+export type GitHubDeploymentRow = typeof githubDeployments.$inferSelect;

@@ -12,6 +12,7 @@ import {
   createGitHubClient,
   createInstallationTokenSource,
   type InstallationTokenSource,
+  sameGitHub,
 } from "../github/index.ts";
 import type { Logger } from "../log.ts";
 
@@ -22,6 +23,8 @@ export interface GitHubAccess {
   /** What git sends to GitHub-hosted repositories: the token, or the app's installation token (x-access-token). */
   gitCredential?: GitCredential;
 }
+
+export { sameGitHub };
 
 const built = new WeakMap<Secrets, GitHubAccess>();
 
@@ -71,20 +74,6 @@ export function gitopsCredentialFrom(
   if (fixed) return fixed;
   if (!config.github?.app || !sameGitHub(url, config.github.apiUrl)) return undefined;
   return githubAccessFromConfig(config, secrets, logger)?.gitCredential;
-}
-
-/** api.github.com serves github.com; a GitHub Enterprise API (https://ghe.example.com/api/v3) serves its own host. */
-export function sameGitHub(repoUrl: string, apiUrl: string): boolean {
-  const hostOf = (url: string) => {
-    try {
-      return new URL(url).hostname.toLowerCase();
-    } catch {
-      return undefined;
-    }
-  };
-  const apiHost = hostOf(apiUrl);
-  const gitHost = apiHost === "api.github.com" ? "github.com" : apiHost;
-  return gitHost !== undefined && hostOf(repoUrl) === gitHost;
 }
 
 function installationTokensFromSecrets(

@@ -3,6 +3,7 @@
 // nothing to roll back to. Rows as the service writes them in a real SQLite file; the clock is the test's.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import path from "node:path";
+import { eq } from "drizzle-orm";
 import { followPromotion } from "../../src/commands/follow-promotion.ts";
 import { degradedRollbackJob } from "../../src/deployment/rollback-job.ts";
 import { newId } from "../../src/ids.ts";
@@ -41,15 +42,31 @@ function pushed(fields: Partial<typeof promotions.$inferInsert>): string {
   return id;
 }
 
-/** A clock that moves a second each time it is read, so the wait's deadline comes without waiting for it. */
-function follow(id: string, options: { rollsBackOnDegraded?: boolean; watchesDeployments?: boolean } = {}) {
+/**
+ * A clock that moves a second each time it is read, so the wait's deadline comes without waiting for it.
+ * `onOut` plays the service: it acts on what the command printed (a merged pull request, say).
+ */
+function follow(
+  id: string,
+  options: {
+    rollsBackOnDegraded?: boolean;
+    watchesDeployments?: boolean;
+    onOut?: (line: string) => void;
+  } = {},
+) {
   const said = { out: [] as string[], err: [] as string[] };
   let clock = 0;
   const code = followPromotion(store.db, id, {
     timeoutMs: 5000,
     watchesDeployments: options.watchesDeployments ?? true,
     rollsBackOnDegraded: options.rollsBackOnDegraded ?? false,
-    output: { out: (line) => said.out.push(line), err: (line) => said.err.push(line) },
+    output: {
+      out: (line) => {
+        said.out.push(line);
+        options.onOut?.(line);
+      },
+      err: (line) => said.err.push(line),
+    },
     now: () => (clock += 1000),
     pollMs: 1,
   });
@@ -118,5 +135,44 @@ describe("relbot promote --wait: how the wait ends", () => {
     expect(result.exit).toBe(1);
     expect(result.err[0]).toContain("failed: the GitOps server refused the push");
     expect(result.out).toEqual([]);
+  });
+
+  test("pull-request mode: says where the pull request is and waits for its merge", async () => {
+    const url = "https://github.com/acme/gitops/pull/7";
+    const review = {
+      status: "pr-open" as const,
+      gitopsCommit: null,
+      pullRequestNumber: 7,
+      pullRequestUrl: url,
+    };
+    const merged = pushed(review);
+    const result = await follow(merged, {
+      watchesDeployments: false,
+      // The service sees the merge once the command is waiting on it.
+      onOut: (line) => {
+        if (line.startsWith("pull request opened"))
+          store.db
+            .update(promotions)
+            .set({ status: "succeeded", gitopsCommit: "d".repeat(40) })
+            .where(eq(promotions.id, merged))
+            .run();
+      },
+    });
+    expect(result.exit).toBe(0);
+    expect(result.out[0]).toBe(`pull request opened: ${url}; waiting for it to be merged`);
+    expect(result.out[1]).toContain(`GitOps commit \`${"d".repeat(40)}\` pushed.`);
+
+    const unreviewed = pushed(review);
+    const waiting = await follow(unreviewed, { watchesDeployments: false });
+    expect(waiting.exit).toBe(1);
+    expect(waiting.out).toEqual([`pull request opened: ${url}; waiting for it to be merged`]);
+    expect(waiting.err).toEqual([
+      `relbot: ${unreviewed} is still pr-open after 5s; its pull request waits for a merge`,
+    ]);
+
+    const closed = pushed({ ...review, status: "cancelled", error: "pull request closed unmerged" });
+    const cancelled = await follow(closed, { watchesDeployments: false });
+    expect(cancelled.exit).toBe(1);
+    expect(cancelled.err[0]).toContain("cancelled");
   });
 });

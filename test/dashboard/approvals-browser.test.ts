@@ -100,6 +100,29 @@ describe.skipIf(!haveChromium)("approvals on the dashboard", () => {
     }
   });
 
+  test("on a phone (390 px) the request and its buttons fit the screen", async () => {
+    const context = await signedIn(tokens.bob);
+    try {
+      const page = context.pages()[0]!;
+      await page.setViewportSize({ width: 390, height: 844 });
+      expect(
+        await page.evaluate(() => (globalThis as any).document.documentElement.scrollWidth),
+      ).toBeLessThanOrEqual(390);
+      const row = page.locator(`table.approvals tr[data-promotion="${promotionId}"]`);
+      expect(await row.locator('td[data-label="version"] a').getAttribute("href")).toBe(
+        "/releases/order-svc/v1.0.0",
+      );
+      for (const action of ["approve", "reject"]) {
+        const button = row.locator(`button[data-action="${action}"]`);
+        await button.scrollIntoViewIfNeeded();
+        const box = (await button.boundingBox())!;
+        expect(box.x >= 0 && box.x + box.width <= 390).toBe(true);
+      }
+    } finally {
+      await context.close();
+    }
+  });
+
   test("without the CSRF token, with another session's, or as the requester: refused, nothing changes", async () => {
     const alice = await signedIn(tokens.alice);
     const bob = await signedIn(tokens.bob);

@@ -217,6 +217,7 @@ describe("relbot check and serve with a GitHub App", () => {
       'the installation lacks "contents: write" (needed to push promotions to the GitOps repository)',
     );
     expect(output).toContain('the installation lacks "issues: write"');
+    expect(output).toContain('the installation lacks "deployments: write"');
     expect(output).not.toContain("refused the app's JWT");
     expect(app.refusedJwts).toEqual([]);
   });

@@ -17,6 +17,8 @@ export interface StubResponse {
   headers?: Record<string, string>;
   /** Objects are sent as JSON; strings and bytes as they are. */
   body?: unknown;
+  /** Drop the connection without answering (the request was handled, the answer lost on the way). */
+  lost?: boolean;
 }
 
 type Handler = (
@@ -106,6 +108,10 @@ function parseJson(body: string): unknown {
 }
 
 function send(res: ServerResponse, response: StubResponse): void {
+  if (response.lost) {
+    res.socket?.destroy();
+    return;
+  }
   const { status = 200, headers = {}, body } = response;
   const isBytes = body instanceof Uint8Array || typeof body === "string";
   const payload = body === undefined ? "" : isBytes ? body : JSON.stringify(body);

@@ -7,6 +7,7 @@ import path from "node:path";
 import { parse, stringify } from "yaml";
 import { loadConfig } from "../../src/config/index.ts";
 import { type ChildRelbot, spawnRelbot, stopRelbot } from "../support/child-relbot.ts";
+import { queueSettled } from "../support/eventually.ts";
 import {
   type OtlpReceiver,
   type ReceivedSpan,
@@ -75,6 +76,8 @@ test("webhook -> release checks -> auto-promotion -> promotion -> GitOps push: o
     expect(metrics).toContain(
       'relbot_release_lead_time_seconds_count{app="order-svc",env="dev",stage="tag_to_pushed"} 1',
     );
+    // The GitHub deployment jobs the promotion's events queued belong to the trace too: let them run first.
+    await queueSettled(relbot.database.db);
   } finally {
     await relbot.stop(); // exports the last spans
   }
@@ -85,9 +88,11 @@ test("webhook -> release checks -> auto-promotion -> promotion -> GitOps push: o
     "POST /webhooks/github",
     "  job release",
     "    job auto-promote",
+    "      job github-deployment",
     "      job promotion",
     "        gitops.commit",
     "        gitops.push",
+    "        job github-deployment",
     "    release.fetch",
     "    release.gomod",
     "    release.sbom",

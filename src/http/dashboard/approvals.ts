@@ -13,6 +13,7 @@ import type { RelbotApp } from "../app.ts";
 import type { TokenRegistry } from "../auth.ts";
 import { errorBody } from "../errors.ts";
 import { sessionCookie } from "./access.ts";
+import { versionLink } from "./links.ts";
 import { dashboardPath } from "./paths.ts";
 
 export const approvalFormPath = "/dashboard/promotions/:id/:decision";
@@ -46,12 +47,12 @@ export function renderPendingApprovals(pending: readonly PromotionRow[], csrfTok
       ? html`<form method="post" action="/dashboard/promotions/${p.id}/approve"><input type="hidden" name="csrf" value="${csrfToken}"><button type="submit" data-action="approve">Approve</button></form>
 <form method="post" action="/dashboard/promotions/${p.id}/reject"><input type="hidden" name="csrf" value="${csrfToken}"><input name="reason" placeholder="reason" aria-label="reason"><button type="submit" data-action="reject">Reject</button></form>`
       : html`<span class="muted">sign in with a promote token to approve</span>`;
-    return html`<tr data-promotion="${p.id}"><td>${p.app}</td><td>${p.env}</td><td><code>${p.toVersion}</code></td><td>${p.actor}</td><td>${approvers.length} of ${p.approvalsRequired ?? 0}${approvers.length > 0 ? ` (${approvers.join(", ")})` : ""}</td><td>${buttons}</td></tr>`;
+    return html`<tr data-promotion="${p.id}"><td data-label="app">${p.app}</td><td data-label="env">${p.env}</td><td data-label="version">${versionLink(p.app, p.toVersion)}</td><td data-label="requested by">${p.actor}</td><td data-label="approvals">${approvers.length} of ${p.approvalsRequired ?? 0}${approvers.length > 0 ? ` (${approvers.join(", ")})` : ""}</td><td class="decide">${buttons}</td></tr>`;
   });
   return html`<section aria-labelledby="approvals">
 <h2 id="approvals">Awaiting approval</h2>
-<table class="approvals"><thead><tr><th>app</th><th>env</th><th>version</th><th>requested by</th><th>approvals</th><th></th></tr></thead>
-<tbody>${rows}</tbody></table>
+<div class="scroll"><table class="approvals stack"><thead><tr><th>app</th><th>env</th><th>version</th><th>requested by</th><th>approvals</th><th></th></tr></thead>
+<tbody>${rows}</tbody></table></div>
 </section>`;
 }
 

@@ -77,6 +77,8 @@ th .problem { font-weight: normal; white-space: normal; }
 .facts dt { color: var(--muted); }
 .facts dd { margin: 0; overflow-wrap: anywhere; }
 .checks { padding-left: 20px; }
+.approvals form { display: inline-flex; flex-wrap: wrap; gap: 4px; margin: 0 8px 4px 0; }
+.approvals input[name="reason"] { min-width: 0; width: 12em; max-width: 100%; }
 @media (max-width: 640px) {
   main, header { padding-left: 12px; padding-right: 12px; }
   /* On a phone every table becomes a stack of cards: each row a card, each cell a labelled line, so status and

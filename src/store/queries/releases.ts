@@ -1,11 +1,40 @@
 import { and, asc, desc, eq, ne, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../database.ts";
+import { prepared } from "../prepared.ts";
 import { type ReleaseRow, releases } from "../schema.ts";
 import { keysetPage, type Page } from "./promotions.ts";
 
 export interface ReleaseKey {
   createdAt: number;
   id: number;
+}
+
+/** One release row as the reconciler compares it with a ref listing. */
+export type KnownTagRow = Pick<ReleaseRow, "version" | "tagName" | "tagObject" | "status" | "tagState">;
+
+/**
+ * Every release row of these apps, grouped by app, in one statement prepared once: the reconciler asks this per
+ * source repository (its apps), not per app, so a pass over 2,000 apps in 500 repositories runs 500 lookups on the
+ * `releases(app, ...)` index instead of 2,000 freshly built queries, and holds one repository's rows at a time.
+ */
+export function knownTagsOfApps(db: Db, apps: readonly string[]): Map<string, KnownTagRow[]> {
+  const rows = prepared(db, "releases.knownTagsOfApps", (d) =>
+    d
+      .select({
+        app: releases.app,
+        version: releases.version,
+        tagName: releases.tagName,
+        tagObject: releases.tagObject,
+        status: releases.status,
+        tagState: releases.tagState,
+      })
+      .from(releases)
+      .where(sql`${releases.app} in (select value from json_each(${sql.placeholder("apps")}))`)
+      .prepare(),
+  ).all({ apps: JSON.stringify(apps) });
+  const byApp = new Map<string, KnownTagRow[]>(apps.map((app) => [app, []]));
+  for (const { app, ...row } of rows) byApp.get(app)?.push(row);
+  return byApp;
 }
 
 /** An app's releases (verified and rejected), newest first, keyset-paged like promotions. */

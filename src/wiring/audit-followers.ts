@@ -1,0 +1,25 @@
+// The work that follows audit events (src/audit/followers.ts), for every process that appends them: channel
+// notifications and GitHub deployments, each queued as its own job in the event's transaction. serve, and the CLI
+// commands writing to the same database, bind this, so events they record are followed too; only serve's worker
+// runs the jobs.
+import { type AuditFollower, bindAuditFollower } from "../audit/index.ts";
+import type { RelbotConfig } from "../config/index.ts";
+import { githubDeploymentFollower } from "../github/deployment-job.ts";
+import { channelNoticeFollower } from "../notifications/channel-notice.ts";
+import type { Db } from "../store/index.ts";
+import { appsWithGitHubDeployments } from "./github-deployments.ts";
+
+export function followAuditEvents(db: Db, config: RelbotConfig, onQueued?: () => void): void {
+  const followers: AuditFollower[] = [];
+  if (config.notifications.length > 0) followers.push(channelNoticeFollower(config.notifications, onQueued));
+  const deploymentApps = appsWithGitHubDeployments(config);
+  if (deploymentApps.size > 0) followers.push(githubDeploymentFollower(deploymentApps, onQueued));
+  bindAuditFollower(
+    db,
+    followers.length === 0
+      ? undefined
+      : (tx, event) => {
+          for (const follow of followers) follow(tx, event);
+        },
+  );
+}
