@@ -123,6 +123,9 @@ export const errorCodes = {
   "approval.own_request": { kind: "forbidden", retryable: false },
   "approval.not_approver": { kind: "forbidden", retryable: false },
 
+  // Pull-request mode: GitHub refused the pull request call (4xx) / was away (5xx, network, rate limit).
+  "pull_request.refused": { kind: "upstream", retryable: false },
+  "pull_request.unavailable": { kind: "upstream", retryable: true },
   // Worker threads (src/workers): the thread running a task died, or relbot is stopping it. Both are retried: the
   // job runs again on a fresh thread (or in the next relbot).
   "worker.crashed": { kind: "internal", retryable: true },

@@ -195,6 +195,7 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
       sources: pipeline.sources,
       writer: pipeline.writer,
       onJobsQueued: () => worker.wake(),
+      ...(pipeline.pullRequests ? { sweepPullRequests: pipeline.pullRequests.sweep } : {}),
     });
 
   const deployments =
@@ -238,6 +239,7 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
       secret: secrets.get("githubWebhookSecret"),
       clock,
       onIssueComment: options.onIssueComment ?? chatops.onIssueComment,
+      ...(pipeline?.pullRequests ? { onPullRequest: pipeline.pullRequests.onPullRequest } : {}),
       onJobsQueued: () => worker.wake(),
       onDelivery: (event, outcome) => metrics.webhookDeliveries.inc({ event, outcome }),
     },

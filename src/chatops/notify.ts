@@ -22,7 +22,7 @@ import { getPromotion } from "../store/queries/index.ts";
 import { formatDeploymentResult } from "./deployment-replies.ts";
 import { findMarkedReply, replyMarker, replyToIssue } from "./github-comments.ts";
 import { gitHubJobError } from "./github-errors.ts";
-import { formatApprovalResult, formatPromotionResult } from "./replies.ts";
+import { formatApprovalResult, formatPromotionResult, formatPullRequestOpened } from "./replies.ts";
 import { ephemeral, type ResponseUrlPoster } from "./slack.ts";
 
 /**
@@ -41,11 +41,18 @@ export function createPromotionNotifier(deps: {
 }): PromotionNotifier {
   return async (promotion, replyTo) => {
     if (!replyTo) return undefined;
-    if (!["succeeded", "noop", "failed"].includes(promotion.status)) return undefined;
+    // pr-open: the pull request is open (a notice of its own); cancelled: closed unmerged (the final word).
+    const openPull = promotion.status === "pr-open";
+    if (!openPull && !["succeeded", "noop", "failed", "cancelled"].includes(promotion.status))
+      return undefined;
     // One notice per promotion, however often its job ran: the dedup key returns the first notice job.
     const job = enqueueJob(
       deps.db,
-      promotionNoticeJob.job({ promotionId: promotion.id, replyTo }),
+      promotionNoticeJob.job({
+        promotionId: promotion.id,
+        replyTo,
+        ...(openPull ? { about: "pull-request" as const } : {}),
+      }),
       deps.clock.now(),
     );
     deps.wake?.();
@@ -92,7 +99,9 @@ export function createPromotionNoticeHandler(deps: PromotionNoticeDeps): JobHand
       approval?.text ??
       (about === "deployment"
         ? formatDeploymentResult(promotion, { rollingBack: rollbackQueued(deps.db, promotion) })
-        : formatPromotionResult(promotion));
+        : about === "pull-request"
+          ? formatPullRequestOpened(promotion)
+          : formatPromotionResult(promotion));
     if (replyTo.kind === "slack") {
       // No retry: the poster already spent one of the response_url's five posts, and the URL expires anyway.
       if (

@@ -111,10 +111,28 @@ export function formatPromotionResult(p: PromotionRow): string {
         ? `Rolled back ${p.app} in ${p.env} to ${p.toVersion}`
         : `Promoted ${p.app} ${p.toVersion} to ${p.env}`;
     const from = p.fromVersion && p.fromVersion !== p.toVersion ? ` (from ${p.fromVersion})` : "";
+    if (p.pullRequestNumber !== null) {
+      return `${done}${from}: pull request #${p.pullRequestNumber} merged as \`${p.gitopsCommit ?? "?"}\`. (${p.id})`;
+    }
     return `${done}${from}: GitOps commit \`${p.gitopsCommit ?? "?"}\` pushed. (${p.id})`;
   }
   if (p.status === "failed") return `The ${what} failed: ${p.error ?? "no reason recorded"} (${p.id})`;
+  if (p.status === "pr-open") return formatPullRequestOpened(p);
+  if (p.status === "cancelled") {
+    return `The ${what} was cancelled: ${p.error ?? "its pull request was closed without merging"} (${p.id})`;
+  }
   return `The ${what} is ${p.status}. (${p.id})`;
+}
+
+// --- Protected environments: pull requests ---
+
+/** A `via: pull-request` promotion waits for its pull request to be merged. */
+export function formatPullRequestOpened(p: PromotionRow): string {
+  const what =
+    p.kind === "rollback"
+      ? `rollback of ${p.app} in ${p.env} to ${p.toVersion}`
+      : `promotion of ${p.app} ${p.toVersion} to ${p.env}`;
+  return `Opened pull request #${p.pullRequestNumber ?? "?"} for the ${what}: ${p.pullRequestUrl ?? ""} (commit \`${p.gitopsCommit ?? "?"}\`); it is promoted when the pull request is merged. (${p.id})`;
 }
 
 // --- Protected environments: approvals ---

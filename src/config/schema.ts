@@ -55,6 +55,9 @@ const environmentSchema = z.strictObject({
   approvals: z.number().int().min(1).max(10).optional(),
   /** How long a request waits for its approvals before it ends as expired (default 24h). */
   approvalTimeout: durationSchema.optional(),
+  // --- Pull-request mode (gitops.pullRequests): push the commit to the branch, or open a pull request with it ---
+  /** Absent means push. */
+  via: z.enum(["push", "pull-request"]).optional(),
 });
 
 const sbomSchema = z.union([
@@ -118,6 +121,18 @@ const commitSigningSchema = z.union([
   z.strictObject({ openpgp: z.strictObject({ keyEnv: envVarName }) }),
   z.strictObject({ ssh: z.strictObject({ keyEnv: envVarName }) }),
 ]);
+
+// --- Pull-request mode: the GitHub repository (the GitOps repository on GitHub) and the labels each pull request gets ---
+const pullRequestsSchema = z.strictObject({
+  repo: z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'must be a repository as "owner/repo"'),
+  labels: z.array(z.string().min(1).max(50)).max(20).default([]),
+  /** relbot's address as reviewers reach it: the pull request links the release in relbot's API there. */
+  relbotUrl: z
+    .string()
+    .url()
+    .refine((url) => /^https?:\/\//i.test(url), "must be an http(s) URL")
+    .optional(),
+});
 
 const tokenSchema = z.strictObject({
   name: z.string().min(1),
@@ -244,6 +259,8 @@ export const configSchema = z
       cacheDir: z.string().default("./data/gitops"),
       // Protected environments (issue 15): signed commits.
       signing: commitSigningSchema.optional(),
+      // Pull-request mode: where `via: pull-request` environments open their pull requests.
+      pullRequests: pullRequestsSchema.optional(),
     }),
     github: z
       .strictObject({
@@ -299,7 +316,8 @@ export const configSchema = z
   // or the duplicate environment behind it until the next run), so they read the partly valid value defensively.
   .superRefine(checkAcrossKeys, { when: () => true })
   .superRefine(checkArgocdSettings)
-  .superRefine(checkNotificationApps);
+  .superRefine(checkNotificationApps)
+  .superRefine(checkPullRequestSettings);
 
 /** Checks between keys: signer sets exist, environment and token names are unique, auto has no approvers. */
 function checkAcrossKeys(config: unknown, ctx: z.RefinementCtx): void {
@@ -392,6 +410,40 @@ function checkArgocdSettings(
           code: "custom",
           path: ["apps", appName, "environments", index, "onDegraded"],
           message: "rollback on degraded needs the argocd section: without it relbot never learns the health",
+        });
+      }
+    });
+  }
+}
+
+/**
+ * Pull-request mode needs somewhere to open the pull requests (gitops.pullRequests) and a way to GitHub's API
+ * (github.tokenEnv or github.app): without them every promotion into the environment would fail at run time.
+ */
+function checkPullRequestSettings(
+  config: {
+    gitops: { pullRequests?: unknown };
+    github?: { tokenEnv?: string; app?: unknown };
+    apps: Record<string, { environments: { via?: string }[] }>;
+  },
+  ctx: z.RefinementCtx,
+): void {
+  for (const [appName, app] of Object.entries(config.apps)) {
+    app.environments.forEach((env, index) => {
+      if (env.via !== "pull-request") return;
+      const path = ["apps", appName, "environments", index, "via"];
+      if (!config.gitops.pullRequests) {
+        ctx.addIssue({
+          code: "custom",
+          path,
+          message: `${appName}/${(env as { name?: string }).name}: via: pull-request needs gitops.pullRequests (repo: owner/name) to open pull requests in`,
+        });
+      }
+      if (!config.github?.tokenEnv && !config.github?.app) {
+        ctx.addIssue({
+          code: "custom",
+          path,
+          message: `${appName}/${(env as { name?: string }).name}: via: pull-request needs GitHub credentials (github.tokenEnv or github.app) to open pull requests`,
         });
       }
     });

@@ -19,6 +19,9 @@ export const notificationEventKinds = [
   "promotion.expired",
   "promotion.succeeded",
   "promotion.failed",
+  // Pull-request mode: the pull request was opened / closed without merging (a merge is promotion.succeeded).
+  "promotion.pr-opened",
+  "promotion.cancelled",
   "deployment.progressing",
   "deployment.healthy",
   "deployment.degraded",

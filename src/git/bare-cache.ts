@@ -48,7 +48,7 @@ export interface CommitInfo {
 export type PushOutcome =
   | { pushed: true }
   /** stale: the branch moved before the update; otherwise the server refused it (reason and its remote: lines). */
-  | { pushed: false; stale: boolean; reason: string; remote: string[] };
+  | { pushed: false; stale: boolean; reason: string; remote: string[]; current?: string };
 
 /** A commit written locally, with every object it added (what a push must send). */
 export interface LocalCommit {
@@ -378,7 +378,35 @@ export class BareCache {
     await this.setLocalTip(this.gitdir, commit.oid);
     return { pushed: true };
   }
+
+  /**
+   * Pull-request mode: pushes `commit` to another branch of the same remote (`refs/heads/relbot/<id>`), which must
+   * be at `expected` now: zeroOid creates it and fails when it exists, an oid replaces exactly that commit (a
+   * compare-and-swap, never a blind force). The cache's own branch is not touched.
+   */
+  async pushBranch(commit: LocalCommit, branch: string, expected: string): Promise<PushOutcome> {
+    const pack = buildPack(commit.objects.map((oid) => this.store.readOrThrow(oid)));
+    const result = await updateRef({
+      url: this.url,
+      headers: await gitAuthHeaders(this.credential),
+      ref: `refs/heads/${branch}`,
+      oldOid: expected,
+      newOid: commit.oid,
+      pack,
+    });
+    if (result.ok) return { pushed: true };
+    return {
+      pushed: false,
+      stale: result.stale,
+      reason: result.reason,
+      remote: result.remote,
+      ...(result.current ? { current: result.current } : {}),
+    };
+  }
 }
+
+/** The all-zero object id: "no such ref" in a ref update (create-only when it is the old value). */
+export const zeroOid = "0000000000000000000000000000000000000000";
 
 /**
  * The pack transport's own failures (it reports them as source errors, for release checks) as plain errors, so

@@ -27,7 +27,7 @@ export interface RefUpdate {
 export type RefUpdateResult =
   | { ok: true; remote: string[] }
   /** `stale`: the branch is no longer at `oldOid` (a concurrent push); anything else is the server saying no. */
-  | { ok: false; stale: boolean; reason: string; remote: string[] };
+  | { ok: false; stale: boolean; reason: string; remote: string[]; current?: string };
 
 /** An HTTP status other than 200 from the git server, with the (short, cleaned) text it answered. */
 export class ReceivePackHttpError extends Error {
@@ -88,7 +88,7 @@ export async function updateRef(update: RefUpdate): Promise<RefUpdateResult> {
   const advertised = await advertiseReceivePack(url, update.headers);
   const current = advertised.refs.get(update.ref) ?? zeroOid;
   if (current !== update.oldOid) {
-    return { ok: false, stale: true, reason: `${update.ref} is now at ${current}`, remote: [] };
+    return { ok: false, stale: true, reason: `${update.ref} is now at ${current}`, remote: [], current };
   }
   if (!advertised.capabilities["report-status"]) {
     throw new ReceivePackHttpError(501, "the server does not offer report-status");

@@ -34,6 +34,22 @@ export function neededAppPermissions(config: RelbotConfig, pushesToGitHub: boole
     });
   }
   const environments = Object.values(config.apps).flatMap((app) => app.environments);
+  // Pull-request mode: relbot pushes relbot/<id> branches to gitops.pullRequests.repo and opens, labels, reads and
+  // closes pull requests there (labels and comments go through the issues API, covered by pull_requests: write).
+  if (environments.some((env) => env.via === "pull-request")) {
+    needed.push(
+      {
+        permission: "contents",
+        level: "write",
+        why: "push relbot/<promotion-id> branches for pull requests",
+      },
+      {
+        permission: "pull_requests",
+        level: "write",
+        why: "open pull requests for via: pull-request environments",
+      },
+    );
+  }
   if (environments.some((env) => env.approvers?.some((approver) => approver.startsWith("@")))) {
     needed.push({ permission: "members", level: "read", why: "check @org/team approvers" });
   }

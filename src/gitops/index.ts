@@ -19,6 +19,8 @@ export {
   GitopsWriter,
   type GitopsWriterHooks,
   type GitopsWriterOptions,
+  type PromotionBranchOutcome,
+  type PromotionBranchRequest,
   type PromotionChange,
   type PromotionCommitRequest,
 } from "./writer.ts";

@@ -1,6 +1,6 @@
 import { ByteLru, stringBytes } from "../cache/byte-lru.ts";
 import { RelbotError } from "../errors.ts";
-import { BareCache } from "../git/bare-cache.ts";
+import { BareCache, zeroOid } from "../git/bare-cache.ts";
 import type { GitCredential } from "../git/credentials.ts";
 import { withRepoLock } from "../git/repo-lock.ts";
 import { WorkSlices } from "../git/work-slices.ts";
@@ -95,6 +95,24 @@ export interface GitopsWriterOptions {
   /** Makes the manifest edits (YAML and schema work); in process when absent. */
   editManifests?: ManifestEditor;
 }
+
+/** Pull-request mode: the request's commit goes to its own branch instead of the GitOps branch. */
+export interface PromotionBranchRequest extends PromotionCommitRequest {
+  /** e.g. "relbot/prm_..." */
+  branch: string;
+  /** What the branch holds now: absent to create it (refused when it exists), or the commit to replace. */
+  replacing?: string;
+  /** Sees what the edit found on the tip before anything is written; throwing stops with nothing pushed. */
+  checkEdit?(changes: ChangeResult[]): void;
+}
+
+export type PromotionBranchOutcome =
+  /** One new commit on the GitOps branch tip (`base`), now the branch's head. */
+  | { status: "pushed"; commit: string; base: string; message: string; changes: ChangeResult[] }
+  /** The branch is not where the request expected it (it exists already, or moved): nothing was changed. */
+  | { status: "branch-moved"; current: string }
+  /** The tip already holds the versions: there is nothing to propose. */
+  | { status: "noop"; base: string; changes: ChangeResult[] };
 
 /** A change as applied: what the file held before, and `skipped` when `onlyFrom` did not match (nothing written). */
 export type ChangeResult = PromotionChange & { fromVersion: string | null; skipped?: boolean };
@@ -256,6 +274,55 @@ export class GitopsWriter {
     return withRepoLock(this.cache.gitdir, async () => {
       const tip = await this.sync();
       return (await this.applied.find(tip, [promotionId])).get(promotionId)?.commit ?? null;
+    });
+  }
+
+  /**
+   * Pull-request mode: one commit with the request's edit on the GitOps branch's tip (signed like any other),
+   * pushed to `request.branch` only: created when `replacing` is absent, else moved from exactly that commit.
+   * The GitOps branch itself is never written.
+   */
+  pushPromotionBranch(request: PromotionBranchRequest): Promise<PromotionBranchOutcome> {
+    if (request.changes.length === 0) {
+      throw new RelbotError("gitops.empty_request", "a promotion request needs at least one change");
+    }
+    for (const change of request.changes) manifestPath(change.file);
+    return withRepoLock(this.cache.gitdir, async () => {
+      const tip = await this.sync();
+      const edited = await this.edit(tip, request.changes);
+      request.checkEdit?.(edited.changes);
+      if (!edited.changed) return { status: "noop", base: tip, changes: edited.changes };
+      const message = promotionCommitMessage({
+        requestId: request.requestId,
+        actor: request.actor,
+        reason: request.reason,
+        changes: edited.changes.filter((change) => !change.skipped),
+        auditHead: this.opts.auditHead?.(),
+      });
+      const commit = await this.cache.writeCommit({
+        parent: tip,
+        files: edited.files,
+        message,
+        author: this.opts.author,
+        timestamp: this.now(),
+        sign: this.opts.signer ? (payload) => this.opts.signer!.sign(payload) : undefined,
+      });
+      await request.beforePush?.();
+      await this.opts.hooks?.beforePush?.(1, tip);
+      const pushed = await this.cache
+        .pushBranch(commit, request.branch, request.replacing ?? zeroOid)
+        .catch((error: unknown) => {
+          throw gitopsError(error, "push to");
+        });
+      if (!pushed.pushed) {
+        if (pushed.stale) return { status: "branch-moved", current: pushed.current ?? zeroOid };
+        throw pushRefused(request.branch, pushed.reason, pushed.remote);
+      }
+      this.log.info(
+        { requestId: request.requestId, commit: commit.oid, branch: request.branch },
+        "promotion pushed to its pull-request branch",
+      );
+      return { status: "pushed", commit: commit.oid, base: tip, message, changes: edited.changes };
     });
   }
 

@@ -6,7 +6,7 @@ import { RelbotError } from "../errors.ts";
 import { acceptGitHubDelivery, checkGitHubSignature, type GitHubDeliveryDeps } from "../webhooks/index.ts";
 
 /** The events relbot acts on; any other verified event counts as "other", anything unverified as "unverified". */
-const knownEvents = ["push", "create", "issue_comment", "ping"] as const;
+const knownEvents = ["push", "create", "issue_comment", "pull_request", "ping"] as const;
 export type DeliveryEventLabel = (typeof knownEvents)[number] | "other" | "unverified";
 
 /** A metric label for a verified delivery's event: a fixed set, so no header value can add a series. */
@@ -38,6 +38,7 @@ export function githubWebhookHandler(deps: GitHubWebhookDeps): Handler {
     apps: deps.config.apps,
     clock: deps.clock,
     onIssueComment: deps.onIssueComment,
+    onPullRequest: deps.onPullRequest,
   };
 
   return async (c) => {

@@ -9,6 +9,7 @@ export {
   promotionJobKey,
 } from "./promotion-job.ts";
 export { type PromotionNoticePayload, promotionNoticeJob } from "./promotion-notice-job.ts";
+export { type PullRequestRebuildPayload, pullRequestRebuildJob } from "./pull-request-rebuild-job.ts";
 export {
   claimNextJob,
   completeJob,

@@ -11,15 +11,18 @@ export const promotionNoticeJob = defineJob({
     replyTo: replyTargetSchema,
     /** Protected environments: a notice about the approval wait, with its text fixed when it was decided. */
     approval: z.object({ key: z.string(), text: z.string() }).optional(),
-    /** A second notice, once Argo CD ran the promotion healthy (or not); absent: the promotion's own result. */
-    about: z.literal("deployment").optional(),
+    /**
+     * A second notice, once Argo CD ran the promotion healthy (or not), or the first of a pull-request promotion
+     * (its pull request is open); absent: the promotion's own result.
+     */
+    about: z.enum(["deployment", "pull-request"]).optional(),
   }),
   // One notice of each sort per promotion, however often its job ran: the key returns the first notice job.
   dedupKey: ({ promotionId, about, approval }) =>
     approval
       ? `approval-notice:${approval.key}:${promotionId}`
-      : about === "deployment"
-        ? `deployment-notice:${promotionId}`
+      : about
+        ? `${about}-notice:${promotionId}`
         : `promotion-notice:${promotionId}`,
   maxAttempts: 5,
   // The channel's kind only: a response_url lets its holder post into the requester's conversation.

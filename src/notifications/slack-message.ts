@@ -47,6 +47,8 @@ const headlines: Record<NotificationEventKind, string> = {
   "promotion.expired": "Promotion expired waiting for approvals",
   "promotion.succeeded": "Promotion succeeded",
   "promotion.failed": "Promotion failed",
+  "promotion.pr-opened": "Pull request opened for review",
+  "promotion.cancelled": "Promotion cancelled (pull request closed)",
   "deployment.progressing": "Deployment progressing",
   "deployment.healthy": "Deployment healthy",
   "deployment.degraded": "Deployment degraded",

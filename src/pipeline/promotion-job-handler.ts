@@ -22,6 +22,7 @@ import {
   recordPromotionsFailed,
   recordPromotionsSucceeded,
 } from "./promotion-records.ts";
+import { type PullRequestModeDeps, promoteViaPullRequest, viaPullRequest } from "./pull-request-promotion.ts";
 
 /** Told once per promotion that reached succeeded or failed (the chat notifier); its failures never fail the job. */
 export type PromotionFinished = (promotion: PromotionRow, replyTo?: ReplyTarget) => Promise<void> | void;
@@ -43,6 +44,11 @@ export interface PromotionJobDeps {
   onJobsQueued?: () => void;
   /** Argo CD is configured: a pushed promotion's deployment is followed, and the chain moves on health. */
   watchDeployments?: boolean;
+  /** Pull-request mode (`via: pull-request` environments); absent when no environment uses it. */
+  pullRequests?: Omit<PullRequestModeDeps, "db" | "clock" | "watchDeployments" | "config"> & {
+    gitops: PullRequestModeDeps["config"]["gitops"];
+    writer: PullRequestModeDeps["writer"];
+  };
 }
 
 /** Writer errors that a retry can fix (the server was away, the branch kept moving), as each code declares. */
@@ -65,6 +71,19 @@ export function createPromotionJobHandler(deps: PromotionJobDeps): JobHandler<Pr
 
     let finished: PromotionRow[];
     try {
+      if (viaPullRequest(deps.config, promotion)) {
+        finished = await openPullRequest(deps, rows, logger);
+        signal.throwIfAborted();
+        await notify(deps, finished, payload.replyTo, logger);
+        const first = finished.find((row) => row.id === promotion.id) ?? finished[0]!;
+        return {
+          promotionId: promotion.id,
+          promotions: ids,
+          status: first.status,
+          gitopsCommit: first.gitopsCommit,
+          pullRequest: first.pullRequestNumber,
+        };
+      }
       const outcome = await deps.writer.apply({
         requestId: promotion.requestId,
         actor: promotion.actor,
@@ -113,6 +132,34 @@ export function createPromotionJobHandler(deps: PromotionJobDeps): JobHandler<Pr
   };
 }
 
+/** `via: pull-request`: the commit goes to relbot/<id> and a pull request; the promotion waits there as pr-open. */
+function openPullRequest(
+  deps: PromotionJobDeps,
+  rows: PromotionRow[],
+  logger: Logger,
+): Promise<PromotionRow[]> {
+  const mode = deps.pullRequests;
+  if (!mode) {
+    throw new RelbotError(
+      "gitops.unknown_target",
+      `${rows[0]!.app}/${rows[0]!.env} is via: pull-request, and relbot has no GitHub access to open pull requests (gitops.pullRequests, github.tokenEnv or github.app)`,
+    );
+  }
+  return promoteViaPullRequest(
+    {
+      ...mode,
+      db: deps.db,
+      clock: deps.clock,
+      config: { apps: deps.config.apps, gitops: mode.gitops },
+      watchDeployments: deps.watchDeployments,
+    },
+    rows,
+    rows.map((row) => promotionChange(deps, row)),
+    () => checkTagsUnmoved(deps, rows, logger),
+    logger,
+  );
+}
+
 const tagMovedCode = "release.tag_moved";
 
 /**
@@ -139,7 +186,11 @@ async function checkTagsUnmoved(deps: PromotionJobDeps, rows: PromotionRow[], lo
   }
 }
 
-function promotionChange(deps: PromotionJobDeps, row: PromotionRow): PromotionChange {
+/** The GitOps change a promotion asks for (also what a pull request's rebuild makes again). */
+export function promotionChange(
+  deps: Pick<PromotionJobDeps, "db" | "config">,
+  row: PromotionRow,
+): PromotionChange {
   const app = deps.config.apps[row.app];
   const env = app?.environments.find((e) => e.name === row.env);
   if (!app || !env) {

@@ -135,7 +135,7 @@ export function recordPromotionsFailed(
 }
 
 /** What a manifest's targetRevision stands for: a tag name's version, or the verified version a pinned SHA is. */
-function versionInFile(tx: Db, row: PromotionRow, revision: string, dir: string): string {
+export function versionInFile(tx: Db, row: PromotionRow, revision: string, dir: string): string {
   if (/^[0-9a-f]{40}$/.test(revision)) {
     const versions = verifiedVersionsAtCommit(tx, row.app, revision);
     if (row.fromVersion !== null && versions.includes(row.fromVersion)) return row.fromVersion;
@@ -145,7 +145,7 @@ function versionInFile(tx: Db, row: PromotionRow, revision: string, dir: string)
 }
 
 /** Only auto environments right after `env` are chained: a manual one stops the automatic flow there. */
-function nextAutoEnvironment(app: AppConfig | undefined, env: string): string | undefined {
+export function nextAutoEnvironment(app: AppConfig | undefined, env: string): string | undefined {
   if (!app) return undefined;
   const index = app.environments.findIndex((e) => e.name === env);
   const next = index >= 0 ? app.environments[index + 1] : undefined;

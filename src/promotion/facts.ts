@@ -35,7 +35,9 @@ export function loadPromotionFacts(
       and(
         eq(promotions.app, target.app),
         inArray(promotions.env, envs),
-        inArray(promotions.status, [...promotionInEffect, "queued", "running"]),
+        // A pr-open promotion is on its way like a queued one: a newer request is judged against it (README
+        // "Protected environments": newest wins).
+        inArray(promotions.status, [...promotionInEffect, "queued", "running", "pr-open"]),
       ),
     )
     .orderBy(asc(promotions.createdAt), asc(promotions.id))

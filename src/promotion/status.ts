@@ -10,7 +10,7 @@ export interface EnvironmentStatus {
     PromotionRow,
     "toVersion" | "actor" | "finishedAt" | "kind" | "deploymentState" | "deploymentMessage" | "deployedAt"
   > | null;
-  /** Queued or running promotions into it, oldest first. */
+  /** Queued, running or pr-open promotions into it, oldest first. */
   pending: Pick<PromotionRow, "id" | "toVersion" | "status" | "actor">[];
 }
 
@@ -41,7 +41,8 @@ export function loadEnvironmentStatus(
         and(
           eq(promotions.app, app),
           eq(promotions.env, env.name),
-          inArray(promotions.status, ["queued", "running"]),
+          // pr-open: a pull request waits to be merged (via: pull-request).
+          inArray(promotions.status, ["queued", "running", "pr-open"]),
         ),
       )
       .orderBy(promotions.createdAt, promotions.id)

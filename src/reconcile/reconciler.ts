@@ -9,6 +9,7 @@ import { normalizeRepoUrl } from "../domain/repo-url.ts";
 import { tagNameFor } from "../domain/semver.ts";
 import { enqueueJob, findJobByKey, releaseJob, requeueFailedJob, tagPinJob } from "../jobs/index.ts";
 import { type Logger, silentLogger } from "../log.ts";
+import type { PullRequestSweep } from "../pipeline/pull-request-sweep.ts";
 import { type Db, environmentDrift, releases } from "../store/index.ts";
 import { currentPromotions } from "../store/queries/promotions.ts";
 import { knownTagsOfApps } from "../store/queries/releases.ts";
@@ -41,6 +42,8 @@ export interface ReconcilerDeps {
   onJobsQueued?(): void;
   /** Source repositories listed at once (default: reconcile.concurrency). */
   concurrency?: number;
+  /** Pull-request mode: asks GitHub about every pr-open promotion's pull request (missed webhooks, conflicts). */
+  sweepPullRequests?(): Promise<PullRequestSweep>;
 }
 
 export interface ReconcileReport {
@@ -55,6 +58,8 @@ export interface ReconcileReport {
   restored: { app: string; version: string }[];
   drift: Drift[];
   driftError?: string;
+  /** Pull-request mode: what the pass found about pr-open promotions (absent without via: pull-request). */
+  pullRequests?: PullRequestSweep;
 }
 
 export class Reconciler {
@@ -170,6 +175,15 @@ export class Reconciler {
       } catch (error) {
         report.driftError = (error as Error).message;
         this.logger.warn({ err: report.driftError }, "cannot read the GitOps repository for drift");
+      }
+    }
+    if (this.deps.sweepPullRequests) {
+      try {
+        report.pullRequests = await this.deps.sweepPullRequests();
+        if (report.pullRequests.rebuilding.length > 0 || report.pullRequests.merged.length > 0)
+          this.deps.onJobsQueued?.();
+      } catch (error) {
+        this.logger.warn({ err: error }, "cannot look at the open pull requests");
       }
     }
     return report;

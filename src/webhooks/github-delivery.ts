@@ -19,11 +19,15 @@ export type IssueCommentHook = (
   deliveryId: string,
 ) => Promise<{ jobIds: string[] } | { ignored: string }>;
 
+/** Pull-request mode: a `pull_request` delivery moves the promotion waiting on it (src/pipeline provides it). */
+export type PullRequestEventHook = IssueCommentHook;
+
 export interface GitHubDeliveryDeps {
   db: Db;
   apps: Record<string, AppConfig>;
   clock: Clock;
   onIssueComment?: IssueCommentHook;
+  onPullRequest?: PullRequestEventHook;
 }
 
 export interface GitHubDelivery {
@@ -61,8 +65,15 @@ export async function acceptGitHubDelivery(
         ? await deps.onIssueComment(payload, deliveryId)
         : { ignored: "comment commands are not enabled in this relbot" };
       break;
+    case "pull_request":
+      work = deps.onPullRequest
+        ? await deps.onPullRequest(payload, deliveryId)
+        : { ignored: "no environment of this relbot is via: pull-request" };
+      break;
     default:
-      work = { ignored: `relbot does not act on "${event}" events (only push, create, issue_comment, ping)` };
+      work = {
+        ignored: `relbot does not act on "${event}" events (only push, create, issue_comment, pull_request, ping)`,
+      };
   }
   if ("ignored" in work) return { kind: "ignored", why: work.ignored };
 

@@ -6,5 +6,6 @@ export {
   type GitHubDelivery,
   type GitHubDeliveryDeps,
   type IssueCommentHook,
+  type PullRequestEventHook,
 } from "./github-delivery.ts";
 export { checkGitHubSignature } from "./signature.ts";

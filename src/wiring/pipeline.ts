@@ -26,6 +26,7 @@ import { crashHooks } from "./crash-seams.ts";
 import { githubAccessFromConfig, gitopsCredentialFrom } from "./github.ts";
 import { gitopsReadiness } from "./gitops-readiness.ts";
 import type { PromotionRequester } from "./promotions.ts";
+import { type PullRequestWiring, wirePullRequests } from "./pull-requests.ts";
 import { type ReleaseCheckThreadTask, releaseCheckWorkFromConfig } from "./release-check-work.ts";
 
 export interface PipelineOptions {
@@ -64,6 +65,8 @@ export interface ReleasePipeline {
   releaseChecks: ReleaseCheckWork;
   /** /readyz: the GitOps repository answers. */
   readiness: ReadinessCheck[];
+  /** Pull-request mode, when an environment is `via: pull-request`. */
+  pullRequests?: PullRequestWiring;
   /** Stops the timers. */
   stop(): void;
   /** Ends the worker threads; call once the job worker has stopped (a job still running would fail, retryably). */
@@ -146,6 +149,18 @@ export function wireReleasePipeline(deps: PipelineDeps): ReleasePipeline {
     autoPromoteJob,
     createAutoPromoteHandler({ db, config, requestPromotion: deps.promotions.request }),
   );
+  const pullRequests = wirePullRequests({
+    config,
+    github,
+    db,
+    clock,
+    logger,
+    writer,
+    worker,
+    signer: deps.signer,
+    watchDeployments: deps.watchDeployments,
+    onPromotionFinished: deps.onPromotionFinished,
+  });
   worker.register(
     promotionJob,
     createPromotionJobHandler({
@@ -158,6 +173,7 @@ export function wireReleasePipeline(deps: PipelineDeps): ReleasePipeline {
       onPromotionFinished: deps.onPromotionFinished,
       onJobsQueued: wake,
       watchDeployments: deps.watchDeployments,
+      ...(pullRequests ? { pullRequests: pullRequests.jobDeps } : {}),
     }),
   );
   worker.register(tagPinJob, createTagPinHandler({ db, config, writer, clock }));
@@ -187,6 +203,7 @@ export function wireReleasePipeline(deps: PipelineDeps): ReleasePipeline {
   return {
     writer,
     sources,
+    ...(pullRequests ? { pullRequests } : {}),
     releaseChecks: releaseChecks.work,
     readiness: [
       gitopsReadiness({ url: config.gitops.url, credential: gitopsCredential(config, secrets, logger) }),

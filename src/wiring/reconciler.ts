@@ -5,7 +5,7 @@ import type { RelbotConfig } from "../config/index.ts";
 import type { SourceRepos } from "../git/source-repos.ts";
 import type { GitopsWriter } from "../gitops/index.ts";
 import type { Logger } from "../log.ts";
-import { Reconciler } from "../reconcile/reconciler.ts";
+import { Reconciler, type ReconcilerDeps } from "../reconcile/reconciler.ts";
 import type { Db } from "../store/index.ts";
 
 export interface ReconcilerWiring {
@@ -17,6 +17,8 @@ export interface ReconcilerWiring {
   writer: Pick<GitopsWriter, "readTargetRevisions">;
   /** The service wakes its worker; the CLI has none (the service polls). */
   onJobsQueued?(): void;
+  /** Pull-request mode's pass over pr-open promotions (wiring/pull-requests.ts). */
+  sweepPullRequests?: ReconcilerDeps["sweepPullRequests"];
 }
 
 export function wireReconciler(wiring: ReconcilerWiring): Reconciler {
@@ -28,5 +30,6 @@ export function wireReconciler(wiring: ReconcilerWiring): Reconciler {
     listTags: (url) => wiring.sources.listTags(url),
     readDeployed: (targets) => wiring.writer.readTargetRevisions(targets),
     onJobsQueued: wiring.onJobsQueued,
+    ...(wiring.sweepPullRequests ? { sweepPullRequests: wiring.sweepPullRequests } : {}),
   });
 }

@@ -4,63 +4,26 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
 import path from "node:path";
 import { eq } from "drizzle-orm";
-import { loadConfig } from "../../src/config/index.ts";
-import { newId } from "../../src/ids.ts";
-import { type Database, jobs, openDatabase, promotions, releases } from "../../src/store/index.ts";
+import { type Database, jobs, promotions } from "../../src/store/index.ts";
 import { runRelbotCli } from "../support/cli.ts";
-import { writeTestConfig } from "../support/relbot-config.ts";
+import { seedRelease, seedSucceededPromotion } from "../support/promotion-fixtures.ts";
+import { offlineApp, openConfigDatabase, writeOfflineConfig } from "../support/relbot-config.ts";
 
 const relbot = (args: string[]) => runRelbotCli([...args, "--config", configFile], { RELBOT_ACTOR: "" });
 let configFile: string;
 let store: Database;
 
 beforeAll(async () => {
-  configFile = writeTestConfig({
-    gitopsUrl: "http://127.0.0.1:9/gitops.git",
-    files: { allowed_signers: "" },
-    apps: {
-      "order-svc": {
-        repo: "https://github.com/acme/order-svc.git",
-        module: "github.com/acme/order-svc",
-        signers: "team",
-        environments: [
-          { name: "staging", file: "envs/staging.yaml" },
-          { name: "prod", file: "envs/prod.yaml", approvers: ["alice", "bob", "carol"], approvals: 1 },
-        ],
-      },
-    },
+  configFile = writeOfflineConfig({
+    "order-svc": offlineApp("order-svc", [
+      { name: "staging", file: "envs/staging.yaml" },
+      { name: "prod", file: "envs/prod.yaml", approvers: ["alice", "bob", "carol"], approvals: 1 },
+    ]),
   });
-  store = await openDatabase(loadConfig({ file: configFile, env: {} }).config.database.path);
+  store = await openConfigDatabase(configFile);
   const now = Date.now() - 60_000;
-  store.db
-    .insert(releases)
-    .values({
-      app: "order-svc",
-      module: "github.com/acme/order-svc",
-      version: "v1.2.0",
-      tagName: "v1.2.0",
-      tagObject: "a".repeat(40),
-      status: "verified",
-      createdAt: now,
-      updatedAt: now,
-    })
-    .run();
-  store.db
-    .insert(promotions)
-    .values({
-      id: newId("prm", now),
-      requestId: newId("req", now),
-      app: "order-svc",
-      env: "staging",
-      toVersion: "v1.2.0",
-      actor: "relbot",
-      source: "webhook",
-      status: "succeeded",
-      createdAt: now,
-      updatedAt: now,
-      finishedAt: now,
-    })
-    .run();
+  seedRelease(store.db, { version: "v1.2.0", createdAt: now });
+  seedSucceededPromotion(store.db, "staging", "v1.2.0", now);
 });
 afterAll(() => {
   store.close();

@@ -5,11 +5,10 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
 import path from "node:path";
 import { auditKey, keyAuditChain, verifyAuditChain } from "../../src/audit/index.ts";
-import { loadConfig } from "../../src/config/index.ts";
-import { auditEvents, type Database, openDatabase } from "../../src/store/index.ts";
+import { auditEvents, type Database } from "../../src/store/index.ts";
 import { runRelbotCli } from "../support/cli.ts";
 import { seedRelease } from "../support/promotion-fixtures.ts";
-import { writeTestConfig } from "../support/relbot-config.ts";
+import { offlineApp, openConfigDatabase, writeOfflineConfig } from "../support/relbot-config.ts";
 
 const keyValue = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a6978";
 const key = auditKey(keyValue);
@@ -17,20 +16,11 @@ let configFile: string;
 let store: Database;
 
 beforeAll(async () => {
-  configFile = writeTestConfig({
-    gitopsUrl: "http://127.0.0.1:9/gitops.git",
-    files: { allowed_signers: "" },
-    apps: {
-      "order-svc": {
-        repo: "https://github.com/acme/order-svc.git",
-        module: "github.com/acme/order-svc",
-        signers: "team",
-        environments: [{ name: "dev", file: "envs/dev.yaml" }],
-      },
-    },
-    extra: { audit: { keyEnv: "RELBOT_AUDIT_KEY" } },
-  });
-  store = await openDatabase(loadConfig({ file: configFile }).config.database.path);
+  configFile = writeOfflineConfig(
+    { "order-svc": offlineApp() },
+    { extra: { audit: { keyEnv: "RELBOT_AUDIT_KEY" } } },
+  );
+  store = await openConfigDatabase(configFile);
   keyAuditChain(store.db, key, Date.now()); // as `relbot serve` left it
   seedRelease(store.db, { version: "v1.0.0" });
 });

@@ -7,23 +7,14 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { parse, stringify } from "yaml";
 import { runRelbotCli } from "../support/cli.ts";
-import { writeTestConfig } from "../support/relbot-config.ts";
+import { offlineApp, writeOfflineConfig } from "../support/relbot-config.ts";
 
 let configFile: string;
 let elsewhere: string;
 
 beforeAll(() => {
-  configFile = writeTestConfig({
-    gitopsUrl: "http://127.0.0.1:9/gitops.git",
-    files: { allowed_signers: "" },
-    apps: {
-      "order-svc": {
-        repo: "https://github.com/acme/order-svc.git",
-        module: "github.com/acme/order-svc",
-        signers: "team",
-        environments: [{ name: "dev", file: "envs/dev.yaml", auto: true }],
-      },
-    },
+  configFile = writeOfflineConfig({
+    "order-svc": offlineApp("order-svc", [{ name: "dev", file: "envs/dev.yaml", auto: true }]),
   });
   // As a person writes it: paths relative to the file.
   const raw = parse(readFileSync(configFile, "utf8"));

@@ -160,7 +160,8 @@ describe("relbot promote --wait: how the wait ends", () => {
     });
     expect(result.exit).toBe(0);
     expect(result.out[0]).toBe(`pull request opened: ${url}; waiting for it to be merged`);
-    expect(result.out[1]).toContain(`GitOps commit \`${"d".repeat(40)}\` pushed.`);
+    // Merged: the merge commit is what the GitOps branch got.
+    expect(result.out[1]).toContain(`pull request #7 merged as \`${"d".repeat(40)}\``);
 
     const unreviewed = pushed(review);
     const waiting = await follow(unreviewed, { watchesDeployments: false });

@@ -18,7 +18,7 @@ function servableConfig(): string {
   const file = writeTestConfig({
     gitopsUrl: "http://127.0.0.1:9/gitops.git",
     files: { allowed_signers: "" },
-    apps: { "order-svc": offlineApp },
+    apps: { "order-svc": offlineApp() },
   });
   dirs.push(path.dirname(file));
   return file;

@@ -3,20 +3,13 @@
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { eq } from "drizzle-orm";
-import { loadConfig } from "../../src/config/index.ts";
 import { newId } from "../../src/ids.ts";
 import { promotionJobKey } from "../../src/jobs/index.ts";
-import {
-  auditEvents,
-  type Database,
-  jobs,
-  openDatabase,
-  promotions,
-  releases,
-} from "../../src/store/index.ts";
+import { auditEvents, type Database, jobs, promotions } from "../../src/store/index.ts";
 import { runRelbotCli } from "../support/cli.ts";
 import { eventually } from "../support/eventually.ts";
-import { writeTestConfig } from "../support/relbot-config.ts";
+import { seedRelease } from "../support/promotion-fixtures.ts";
+import { offlineApp, openConfigDatabase, writeOfflineConfig } from "../support/relbot-config.ts";
 
 /** The CLI on this test's config; RELBOT_ACTOR cleared so the actor comes from the flags or the OS user. */
 const relbot = (args: string[], env: Record<string, string> = {}) =>
@@ -47,64 +40,35 @@ function seed(env: string, version: string, app = "order-svc") {
 }
 
 beforeAll(async () => {
-  configFile = writeTestConfig({
-    gitopsUrl: "http://127.0.0.1:9/gitops.git",
-    files: { allowed_signers: "" },
-    apps: {
-      "order-svc": {
-        repo: "https://github.com/acme/order-svc.git",
-        module: "github.com/acme/order-svc",
-        signers: "team",
-        environments: [
-          { name: "dev", file: "envs/dev.yaml", auto: true },
-          { name: "staging", file: "envs/staging.yaml" },
-          { name: "prod", file: "envs/prod.yaml", approvers: ["alice"] },
-        ],
-      },
-      // A second module in the same repository, in api/: its tags are api/vX.Y.Z.
-      "order-api": {
-        repo: "https://github.com/acme/order-svc.git",
-        module: "github.com/acme/order-svc/api",
-        dir: "api",
-        signers: "team",
-        environments: [
-          { name: "dev", file: "envs/dev-api.yaml", auto: true },
-          { name: "staging", file: "envs/staging-api.yaml" },
-        ],
-      },
+  configFile = writeOfflineConfig({
+    "order-svc": offlineApp("order-svc", [
+      { name: "dev", file: "envs/dev.yaml", auto: true },
+      { name: "staging", file: "envs/staging.yaml" },
+      { name: "prod", file: "envs/prod.yaml", approvers: ["alice"] },
+    ]),
+    // A second module in the same repository, in api/: its tags are api/vX.Y.Z.
+    "order-api": {
+      ...offlineApp("order-svc", [
+        { name: "dev", file: "envs/dev-api.yaml", auto: true },
+        { name: "staging", file: "envs/staging-api.yaml" },
+      ]),
+      module: "github.com/acme/order-svc/api",
+      dir: "api",
     },
   });
-  store = await openDatabase(loadConfig({ file: configFile }).config.database.path);
+  store = await openConfigDatabase(configFile);
   for (const version of ["v1.0.0", "v1.1.0", "v1.2.0"]) {
-    store.db
-      .insert(releases)
-      .values({
-        app: "order-svc",
-        module: "github.com/acme/order-svc",
-        version,
-        tagName: version,
-        tagObject: version.replace(/\W/g, "").padEnd(40, "0"),
-        status: "verified",
-        createdAt: seedTime,
-        updatedAt: seedTime,
-      })
-      .run();
+    seedRelease(store.db, { version, createdAt: seedTime });
     seed("dev", version);
   }
   seed("staging", "v1.0.0");
-  store.db
-    .insert(releases)
-    .values({
-      app: "order-api",
-      module: "github.com/acme/order-svc/api/v2",
-      version: "v2.0.0",
-      tagName: "api/v2.0.0",
-      tagObject: "a".repeat(40),
-      status: "verified",
-      createdAt: seedTime,
-      updatedAt: seedTime,
-    })
-    .run();
+  seedRelease(store.db, {
+    app: "order-api",
+    module: "github.com/acme/order-svc/api/v2",
+    version: "v2.0.0",
+    tagName: "api/v2.0.0",
+    createdAt: seedTime,
+  });
   seed("dev", "v2.0.0", "order-api");
 });
 afterAll(() => store.close());

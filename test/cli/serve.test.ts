@@ -28,7 +28,7 @@ function configNamingSecretsAndKeys(): string {
       },
       api: { tokens: [{ name: "auditor", tokenEnv: "RELBOT_AUDIT_TOKEN", scopes: ["read"] }] },
     },
-    apps: { "order-svc": offlineApp },
+    apps: { "order-svc": offlineApp() },
   });
   dirs.push(path.dirname(file));
   return file;

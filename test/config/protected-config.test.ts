@@ -1,10 +1,11 @@
 // Config of protected environments: approvals must be reachable and never on an auto environment; approvalTimeout
-// is a duration; gitops.signing names one kind of key.
+// is a duration; gitops.signing names one kind of key; via: pull-request needs gitops.pullRequests and GitHub access.
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parse, stringify } from "yaml";
 import { ConfigError, parseConfig } from "../../src/config/index.ts";
+import { missingAppPermissions, neededAppPermissions } from "../../src/github/app-permissions.ts";
 
 const exampleText = readFileSync(path.join(import.meta.dir, "../../relbot.example.yaml"), "utf8");
 
@@ -57,6 +58,74 @@ describe("protected environments in the config", () => {
         "apps.order-svc.environments[2].approvals: 2 approvals besides the requester's cannot be reached with 2 approvers",
         expect.stringMatching(/^gitops\.signing/),
       ]),
+    );
+  });
+});
+
+describe("pull-request mode in the config", () => {
+  test("via: pull-request with gitops.pullRequests and GitHub credentials is accepted; via defaults to push", () => {
+    const text = withChange((raw) => {
+      raw.apps["order-svc"].environments[2].via = "pull-request";
+      raw.gitops.pullRequests = { repo: "acme/gitops", labels: ["release"] };
+    });
+    expect(problemsOf(text)).toEqual([]);
+    const { config } = parseConfig(text, "/etc/relbot/relbot.yaml", {});
+    expect(config.apps["order-svc"]!.environments[2]!.via).toBe("pull-request");
+    expect(config.apps["order-svc"]!.environments[0]!.via).toBeUndefined();
+    expect(config.gitops.pullRequests).toEqual({ repo: "acme/gitops", labels: ["release"] });
+  });
+
+  test("without gitops.pullRequests, or without GitHub credentials, the environment is named", () => {
+    const noSettings = problemsOf(
+      withChange((raw) => {
+        raw.apps["order-svc"].environments[2].via = "pull-request";
+      }),
+    );
+    expect(noSettings).toEqual([
+      "apps.order-svc.environments[2].via: order-svc/prod: via: pull-request needs gitops.pullRequests (repo: owner/name) to open pull requests in",
+    ]);
+    const noCredentials = problemsOf(
+      withChange((raw) => {
+        raw.apps["order-svc"].environments[1].via = "pull-request";
+        raw.gitops.pullRequests = { repo: "acme/gitops" };
+        delete raw.github.tokenEnv;
+      }),
+    );
+    expect(noCredentials).toEqual([
+      "apps.order-svc.environments[1].via: order-svc/staging: via: pull-request needs GitHub credentials (github.tokenEnv or github.app) to open pull requests",
+    ]);
+    const badRepo = problemsOf(
+      withChange((raw) => {
+        raw.gitops.pullRequests = { repo: "https://github.com/acme/gitops", labels: [] };
+        raw.apps["order-svc"].environments[1].via = "merge";
+      }),
+    );
+    expect(badRepo).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^gitops\.pullRequests\.repo: must be a repository as "owner\/repo"/),
+        expect.stringMatching(/^apps\.order-svc\.environments\[1\]\.via: /),
+      ]),
+    );
+  });
+
+  test("a GitHub App needs pull_requests: write (and contents: write) only when an environment uses pull requests", () => {
+    const push = parseConfig(exampleText, "/etc/relbot/relbot.yaml", {}).config;
+    const permissions = (config: typeof push) =>
+      neededAppPermissions(config, false).map((need) => `${need.permission}:${need.level}`);
+    expect(permissions(push)).not.toContain("pull_requests:write");
+    const pr = parseConfig(
+      withChange((raw) => {
+        raw.apps["order-svc"].environments[2].via = "pull-request";
+        raw.gitops.pullRequests = { repo: "acme/gitops" };
+      }),
+      "/etc/relbot/relbot.yaml",
+      {},
+    ).config;
+    expect(permissions(pr)).toEqual(expect.arrayContaining(["pull_requests:write", "contents:write"]));
+    expect(
+      missingAppPermissions(neededAppPermissions(pr, false), { contents: "write", metadata: "read" }),
+    ).toEqual(
+      expect.arrayContaining([expect.objectContaining({ permission: "pull_requests", level: "write" })]),
     );
   });
 });

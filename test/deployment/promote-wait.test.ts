@@ -48,7 +48,7 @@ describe("relbot promote --wait with Argo CD", () => {
     p.sync("staging", "v1.4.0", "Progressing");
     await cli.printedLine("deployment progressing:");
     // Still waiting: progressing is not the end.
-    expect(cli.printed()).not.toContain("healthy");
+    expect(cli.printed()).not.toContain("deployment healthy");
     p.sync("staging", "v1.4.0", "Healthy");
     const result = await cli.result;
     expect(result.stderr).toBe("");
@@ -99,7 +99,7 @@ describe("relbot promote --wait with Argo CD", () => {
     expect(result.stderr).toContain(
       `relbot rolled back: Rolled back order-svc in staging to v1.4.0 (from v1.5.0): GitOps commit \`${rollback.gitopsCommit}\` pushed. (${rollback.id})`,
     );
-    expect(result.stdout).not.toContain("healthy");
+    expect(result.stdout).not.toContain("is deployed and healthy");
   }, 60_000);
 
   test("a deployment Argo CD never runs ends as timeout: exit 1 saying so", async () => {

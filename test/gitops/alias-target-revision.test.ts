@@ -3,27 +3,20 @@
 // the anchor and its other users alone; it refuses only when the node to change is the anchor itself and another
 // source still uses it. Promotions go through GitopsWriter to a real git server, and the pushed file is checked.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { parse } from "yaml";
-import { GitopsWriter } from "../../src/gitops/index.ts";
 import { type GitServer, startGitServer } from "../support/git-server.ts";
 import { createGitopsRepo, type GitopsRepo } from "../support/gitops-repo.ts";
-import { orderSvcRepo } from "./fixtures.ts";
+import { gitopsWriterFor, orderSvcRepo } from "./fixtures.ts";
 
 const chartsRepo = "https://github.com/acme/platform-charts.git";
 const file = "envs/prod/order-svc.yaml";
 let server: GitServer;
-const caches: string[] = [];
+let promotions = 0;
 
 beforeAll(async () => {
   server = await startGitServer();
 });
-afterAll(async () => {
-  await server.close();
-  for (const dir of caches) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => server.close());
 
 /** An Application with `sources`, the shape Argo CD documents for a chart plus values from another repo. */
 function multiSource(sources: string, extraMetadata = ""): string {
@@ -46,20 +39,13 @@ ${sources}
 }
 
 async function promote(repo: GitopsRepo, version = "v1.4.0") {
-  const cacheDir = mkdtempSync(path.join(tmpdir(), "relbot-alias-cache-"));
-  caches.push(cacheDir);
-  const writer = new GitopsWriter({
-    url: repo.url,
-    branch: "main",
-    author: { name: "relbot", email: "relbot@example.com" },
-    cacheDir,
-  });
-  return writer.apply({
-    requestId: `req_alias_${caches.length}`,
+  promotions++;
+  return gitopsWriterFor(repo).apply({
+    requestId: `req_alias_${promotions}`,
     actor: "alice",
     changes: [
       {
-        promotionId: `prm_alias_${caches.length}`,
+        promotionId: `prm_alias_${promotions}`,
         app: "order-svc",
         env: "prod",
         file,

@@ -1,6 +1,8 @@
 // Manifests for GitOps tests: the upstream annotated Application, and small hand-written shapes.
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { GitopsWriter, type GitopsWriterOptions } from "../../src/gitops/index.ts";
+import { tempDir } from "../support/temp-dir.ts";
 
 /** The Argo CD files vendored from upstream (see its README.md for provenance; tests copy what they edit). */
 export const argocdFixtures = path.resolve(import.meta.dir, "../fixtures/argocd");
@@ -10,6 +12,20 @@ export function annotatedApplication(): string {
 }
 
 export const orderSvcRepo = "https://github.com/acme/order-svc.git";
+
+/** relbot's writer on `repo`'s main with a clone of its own: a second one is a restarted relbot. */
+export function gitopsWriterFor(
+  repo: { url: string },
+  extra: Partial<GitopsWriterOptions> = {},
+): GitopsWriter {
+  return new GitopsWriter({
+    url: repo.url,
+    branch: "main",
+    author: { name: "relbot", email: "relbot@example.com" },
+    cacheDir: tempDir("relbot-gitops-cache-"),
+    ...extra,
+  });
+}
 
 export function singleSourceApp(
   opts: { name?: string; repoURL?: string; targetRevision?: string } = {},

@@ -2,40 +2,25 @@
 // environments that name the moved tag are edited, all in one commit, exactly once across a crash; a refusal right
 // before the push pushes nothing; every commit carries the audit head it was given.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { RelbotError } from "../../src/errors.ts";
-import { GitopsWriter, type PromotionChange } from "../../src/gitops/index.ts";
+import type { GitopsWriter, PromotionChange } from "../../src/gitops/index.ts";
 import { git } from "../support/git.ts";
 import { type GitServer, startGitServer } from "../support/git-server.ts";
 import { createGitopsRepo, type GitopsRepo } from "../support/gitops-repo.ts";
-import { orderSvcRepo, singleSourceApp } from "./fixtures.ts";
+import { gitopsWriterFor, orderSvcRepo, singleSourceApp } from "./fixtures.ts";
 
 const sha = "3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f40";
 const head = "c".repeat(64);
 let server: GitServer;
-const cacheDirs: string[] = [];
 
 beforeAll(async () => {
   server = await startGitServer();
 });
-afterAll(async () => {
-  await server.close();
-  for (const dir of cacheDirs) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => server.close());
 
 /** A writer with a cache of its own: a second one is a restarted relbot. */
 function writerFor(repo: GitopsRepo): GitopsWriter {
-  const cacheDir = mkdtempSync(path.join(tmpdir(), "relbot-pin-cache-"));
-  cacheDirs.push(cacheDir);
-  return new GitopsWriter({
-    url: repo.url,
-    branch: "main",
-    author: { name: "relbot", email: "relbot@example.com" },
-    cacheDir,
-    auditHead: () => head,
-  });
+  return gitopsWriterFor(repo, { auditHead: () => head });
 }
 
 const envs = { dev: "v1.4.0", staging: "v1.4.0", prod: "v1.3.0" };

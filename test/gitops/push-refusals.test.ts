@@ -2,20 +2,18 @@
 // protected-branch refusal from an update hook (its text on side-band, as GitHub sends GH006), and HTTP
 // refusals (403 with the host's message, 413) fail at once with the server's words; 5xx stays retryable.
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { GitopsWriter, type PromotionChange } from "../../src/gitops/index.ts";
+import type { PromotionChange } from "../../src/gitops/index.ts";
 import { isTransientGitopsError } from "../../src/pipeline/index.ts";
 import { git } from "../support/git.ts";
 import { type GitServer, startGitServer } from "../support/git-server.ts";
 import { createGitopsRepo, type GitopsRepo } from "../support/gitops-repo.ts";
-import { orderSvcRepo, singleSourceApp } from "./fixtures.ts";
+import { gitopsWriterFor, orderSvcRepo, singleSourceApp } from "./fixtures.ts";
 
 let server: GitServer;
 /** Set per test: the HTTP answer the server gives a push instead of running git. */
 let refusePush: { status: number; body: string } | undefined;
-const cacheDirs: string[] = [];
 
 beforeAll(async () => {
   server = await startGitServer({
@@ -26,21 +24,7 @@ beforeAll(async () => {
 afterEach(() => {
   refusePush = undefined;
 });
-afterAll(async () => {
-  await server.close();
-  for (const dir of cacheDirs) rmSync(dir, { recursive: true, force: true });
-});
-
-function writerFor(repo: GitopsRepo): GitopsWriter {
-  const cacheDir = mkdtempSync(path.join(tmpdir(), "relbot-refusal-cache-"));
-  cacheDirs.push(cacheDir);
-  return new GitopsWriter({
-    url: repo.url,
-    branch: "main",
-    author: { name: "relbot", email: "relbot@example.com" },
-    cacheDir,
-  });
-}
+afterAll(() => server.close());
 
 const change = (id: string): PromotionChange => ({
   promotionId: id,
@@ -74,7 +58,7 @@ describe("refused pushes", () => {
     hook(repo, "pre-receive", 'echo "release freeze until Monday: ask #sre" >&2\nexit 1');
     const before = server.requests();
     const error = await failure(
-      writerFor(repo).apply({ requestId: "r1", actor: "alice", changes: [change("prm_hook")] }),
+      gitopsWriterFor(repo).apply({ requestId: "r1", actor: "alice", changes: [change("prm_hook")] }),
     );
     expect(error.code).toBe("gitops.push_refused");
     expect(error.message).toContain("refused the push to main: pre-receive hook declined");
@@ -99,7 +83,7 @@ describe("refused pushes", () => {
       ].join("\n"),
     );
     const error = await failure(
-      writerFor(repo).apply({ requestId: "r2", actor: "alice", changes: [change("prm_protected")] }),
+      gitopsWriterFor(repo).apply({ requestId: "r2", actor: "alice", changes: [change("prm_protected")] }),
     );
     expect(error.code).toBe("gitops.push_refused");
     expect(error.message).toContain("hook declined");
@@ -114,7 +98,11 @@ describe("refused pushes", () => {
   test("receive.denyNonFastForwards does not get in the way of relbot's fast-forward pushes", async () => {
     const repo = createGitopsRepo(server, { "envs/dev/order-svc.yaml": singleSourceApp() });
     git(repo.bare, ["config", "receive.denyNonFastForwards", "true"]);
-    const outcome = await writerFor(repo).apply({ requestId: "r3", actor: "a", changes: [change("prm_ff")] });
+    const outcome = await gitopsWriterFor(repo).apply({
+      requestId: "r3",
+      actor: "a",
+      changes: [change("prm_ff")],
+    });
     expect(outcome.status).toBe("committed");
     expect(git(repo.bare, ["rev-parse", "main"])).toBe(outcome.commit!);
   });
@@ -123,7 +111,7 @@ describe("refused pushes", () => {
     const repo = createGitopsRepo(server, { "envs/dev/order-svc.yaml": singleSourceApp() });
     refusePush = { status: 403, body: "Permission to acme/gitops.git denied to relbot-bot.\n" };
     const error = await failure(
-      writerFor(repo).apply({ requestId: "r4", actor: "a", changes: [change("prm_403")] }),
+      gitopsWriterFor(repo).apply({ requestId: "r4", actor: "a", changes: [change("prm_403")] }),
     );
     expect(error.code).toBe("gitops.unauthorized");
     expect(error.message).toContain("HTTP 403");
@@ -135,7 +123,7 @@ describe("refused pushes", () => {
     const repo = createGitopsRepo(server, { "envs/dev/order-svc.yaml": singleSourceApp() });
     refusePush = { status: 413, body: "request entity too large" };
     const tooLarge = await failure(
-      writerFor(repo).apply({ requestId: "r5", actor: "a", changes: [change("prm_413")] }),
+      gitopsWriterFor(repo).apply({ requestId: "r5", actor: "a", changes: [change("prm_413")] }),
     );
     expect(tooLarge.code).toBe("gitops.push_refused");
     expect(tooLarge.message).toContain("HTTP 413");
@@ -143,13 +131,13 @@ describe("refused pushes", () => {
 
     refusePush = { status: 500, body: "internal error" };
     const broken = await failure(
-      writerFor(repo).apply({ requestId: "r6", actor: "a", changes: [change("prm_500")] }),
+      gitopsWriterFor(repo).apply({ requestId: "r6", actor: "a", changes: [change("prm_500")] }),
     );
     expect(broken.code).toBe("gitops.push_failed");
     expect(isTransientGitopsError(broken)).toBe(true);
 
     refusePush = undefined;
-    const outcome = await writerFor(repo).apply({
+    const outcome = await gitopsWriterFor(repo).apply({
       requestId: "r6",
       actor: "a",
       changes: [change("prm_500")],

@@ -7,16 +7,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { type GpgKey, gpg, makeGpgKey, makeSshKey } from "../../src/devtools/signing-keys.ts";
-import {
-  type CommitSigner,
-  GitopsWriter,
-  loadCommitSigner,
-  type PromotionChange,
-} from "../../src/gitops/index.ts";
+import { type CommitSigner, loadCommitSigner, type PromotionChange } from "../../src/gitops/index.ts";
 import { git } from "../support/git.ts";
 import { type GitServer, startGitServer } from "../support/git-server.ts";
 import { createGitopsRepo, type GitopsRepo } from "../support/gitops-repo.ts";
-import { orderSvcRepo, singleSourceApp } from "./fixtures.ts";
+import { gitopsWriterFor, orderSvcRepo, singleSourceApp } from "./fixtures.ts";
 
 let server: GitServer;
 const temp: string[] = [];
@@ -47,11 +42,7 @@ const change = (toVersion: string): PromotionChange => ({
 /** Two promotions through the writer (two commits), the second after someone else's push (a rebuilt commit). */
 async function promoteTwice(repo: GitopsRepo, signer: CommitSigner): Promise<string[]> {
   let pushedElsewhere = false;
-  const writer = new GitopsWriter({
-    url: repo.url,
-    branch: "main",
-    author: { name: "relbot", email: "relbot@example.com" },
-    cacheDir: tempDir("relbot-signed-cache-"),
+  const writer = gitopsWriterFor(repo, {
     signer,
     hooks: {
       beforePush: () => {

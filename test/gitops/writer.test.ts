@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync, symlinkSync } from "node:fs";
 import path from "node:path";
-import { GitopsWriter, type GitopsWriterOptions, type PromotionChange } from "../../src/gitops/index.ts";
+import type { GitopsWriter, GitopsWriterOptions, PromotionChange } from "../../src/gitops/index.ts";
 import { commitFiles, git } from "../support/git.ts";
 import { type GitServer, startGitServer } from "../support/git-server.ts";
 import { createGitopsRepo, type GitopsRepo } from "../support/gitops-repo.ts";
 import { tempDir } from "../support/temp-dir.ts";
-import { annotatedApplication, orderSvcRepo, singleSourceApp } from "./fixtures.ts";
+import { annotatedApplication, gitopsWriterFor, orderSvcRepo, singleSourceApp } from "./fixtures.ts";
 
 const exampleRepo = "https://github.com/argoproj/argocd-example-apps.git";
 const paymentsRepo = "https://github.com/acme/payments.git";
@@ -18,14 +18,7 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 function writerFor(repo: GitopsRepo, extra: Partial<GitopsWriterOptions> = {}): GitopsWriter {
-  return new GitopsWriter({
-    url: repo.url,
-    branch: "main",
-    author: { name: "relbot", email: "relbot@example.com" },
-    cacheDir: tempDir("relbot-gitops-cache-"),
-    now: () => Date.UTC(2025, 0, 2, 3, 4, 5),
-    ...extra,
-  });
+  return gitopsWriterFor(repo, { now: () => Date.UTC(2025, 0, 2, 3, 4, 5), ...extra });
 }
 
 let ids = 0;

@@ -9,7 +9,7 @@ import { offlineApp } from "../support/relbot-config.ts";
 const base = {
   gitops: { url: "http://127.0.0.1:9/gitops.git" },
   signers: { team: { ssh: "allowed_signers" } },
-  apps: { "order-svc": offlineApp },
+  apps: { "order-svc": offlineApp() },
 };
 
 describe("notifications config", () => {

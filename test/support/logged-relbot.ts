@@ -7,14 +7,7 @@ import { loadConfig } from "../../src/config/index.ts";
 import { type RunningRelbot, startRelbot } from "../../src/main.ts";
 
 /** An app at a dead address (127.0.0.1:9) with the given environments, in chain order. */
-export function offlineApp(name: string, environments: Record<string, unknown>[]) {
-  return {
-    repo: `http://127.0.0.1:9/${name}.git`,
-    module: `github.com/acme/${name}`,
-    signers: "team",
-    environments,
-  };
-}
+export { offlineApp } from "./relbot-config.ts";
 
 export async function startLoggedRelbot(options: {
   configFile: string;

@@ -3,6 +3,8 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { stringify } from "yaml";
+import { loadConfig } from "../../src/config/index.ts";
+import { type Database, openDatabase } from "../../src/store/index.ts";
 import { tempDir } from "./temp-dir.ts";
 
 export interface TestConfigOptions {
@@ -44,10 +46,34 @@ export function writeTestConfig(options: TestConfigOptions): string {
   return file;
 }
 
-/** An app whose repository nothing answers for: for tests of what relbot does before it reaches any remote. */
-export const offlineApp = {
-  repo: "http://127.0.0.1:9/order-svc.git",
-  module: "example.com/order-svc",
-  signers: "team",
-  environments: [{ name: "dev", file: "envs/dev.yaml" }],
-};
+/** A GitOps URL no server answers on (port 9, discard): for what relbot does before it reaches any remote. */
+export const unreachableGitops = "http://127.0.0.1:9/gitops.git";
+
+/** An app whose repository nothing answers for, signed by the set "team": order-svc with one dev environment. */
+export function offlineApp(
+  name = "order-svc",
+  environments: Record<string, unknown>[] = [{ name: "dev", file: "envs/dev.yaml" }],
+): { repo: string; module: string; signers: string; environments: Record<string, unknown>[] } {
+  return {
+    repo: `http://127.0.0.1:9/${name}.git`,
+    module: `github.com/acme/${name}`,
+    signers: "team",
+    environments,
+  };
+}
+
+/**
+ * A config for what works on relbot's database alone (the CLI's promote, approve, reconcile): no GitOps server
+ * answers, and the signer set "team" trusts nobody (an empty allowed_signers). Returns the config file's path.
+ */
+export function writeOfflineConfig(
+  apps: Record<string, Record<string, unknown>>,
+  options: Omit<TestConfigOptions, "gitopsUrl" | "apps"> = {},
+): string {
+  return writeTestConfig({ gitopsUrl: unreachableGitops, files: { allowed_signers: "" }, apps, ...options });
+}
+
+/** The database a config file names, opened beside the CLI as the running service would have it open. */
+export function openConfigDatabase(configFile: string): Promise<Database> {
+  return openDatabase(loadConfig({ file: configFile, env: {} }).config.database.path);
+}

@@ -1,0 +1,224 @@
+// What pull-request mode writes about a promotion: pr-open with its pull request, then succeeded (merged, with the
+// merge commit) or cancelled (closed unmerged, or dropped because the environment moved), and each rebuild of the
+// branch. Every step is written with its audit event (and the work it starts) in one transaction, and only from
+// the state it leaves, so a webhook and the reconciler seeing the same merge record it once.
+import { and, eq, inArray } from "drizzle-orm";
+import { appendAuditEvent } from "../audit/index.ts";
+import type { AppConfig } from "../config/index.ts";
+import { deploymentWatchStart } from "../deployment/records.ts";
+import { autoPromoteJob, enqueueJob } from "../jobs/index.ts";
+import { promotionEventPayload } from "../promotion/index.ts";
+import { type Db, type PromotionRow, promotions } from "../store/index.ts";
+import { nextAutoEnvironment } from "./promotion-records.ts";
+
+export interface OpenedPullRequest {
+  number: number;
+  url: string;
+  /** The commit on relbot/<id>. */
+  commit: string;
+}
+
+/**
+ * queued/running -> pr-open, with the pull request. Each row's fromVersion is written as given (the caller sets it
+ * to what the file held on the tip the commit was made on). Rows already past that are returned as they are.
+ */
+export function recordPullRequestOpened(
+  db: Db,
+  rows: PromotionRow[],
+  pull: OpenedPullRequest,
+  now: number,
+): PromotionRow[] {
+  return db.transaction(
+    (tx) =>
+      rows.map((row) => {
+        const updated = tx
+          .update(promotions)
+          .set({
+            status: "pr-open",
+            pullRequestNumber: pull.number,
+            pullRequestUrl: pull.url,
+            gitopsCommit: pull.commit,
+            fromVersion: row.fromVersion,
+            error: null,
+            updatedAt: now,
+          })
+          .where(and(eq(promotions.id, row.id), inArray(promotions.status, ["queued", "running"])))
+          .returning()
+          .get();
+        if (!updated) return tx.select().from(promotions).where(eq(promotions.id, row.id)).get() ?? row;
+        appendAuditEvent(
+          tx,
+          {
+            kind: "promotion.pr-opened",
+            actor: row.actor,
+            subject: `promotion:${row.id}`,
+            payload: {
+              ...promotionEventPayload(row),
+              pullRequest: { number: pull.number, url: pull.url },
+              branchCommit: pull.commit,
+            },
+          },
+          now,
+        );
+        return updated;
+      }),
+    { behavior: "immediate" },
+  );
+}
+
+/**
+ * pr-open -> succeeded: the merge put the change on the GitOps branch. gitopsCommit becomes the merge commit (what
+ * the branch and Argo CD see); the branch commit stays in the audit event. The chain moves on as after a push.
+ * Undefined when the promotion was not pr-open (already recorded).
+ */
+export function recordPullRequestMerged(
+  db: Db,
+  promotionId: string,
+  merge: { number: number; mergeCommit: string; via: "webhook" | "reconcile"; by?: string },
+  apps: Record<string, AppConfig>,
+  now: number,
+  options: { watchDeployments?: boolean } = {},
+): PromotionRow | undefined {
+  return db.transaction(
+    (tx) => {
+      const row = pendingPullRequest(tx, promotionId, merge.number);
+      if (!row) return undefined;
+      const updated = tx
+        .update(promotions)
+        .set({
+          status: "succeeded",
+          gitopsCommit: merge.mergeCommit,
+          error: null,
+          finishedAt: now,
+          updatedAt: now,
+          ...(options.watchDeployments ? deploymentWatchStart(now) : {}),
+        })
+        .where(and(eq(promotions.id, row.id), eq(promotions.status, "pr-open")))
+        .returning()
+        .get()!;
+      appendAuditEvent(
+        tx,
+        {
+          kind: "promotion.succeeded",
+          actor: row.actor,
+          subject: `promotion:${row.id}`,
+          payload: {
+            ...promotionEventPayload(row),
+            gitopsCommit: merge.mergeCommit,
+            outcome: "merged",
+            pullRequest: { number: merge.number, url: row.pullRequestUrl },
+            branchCommit: row.gitopsCommit,
+            seenBy: merge.via,
+            ...(merge.by ? { mergedBy: merge.by } : {}),
+          },
+        },
+        now,
+      );
+      const next = options.watchDeployments ? undefined : nextAutoEnvironment(apps[row.app], row.env);
+      if (next && row.kind === "promote") {
+        enqueueJob(
+          tx,
+          autoPromoteJob.job({ app: row.app, version: row.toVersion, source: "webhook", env: next }),
+          now,
+        );
+      }
+      return updated;
+    },
+    { behavior: "immediate" },
+  );
+}
+
+/** pr-open -> cancelled: closed unmerged (by a person), or closed by relbot because the environment moved. */
+export function recordPullRequestCancelled(
+  db: Db,
+  promotionId: string,
+  close: { number: number; reason: string; via: "webhook" | "reconcile" | "rebuild"; by?: string },
+  now: number,
+): PromotionRow | undefined {
+  return db.transaction(
+    (tx) => {
+      const row = pendingPullRequest(tx, promotionId, close.number);
+      if (!row) return undefined;
+      const updated = tx
+        .update(promotions)
+        .set({ status: "cancelled", error: close.reason, finishedAt: now, updatedAt: now })
+        .where(and(eq(promotions.id, row.id), eq(promotions.status, "pr-open")))
+        .returning()
+        .get()!;
+      appendAuditEvent(
+        tx,
+        {
+          kind: "promotion.cancelled",
+          actor: close.by ?? row.actor,
+          subject: `promotion:${row.id}`,
+          payload: {
+            ...promotionEventPayload(row),
+            pullRequest: { number: close.number, url: row.pullRequestUrl },
+            reason: close.reason,
+            seenBy: close.via,
+          },
+        },
+        now,
+      );
+      return updated;
+    },
+    { behavior: "immediate" },
+  );
+}
+
+/** The branch was rebuilt on the moved base: the pull request now carries `commit`. */
+export function recordPullRequestRebuilt(
+  db: Db,
+  promotionId: string,
+  rebuilt: { number: number; commit: string; replaced: string; base: string; fromVersion: string | null },
+  now: number,
+): PromotionRow | undefined {
+  return db.transaction(
+    (tx) => {
+      const row = pendingPullRequest(tx, promotionId, rebuilt.number);
+      if (!row) return undefined;
+      const updated = tx
+        .update(promotions)
+        // fromVersion: what the file held on the new tip (an older version may have landed meanwhile).
+        .set({ gitopsCommit: rebuilt.commit, fromVersion: rebuilt.fromVersion, updatedAt: now })
+        .where(and(eq(promotions.id, row.id), eq(promotions.status, "pr-open")))
+        .returning()
+        .get()!;
+      appendAuditEvent(
+        tx,
+        {
+          kind: "promotion.pr-rebuilt",
+          actor: "relbot",
+          subject: `promotion:${row.id}`,
+          payload: {
+            ...promotionEventPayload(row),
+            pullRequest: { number: rebuilt.number, url: row.pullRequestUrl },
+            branchCommit: rebuilt.commit,
+            replaced: rebuilt.replaced,
+            base: rebuilt.base,
+            fromVersion: rebuilt.fromVersion,
+          },
+        },
+        now,
+      );
+      return updated;
+    },
+    { behavior: "immediate" },
+  );
+}
+
+/** The promotion, when it is pr-open with exactly this pull request: nothing else is moved by a pull request. */
+function pendingPullRequest(tx: Db, promotionId: string, number: number): PromotionRow | undefined {
+  const row = tx.select().from(promotions).where(eq(promotions.id, promotionId)).get();
+  return row?.status === "pr-open" && row.pullRequestNumber === number ? row : undefined;
+}
+
+/** Every promotion waiting on its pull request, oldest first (the reconciler asks GitHub about each). */
+export function listOpenPullRequests(db: Db): PromotionRow[] {
+  return db
+    .select()
+    .from(promotions)
+    .where(eq(promotions.status, "pr-open"))
+    .orderBy(promotions.createdAt, promotions.id)
+    .all();
+}
