@@ -10,7 +10,7 @@ import pino from "pino";
 import { loadConfig } from "../../src/config/index.ts";
 import type { FoundSbom } from "../../src/sbom/index.ts";
 import { type ThreadedCheckWork, threadedCheckWork } from "../../src/workers/index.ts";
-import { offlineApp, writeTestConfig } from "../support/relbot-config.ts";
+import { offlineApp, unreachableGitops, writeTestConfig } from "../support/relbot-config.ts";
 import { tempDir } from "../support/temp-dir.ts";
 
 const spdx = new Uint8Array(readFileSync(path.join(import.meta.dir, "../fixtures/sbom/order-svc.spdx.json")));
@@ -23,9 +23,9 @@ const sink = new Writable({
 });
 let found: FoundSbom = { kind: "found", where: "asset:svc_v1.0.0.spdx.json", bytes: spdx };
 const configFile = writeTestConfig({
-  gitopsUrl: "http://127.0.0.1:9/gitops.git",
+  gitopsUrl: unreachableGitops,
   files: { allowed_signers: "" },
-  apps: { svc: { ...offlineApp, sbom: { asset: "*.spdx.json", required: true } } },
+  apps: { svc: { ...offlineApp("svc"), sbom: { asset: "*.spdx.json", required: true } } },
 });
 const work: ThreadedCheckWork = threadedCheckWork({
   config: loadConfig({ file: configFile, env: {} }).config,
