@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../database.ts";
-import { type PromotionRow, promotions } from "../schema.ts";
+import { type PromotionRow, promotionInEffect, promotions } from "../schema.ts";
 
 export type PromotionStatus = PromotionRow["status"];
 
@@ -103,8 +103,21 @@ export function* promotionBatches(
  * pairs (a correlated index lookup per pair over json_each), not one round trip per environment.
  */
 export function currentPromotions(db: Db, pairs: readonly { app: string; env: string }[]): PromotionRow[] {
+  return lastPromotionsIn(db, pairs, promotionInEffect);
+}
+
+/** The newest promotion of each (app, env) whose status is one of `statuses`: one correlated index lookup per pair. */
+function lastPromotionsIn(
+  db: Db,
+  pairs: readonly { app: string; env: string }[],
+  statuses: readonly string[],
+): PromotionRow[] {
   if (pairs.length === 0) return [];
   const list = JSON.stringify(pairs.map((p) => [p.app, p.env]));
+  const wanted = sql.join(
+    statuses.map((status) => sql`${status}`),
+    sql`, `,
+  );
   return db
     .select()
     .from(promotions)
@@ -112,7 +125,7 @@ export function currentPromotions(db: Db, pairs: readonly { app: string; env: st
       sql`${promotions.id} in (
         select (
           select last.id from promotions as last
-          where last.app = pair.value ->> 0 and last.env = pair.value ->> 1 and last.status in ('succeeded', 'noop')
+          where last.app = pair.value ->> 0 and last.env = pair.value ->> 1 and last.status in (${wanted})
           order by last.created_at desc, last.id desc
           limit 1
         )
@@ -163,23 +176,5 @@ export function lastProblemPromotions(
   db: Db,
   pairs: readonly { app: string; env: string }[],
 ): PromotionRow[] {
-  if (pairs.length === 0) return [];
-  const list = JSON.stringify(pairs.map((p) => [p.app, p.env]));
-  const statuses = JSON.stringify(problemStatuses);
-  return db
-    .select()
-    .from(promotions)
-    .where(
-      sql`${promotions.id} in (
-        select (
-          select last.id from promotions as last
-          where last.app = pair.value ->> 0 and last.env = pair.value ->> 1
-            and last.status in (select value from json_each(${statuses}))
-          order by last.created_at desc, last.id desc
-          limit 1
-        )
-        from json_each(${list}) as pair
-      )`,
-    )
-    .all();
+  return lastPromotionsIn(db, pairs, problemStatuses);
 }
