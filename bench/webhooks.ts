@@ -22,6 +22,7 @@ const { values } = parseArgs({
     "repeat-percent": { type: "string", default: "10" },
     "worker-busy": { type: "string", default: "0" },
     "worker-threads": { type: "string" },
+    "cpu-window-ms": { type: "string" },
   },
 });
 const busyTags = Number(values["worker-busy"]);
@@ -130,6 +131,36 @@ const checkedMeanwhile = during
   )
   .all();
 during.close();
+// Main-thread CPU per release check, after the deliveries (intake idle): what a check costs the thread that answers
+// webhooks, whatever else the machine runs (CPU time, not wall time). Linux: /proc/<pid>/task/<tid>/stat.
+let perCheck: { main: number; all: number; checks: number } | undefined;
+if (source) {
+  const ticks = (tid?: number) => {
+    const file = tid ? `/proc/${relbot.pid}/task/${tid}/stat` : `/proc/${relbot.pid}/stat`;
+    const fields = readFileSync(file, "utf8").split(") ")[1]!.split(" ");
+    return Number(fields[11]) + Number(fields[12]); // utime + stime, in clock ticks (1/100 s)
+  };
+  const recorded = () => {
+    const db = new BunDatabase(dbFile, { readonly: true });
+    // Verified releases only: a check of a tag past the first N (not on the server) is cheap and not counted.
+    const n = db
+      .query<{ n: number }, []>("select count(*) as n from releases where status = 'verified'")
+      .get()!.n;
+    db.close();
+    return n;
+  };
+  const before = { main: ticks(relbot.pid), all: ticks(), checks: recorded() };
+  await Bun.sleep(Number(values["cpu-window-ms"] ?? 8000));
+  const after = { main: ticks(relbot.pid), all: ticks(), checks: recorded() };
+  const checks = after.checks - before.checks;
+  if (after.checks >= busyTags)
+    console.log("note: every signed tag was checked before the window ended; raise --worker-busy");
+  perCheck = {
+    main: ((after.main - before.main) * 10) / checks,
+    all: ((after.all - before.all) * 10) / checks,
+    checks,
+  };
+}
 await relbot.stop();
 
 const sqlite = new BunDatabase(dbFile, { readonly: true });
@@ -181,6 +212,10 @@ if (source)
     `worker busy: ${busyTags} signed tags on a local git server; releases recorded during the deliveries: ${
       checkedMeanwhile.map((r) => `${r.n} ${r.status}`).join(", ") || "none"
     } (RELBOT_WORKER_THREADS=${values["worker-threads"] ?? "default"})`,
+  );
+if (perCheck)
+  console.log(
+    `afterwards, intake idle: ${perCheck.checks} release checks; CPU per check: main thread ${perCheck.main.toFixed(1)} ms, whole process ${perCheck.all.toFixed(1)} ms`,
   );
 const ok =
   stored === unique.length &&

@@ -129,6 +129,8 @@ export const errorCodes = {
   // Worker threads (src/workers): the thread running a task died, or relbot is stopping it. Both are retried: the
   // job runs again on a fresh thread (or in the next relbot).
   "worker.crashed": { kind: "internal", retryable: true },
+  // A task the thread did not answer in time (workers/task-thread.ts taskTimeoutMs): the thread is replaced.
+  "worker.timed_out": { kind: "internal", retryable: true },
   "worker.stopped": { kind: "unavailable", retryable: true },
 } as const satisfies Record<string, CodeSpec>;
 

@@ -70,8 +70,6 @@ export class BareCache {
   private readonly cloneDepth: number;
   private readonly maxPacks: number;
   private loaded = false;
-  /** What the server speaks: protocol v2 (fetch streamed by relbot) and partial-clone filters. */
-  private protocol?: Promise<{ v2: boolean; filter: boolean }>;
 
   constructor(opts: BareCacheOptions) {
     this.url = opts.url;
@@ -94,9 +92,11 @@ export class BareCache {
       this.store.refresh();
       return tip;
     }
-    if (this.packCount() > this.maxPacks) return this.rebuild();
+    // A cache without its branch (a clone cut short by a crash) or fragmented into too many packs starts afresh.
+    const local = await this.localTip(this.gitdir);
+    if (!local || !this.store.has(local) || this.packCount() > this.maxPacks) return this.rebuild();
     try {
-      return await this.fetchInto(this.gitdir);
+      return await this.fetchInto(this.gitdir, local);
     } catch (error) {
       // The server sent far more than new commits: it no longer knows our tip (a force-push, then gc). One fresh
       // shallow clone costs less than indexing the whole history.
@@ -130,7 +130,8 @@ export class BareCache {
 
   private packCount(): number {
     const dir = path.join(this.gitdir, "objects", "pack");
-    return fs.existsSync(dir) ? fs.readdirSync(dir).filter((name) => name.endsWith(".pack")).length : 0;
+    // Indexed packs only: a download cut short leaves a pack without an index, which nothing reads.
+    return fs.existsSync(dir) ? fs.readdirSync(dir).filter((name) => name.endsWith(".idx")).length : 0;
   }
 
   private async cloneInto(gitdir: string): Promise<string> {
@@ -141,15 +142,16 @@ export class BareCache {
     const branchSpec = `+refs/heads/${this.branch}:refs/remotes/origin/${this.branch}`;
     await isogit.setConfig({ fs, gitdir, path: "remote.origin.url", value: redactUrl(this.url) });
     await isogit.setConfig({ fs, gitdir, path: "remote.origin.fetch", value: branchSpec });
-    const protocol = await this.serverProtocol();
-    if (!protocol.v2) return this.legacyFetch(gitdir, true);
-    const tip = await this.remoteTip();
-    if (protocol.filter) {
-      // The tip's whole tree (what promotions edit and the drift read reads), then the commit objects alone of
-      // the history the exactly-once check scans: two small packs instead of 200 commits of trees and blobs.
-      await this.fetchAndIndex(gitdir, { wants: [tip], depth: 1 });
+    const tip = await this.remoteTipOrLegacy();
+    if (tip === null) return this.legacyFetch(gitdir, true);
+    // The tip's whole tree (what promotions edit and the drift read reads), then the commit objects alone of the
+    // history the exactly-once check scans: two small packs instead of 200 commits of trees and blobs.
+    await this.fetchAndIndex(gitdir, { wants: [tip], depth: 1 });
+    try {
       await this.fetchAndIndex(gitdir, { wants: [tip], depth: this.cloneDepth, filter: "tree:0" });
-    } else {
+    } catch (error) {
+      if (refusedCredential(error)) throw error;
+      // A server that does not take partial-clone filters refuses the request: the history then comes whole.
       await this.fetchAndIndex(gitdir, { wants: [tip], depth: this.cloneDepth });
     }
     await this.setLocalTip(gitdir, tip);
@@ -157,11 +159,9 @@ export class BareCache {
   }
 
   /** Brings the local branch to the remote tip: nothing but one ls-refs when it has not moved. */
-  private async fetchInto(gitdir: string): Promise<string> {
-    const protocol = await this.serverProtocol();
-    if (!protocol.v2) return this.legacyFetch(gitdir, false);
-    const tip = await this.remoteTip();
-    const local = await this.localTip(gitdir);
+  private async fetchInto(gitdir: string, local: string): Promise<string> {
+    const tip = await this.remoteTipOrLegacy();
+    if (tip === null) return this.legacyFetch(gitdir, false);
     if (tip === local) return tip;
     // `have` our tip, declared shallow: the server leaves out what our tip's tree holds and sends the new
     // commits with what they changed, but never assumes we hold the trees of older history (we keep only its
@@ -169,7 +169,8 @@ export class BareCache {
     const objects = this.store.objectCount();
     await this.fetchAndIndex(gitdir, {
       wants: [tip],
-      ...(local ? { haves: [local], clientShallows: [local] } : { depth: this.cloneDepth }),
+      haves: [local],
+      clientShallows: [local],
       maxObjects: 2 * objects + 10_000,
     });
     await this.setLocalTip(gitdir, tip);
@@ -224,24 +225,28 @@ export class BareCache {
     await isogit.writeRef({ fs, gitdir, ref: `refs/heads/${this.branch}`, value: tip, force: true });
   }
 
-  private serverProtocol(): Promise<{ v2: boolean; filter: boolean }> {
-    if (!this.protocol) {
-      this.protocol = (async () => {
-        const info = await isogit.getRemoteInfo2({
-          http,
-          url: this.url,
-          headers: await gitAuthHeaders(this.credential),
-          protocolVersion: 2,
-        });
-        if (info.protocolVersion !== 2) return { v2: false, filter: false };
-        const features = String(info.capabilities.fetch ?? "").split(" ");
-        return { v2: features.includes("shallow"), filter: features.includes("filter") };
-      })();
-      this.protocol.catch(() => {
-        this.protocol = undefined;
-      });
+  /**
+   * The remote tip, asked in protocol v2 (ls-refs), which every current host speaks, so no advertisement is read
+   * first; only when that fails is the advertisement read, to tell a server without v2 (null: isomorphic-git
+   * fetches) from a real failure (thrown).
+   */
+  private async remoteTipOrLegacy(): Promise<string | null> {
+    try {
+      return await this.remoteTip();
+    } catch (error) {
+      if (refusedCredential(error) || (await this.speaksV2())) throw error;
+      return null;
     }
-    return this.protocol;
+  }
+
+  private async speaksV2(): Promise<boolean> {
+    const info = await isogit.getRemoteInfo2({
+      http,
+      url: this.url,
+      headers: await gitAuthHeaders(this.credential),
+      protocolVersion: 2,
+    });
+    return info.protocolVersion === 2;
   }
 
   /**
@@ -403,6 +408,12 @@ export class BareCache {
       ...(result.current ? { current: result.current } : {}),
     };
   }
+}
+
+/** HTTP 401/403: asking again differently will not help. */
+function refusedCredential(error: unknown): boolean {
+  const status = (error as { data?: { statusCode?: number } }).data?.statusCode;
+  return status === 401 || status === 403;
 }
 
 /** The all-zero object id: "no such ref" in a ref update (create-only when it is the old value). */

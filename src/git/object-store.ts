@@ -119,7 +119,12 @@ export class PackReader {
     const header = parseEntryHeader(bytes, offset);
     const want = Math.min(header.length + maxCompressedBytes(header.size), end - offset);
     if (want > bytes.length) bytes = this.read(offset, want);
-    const inflated = zlib.inflateSync(bytes.subarray(header.length, want), { info: true }) as unknown as {
+    // The entry header announces the size: inflating stops there, so an entry that inflates to more (a zip bomb
+    // behind a small announced size) costs nothing beyond it and fails.
+    const inflated = zlib.inflateSync(bytes.subarray(header.length, want), {
+      info: true,
+      maxOutputLength: Math.max(1, header.size),
+    }) as unknown as {
       buffer: Buffer;
       engine: { bytesWritten: number };
     };
@@ -154,11 +159,15 @@ export class ObjectStore {
   readonly cache: ObjectCache;
   private packs: Pack[] = [];
 
+  private readonly ownsCache: boolean;
+
   constructor(
     readonly gitdir: string,
-    opts: { cacheBytes?: number } = {},
+    /** `cache`: one shared by several stores (their keys never collide); else one of `cacheBytes` of its own. */
+    opts: { cacheBytes?: number; cache?: ObjectCache } = {},
   ) {
-    this.cache = newObjectCache(opts.cacheBytes);
+    this.cache = opts.cache ?? newObjectCache(opts.cacheBytes);
+    this.ownsCache = opts.cache === undefined;
   }
 
   /** Bytes the store keeps: pack indexes and the object cache. */
@@ -210,11 +219,15 @@ export class ObjectStore {
     this.packs = [...added, ...kept];
   }
 
-  /** Forgets every pack and cached object (the directory was replaced). */
+  /**
+   * Closes the pack files and forgets them (the directory was replaced, or the store is dropped). A cache of its
+   * own is emptied; in a shared one the entries of its packs are never asked for again and age out (loose objects
+   * are cached by id, which names the same content in any repository).
+   */
   close(): void {
     for (const pack of this.packs) fs.closeSync(pack.fd);
     this.packs = [];
-    this.cache.clear();
+    if (this.ownsCache) this.cache.clear();
   }
 
   has(oid: string): boolean {

@@ -10,7 +10,11 @@ import { normalizeRepoUrl } from "../domain/repo-url.ts";
 import { RelbotError } from "../errors.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import { type GitCredential, gitAuthHeaders, redactUrl } from "./credentials.ts";
+import { parseCommit } from "./git-commit.ts";
+import { isTreeMode } from "./git-tree.ts";
 import { objectSize } from "./object-size.ts";
+import { newObjectCache, ObjectStore } from "./object-store.ts";
+import { indexPackFile } from "./pack-indexer.ts";
 import { listAdvertisedRefs } from "./ref-advertisement.ts";
 import { http } from "./traced-http.ts";
 import { fetchPack, oversizedEntry, packTypes } from "./upload-pack.ts";
@@ -24,12 +28,22 @@ export interface GitObject {
 /** What a size-capped read finds: the object, or only its size when that is over the cap (nothing was inflated). */
 export type CappedRead<T> = { found: T } | { tooLarge: number } | { missing: true };
 
+/** Bound of the objects read from source caches (tag objects, commits, trees, go.mod and SBOM blobs). */
+const sourceObjectCacheBytes = 4 * 1024 * 1024;
+/** Source caches kept open at once: a reconcile pass reads hundreds of repositories, one after another. */
+const maxOpenStores = 32;
+
 export class SourceRepos {
   private readonly cacheDir: string;
   private readonly credential: GitCredential | undefined;
   private readonly logger: Logger;
-  /** isomorphic-git's pack index cache, shared across calls so a warm repository is read without re-indexing. */
-  private readonly gitCache: object = {};
+  /**
+   * Objects read from the caches, inflated, in one cache bounded by bytes for every repository (isomorphic-git's
+   * pack cache kept each pack read whole, for every repository, for the life of the process).
+   */
+  private readonly objectCache = newObjectCache(sourceObjectCacheBytes);
+  /** Open object stores (each holds its pack files open), the most recently used last; at most maxOpenStores. */
+  private readonly stores = new Map<string, ObjectStore>();
   /** One writer per cache directory: two fetches into the same bare repository must not interleave. */
   private readonly queues = new Map<string, Promise<unknown>>();
   private readonly initialised = new Map<string, Promise<string>>();
@@ -130,9 +144,10 @@ export class SourceRepos {
             depth: 1,
             tags: false,
             headers: await this.authHeaders(),
-            cache: this.gitCache,
+            cache: {},
           }),
         );
+      this.store(gitdir).refresh();
       this.logger.debug(
         { repo: redactUrl(url), tag: tagName, ms: Math.round(performance.now() - started) },
         "fetched tag",
@@ -149,8 +164,8 @@ export class SourceRepos {
   /** Reads one object from the cache (fetchTag first). */
   async readObject(url: string, oid: string): Promise<GitObject> {
     const gitdir = await this.gitdir(url);
-    const result = await isogit.readObject({ fs, gitdir, oid, format: "content", cache: this.gitCache });
-    return { type: result.type as GitObject["type"], content: result.object as Uint8Array };
+    const object = this.store(gitdir).readOrThrow(oid);
+    return { type: object.type, content: object.content };
   }
 
   /**
@@ -183,25 +198,18 @@ export class SourceRepos {
   ): Promise<CappedRead<Uint8Array>> {
     const gitdir = await this.gitdir(url);
     await this.requireCommit(gitdir, url, commit);
-    const slash = filepath.lastIndexOf("/");
-    const dir = slash === -1 ? undefined : filepath.slice(0, slash);
-    const name = filepath.slice(slash + 1);
-    let entries: isogit.TreeEntry[];
-    try {
-      ({ tree: entries } = await isogit.readTree({
-        fs,
-        gitdir,
-        oid: commit,
-        filepath: dir,
-        cache: this.gitCache,
-      }));
-    } catch (error) {
-      if (error instanceof isogit.Errors.NotFoundError || error instanceof isogit.Errors.ObjectTypeError)
-        return { missing: true };
-      throw error;
+    const store = this.store(gitdir);
+    // Only the trees along the path are read, each searched in place.
+    let tree = parseCommit(store.readTyped(commit, "commit").content).tree;
+    const names = filepath.split("/");
+    const file = names.pop()!;
+    for (const name of names) {
+      const dir = store.read(tree) ? store.treeEntry(tree, name) : undefined;
+      if (!dir || !isTreeMode(dir.mode)) return { missing: true };
+      tree = dir.oid;
     }
-    const entry = entries.find((e) => e.path === name);
-    if (entry?.type !== "blob") return { missing: true };
+    const entry = store.read(tree) ? store.treeEntry(tree, file) : undefined;
+    if (!entry || isTreeMode(entry.mode) || entry.mode === "160000") return { missing: true };
     const read = await this.readObjectCapped(url, entry.oid, maxBytes);
     if (!("found" in read)) return read;
     return { found: read.found.content };
@@ -246,29 +254,36 @@ export class SourceRepos {
 
   /** What a tag object points at (its `object` header); a commit id is its own target. */
   private async peel(gitdir: string, oid: string): Promise<string> {
-    const { type, object } = await isogit.readObject({
-      fs,
-      gitdir,
-      oid,
-      format: "content",
-      cache: this.gitCache,
-    });
+    const { type, content } = this.store(gitdir).readOrThrow(oid);
     if (type !== "tag") return oid;
-    const target = /^object ([0-9a-f]{40})/.exec(
-      new TextDecoder().decode((object as Uint8Array).subarray(0, 60)),
-    );
+    const target = /^object ([0-9a-f]{40})/.exec(content.toString("latin1", 0, 60));
     if (!target) throw new RelbotError("source.tag-changed", `tag object ${oid} names no object`);
     return target[1]!;
   }
 
+  /** Indexes a fetched pack from the file (pack-indexer.ts: flat memory whatever its size) and opens it. */
   private async indexPack(gitdir: string, packFile: string): Promise<void> {
-    await isogit.indexPack({
-      fs,
-      dir: gitdir,
-      gitdir,
-      filepath: path.relative(gitdir, packFile),
-      cache: this.gitCache,
-    });
+    const store = this.store(gitdir);
+    await indexPackFile(packFile, newObjectCache(1024 * 1024), store);
+    store.refresh();
+  }
+
+  /** The object store of a cache directory, opened on first use; the least recently used is closed past the limit. */
+  private store(gitdir: string): ObjectStore {
+    let store = this.stores.get(gitdir);
+    if (store) {
+      this.stores.delete(gitdir);
+    } else {
+      store = new ObjectStore(gitdir, { cache: this.objectCache });
+      store.refresh();
+    }
+    this.stores.set(gitdir, store);
+    for (const [dir, open] of this.stores) {
+      if (this.stores.size <= maxOpenStores) break;
+      open.close();
+      this.stores.delete(dir);
+    }
+    return store;
   }
 
   /** Whether the server advertises protocol v2 `fetch` with `filter` (GitHub, GitLab and git with allowFilter do). */
@@ -289,16 +304,11 @@ export class SourceRepos {
   }
 
   private async requireCommit(gitdir: string, url: string, commit: string): Promise<void> {
-    try {
-      await isogit.readObject({ fs, gitdir, oid: commit, format: "content", cache: this.gitCache });
-    } catch (error) {
-      if (error instanceof isogit.Errors.NotFoundError) {
-        throw new RelbotError(
-          "source.commit-missing",
-          `commit ${commit} of ${redactUrl(url)} is not in relbot's cache: fetch its tag first`,
-        );
-      }
-      throw error;
+    if (!this.store(gitdir).read(commit)) {
+      throw new RelbotError(
+        "source.commit-missing",
+        `commit ${commit} of ${redactUrl(url)} is not in relbot's cache: fetch its tag first`,
+      );
     }
   }
 
@@ -337,26 +347,13 @@ export class SourceRepos {
   }
 
   private async hasObjectAndTarget(gitdir: string, oid: string): Promise<boolean> {
-    try {
-      const { type, object } = await isogit.readObject({
-        fs,
-        gitdir,
-        oid,
-        format: "content",
-        cache: this.gitCache,
-      });
-      if (type !== "tag") return true;
-      // A tag object alone is not enough: the commit it names (and its tree) come in the same pack.
-      const target = /^object ([0-9a-f]{40})/.exec(
-        new TextDecoder().decode((object as Uint8Array).subarray(0, 60)),
-      );
-      if (target)
-        await isogit.readObject({ fs, gitdir, oid: target[1]!, format: "content", cache: this.gitCache });
-      return true;
-    } catch (error) {
-      if (error instanceof isogit.Errors.NotFoundError) return false;
-      throw error;
-    }
+    const store = this.store(gitdir);
+    const object = store.read(oid);
+    if (!object) return false;
+    if (object.type !== "tag") return true;
+    // A tag object alone is not enough: the commit it names (and its tree) come in the same pack.
+    const target = /^object ([0-9a-f]{40})/.exec(object.content.toString("latin1", 0, 60));
+    return !target || store.read(target[1]!) !== null;
   }
 
   /** A fresh object per call (isomorphic-git adds "Git-Protocol: version=2" to the object it is given), with the

@@ -2,8 +2,8 @@
 // `relbot/<promotion-id>` from the branch tip, pushes that branch (create-only) and opens ONE pull request.
 //
 // Exactly one pull request per promotion, across retries and restarts: the branch name is derived from the
-// promotion id, so before anything is made GitHub is asked for a pull request with that head (open or closed),
-// and a branch that exists already is reused rather than replaced. A crash after GitHub opened the pull request
+// promotion id, so before anything is made GitHub is asked for a pull request with that head (open or closed).
+// A branch left without a pull request is replaced (compare-and-swap) by this attempt's commit, never proposed unseen. A crash after GitHub opened the pull request
 // but before relbot recorded it is therefore healed by the next attempt's lookup, never by a second pull request.
 
 import type { RelbotConfig } from "../config/index.ts";
@@ -63,14 +63,25 @@ export async function promoteViaPullRequest(
     return recordFound(deps, rows, found);
   }
 
-  const pushed = await deps.writer.pushPromotionBranch({
+  const request = {
     requestId: primary.requestId,
     actor: primary.actor,
     reason: primary.reason ?? undefined,
     changes,
     beforePush,
     branch,
-  });
+  };
+  let pushed = await deps.writer.pushPromotionBranch(request);
+  if (pushed.status === "branch-moved") {
+    // The branch exists without a pull request: an earlier attempt pushed it and died before opening one (or
+    // someone else pushed there). Its commit is not proposed unseen: it is replaced, from exactly the commit seen,
+    // by this attempt's own commit on the current tip. Still one commit on the branch.
+    logger.info({ branch, replacing: pushed.current }, "branch left without a pull request: replacing it");
+    pushed = await deps.writer.pushPromotionBranch({ ...request, replacing: pushed.current });
+    if (pushed.status === "branch-moved") {
+      throw new RelbotError("gitops.push_failed", `${branch} keeps moving (now ${pushed.current})`);
+    }
+  }
   if (pushed.status === "noop") {
     // The branch already holds the versions: nothing to review, recorded as a push would record it.
     return recordPromotionsSucceeded(
@@ -82,19 +93,17 @@ export async function promoteViaPullRequest(
       { watchDeployments: deps.watchDeployments },
     );
   }
-  // "branch-moved": an earlier attempt pushed the branch and died before opening the pull request; its commit is it.
-  const commit = pushed.status === "pushed" ? pushed.commit : pushed.current;
-  const title = pushed.status === "pushed" ? pushed.message.split("\n")[0]! : fallbackTitle(rows);
-  if (pushed.status === "pushed") {
-    // What the file really held on the tip, as the version it stands for (the rebuild rule compares against it).
-    rows = rows.map((row) => {
-      const change = pushed.changes.find((c) => c.promotionId === row.id);
-      const held = change?.fromVersion;
-      return held === undefined || held === null
-        ? row
-        : { ...row, fromVersion: versionInFile(deps.db, row, held, deps.config.apps[row.app]?.dir ?? "") };
-    });
-  }
+  const made = pushed;
+  const commit = made.commit;
+  const title = made.message.split("\n")[0]!;
+  // What the file really held on the tip, as the version it stands for (the rebuild rule compares against it).
+  rows = rows.map((row) => {
+    const change = made.changes.find((c) => c.promotionId === row.id);
+    const held = change?.fromVersion;
+    return held === undefined || held === null
+      ? row
+      : { ...row, fromVersion: versionInFile(deps.db, row, held, deps.config.apps[row.app]?.dir ?? "") };
+  });
 
   let pull: PullRequestState;
   try {
@@ -168,13 +177,6 @@ async function labelAndRecord(
     { number: pull.number, url: pull.url, commit },
     deps.clock.now(),
   );
-}
-
-/** The commit subject's form, when the commit was made by an earlier attempt (its message is on the branch). */
-function fallbackTitle(rows: PromotionRow[]): string {
-  return rows
-    .map((row) => `${row.app}: ${row.env} ${row.fromVersion ?? "(unset)"} -> ${row.toVersion}`)
-    .join(", ");
 }
 
 function pullRequestBodyFor(deps: PullRequestModeDeps, rows: PromotionRow[], commit: string): string {

@@ -4,6 +4,7 @@ export {
   localCheckWork,
   maxTaggerDateAheadMs,
   type ReleaseCheckWork,
+  sbomFinder,
   type TagObjectCheck,
 } from "./check-work.ts";
 export { checkGoMod, checkTagName } from "./checks.ts";

@@ -46,13 +46,29 @@ export async function fetchSbom(request: SbomRequest): Promise<SbomResult> {
   const source = request.app.sbom;
   if (!source) return { ok: true, sbom: null };
   const maxBytes = request.maxBytes ?? maxSbomBytes;
-  const found =
-    "asset" in source
-      ? await fromReleaseAsset(request, source.asset, maxBytes)
-      : await fromFile(request, source.path);
+  return judgeSbom(await findSbom(request, maxBytes), { required: source.required, maxBytes });
+}
 
+/** The SBOM's bytes as found (downloaded or read at the commit): I/O only, nothing parsed. */
+export function findSbom(
+  request: SbomRequest,
+  maxBytes = request.maxBytes ?? maxSbomBytes,
+): Promise<FoundSbom> {
+  const source = request.app.sbom;
+  if (!source) return Promise.resolve({ kind: "none", why: "the app configures no SBOM" });
+  return "asset" in source
+    ? fromReleaseAsset(request, source.asset, maxBytes)
+    : fromFile(request, source.path);
+}
+
+/**
+ * The verdict on what findSbom found: its size, format (parsed) and digest. CPU work on bytes only, so it can run
+ * on a worker thread apart from the download.
+ */
+export function judgeSbom(found: FoundSbom, options: { required: boolean; maxBytes?: number }): SbomResult {
+  const maxBytes = options.maxBytes ?? maxSbomBytes;
   if (found.kind === "none") {
-    if (source.required)
+    if (options.required)
       return { ok: false, code: "sbom_missing", message: `the SBOM is required but ${found.why}` };
     return { ok: true, sbom: null, note: found.why };
   }
@@ -77,12 +93,13 @@ export async function fetchSbom(request: SbomRequest): Promise<SbomResult> {
   };
 }
 
-type Found =
+/** What findSbom found: plain data (it may cross to a worker thread). */
+export type FoundSbom =
   | { kind: "found"; where: string; bytes: Uint8Array }
   | { kind: "none"; why: string }
   | { kind: "too-large"; where: string };
 
-async function fromReleaseAsset(request: SbomRequest, pattern: string, maxBytes: number): Promise<Found> {
+async function fromReleaseAsset(request: SbomRequest, pattern: string, maxBytes: number): Promise<FoundSbom> {
   if (!request.github) {
     throw new Error("apps.<app>.sbom.asset needs the github section in the config (apiUrl and tokenEnv)");
   }
@@ -102,7 +119,7 @@ async function fromReleaseAsset(request: SbomRequest, pattern: string, maxBytes:
     : { kind: "too-large", where };
 }
 
-async function fromFile(request: SbomRequest, path: string): Promise<Found> {
+async function fromFile(request: SbomRequest, path: string): Promise<FoundSbom> {
   if (!request.readFileAtCommit)
     throw new Error("apps.<app>.sbom.path needs a readFileAtCommit implementation");
   // The path is relative to the repository root (like every path in a tag), also when the module lives in `dir`.

@@ -1,5 +1,8 @@
 export {
+  type FoundSbom,
   fetchSbom,
+  findSbom,
+  judgeSbom,
   maxSbomBytes,
   type ReadFileAtCommit,
   type SbomRecord,

@@ -6,7 +6,7 @@ import type { RelbotConfig, RelbotSettings, Secrets } from "../config/index.ts";
 import type { SourceRepos } from "../git/index.ts";
 import type { ManifestEditor } from "../gitops/manifest-edits.ts";
 import type { Logger } from "../log.ts";
-import { localCheckWork, type ReleaseCheckWork } from "../release/index.ts";
+import { localCheckWork, type ReleaseCheckWork, sbomFinder } from "../release/index.ts";
 import { threadedCheckWork, type WorkTasks } from "../workers/index.ts";
 import { githubAccessFromConfig } from "./github.ts";
 
@@ -38,7 +38,7 @@ export function releaseCheckWorkFromConfig(deps: {
     cacheDir: deps.cacheDir,
     credential: githubAccessFromConfig(config, secrets, logger)?.gitCredential,
     logger,
-    onMain: local,
+    onMain: { findSbom: sbomFinder({ config, sources: deps.sources, github: deps.github }) },
     exitOnTask: deps.crashAt,
   });
   logger.debug("release checks and manifest edits run on a worker thread");

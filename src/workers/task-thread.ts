@@ -20,12 +20,18 @@ export interface TaskThreadOptions {
   answer?: (question: string) => Promise<unknown>;
   /** How long stop() waits for the thread to end after terminate(). */
   stopTimeoutMs?: number;
+  /**
+   * A task not answered within this is taken as a hung thread (a stuck remote, a loop): the thread is ended and
+   * replaced, its tasks fail retryably. Default 10 minutes; 0 waits forever.
+   */
+  taskTimeoutMs?: number;
 }
 
 interface Pending {
   task: string;
   resolve: (output: unknown) => void;
   reject: (error: Error) => void;
+  timer?: ReturnType<typeof setTimeout>;
 }
 
 interface Running {
@@ -62,7 +68,13 @@ export class TaskThread<T extends TaskTable> {
     const id = ++this.nextId;
     const trace = traceHeaders();
     return new Promise((resolve, reject) => {
-      running.pending.set(id, { task, resolve: resolve as (output: unknown) => void, reject });
+      const pending: Pending = { task, resolve: resolve as (output: unknown) => void, reject };
+      const timeoutMs = this.options.taskTimeoutMs ?? 10 * 60_000;
+      if (timeoutMs > 0) {
+        pending.timer = setTimeout(() => this.replaceHung(running, pending, timeoutMs), timeoutMs);
+        pending.timer.unref?.();
+      }
+      running.pending.set(id, pending);
       const message: ToThread = { type: "task", id, task, input, ...(trace.traceparent ? { trace } : {}) };
       running.worker.postMessage(message);
     });
@@ -164,6 +176,7 @@ export class TaskThread<T extends TaskTable> {
         const pending = running.pending.get(message.id);
         running.pending.delete(message.id);
         if (!pending) return;
+        clearTimeout(pending.timer);
         if (message.type === "result") pending.resolve(message.output);
         else pending.reject(fromWireError(message.error));
         return;
@@ -203,9 +216,37 @@ export class TaskThread<T extends TaskTable> {
     if (typeof write === "function") write.call(logger, fields, typeof msg === "string" ? msg : undefined);
   }
 
+  /** A task went unanswered too long: end the thread (its tasks fail retryably); the next call starts a new one. */
+  private replaceHung(running: Running, late: Pending, timeoutMs: number): void {
+    if (running.terminating || this.running !== running) return;
+    running.terminating = true;
+    this.running = undefined;
+    this.crashes++;
+    const seconds = timeoutMs / 1000;
+    this.options.logger.error(
+      { thread: running.threadId, task: late.task, timeoutMs },
+      `the ${this.options.name} thread did not answer in time; it is ended and replaced`,
+    );
+    this.failPending(running, (pending) =>
+      pending === late
+        ? new RelbotError(
+            "worker.timed_out",
+            `the ${this.options.name} thread did not finish ${late.task} within ${seconds} s; it was replaced and the task is retried`,
+          )
+        : new RelbotError(
+            "worker.crashed",
+            `the ${this.options.name} thread was replaced (it hung on ${late.task}) while running ${pending.task}; it is retried`,
+          ),
+    );
+    running.worker.terminate();
+  }
+
   private failPending(running: Running, error: (pending: Pending) => Error): void {
     const pending = [...running.pending.values()];
     running.pending.clear();
-    for (const p of pending) p.reject(error(p));
+    for (const p of pending) {
+      clearTimeout(p.timer);
+      p.reject(error(p));
+    }
   }
 }

@@ -2,6 +2,8 @@
 // task table from the setup message. Tasks run concurrently as their messages arrive; each answer names its
 // request. Logs go to the main thread as pino lines (one log stream, each line tagged with this thread's id), and
 // what only the main thread holds (a GitHub App installation token) is asked for.
+import { readlinkSync } from "node:fs";
+import { getPriority, setPriority } from "node:os";
 import { threadId } from "node:worker_threads";
 import { createLogger, type Logger } from "../log.ts";
 import { propagateFromMainThread, withRemoteParent } from "../telemetry/tracing.ts";
@@ -24,6 +26,20 @@ interface ThreadScope {
   addEventListener(type: "message", listener: (event: MessageEvent<ToThread>) => void): void;
 }
 
+/**
+ * The thread's work is background work: when the CPU is short, the thread answering requests goes first. Linux
+ * applies a nice value per thread (setpriority on the thread id, found in /proc/thread-self); elsewhere this does
+ * nothing.
+ */
+function yieldToIntake(): void {
+  try {
+    const tid = Number(readlinkSync("/proc/thread-self").split("/").pop());
+    if (Number.isInteger(tid) && tid > 0) setPriority(tid, Math.min(19, getPriority(tid) + 10));
+  } catch {
+    // Not Linux, or not allowed: the thread keeps the process's priority.
+  }
+}
+
 export function serveTasks<S extends ThreadSetupBase>(
   build: (setup: S, host: ThreadHost) => TaskTable | Promise<TaskTable>,
 ): void {
@@ -33,6 +49,7 @@ export function serveTasks<S extends ThreadSetupBase>(
   let asked = 0;
   let tasks: Promise<TaskTable> | undefined;
   propagateFromMainThread();
+  yieldToIntake();
 
   const ask = (question: string) =>
     new Promise<unknown>((resolve, reject) => {

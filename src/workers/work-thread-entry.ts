@@ -3,6 +3,7 @@
 import { SourceRepos } from "../git/index.ts";
 import { editManifests } from "../gitops/manifest-edits.ts";
 import { localCheckWork } from "../release/check-work.ts";
+import { type FoundSbom, judgeSbom } from "../sbom/index.ts";
 import { serveTasks } from "./thread-host.ts";
 import type { WorkTasks, WorkThreadSetup } from "./work-thread.ts";
 
@@ -36,6 +37,9 @@ serveTasks<WorkThreadSetup>((setup, host) => {
     checkTagObject: timed("checkTagObject", work.checkTagObject),
     checkGoMod: timed("checkGoMod", work.checkGoMod),
     fetchSbom: timed("fetchSbom", work.fetchSbom),
+    judgeSbom: timed("judgeSbom", async (input: { found: FoundSbom; required: boolean }) =>
+      judgeSbom(input.found, { required: input.required }),
+    ),
     editManifests: timed("editManifests", async (request) => editManifests(request)),
   };
   return tasks;

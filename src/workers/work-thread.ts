@@ -8,6 +8,7 @@ import type { GitCredential } from "../git/index.ts";
 import type { ManifestEditor } from "../gitops/manifest-edits.ts";
 import type { Logger } from "../log.ts";
 import type { ReleaseCheckWork } from "../release/index.ts";
+import type { FoundSbom, SbomResult } from "../sbom/index.ts";
 import { TaskThread } from "./task-thread.ts";
 import type { ThreadSetupBase } from "./thread-host.ts";
 
@@ -17,6 +18,8 @@ export type WorkTasks = {
   checkTagObject: ReleaseCheckWork["checkTagObject"];
   checkGoMod: ReleaseCheckWork["checkGoMod"];
   fetchSbom: ReleaseCheckWork["fetchSbom"];
+  /** Format and digest of SBOM bytes the main thread downloaded (a release asset). */
+  judgeSbom(input: { found: FoundSbom; required: boolean }): Promise<SbomResult>;
   editManifests: ManifestEditor;
 };
 
@@ -42,8 +45,8 @@ export function threadedCheckWork(options: {
   cacheDir: string;
   credential: GitCredential | undefined;
   logger: Logger;
-  /** SBOMs published as GitHub release assets are fetched here (the GitHub client lives on this thread). */
-  onMain: Pick<ReleaseCheckWork, "fetchSbom">;
+  /** SBOMs published as GitHub release assets are downloaded here (the GitHub client lives on this thread). */
+  onMain: { findSbom(request: { app: string; tagName: string; commit: string }): Promise<FoundSbom> };
   /** TEST SEAM: see WorkThreadSetup.exitOnTask. */
   exitOnTask?: keyof WorkTasks & string;
 }): ThreadedCheckWork {
@@ -75,9 +78,12 @@ export function threadedCheckWork(options: {
     fetchTag: (app, tagName) => thread.call("fetchTag", { app, tagName }),
     checkTagObject: (request) => thread.call("checkTagObject", request),
     checkGoMod: (request) => thread.call("checkGoMod", request),
-    fetchSbom: (request) => {
+    fetchSbom: async (request) => {
       const sbom = options.config.apps[request.app]?.sbom;
-      return sbom && "asset" in sbom ? options.onMain.fetchSbom(request) : thread.call("fetchSbom", request);
+      if (!sbom || !("asset" in sbom)) return thread.call("fetchSbom", request);
+      // Downloaded here, parsed and digested there: a large SBOM's JSON.parse does not hold up this thread.
+      const found = await options.onMain.findSbom(request);
+      return thread.call("judgeSbom", { found, required: sbom.required });
     },
     editManifests: (request) => thread.call("editManifests", request),
     stop: () => thread.stop(),

@@ -2,7 +2,7 @@
 // history as commit objects only), following force-pushes, and an object cache that stays within its bytes
 // after reading every file of a generated repository.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readdirSync, statSync } from "node:fs";
+import { readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { BareCache } from "../../src/git/bare-cache.ts";
 import { GitopsWriter } from "../../src/gitops/index.ts";
@@ -134,6 +134,18 @@ describe("later fetches", () => {
     expect(await cache.sync()).toBe(orphan);
     expect((await cache.listFiles(orphan)).length).toBe(3 * generatedEnvs.length);
   });
+});
+
+test("a cache left without its branch (a clone cut short) or with a pack never indexed starts afresh", async () => {
+  const { url, bare } = generated(server, 4, 8);
+  const cache = cacheFor(url);
+  await cache.sync();
+  rmSync(path.join(cache.gitdir, "refs", "heads", "main"));
+  writeFileSync(path.join(cache.gitdir, "objects", "pack", "pack-cut-short.pack"), "PACK");
+  const tip = await cache.sync();
+  expect(tip).toBe(git(bare, ["rev-parse", "main"]));
+  expect((await cache.listFiles(tip)).length).toBe(4 * generatedEnvs.length);
+  expect(readdirSync(path.join(cache.gitdir, "objects", "pack"))).not.toContain("pack-cut-short.pack");
 });
 
 describe("bounded object cache", () => {

@@ -2,8 +2,10 @@
 // is the reference, byte for byte.
 import { describe, expect, test } from "bun:test";
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { deflateSync } from "node:zlib";
 import { findTreeEntry, treeEntryStarts } from "../../src/git/git-tree.ts";
 import { newObjectCache, ObjectStore } from "../../src/git/object-store.ts";
 import { buildPack } from "../../src/git/pack-builder.ts";
@@ -77,6 +79,18 @@ describe("pack index", () => {
     writeFileSync(cut, pack.subarray(0, pack.length - 40));
     await expect(indexPackFile(cut, newObjectCache())).rejects.toThrow();
   });
+});
+
+test("an entry that inflates past the size its header announces (a zip bomb) is refused", async () => {
+  const dir = tempDir("relbot-pack-index-");
+  const body = Buffer.concat([
+    Buffer.from("PACK\0\0\0\x02\0\0\0\x01", "latin1"),
+    Buffer.from([(3 << 4) | 10]), // a blob of 10 bytes, it says
+    deflateSync(Buffer.alloc(50 * 1024 * 1024)),
+  ]);
+  const bomb = path.join(dir, "pack-bomb.pack");
+  writeFileSync(bomb, Buffer.concat([body, createHash("sha1").update(body).digest()]));
+  await expect(indexPackFile(bomb, newObjectCache())).rejects.toThrow("larger than 10 bytes");
 });
 
 describe("object store", () => {

@@ -161,24 +161,30 @@ describe("a crash in the middle of opening the pull request", () => {
     second.database.close();
   });
 
-  test("after the branch was pushed, before the pull request was opened: the retry reuses the branch's commit", async () => {
+  test("after the branch was pushed, before the pull request was opened: the retry replaces the left-over branch", async () => {
     // GitHub is away for the first attempt's create, after the branch is on the server.
     pulls.refuseNextCreate();
     const first = await startProcess();
     const { promotion } = await request(first.database, "v1.5.0");
     expect((await first.worker.runOnce())?.outcome).toBe("retrying");
-    const branchCommit = git(gitops.bare, ["rev-parse", `refs/heads/relbot/${promotion.id}`]);
+    const leftOver = git(gitops.bare, ["rev-parse", `refs/heads/relbot/${promotion.id}`]);
     const opened = pulls.pulls.length;
     first.database.close();
 
+    // Meanwhile the base moved: the new attempt's commit is made on the current tip and replaces the left-over one.
+    const tip = gitops.pushFromElsewhere({ "README.md": "moved\n" }, "unrelated change");
     const second = await startProcess();
     expect((await second.worker.runOnce())?.outcome).toBe("succeeded");
     const recorded = row(second.database, promotion.id);
-    expect(recorded.status).toBe("pr-open");
-    expect(recorded.gitopsCommit).toBe(branchCommit);
-    expect(git(gitops.bare, ["rev-parse", `refs/heads/relbot/${promotion.id}`])).toBe(branchCommit);
+    const head = git(gitops.bare, ["rev-parse", `refs/heads/relbot/${promotion.id}`]);
+    expect(head).not.toBe(leftOver);
+    expect(recorded).toMatchObject({ status: "pr-open", gitopsCommit: head });
+    expect(git(gitops.bare, ["rev-parse", `${head}^`])).toBe(tip);
+    expect(git(gitops.bare, ["log", "-1", "--format=%B", head])).toContain(
+      `Relbot-Promotion: ${promotion.id}`,
+    );
     expect(pulls.pulls).toHaveLength(opened + 1);
-    expect(pulls.pulls.at(-1)).toMatchObject({ head: `relbot/${promotion.id}`, headSha: branchCommit });
+    expect(pulls.pulls.at(-1)).toMatchObject({ head: `relbot/${promotion.id}`, headSha: head });
     second.database.close();
   });
 });

@@ -2,6 +2,7 @@
 // thread, errors come back as what they were (a RelbotError keeps its code and whether it is retryable), a thread
 // that dies fails its running tasks retryably and the next call gets a fresh thread, and stop() ends it.
 import { afterEach, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
 import { Writable } from "node:stream";
 import { threadId } from "node:worker_threads";
 import pino from "pino";
@@ -15,7 +16,11 @@ const entry = new URL("../fixtures/workers/sample-thread.ts", import.meta.url);
 const threads: TaskThread<SampleTasks>[] = [];
 
 function sampleThread(
-  options: { answer?: (question: string) => Promise<unknown>; logger?: pino.Logger } = {},
+  options: {
+    answer?: (question: string) => Promise<unknown>;
+    logger?: pino.Logger;
+    taskTimeoutMs?: number;
+  } = {},
 ) {
   const thread = new TaskThread<SampleTasks>({
     name: "sample",
@@ -23,6 +28,7 @@ function sampleThread(
     setup: (generation) => ({ logLevel: "info", greeting: "hello", generation }),
     logger: options.logger ?? silentLogger,
     answer: options.answer,
+    taskTimeoutMs: options.taskTimeoutMs,
   });
   threads.push(thread);
   return thread;
@@ -95,6 +101,22 @@ describe("a task on a worker thread", () => {
   });
 });
 
+describe("priority", () => {
+  // Linux keeps a nice value per thread: the fifth field after the command in /proc/<pid>/task/<tid>/stat's tail.
+  const niceOf = (tid: number) =>
+    Number(readFileSync(`/proc/${process.pid}/task/${tid}/stat`, "utf8").split(") ")[1]!.split(" ")[16]);
+
+  test.skipIf(process.platform !== "linux")(
+    "the thread's work yields to the main thread: it runs niced, the main thread does not",
+    async () => {
+      const thread = sampleThread();
+      const tid = await thread.call("osThread", null);
+      expect(tid).not.toBe(process.pid);
+      expect(niceOf(tid)).toBe(Math.min(19, niceOf(process.pid) + 10));
+    },
+  );
+});
+
 describe("a thread that dies", () => {
   for (const [how, task, input] of [
     ["exits", "exit", { code: 70 }],
@@ -117,6 +139,21 @@ describe("a thread that dies", () => {
       expect(again.threadId).not.toBe(first.threadId);
     });
   }
+});
+
+describe("a thread that hangs", () => {
+  test("a task unanswered past taskTimeoutMs fails retryably, the thread is replaced, and calls go on", async () => {
+    const thread = sampleThread({ taskTimeoutMs: 400 });
+    const first = await thread.call("echo", { bytes: new Uint8Array(), text: "a" });
+    const hung = await thread.call("hang", null).catch((e) => e);
+    expect(hung).toBeInstanceOf(RelbotError);
+    expect(hung).toMatchObject({ code: "worker.timed_out", retryable: true });
+    expect(hung.message).toContain("did not finish hang within 0.4 s");
+    expect(thread.crashCount).toBe(1);
+    const again = await thread.call("echo", { bytes: new Uint8Array(), text: "b" });
+    expect(again.text).toBe("hello b (2)");
+    expect(again.threadId).not.toBe(first.threadId);
+  });
 });
 
 describe("stop()", () => {
