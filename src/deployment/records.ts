@@ -5,7 +5,8 @@ import { and, asc, eq, inArray, isNull } from "drizzle-orm";
 import { appendAuditEvent } from "../audit/index.ts";
 import type { AppConfig } from "../config/index.ts";
 import type { DeploymentStep } from "../domain/deployment-watch.ts";
-import { autoPromoteJob, enqueueJob } from "../jobs/index.ts";
+import { enqueueJob } from "../jobs/index.ts";
+import { queueNextAutoEnvironment } from "../pipeline/auto-chain.ts";
 import { promotionEventPayload } from "../promotion/index.ts";
 import { type Db, type PromotionRow, promotions, releases } from "../store/index.ts";
 import { degradedRollbackJob } from "./rollback-job.ts";
@@ -103,19 +104,7 @@ export function recordDeploymentStep(
         },
         now,
       );
-      let queued = false;
-      if (step.state === "healthy") {
-        const next = nextAutoEnvironment(app, row.env);
-        if (next && row.kind === "promote") {
-          const source = row.source === "reconcile" ? "reconcile" : "webhook";
-          enqueueJob(
-            tx,
-            autoPromoteJob.job({ app: row.app, version: row.toVersion, source, env: next }),
-            now,
-          );
-          queued = true;
-        }
-      }
+      let queued = step.state === "healthy" && queueNextAutoEnvironment(tx, app, row, now);
       if (step.state === "degraded" && onDegraded(app, row.env) === "rollback") {
         enqueueJob(tx, degradedRollbackJob.job({ promotionId: row.id }), now);
         queued = true;
@@ -135,13 +124,6 @@ export function lastHealthyVersion(db: Db, app: string, env: string, degraded: s
     .orderBy(asc(promotions.createdAt), asc(promotions.id))
     .all();
   return rows.filter((row) => row.toVersion !== degraded).at(-1)?.toVersion;
-}
-
-function nextAutoEnvironment(app: AppConfig | undefined, env: string): string | undefined {
-  if (!app) return undefined;
-  const index = app.environments.findIndex((e) => e.name === env);
-  const next = index >= 0 ? app.environments[index + 1] : undefined;
-  return next?.auto ? next.name : undefined;
 }
 
 function onDegraded(app: AppConfig | undefined, env: string): string | undefined {

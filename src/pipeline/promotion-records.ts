@@ -6,10 +6,10 @@ import type { AppConfig } from "../config/index.ts";
 import { deploymentWatchStart } from "../deployment/records.ts";
 import { parseTagName } from "../domain/semver.ts";
 import type { GitopsCommitOutcome } from "../gitops/index.ts";
-import { autoPromoteJob, enqueueJob } from "../jobs/index.ts";
 import { promotionEventPayload } from "../promotion/index.ts";
 import { type Db, type PromotionRow, promotions } from "../store/index.ts";
 import { verifiedVersionsAtCommit } from "../store/queries/index.ts";
+import { queueNextAutoEnvironment } from "./auto-chain.ts";
 
 const unfinished = ["queued", "running"] as const;
 
@@ -94,15 +94,7 @@ export function recordPromotionsSucceeded(
             : {}),
         });
         // With Argo CD the next environment's turn comes when this one is healthy (the deployment watch queues it).
-        const next = options.watchDeployments ? undefined : nextAutoEnvironment(app, row.env);
-        if (next && row.kind === "promote") {
-          const source = row.source === "reconcile" ? "reconcile" : "webhook";
-          enqueueJob(
-            tx,
-            autoPromoteJob.job({ app: row.app, version: row.toVersion, source, env: next }),
-            now,
-          );
-        }
+        if (!options.watchDeployments) queueNextAutoEnvironment(tx, app, row, now);
         return updated;
       }),
     { behavior: "immediate" },
@@ -142,14 +134,6 @@ export function versionInFile(tx: Db, row: PromotionRow, revision: string, dir: 
     return versions.at(-1) ?? revision;
   }
   return parseTagName(revision, dir)?.version ?? revision;
-}
-
-/** Only auto environments right after `env` are chained: a manual one stops the automatic flow there. */
-export function nextAutoEnvironment(app: AppConfig | undefined, env: string): string | undefined {
-  if (!app) return undefined;
-  const index = app.environments.findIndex((e) => e.name === env);
-  const next = index >= 0 ? app.environments[index + 1] : undefined;
-  return next?.auto ? next.name : undefined;
 }
 
 /** A promotion's end in the audit log: who, what and where, plus what this outcome adds. */

@@ -6,10 +6,9 @@ import { and, eq, inArray } from "drizzle-orm";
 import { appendAuditEvent } from "../audit/index.ts";
 import type { AppConfig } from "../config/index.ts";
 import { deploymentWatchStart } from "../deployment/records.ts";
-import { autoPromoteJob, enqueueJob } from "../jobs/index.ts";
 import { promotionEventPayload } from "../promotion/index.ts";
 import { type Db, type PromotionRow, promotions } from "../store/index.ts";
-import { nextAutoEnvironment } from "./promotion-records.ts";
+import { queueNextAutoEnvironment } from "./auto-chain.ts";
 
 export interface OpenedPullRequest {
   number: number;
@@ -114,14 +113,7 @@ export function recordPullRequestMerged(
         },
         now,
       );
-      const next = options.watchDeployments ? undefined : nextAutoEnvironment(apps[row.app], row.env);
-      if (next && row.kind === "promote") {
-        enqueueJob(
-          tx,
-          autoPromoteJob.job({ app: row.app, version: row.toVersion, source: "webhook", env: next }),
-          now,
-        );
-      }
+      if (!options.watchDeployments) queueNextAutoEnvironment(tx, apps[row.app], row, now);
       return updated;
     },
     { behavior: "immediate" },
