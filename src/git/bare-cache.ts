@@ -21,9 +21,15 @@ import { fetchPack, lsRefs, TooManyObjects } from "./upload-pack.ts";
  * ever re-cloned per promotion. Credentials travel only in request headers, never in a URL or on disk.
  *
  * Memory stays flat in the repository's size (see object-store.ts): packs are streamed to disk as they arrive
- * (upload-pack.ts) and indexed from the file (pack-indexer.ts); the first clone brings the tip's tree whole but
- * only the commit objects of the history the exactly-once check reads (`filter tree:0`), not every tree and
- * blob of 200 commits; a later fetch brings only what the new commits changed.
+ * (upload-pack.ts) and indexed from the file (pack-indexer.ts); a later fetch brings only what the new commits
+ * changed.
+ *
+ * The first clone is a partial one, as `git clone --filter=blob:none` makes: the tip's trees without their blobs
+ * (`filter blob:none`) and, at the same time, the commit objects alone of the history the exactly-once check
+ * reads (`filter tree:0`). A blob is fetched by id when something first reads it (readBlob), many in one request
+ * when a caller names them first (prefetchBlobs): a promotion reads one manifest, a drift pass a few thousand,
+ * never the 30,000-100,000 files of a monorepo's tip, whose download and indexing was most of a cold start. A
+ * server without partial clones sends the tip's tree whole, as before.
  */
 
 export interface BareCacheOptions {
@@ -56,6 +62,9 @@ export interface LocalCommit {
   parent: string;
   objects: string[];
 }
+
+/** Blobs asked for in one fetch request: a drift pass over thousands of manifests takes a handful of requests. */
+const blobsPerRequest = 2000;
 
 /** The object cache used while indexing a fetched pack (see fetchAndIndex). */
 const indexingCacheBytes = 2 * 1024 * 1024;
@@ -144,18 +153,36 @@ export class BareCache {
     await isogit.setConfig({ fs, gitdir, path: "remote.origin.fetch", value: branchSpec });
     const tip = await this.remoteTipOrLegacy();
     if (tip === null) return this.legacyFetch(gitdir, true);
-    // The tip's whole tree (what promotions edit and the drift read reads), then the commit objects alone of the
-    // history the exactly-once check scans: two small packs instead of 200 commits of trees and blobs.
-    await this.fetchAndIndex(gitdir, { wants: [tip], depth: 1 });
-    try {
-      await this.fetchAndIndex(gitdir, { wants: [tip], depth: this.cloneDepth, filter: "tree:0" });
-    } catch (error) {
-      if (refusedCredential(error)) throw error;
-      // A server that does not take partial-clone filters refuses the request: the history then comes whole.
-      await this.fetchAndIndex(gitdir, { wants: [tip], depth: this.cloneDepth });
-    }
+    // The tip's trees (what promotions and the drift read walk) and the commit objects alone of the history the
+    // exactly-once check scans, both asked at once: two small packs instead of the tip's every file and 200
+    // commits of trees and blobs. A server that does not take partial-clone filters refuses a filtered request;
+    // the same request then goes unfiltered (the tip's tree whole, the history with its trees).
+    const filtered = (request: { depth: number; filter: string }) =>
+      this.fetchAndIndex(gitdir, { wants: [tip], ...request }).catch((error: unknown) => {
+        if (refusedCredential(error)) throw error;
+        return this.fetchAndIndex(gitdir, { wants: [tip], depth: request.depth });
+      });
+    await Promise.all([
+      filtered({ depth: 1, filter: "blob:none" }),
+      filtered({ depth: this.cloneDepth, filter: "tree:0" }),
+    ]);
     await this.setLocalTip(gitdir, tip);
     return tip;
+  }
+
+  /**
+   * Fetches, in as few requests as possible, the blobs among `oids` that the cache does not hold (a partial
+   * clone leaves them on the server until read). Blobs are content-addressed: any id a tree names can be asked
+   * for directly (protocol v2 `want <oid>`), and the server sends exactly those objects.
+   */
+  async prefetchBlobs(oids: Iterable<string>): Promise<void> {
+    const missing = [...new Set(oids)].filter((oid) => !this.store.has(oid));
+    for (let start = 0; start < missing.length; start += blobsPerRequest) {
+      const wants = missing.slice(start, start + blobsPerRequest);
+      // Asked by id, nothing reaches beyond them: a pack of more objects than asked for is not what was asked.
+      await this.fetchAndIndex(this.gitdir, { wants, maxObjects: wants.length });
+      this.store.refresh();
+    }
   }
 
   /** Brings the local branch to the remote tip: nothing but one ls-refs when it has not moved. */
@@ -290,8 +317,9 @@ export class BareCache {
     return files;
   }
 
-  /** A blob's bytes (shared with the object cache: read, never modify). */
+  /** A blob's bytes (shared with the object cache: read, never modify); fetched first when the clone left it out. */
   async readBlob(oid: string): Promise<Uint8Array> {
+    if (!this.store.has(oid)) await this.prefetchBlobs([oid]);
     return this.store.readTyped(oid, "blob").content;
   }
 
