@@ -3,10 +3,12 @@ import fs from "node:fs";
 import path from "node:path";
 import * as isogit from "isomorphic-git";
 import { normalizeRepoUrl } from "../domain/repo-url.ts";
+import type { Logger } from "../log.ts";
 import { type CommitFields, commitPayload, withSignature } from "./commit-object.ts";
 import { type GitCredential, gitAuthHeaders, redactUrl } from "./credentials.ts";
 import { parseCommit } from "./git-commit.ts";
 import { isTreeMode, treeEntries } from "./git-tree.ts";
+import { type CompactionResult, compactObjects, looseObjectIds } from "./object-compaction.ts";
 import { newObjectCache, ObjectStore } from "./object-store.ts";
 import { buildPack } from "./pack-builder.ts";
 import { indexPackFile } from "./pack-indexer.ts";
@@ -43,6 +45,15 @@ export interface BareCacheOptions {
   maxPacks?: number;
   /** Bound of the inflated-object cache, in bytes (object-store.ts). */
   objectCacheBytes?: number;
+  /**
+   * Compaction (object-compaction.ts): once relbot's own commits have left this many loose objects, or fetches
+   * this many packs, they are written into one pack. Defaults 256 and 16.
+   */
+  compactAtLooseObjects?: number;
+  compactAtPacks?: number;
+  /** Test seam of the compaction: after the new pack is on disk, before anything is removed. */
+  onCompactionPackWritten?: () => void;
+  logger?: Logger;
 }
 
 export interface CommitInfo {
@@ -78,7 +89,15 @@ export class BareCache {
   private readonly credential: GitCredential | undefined;
   private readonly cloneDepth: number;
   private readonly maxPacks: number;
+  private readonly compactAtLoose: number;
+  private readonly compactAtPacks: number;
+  private readonly onCompactionPackWritten: (() => void) | undefined;
+  /** Loose objects in the cache: counted on first use, then each commit's objects added. */
+  private looseObjects: number | undefined;
+  /** Packs there were when a compaction failed: the next one waits for as many more. */
+  private packsAtFailure = 0;
   private loaded = false;
+  private readonly logger: Logger | undefined;
 
   constructor(opts: BareCacheOptions) {
     this.url = opts.url;
@@ -86,12 +105,32 @@ export class BareCache {
     this.credential = opts.credential;
     this.cloneDepth = opts.cloneDepth ?? 200;
     this.maxPacks = opts.maxPacks ?? 100;
+    this.compactAtLoose = opts.compactAtLooseObjects ?? 256;
+    this.compactAtPacks = opts.compactAtPacks ?? 16;
+    this.onCompactionPackWritten = opts.onCompactionPackWritten;
+    this.logger = opts.logger;
     this.gitdir = path.resolve(opts.cacheDir, cacheName(opts.url));
     this.store = new ObjectStore(this.gitdir, { cacheBytes: opts.objectCacheBytes });
   }
 
-  /** Fetches the branch and fast-forwards the local copy to it; returns the remote tip. */
+  /**
+   * Fetches the branch and fast-forwards the local copy to it; returns the remote tip. Compacts the cache first when
+   * loose objects or packs have piled up. Callers hold the repository lock (repo-lock.ts), as for every write.
+   */
   async sync(): Promise<string> {
+    const tip = await this.fetchTip();
+    try {
+      await this.compactIfDue();
+    } catch (error) {
+      // Nothing was removed (see object-compaction.ts): the cache reads as before. Tried again once as many
+      // objects or packs have piled up again, not at every sync.
+      this.looseObjects = 0;
+      this.logger?.warn({ err: error }, "compacting the GitOps cache failed; it stays readable as it was");
+    }
+    return tip;
+  }
+
+  private async fetchTip(): Promise<string> {
     if (!this.loaded) {
       this.store.refresh();
       this.loaded = true;
@@ -131,9 +170,36 @@ export class BareCache {
       fs.renameSync(fresh, this.gitdir);
       fs.rmSync(old, { recursive: true, force: true });
       this.store.refresh();
+      this.looseObjects = 0;
       return tip;
     } finally {
       fs.rmSync(fresh, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * Writes the loose objects and small packs into one pack (object-compaction.ts) once there are enough of them:
+   * relbot's own commits write a handful of loose objects each, every fetch leaves a pack. A failure leaves the
+   * cache as it was (readable, nothing removed) and is tried again at the next sync.
+   */
+  async compactIfDue(): Promise<CompactionResult | null> {
+    this.looseObjects ??= looseObjectIds(this.gitdir).length;
+    const packsDue = this.packCount() >= this.compactAtPacks + this.packsAtFailure;
+    if (this.looseObjects < this.compactAtLoose && !packsDue) return null;
+    return this.compact();
+  }
+
+  /** Compacts now, whatever the counts. */
+  async compact(): Promise<CompactionResult> {
+    try {
+      const result = await compactObjects(this.store, { afterPackWritten: this.onCompactionPackWritten });
+      this.packsAtFailure = 0;
+      return result;
+    } catch (error) {
+      this.packsAtFailure = this.packCount();
+      throw error;
+    } finally {
+      this.looseObjects = looseObjectIds(this.gitdir).length;
     }
   }
 
@@ -368,7 +434,9 @@ export class BareCache {
             committer: signature,
           },
         });
-    return { oid, parent: opts.parent, objects: [oid, ...trees, ...new Set(blobs.values())] };
+    const objects = [oid, ...trees, ...new Set(blobs.values())];
+    if (this.looseObjects !== undefined) this.looseObjects += objects.length;
+    return { oid, parent: opts.parent, objects };
   }
 
   /**

@@ -85,6 +85,10 @@ export interface GitopsWriterOptions {
   maxPacks?: number;
   /** Bound, in bytes, of the cache of inflated git objects (trees, blobs, delta bases). Default 8 MiB. */
   objectCacheBytes?: number;
+  /** The cache's loose objects (relbot's own commits) are packed once this many pile up. Default 256. */
+  compactAtLooseObjects?: number;
+  /** The cache's small packs (one per fetch) are folded into one once this many pile up. Default 16. */
+  compactAtPacks?: number;
   /** Application CRD (YAML) or JSON schema to validate against; defaults to the bundled one. */
   schemaPath?: string;
   hooks?: GitopsWriterHooks;
