@@ -12,6 +12,7 @@ export { type PromotionNoticePayload, promotionNoticeJob } from "./promotion-not
 export { type PullRequestRebuildPayload, pullRequestRebuildJob } from "./pull-request-rebuild-job.ts";
 export {
   claimNextJob,
+  claimStatementsSql,
   completeJob,
   defaultMaxAttempts,
   enqueueJob,
