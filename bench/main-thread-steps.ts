@@ -5,7 +5,10 @@
 // check of the body, its parse and storage, the job claim, the release history reads, recording the release with its
 // audit event, and finishing the job. CPU time of this thread, deterministic enough to compare changes on a loaded
 // machine (bench/webhooks.ts measures the same thing end to end over HTTP).
-// Run: node_modules/.bin/bun bench/main-thread-steps.ts [--deliveries 2000] [--checks 400]
+// It also sums the time the thread sat blocked off the CPU inside those steps (wall time minus running and waiting for
+// a core, from schedstat): SQLite's WAL checkpoints, two fsyncs each, when they run inside a commit of this thread.
+// Run: node_modules/.bin/bun bench/main-thread-steps.ts [--deliveries 2000] [--checks 400] [--checkpointer on|off]
+//   --checkpointer off: SQLite checkpoints inline, as before the checkpoint thread (src/store/wal-checkpointer.ts).
 import { readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -17,6 +20,7 @@ import { silentLogger } from "../src/log.ts";
 import { createReleaseJobHandler } from "../src/pipeline/release-job-handler.ts";
 import type { ReleaseCheckWork } from "../src/release/index.ts";
 import { openDatabase } from "../src/store/index.ts";
+import { startWalCheckpointer } from "../src/store/wal-checkpointer.ts";
 import { acceptGitHubDelivery, checkGitHubSignature } from "../src/webhooks/index.ts";
 import { writeTestConfig } from "../test/support/relbot-config.ts";
 import { percentile } from "./relbot-process.ts";
@@ -25,6 +29,7 @@ const { values } = parseArgs({
   options: {
     deliveries: { type: "string", default: "2000" },
     checks: { type: "string", default: "400" },
+    checkpointer: { type: "string", default: "on" },
   },
 });
 const deliveries = Number(values.deliveries);
@@ -45,25 +50,43 @@ const configFile = writeTestConfig({
 const { config } = loadConfig({ file: configFile, env: {} });
 const database = await openDatabase(config.database.path);
 const { db } = database;
+const checkpointer =
+  values.checkpointer === "off" ? undefined : startWalCheckpointer(database, config.database.path);
 
-/** Nanoseconds this thread has run (Linux schedstat): CPU time, not wall time. */
-const threadNs = () => Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, "utf8").split(" ")[0]);
+/** This thread's schedstat (Linux): ns on the CPU, ns runnable but waiting for a core. */
+const schedstat = () => {
+  const [run, wait] = readFileSync(`/proc/self/task/${process.pid}/schedstat`, "utf8").split(" ");
+  return { run: Number(run), wait: Number(wait) };
+};
+const threadNs = () => schedstat().run;
 
 const steps = new Map<string, number[]>();
+/** Per step: ms blocked off the CPU (neither running nor waiting for a core), and calls blocked over 1 ms. */
+const blocked = new Map<string, { ms: number; over1ms: number }>();
+function record(step: string, started: number, before: { run: number; wait: number }) {
+  const wall = performance.now() - started;
+  const after = schedstat();
+  const list = steps.get(step) ?? [];
+  list.push(wall);
+  steps.set(step, list);
+  const off = Math.max(0, wall - (after.run - before.run + after.wait - before.wait) / 1e6);
+  const sum = blocked.get(step) ?? { ms: 0, over1ms: 0 };
+  sum.ms += off;
+  if (off > 1) sum.over1ms++;
+  blocked.set(step, sum);
+}
 function timed<T>(step: string, run: () => T): T {
+  const before = schedstat();
   const started = performance.now();
   const result = run();
-  const list = steps.get(step) ?? [];
-  list.push(performance.now() - started);
-  steps.set(step, list);
+  record(step, started, before);
   return result;
 }
 async function timedAsync<T>(step: string, run: () => Promise<T>): Promise<T> {
+  const before = schedstat();
   const started = performance.now();
   const result = await run();
-  const list = steps.get(step) ?? [];
-  list.push(performance.now() - started);
-  steps.set(step, list);
+  record(step, started, before);
   return result;
 }
 
@@ -137,6 +160,10 @@ for (let i = 0; i < checks; i++) {
   checksNs += threadNs() - started;
 }
 
+const threadRan = checkpointer?.running === true;
+await checkpointer?.stop();
+// Read after stop: this loop never gave the event loop a turn to take the thread's messages before.
+const checkpointsMade = threadRan ? checkpointer!.checkpoints : undefined;
 database.close();
 rmSync(path.dirname(configFile), { recursive: true, force: true });
 
@@ -144,9 +171,15 @@ console.log(`${deliveries} deliveries stored, then ${checks} release checks with
 console.log(
   `main-thread CPU: ${(intakeNs / 1e6 / deliveries).toFixed(3)} ms per delivery, ${(checksNs / 1e6 / checks).toFixed(3)} ms per release check`,
 );
-console.log("step (wall time per call)                              median ms   p90 ms   p99 ms");
+console.log(
+  `WAL checkpoints: ${checkpointsMade !== undefined ? `on their own thread (${checkpointsMade} made)` : "inline, in the commits of this thread"}`,
+);
+console.log(
+  "step (wall time per call)                              median ms   p90 ms   p99 ms  blocked off-CPU: total ms, calls > 1 ms",
+);
 for (const [step, times] of steps) {
+  const off = blocked.get(step)!;
   console.log(
-    `${step.padEnd(55)} ${percentile(times, 50).toFixed(3).padStart(9)} ${percentile(times, 90).toFixed(3).padStart(8)} ${percentile(times, 99).toFixed(3).padStart(8)}`,
+    `${step.padEnd(55)} ${percentile(times, 50).toFixed(3).padStart(9)} ${percentile(times, 90).toFixed(3).padStart(8)} ${percentile(times, 99).toFixed(3).padStart(8)}  ${off.ms.toFixed(1).padStart(8)} ${String(off.over1ms).padStart(5)}`,
   );
 }
