@@ -107,9 +107,15 @@ const relbot = await spawnRelbot(
   },
   profileDir ? ["--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${profileDir}`] : [],
 );
-/** CPU time (ns) relbot's main thread has run so far: the thread whose event loop answers webhooks. */
-const mainThreadNs = () =>
-  Number(readFileSync(`/proc/${relbot.pid}/task/${relbot.pid}/schedstat`, "utf8").split(" ")[0]);
+/**
+ * relbot's main thread, the one whose event loop answers webhooks (Linux schedstat): ns it ran, and ns it was ready
+ * to run but waited for a core (the machine's other work: this load generator, the git server, other processes).
+ */
+const mainThread = () => {
+  const [run, wait] = readFileSync(`/proc/${relbot.pid}/task/${relbot.pid}/schedstat`, "utf8").split(" ");
+  return { run: Number(run), wait: Number(wait) };
+};
+const mainThreadNs = () => mainThread().run;
 const verifiedNow = () => {
   const db = new BunDatabase(dbFile, { readonly: true });
   // Verified releases only: a check of a tag past the first N (not on the server) is cheap and not counted.
@@ -119,7 +125,21 @@ const verifiedNow = () => {
   db.close();
   return n;
 };
-const burstStart = { ns: mainThreadNs(), checks: verifiedNow() };
+/** CPU ms of this process (load generator and, with --worker-busy, the git server) and of its reaped children (git). */
+const benchCpu = () => {
+  const fields = readFileSync("/proc/self/stat", "utf8").split(") ")[1]!.split(" ");
+  const usage = process.cpuUsage();
+  return {
+    self: (usage.user + usage.system) / 1000,
+    children: (Number(fields[13]) + Number(fields[14])) * 10,
+  };
+};
+/** CPU ms of every relbot thread (clock ticks of 10 ms). */
+const relbotCpu = () => {
+  const fields = readFileSync(`/proc/${relbot.pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+};
+const burstStart = { ...mainThread(), checks: verifiedNow(), relbot: relbotCpu(), bench: benchCpu() };
 const times: number[] = [];
 const statuses = new Map<number, number>();
 let next = 0;
@@ -146,8 +166,9 @@ await Promise.all(
   }),
 );
 const seconds = (performance.now() - started) / 1000;
-const burstEnd = { ns: mainThreadNs(), checks: verifiedNow() };
-const perAckMs = (burstEnd.ns - burstStart.ns) / 1e6 / plan.length;
+const burstEnd = { ...mainThread(), checks: verifiedNow(), relbot: relbotCpu(), bench: benchCpu() };
+const perAckMs = (burstEnd.run - burstStart.run) / 1e6 / plan.length;
+const waitedForCoreMs = (burstEnd.wait - burstStart.wait) / 1e6;
 const memory = relbot.memory();
 // What the worker finished while the deliveries came in (read before stopping it).
 const during = new BunDatabase(dbFile, { readonly: true });
@@ -220,8 +241,16 @@ console.log(
   `answer time: p50 ${percentile(times, 50).toFixed(2)} ms, p99 ${percentile(times, 99).toFixed(2)} ms, max ${Math.max(...times).toFixed(2)} ms`,
 );
 console.log(
-  `main-thread CPU during the deliveries: ${perAckMs.toFixed(2)} ms per answer (${burstEnd.checks - burstStart.checks} release checks finished meanwhile)`,
+  `main-thread CPU during the deliveries: ${perAckMs.toFixed(2)} ms per answer (${burstEnd.checks - burstStart.checks} release checks finished meanwhile); ran ${((burstEnd.run - burstStart.run) / 1e6).toFixed(0)} ms, waited ${waitedForCoreMs.toFixed(0)} ms for a core (${((100 * waitedForCoreMs) / (seconds * 1000)).toFixed(0)} % of the ${(seconds * 1000).toFixed(0)} ms)`,
 );
+{
+  // Who had the two cores during the deliveries: what p99 is made of when relbot's own work per answer is small.
+  const mainMs = (burstEnd.run - burstStart.run) / 1e6;
+  const ms = (n: number) => `${n.toFixed(0)} ms`;
+  console.log(
+    `CPU during the deliveries (${ms(seconds * 2000)} on 2 cores): relbot main thread ${ms(mainMs)}, relbot's other threads ${ms(Math.max(0, burstEnd.relbot - burstStart.relbot - mainMs))}, this load generator${source ? " and its git server" : ""} ${ms(burstEnd.bench.self - burstStart.bench.self)}, their git processes ${ms(burstEnd.bench.children - burstStart.bench.children)}`,
+  );
+}
 console.log(
   `stored: ${stored} deliveries, ${jobs} release jobs; lost ${missing}, doubled ${doubled}; relbot peak RSS ${(memory.peak / 2 ** 20).toFixed(0)} MB`,
 );
