@@ -9,6 +9,10 @@ export {
   promotionJobKey,
 } from "./promotion-job.ts";
 export { type PromotionNoticePayload, promotionNoticeJob } from "./promotion-notice-job.ts";
+export {
+  type PullRequestBranchDeletePayload,
+  pullRequestBranchDeleteJob,
+} from "./pull-request-branch-job.ts";
 export { type PullRequestRebuildPayload, pullRequestRebuildJob } from "./pull-request-rebuild-job.ts";
 export {
   claimNextJob,

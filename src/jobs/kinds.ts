@@ -7,6 +7,7 @@ import { chatCommentJob } from "./chat-comment-job.ts";
 import type { JobKind } from "./define.ts";
 import { promotionJob } from "./promotion-job.ts";
 import { promotionNoticeJob } from "./promotion-notice-job.ts";
+import { pullRequestBranchDeleteJob } from "./pull-request-branch-job.ts";
 import { pullRequestRebuildJob } from "./pull-request-rebuild-job.ts";
 import { releaseJob } from "./release-job.ts";
 import { tagPinJob } from "./tag-pin-job.ts";
@@ -21,6 +22,7 @@ const jobKinds: readonly JobKind<unknown>[] = [
   degradedRollbackJob,
   channelNoticeJob,
   pullRequestRebuildJob,
+  pullRequestBranchDeleteJob,
   githubDeploymentJob,
 ];
 

@@ -150,7 +150,13 @@ async function recordFound(
   return opened.map(
     (row) =>
       applyPullRequestState(
-        { db: deps.db, apps: deps.config.apps, clock: deps.clock, watchDeployments: deps.watchDeployments },
+        {
+          db: deps.db,
+          apps: deps.config.apps,
+          clock: deps.clock,
+          watchDeployments: deps.watchDeployments,
+          deleteBranches: deps.config.gitops.pullRequests?.deleteBranches,
+        },
         row,
         pull,
         "reconcile",

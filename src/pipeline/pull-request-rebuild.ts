@@ -15,7 +15,7 @@ import { getPromotion } from "../store/queries/index.ts";
 import { promotionChange } from "./promotion-job-handler.ts";
 import { versionInFile } from "./promotion-records.ts";
 import { recordPullRequestCancelled, recordPullRequestRebuilt } from "./pull-request-records.ts";
-import { applyPullRequestState, type PullRequestStateDeps } from "./pull-request-state.ts";
+import { applyPullRequestState, endOptions, type PullRequestStateDeps } from "./pull-request-state.ts";
 
 export interface PullRequestRebuildDeps extends PullRequestStateDeps {
   config: Pick<RelbotConfig, "apps">;
@@ -117,6 +117,7 @@ export function createPullRequestRebuildHandler(
       row.id,
       { number: pullRequest, reason: `superseded: ${reason}`, via: "rebuild", by: "relbot" },
       deps.clock.now(),
+      endOptions(deps),
     );
     if (cancelled) await tell(deps, cancelled, logger);
     return { promotionId, cancelled: reason };

@@ -6,9 +6,18 @@ import { and, eq, inArray } from "drizzle-orm";
 import { appendAuditEvent } from "../audit/index.ts";
 import type { AppConfig } from "../config/index.ts";
 import { deploymentWatchStart } from "../deployment/records.ts";
+import { pullRequestBranch } from "../domain/pull-requests.ts";
+import { enqueueJob, pullRequestBranchDeleteJob } from "../jobs/index.ts";
 import { promotionEventPayload } from "../promotion/index.ts";
 import { type Db, type PromotionRow, promotions } from "../store/index.ts";
 import { queueNextAutoEnvironment } from "./auto-chain.ts";
+
+/** What a pull request's end also starts, in the same transaction. */
+export interface PullRequestEndOptions {
+  watchDeployments?: boolean;
+  /** gitops.pullRequests.deleteBranches: queue the deletion of relbot/<id> (default true). */
+  deleteBranches?: boolean;
+}
 
 export interface OpenedPullRequest {
   number: number;
@@ -76,7 +85,7 @@ export function recordPullRequestMerged(
   merge: { number: number; mergeCommit: string; via: "webhook" | "reconcile"; by?: string },
   apps: Record<string, AppConfig>,
   now: number,
-  options: { watchDeployments?: boolean } = {},
+  options: PullRequestEndOptions = {},
 ): PromotionRow | undefined {
   return db.transaction(
     (tx) => {
@@ -114,6 +123,7 @@ export function recordPullRequestMerged(
         now,
       );
       if (!options.watchDeployments) queueNextAutoEnvironment(tx, apps[row.app], row, now);
+      queueBranchDelete(tx, row, now, options);
       return updated;
     },
     { behavior: "immediate" },
@@ -126,6 +136,7 @@ export function recordPullRequestCancelled(
   promotionId: string,
   close: { number: number; reason: string; via: "webhook" | "reconcile" | "rebuild"; by?: string },
   now: number,
+  options: PullRequestEndOptions = {},
 ): PromotionRow | undefined {
   return db.transaction(
     (tx) => {
@@ -152,6 +163,7 @@ export function recordPullRequestCancelled(
         },
         now,
       );
+      queueBranchDelete(tx, row, now, options);
       return updated;
     },
     { behavior: "immediate" },
@@ -196,6 +208,16 @@ export function recordPullRequestRebuilt(
       return updated;
     },
     { behavior: "immediate" },
+  );
+}
+
+/** The pull request is over: its branch has done its work (unless gitops.pullRequests.deleteBranches is false). */
+function queueBranchDelete(tx: Db, row: PromotionRow, now: number, options: PullRequestEndOptions): void {
+  if (options.deleteBranches === false) return;
+  enqueueJob(
+    tx,
+    pullRequestBranchDeleteJob.job({ promotionId: row.id, branch: pullRequestBranch(row.id) }),
+    now,
   );
 }
 

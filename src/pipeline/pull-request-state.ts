@@ -4,13 +4,19 @@ import type { AppConfig } from "../config/index.ts";
 import { judgePullRequest } from "../domain/pull-requests.ts";
 import type { PullRequestState } from "../github/pull-requests.ts";
 import type { Db, PromotionRow } from "../store/index.ts";
-import { recordPullRequestCancelled, recordPullRequestMerged } from "./pull-request-records.ts";
+import {
+  type PullRequestEndOptions,
+  recordPullRequestCancelled,
+  recordPullRequestMerged,
+} from "./pull-request-records.ts";
 
 export interface PullRequestStateDeps {
   db: Db;
   apps: Record<string, AppConfig>;
   clock: { now(): number };
   watchDeployments?: boolean;
+  /** gitops.pullRequests.deleteBranches (default true). */
+  deleteBranches?: boolean;
 }
 
 export interface PullRequestTransition {
@@ -38,7 +44,7 @@ export function applyPullRequestState(
       { number: pull.number, mergeCommit: verdict.mergeCommit, via, ...(by ? { by } : {}) },
       deps.apps,
       now,
-      { watchDeployments: deps.watchDeployments },
+      endOptions(deps),
     );
     return promotion && { promotion, outcome: "merged" };
   }
@@ -53,8 +59,14 @@ export function applyPullRequestState(
         ...(by ? { by } : {}),
       },
       now,
+      endOptions(deps),
     );
     return promotion && { promotion, outcome: "cancelled" };
   }
   return undefined;
+}
+
+/** What recording a pull request's end also starts (the deployment watch, the branch deletion). */
+export function endOptions(deps: PullRequestStateDeps): PullRequestEndOptions {
+  return { watchDeployments: deps.watchDeployments, deleteBranches: deps.deleteBranches };
 }

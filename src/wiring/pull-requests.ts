@@ -11,10 +11,12 @@ import {
   type JobWorker,
   promotionJob,
   promotionJobKey,
+  pullRequestBranchDeleteJob,
   pullRequestRebuildJob,
 } from "../jobs/index.ts";
 import type { Logger } from "../log.ts";
 import type { PromotionFinished, PromotionJobDeps } from "../pipeline/index.ts";
+import { createPullRequestBranchDeleteHandler } from "../pipeline/pull-request-branch.ts";
 import { createPullRequestRebuildHandler } from "../pipeline/pull-request-rebuild.ts";
 import { type PullRequestSweep, sweepOpenPullRequests } from "../pipeline/pull-request-sweep.ts";
 import { createPullRequestHook, type PullRequestHook } from "../pipeline/pull-request-webhook.ts";
@@ -58,9 +60,14 @@ export function wirePullRequests(deps: {
     apps: config.apps,
     clock: deps.clock,
     watchDeployments: deps.watchDeployments,
+    deleteBranches: settings.deleteBranches,
   };
   const notify = (promotion: Parameters<PromotionFinished>[0]) =>
     deps.onPromotionFinished?.(promotion, replyTargetOf(deps.db, promotion.id));
+  deps.worker.register(
+    pullRequestBranchDeleteJob,
+    createPullRequestBranchDeleteHandler({ db: deps.db, pulls }),
+  );
   deps.worker.register(
     pullRequestRebuildJob,
     createPullRequestRebuildHandler({ ...state, config, writer: deps.writer, pulls, notify }),

@@ -72,7 +72,11 @@ describe("pull-request mode in the config", () => {
     const { config } = parseConfig(text, "/etc/relbot/relbot.yaml", {});
     expect(config.apps["order-svc"]!.environments[2]!.via).toBe("pull-request");
     expect(config.apps["order-svc"]!.environments[0]!.via).toBeUndefined();
-    expect(config.gitops.pullRequests).toEqual({ repo: "acme/gitops", labels: ["release"] });
+    expect(config.gitops.pullRequests).toEqual({
+      repo: "acme/gitops",
+      labels: ["release"],
+      deleteBranches: true,
+    });
   });
 
   test("without gitops.pullRequests, or without GitHub credentials, the environment is named", () => {
