@@ -9,6 +9,8 @@ import { promotionJob } from "./promotion-job.ts";
 import { promotionNoticeJob } from "./promotion-notice-job.ts";
 import { pullRequestBranchDeleteJob } from "./pull-request-branch-job.ts";
 import { pullRequestRebuildJob } from "./pull-request-rebuild-job.ts";
+import { pullRequestReopenedJob } from "./pull-request-reopen-job.ts";
+import { pullRequestTagMovedJob } from "./pull-request-tag-job.ts";
 import { releaseJob } from "./release-job.ts";
 import { tagPinJob } from "./tag-pin-job.ts";
 
@@ -23,6 +25,8 @@ const jobKinds: readonly JobKind<unknown>[] = [
   channelNoticeJob,
   pullRequestRebuildJob,
   pullRequestBranchDeleteJob,
+  pullRequestTagMovedJob,
+  pullRequestReopenedJob,
   githubDeploymentJob,
 ];
 

@@ -10,9 +10,11 @@ export const pullRequestBranchDeleteJob = defineJob({
     promotionId: z.string().min(1),
     /** relbot/<promotion-id>: derived from the id when queued, carried so the job needs no lookup. */
     branch: z.string().min(1),
+    /** When the pull request's end was recorded: a pull request reopened and ended again gets a deletion again. */
+    endedAt: z.number().int(),
   }),
-  // One deletion per promotion: a merge seen by both the webhook and the reconciler is recorded once anyway.
-  dedupKey: ({ promotionId }) => `pull-request-branch-delete:${promotionId}`,
+  // One deletion per end: the end itself is recorded once (from pr-open only), whether the webhook or the reconciler saw it.
+  dedupKey: ({ promotionId, endedAt }) => `pull-request-branch-delete:${promotionId}:${endedAt}`,
   maxAttempts: 8,
   publicView: ({ promotionId, branch }) => ({ promotionId, branch }),
 });

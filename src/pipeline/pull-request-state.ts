@@ -8,7 +8,9 @@ import {
   type PullRequestEndOptions,
   recordPullRequestCancelled,
   recordPullRequestMerged,
+  recordPullRequestMergedMovedTag,
 } from "./pull-request-records.ts";
+import { type MovedTag, movedTagReason, recordedTagMove } from "./pull-request-tag.ts";
 
 export interface PullRequestStateDeps {
   db: Db;
@@ -21,7 +23,7 @@ export interface PullRequestStateDeps {
 
 export interface PullRequestTransition {
   promotion: PromotionRow;
-  outcome: "merged" | "cancelled";
+  outcome: "merged" | "cancelled" | "merged-tag-moved";
 }
 
 /**
@@ -34,10 +36,31 @@ export function applyPullRequestState(
   pull: Pick<PullRequestState, "number" | "state" | "merged" | "mergeCommitSha">,
   via: "webhook" | "reconcile",
   by?: string,
+  /** The release's tag is known to have moved (else what relbot has recorded is looked up). */
+  moved?: MovedTag,
 ): PullRequestTransition | undefined {
   const verdict = judgePullRequest(pull);
   const now = deps.clock.now();
   if (verdict.verdict === "merged") {
+    const tagMove = moved ?? recordedTagMove(deps.db, row.app, row.toVersion);
+    if (tagMove) {
+      // Merged before relbot could close it: the environment now names a moved tag. Not a success (pull-request-tag).
+      const promotion = recordPullRequestMergedMovedTag(
+        deps.db,
+        row.id,
+        {
+          number: pull.number,
+          mergeCommit: verdict.mergeCommit,
+          via,
+          ...(by ? { by } : {}),
+          reason: `merged after its ${movedTagReason(row, tagMove)}; relbot pins the environment to the verified commit`,
+          movedTo: tagMove.now ?? "deleted",
+        },
+        now,
+        endOptions(deps),
+      );
+      return promotion && { promotion, outcome: "merged-tag-moved" };
+    }
     const promotion = recordPullRequestMerged(
       deps.db,
       row.id,

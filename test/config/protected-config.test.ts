@@ -117,6 +117,7 @@ describe("pull-request mode in the config", () => {
     const permissions = (config: typeof push) =>
       neededAppPermissions(config, false).map((need) => `${need.permission}:${need.level}`);
     expect(permissions(push)).not.toContain("pull_requests:write");
+    expect(permissions(push)).not.toContain("statuses:write");
     const pr = parseConfig(
       withChange((raw) => {
         raw.apps["order-svc"].environments[2].via = "pull-request";
@@ -125,7 +126,9 @@ describe("pull-request mode in the config", () => {
       "/etc/relbot/relbot.yaml",
       {},
     ).config;
-    expect(permissions(pr)).toEqual(expect.arrayContaining(["pull_requests:write", "contents:write"]));
+    expect(permissions(pr)).toEqual(
+      expect.arrayContaining(["pull_requests:write", "contents:write", "statuses:write"]),
+    );
     expect(
       missingAppPermissions(neededAppPermissions(pr, false), { contents: "write", metadata: "read" }),
     ).toEqual(

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
 import path from "node:path";
-import { and, eq } from "drizzle-orm";
+import { and, eq, like } from "drizzle-orm";
 import type { RelbotConfig } from "../../src/config/index.ts";
 import { createGitHubClient } from "../../src/github/index.ts";
 import { createPullRequests, type PullRequests } from "../../src/github/pull-requests.ts";
@@ -155,7 +155,7 @@ const deleteJobsOf = (id: string) =>
     .where(
       and(
         eq(jobs.kind, pullRequestBranchDeleteJob.kind),
-        eq(jobs.dedupKey, `pull-request-branch-delete:${id}`),
+        like(jobs.dedupKey, `pull-request-branch-delete:${id}:%`),
       ),
     )
     .all();
@@ -173,7 +173,8 @@ describe("deleting relbot/<id> after the pull request ended", () => {
 
     // GitHub's auto-delete (or a lost answer) got there first: 422 "Reference does not exist" is success.
     const handler = createPullRequestBranchDeleteHandler({ db: database.db, pulls });
-    const again = await handler({ promotionId: id, branch: `relbot/${id}` }, deleteJobsOf(id)[0]!, {
+    const first = deleteJobsOf(id)[0]!;
+    const again = await handler({ promotionId: id, branch: `relbot/${id}`, endedAt: 1 }, first, {
       signal: new AbortController().signal,
       logger,
     });

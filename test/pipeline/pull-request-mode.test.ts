@@ -319,7 +319,7 @@ describe("exactly one pull request per promotion", () => {
       "are not relbot's",
     );
     const opened = await deliver(relbot.url, "pull_request", pulls.event(1, "opened"));
-    expect(opened.body.ignored).toContain("closed pull requests only");
+    expect(opened.body.ignored).toContain("closed and reopened pull requests only");
   });
 });
 
@@ -407,6 +407,11 @@ describe("the reconciler's pass over open pull requests", () => {
     expect(pull.state).toBe("closed");
     expect(pull.merged).toBe(false);
     expect(pull.comments.at(-1)).toContain("relbot closes this pull request");
+    // Its head says so too: a branch protection requiring relbot/release-tag refuses the merge from then on.
+    expect(pulls.statuses(opened.gitopsCommit!).map((s) => `${s.context}:${s.state}`)).toEqual([
+      "relbot/release-tag:success",
+      "relbot/release-tag:failure",
+    ]);
     expect(world.gitops.show(stagingFile)).toContain("targetRevision: v1.9.9");
     // The branch was never rebuilt over the moved environment; closed, it is deleted like any finished one.
     expect(eventsOf(waiting).map((e) => e.kind)).not.toContain("promotion.pr-rebuilt");

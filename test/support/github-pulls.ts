@@ -46,6 +46,8 @@ export interface PullsStandIn {
    * button and PUT .../merge do, 405) unless the head's newest status in `context` is success.
    */
   requireStatus(context: string): void;
+  /** Why the merge button is disabled now by a required status (undefined: it is not). */
+  mergeRefusal(number: number): string | undefined;
   /** Squash and merge: ONE new commit on the base with the head's tree, its message as GitHub composes it. */
   squashMerge(number: number, message?: string): string;
   /** Reopens a closed, unmerged pull request (GitHub refuses when its head branch is gone). */
@@ -391,16 +393,19 @@ export function standInPulls(
     return { status: 204 };
   });
 
-  const checkRequired = (pull: StoodInPull) => {
+  const refusal = (pull: StoodInPull): string | undefined => {
     const head = branchSha(pull.head) ?? pull.headSha;
     for (const context of requiredContexts) {
       const newest = (statuses.get(head) ?? []).filter((s) => s.context === context).at(-1);
       if (newest?.state !== "success") {
-        throw new Error(
-          `405 Required status check "${context}" is ${newest ? newest.state : "expected"}: pull request #${pull.number} cannot be merged`,
-        );
+        return `405 Required status check "${context}" is ${newest ? newest.state : "expected"}: pull request #${pull.number} cannot be merged`;
       }
     }
+    return undefined;
+  };
+  const checkRequired = (pull: StoodInPull) => {
+    const reason = refusal(pull);
+    if (reason) throw new Error(reason);
   };
 
   return {
@@ -408,6 +413,11 @@ export function standInPulls(
     statuses: (sha) => [...(statuses.get(sha) ?? [])],
     requireStatus(context) {
       requiredContexts.push(context);
+    },
+    mergeRefusal(number) {
+      const pull = find(number);
+      if (!pull) throw new Error(`no pull request #${number}`);
+      return refusal(pull);
     },
     failNextBranchDelete(status) {
       branchDeleteFault = status;
