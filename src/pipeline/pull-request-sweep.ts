@@ -10,8 +10,7 @@ import type { Logger } from "../log.ts";
 import type { PromotionRow } from "../store/index.ts";
 import { listOpenPullRequests } from "./pull-request-records.ts";
 import { applyPullRequestState, type PullRequestStateDeps } from "./pull-request-state.ts";
-import { closeForMovedTag, type ReleaseTagDeps, releaseTagMoved } from "./pull-request-tag.ts";
-import { tagMoveAtMerge } from "./pull-request-webhook.ts";
+import { closeForMovedTag, type ReleaseTagDeps, releaseTagMovedOrRecorded } from "./pull-request-tag.ts";
 
 export interface PullRequestSweepDeps extends PullRequestStateDeps, ReleaseTagDeps {
   pulls: Pick<PullRequests, "get" | "comment" | "close" | "setStatus">;
@@ -47,7 +46,7 @@ export async function sweepOpenPullRequests(deps: PullRequestSweepDeps): Promise
     try {
       const pull = await deps.pulls.get(row.pullRequestNumber);
       const movedAtMerge =
-        judgePullRequest(pull).verdict === "merged" ? await tagMoveAtMerge(deps, row) : undefined;
+        judgePullRequest(pull).verdict === "merged" ? await releaseTagMovedOrRecorded(deps, row) : undefined;
       const transition = applyPullRequestState(deps, row, pull, "reconcile", undefined, movedAtMerge);
       if (transition) {
         report[
@@ -69,7 +68,7 @@ export async function sweepOpenPullRequests(deps: PullRequestSweepDeps): Promise
         continue;
       }
       // Still open: does the release's tag still name what was verified? (re-read on the source remote)
-      const moved = await releaseTagMoved(deps, row);
+      const moved = await releaseTagMovedOrRecorded(deps, row);
       if (moved) {
         const closed = await closeForMovedTag({ ...deps, logger: deps.logger }, row, moved, "reconcile");
         if (closed)

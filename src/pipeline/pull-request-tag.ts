@@ -79,6 +79,30 @@ export async function releaseTagMoved(
   };
 }
 
+/**
+ * releaseTagMoved, bounded: a source remote that cannot answer (an error, or nothing within `timeoutMs`) leaves it
+ * to what relbot has recorded. For a webhook delivery (GitHub waits 10 s for the answer) and the reconciler's pass
+ * (one unreachable remote must not stop the rest); the next pass asks again.
+ */
+export async function releaseTagMovedOrRecorded(
+  deps: ReleaseTagDeps,
+  row: PromotionRow,
+  timeoutMs = 5_000,
+): Promise<MovedTag | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const gaveUp = new Promise<"gave-up">((resolve) => {
+    timer = setTimeout(() => resolve("gave-up"), timeoutMs);
+  });
+  const reading = releaseTagMoved(deps, row).catch(() => "gave-up" as const);
+  try {
+    const read = await Promise.race([reading, gaveUp]);
+    if (read !== "gave-up") return read;
+  } finally {
+    clearTimeout(timer);
+  }
+  return recordedTagMove(deps.db, row.app, row.toVersion);
+}
+
 /** Why the promotion ends: in the promotion's error, the pull request comment and the audit event. */
 export function movedTagReason(row: Pick<PromotionRow, "app">, moved: MovedTag): string {
   const names = moved.deleted

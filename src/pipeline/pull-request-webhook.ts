@@ -12,7 +12,7 @@ import type { PromotionRow } from "../store/index.ts";
 import { getPromotion } from "../store/queries/index.ts";
 import { describePayloadProblems } from "../webhooks/payloads.ts";
 import { applyPullRequestState, type PullRequestStateDeps } from "./pull-request-state.ts";
-import { type MovedTag, type ReleaseTagDeps, releaseTagMoved } from "./pull-request-tag.ts";
+import { type ReleaseTagDeps, releaseTagMovedOrRecorded } from "./pull-request-tag.ts";
 
 /** https://docs.github.com/en/webhooks/webhook-events-and-payloads#pull_request (the fields relbot reads). */
 const pullRequestEventSchema = z.object({
@@ -96,7 +96,7 @@ export function createPullRequestHook(deps: PullRequestWebhookDeps): PullRequest
     const by = pull.merged_by?.login ?? event.sender?.login;
     const state = pullRequestState({ ...pull, merged: pull.merged ?? undefined });
     // A merge: does the release tag still name what was verified? Re-read now (relbot may not have seen a move yet).
-    const moved = state.merged ? await tagMoveAtMerge(deps, row) : undefined;
+    const moved = state.merged ? await releaseTagMovedOrRecorded(deps, row) : undefined;
     const transition = applyPullRequestState(deps, row, state, "webhook", by, moved);
     if (!transition) return { ignored: `pull request #${pull.number} changed nothing (already recorded)` };
     try {
@@ -106,13 +106,4 @@ export function createPullRequestHook(deps: PullRequestWebhookDeps): PullRequest
     }
     return { jobIds: [] };
   };
-}
-
-/** The tag check at a merge; a source remote that cannot be asked leaves it to what relbot has recorded. */
-export async function tagMoveAtMerge(deps: ReleaseTagDeps, row: PromotionRow): Promise<MovedTag | undefined> {
-  try {
-    return await releaseTagMoved(deps, row);
-  } catch {
-    return releaseTagMoved({ db: deps.db, apps: deps.apps }, row);
-  }
 }

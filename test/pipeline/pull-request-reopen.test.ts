@@ -134,7 +134,11 @@ describe("a pull request reopened after its promotion was cancelled", () => {
       branchCommit: head,
       cancelledBecause: `pull request #${number} was closed without merging by dave`,
     });
-    expect(statesOn(head)).toEqual(["success", "success"]);
+    // Marked after the record: wait for the second status rather than racing the job.
+    const marked = await eventually("the reopened head marked", () =>
+      statesOn(head).length >= 2 ? statesOn(head) : undefined,
+    );
+    expect(marked).toEqual(["success", "success"]);
     expect(pulls.pulls.find((p) => p.number === number)!.state).toBe("open");
 
     const mergeCommit = pulls.merge(number);
