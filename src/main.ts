@@ -15,6 +15,7 @@ import { createMetrics, type RelbotMetrics } from "./metrics.ts";
 import type { Reconciler } from "./reconcile/reconciler.ts";
 import type { ReleaseCheckWork } from "./release/index.ts";
 import { type Database, openDatabase, takeInstanceLock } from "./store/index.ts";
+import { startWalCheckpointer } from "./store/wal-checkpointer.ts";
 import { observeLeadTime } from "./telemetry/lead-time.ts";
 import { tracingSettingsFromEnv } from "./telemetry/settings.ts";
 import { startTracing, type Tracing } from "./telemetry/tracing.ts";
@@ -273,6 +274,8 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
     if ((error as { code?: unknown }).code === "EADDRINUSE") throw new PortInUseError(port);
     throw error;
   }
+  // SQLite's log checkpoints (two fsyncs each) on a thread of their own, not inside an intake commit.
+  const checkpointer = startWalCheckpointer(database, config.database.path, { logger });
   worker.start();
   // The GitOps working copy is cloned (or brought up to date) while relbot waits for its first webhook, instead of
   // inside the first promotion, where on a big monorepo it was most of the time after a cold start.
@@ -308,6 +311,7 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
         await pipeline?.stopThreads();
         // Last: the spans of the jobs that just finished are exported before the process goes.
         await tracing.shutdown();
+        await checkpointer.stop();
         database.close();
         lock.release();
       })();
