@@ -3,6 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import * as isogit from "isomorphic-git";
 import { normalizeRepoUrl } from "../domain/repo-url.ts";
+import { RelbotError } from "../errors.ts";
 import { type CommitFields, commitPayload, withSignature } from "./commit-object.ts";
 import { type GitCredential, gitAuthHeaders, redactUrl } from "./credentials.ts";
 import { parseCommit } from "./git-commit.ts";
@@ -428,6 +429,8 @@ async function transport<T>(call: () => Promise<T>): Promise<T> {
     return await call();
   } catch (error) {
     if (error instanceof TooManyObjects || !(error instanceof Error) || !("code" in error)) throw error;
+    // A refused pack (git.pack_*, git.object_too_large) keeps its code: it says whether a retry can help.
+    if (error instanceof RelbotError && error.code.startsWith("git.")) throw error;
     const data = (error as { data?: unknown }).data;
     throw Object.assign(new Error(error.message), data === undefined ? {} : { data });
   }

@@ -378,6 +378,9 @@ export class SourceRepos {
     try {
       return await call();
     } catch (error) {
+      // A pack the server sent and relbot refused (git.pack_*, git.object_too_large): logged with its code.
+      if (error instanceof RelbotError && error.code.startsWith("git."))
+        this.logger.warn({ code: error.code, repo: redactUrl(url), err: error }, "source pack refused");
       if (error instanceof RelbotError) throw error;
       throw new RelbotError(
         "source.unreachable",

@@ -33,6 +33,26 @@ export interface PackRequest {
   maxFirstObjectBytes?: number;
   /** Stop the download (TooManyObjects) when the pack header announces more objects than this. */
   maxObjects?: number;
+  /**
+   * Stop the download, delete what was written and throw git.pack_too_large once the pack passes this many bytes
+   * (git.maxPackBytes); defaultMaxPackBytes when absent, so no caller streams to disk without a cap.
+   */
+  maxPackBytes?: number;
+}
+
+/**
+ * Default of git.maxPackBytes. relbot fetches shallow (a tip's tree, commit objects of its history, single blobs):
+ * a GitOps repository of 100,000 manifests packs to well under 100 MB, and GitHub warns at 1 GB repositories.
+ */
+export const defaultMaxPackBytes = 1024 * 1024 * 1024;
+
+/** The pack passed git.maxPackBytes: the download is stopped and its file deleted. */
+export function packTooLarge(limit: number): RelbotError {
+  return new RelbotError(
+    "git.pack_too_large",
+    `the git server sent a pack of more than ${limit} bytes, the limit; nothing was kept (git.maxPackBytes in the config raises it)`,
+    { limit },
+  );
 }
 
 /** The pack announced more objects than the caller would take (a fetch that turned into a full clone). */
@@ -98,7 +118,10 @@ export async function fetchPack(request: PackRequest): Promise<FetchedPack> {
   const file = await open(temp, "w");
   let kept = false;
   try {
-    const reader = new PktReader(response.body.getReader() as ReadableStreamDefaultReader<Uint8Array>);
+    const reader = new PktReader(
+      response.body.getReader() as ReadableStreamDefaultReader<Uint8Array>,
+      () => new RelbotError("git.pack_truncated", "the git server's answer was cut short"),
+    );
     // Sections before the pack (shallow-info, acknowledgments) end in a delimiter; "packfile" starts the pack.
     for (;;) {
       const line = await reader.next();
@@ -109,20 +132,32 @@ export async function fetchPack(request: PackRequest): Promise<FetchedPack> {
         throw new RelbotError("source.unreachable", `upload-pack: ${text.slice(4).trim()}`);
       if (text === "packfile\n") break;
     }
+    const maxPackBytes = request.maxPackBytes ?? defaultMaxPackBytes;
     const hash = createHash("sha1");
     let head = Buffer.alloc(0);
     let tail = Buffer.alloc(0);
     let checked = request.maxFirstObjectBytes === undefined;
     let counted = request.maxObjects === undefined;
     let start = Buffer.alloc(0);
+    let received = 0;
+    let ended = false;
     for (;;) {
       const line = await reader.next();
-      if (line === null || line === "flush") break;
+      if (line === null) break;
+      if (line === "flush") {
+        ended = true;
+        break;
+      }
       if (line === "delim") continue;
       const band = line[0];
       const data = line.subarray(1);
       if (band === 3) throw new RelbotError("source.unreachable", `upload-pack: ${data.toString().trim()}`);
       if (band !== 1) continue; // progress
+      received += data.length;
+      if (received > maxPackBytes) {
+        controller.abort();
+        throw packTooLarge(maxPackBytes);
+      }
       if (!counted) {
         start = Buffer.concat([start, data]);
         if (start.length >= 12) {
@@ -152,8 +187,15 @@ export async function fetchPack(request: PackRequest): Promise<FetchedPack> {
       hash.update(body);
       await file.write(body);
     }
-    if (tail.length !== 20 || !hash.digest().equals(tail))
-      throw new RelbotError("source.unreachable", "upload-pack sent a truncated or corrupt pack");
+    if (tail.length !== 20 || !hash.digest().equals(tail)) {
+      // Without the closing flush the answer stopped early (a dropped connection); with it, the bytes are wrong.
+      throw ended
+        ? new RelbotError(
+            "git.pack_corrupt",
+            "the git server sent a corrupt pack: its checksum does not match",
+          )
+        : new RelbotError("git.pack_truncated", "the git server's answer ended inside the pack");
+    }
     await file.write(tail);
     await file.close();
     const packFile = path.join(packDir, `pack-${tail.toString("hex")}.pack`);
@@ -235,7 +277,11 @@ function firstObjectSize(head: Buffer): number | undefined {
 /** pkt-lines from a byte stream: data as a Buffer, "flush" (0000), "delim" (0001), null at the end. */
 class PktReader {
   private buffer = Buffer.alloc(0);
-  constructor(private readonly reader: ReadableStreamDefaultReader<Uint8Array>) {}
+  constructor(
+    private readonly reader: ReadableStreamDefaultReader<Uint8Array>,
+    private readonly cutShort: () => Error = () =>
+      new RelbotError("source.unreachable", "upload-pack answer cut short"),
+  ) {}
 
   async next(): Promise<Buffer | "flush" | "delim" | null> {
     if (!(await this.fill(4))) return null;
@@ -245,8 +291,7 @@ class PktReader {
       this.buffer = this.buffer.subarray(4);
       return length === 1 ? "delim" : "flush";
     }
-    if (!(await this.fill(length)))
-      throw new RelbotError("source.unreachable", "upload-pack answer cut short");
+    if (!(await this.fill(length))) throw this.cutShort();
     const line = this.buffer.subarray(4, length);
     this.buffer = this.buffer.subarray(length);
     return line;

@@ -504,7 +504,14 @@ export class GitopsWriter {
         span?.setAttribute("relbot.gitops.tip", tip);
         return tip;
       } catch (error) {
-        throw gitopsError(error, "fetch from");
+        const failure = gitopsError(error, "fetch from");
+        // A pack the server sent and relbot refused (git.pack_*, git.object_too_large): logged with its code.
+        if (failure.code.startsWith("git."))
+          this.log.warn(
+            { code: failure.code, retryable: failure.retryable, err: failure },
+            "GitOps pack refused",
+          );
+        throw failure;
       }
     });
   }
