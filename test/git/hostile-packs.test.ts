@@ -9,6 +9,7 @@ import path from "node:path";
 import { RelbotError } from "../../src/errors.ts";
 import { newObjectCache } from "../../src/git/object-store.ts";
 import { indexPackFile, maxDeltaChain } from "../../src/git/pack-indexer.ts";
+import { oversizedEntry, packTypes } from "../../src/git/upload-pack.ts";
 import { git } from "../support/git.ts";
 import { tempDir } from "../support/temp-dir.ts";
 import { appendDelta, blobId, type CraftedEntry, craftPack } from "./hostile-pack-fixtures.ts";
@@ -208,6 +209,35 @@ describe("a crafted pack", () => {
     expect(readdirSync(dir).sort()).toEqual(["pack-same.idx", "pack-same.pack"]);
   });
 });
+
+describe("the tag pack's size scan (oversizedEntry)", () => {
+  for (const [name, pack] of [
+    [
+      "a count of 4 billion",
+      craftPack([{ type: "tag", content: text("object x\n") }], { count: 0xffffffff }),
+    ],
+    ["data that is not zlib", notZlib(craftPack([{ type: "tag", content: text("object x\n") }]))],
+  ] as const) {
+    test(`refuses a pack with ${name} as git.pack_malformed and deletes it`, async () => {
+      const dir = tempDir("relbot-hostile-pack-");
+      const packFile = path.join(dir, "pack-tag.pack");
+      writeFileSync(packFile, pack);
+      const error = await oversizedEntry(packFile, { [packTypes.tag]: 65_536 }).then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
+      expect(error).toBeInstanceOf(RelbotError);
+      expect((error as RelbotError).code as string).toBe("git.pack_malformed");
+      expect(readdirSync(dir)).toEqual([]);
+    });
+  }
+});
+
+/** The pack with its first entry's compressed data replaced by noise (its header kept), re-summed. */
+function notZlib(pack: Buffer): Buffer {
+  pack.fill(0xa5, 13, pack.length - 20);
+  return resum(pack);
+}
 
 /** Re-computes a pack's trailer after a test edited its body. */
 function resum(pack: Buffer): Buffer {
