@@ -172,6 +172,17 @@ export class GitopsWriter {
     this.schemaPath = opts.schemaPath ?? defaultApplicationSchemaPath;
   }
 
+  /**
+   * Start-up: the first clone (or the fetch of what moved while relbot was down) and the exactly-once history scan,
+   * done while relbot waits for its first webhook rather than inside the first promotion. A promotion that comes
+   * meanwhile waits for it on the repository lock and then finds the work done.
+   */
+  warm(): Promise<void> {
+    return withRepoLock(this.cache.gitdir, async () => {
+      await this.applied.find(await this.sync(), []);
+    });
+  }
+
   apply(request: PromotionCommitRequest): Promise<GitopsCommitOutcome> {
     if (request.changes.length === 0) {
       throw new RelbotError("gitops.empty_request", "a promotion request needs at least one change");

@@ -6,14 +6,18 @@ import { type AuditFollower, bindAuditFollower } from "../audit/index.ts";
 import type { RelbotConfig } from "../config/index.ts";
 import { githubDeploymentFollower } from "../github/deployment-job.ts";
 import { channelNoticeFollower } from "../notifications/channel-notice.ts";
+import { pullRequestTagFollower } from "../pipeline/pull-request-tag.ts";
 import type { Db } from "../store/index.ts";
 import { appsWithGitHubDeployments } from "./github-deployments.ts";
+import { usesPullRequests } from "./pull-requests.ts";
 
 export function followAuditEvents(db: Db, config: RelbotConfig, onQueued?: () => void): void {
   const followers: AuditFollower[] = [];
   if (config.notifications.length > 0) followers.push(channelNoticeFollower(config.notifications, onQueued));
   const deploymentApps = appsWithGitHubDeployments(config);
   if (deploymentApps.size > 0) followers.push(githubDeploymentFollower(deploymentApps, onQueued));
+  // Pull-request mode: a release tag that moves closes the pull requests open for that version.
+  if (usesPullRequests(config)) followers.push(pullRequestTagFollower(onQueued));
   bindAuditFollower(
     db,
     followers.length === 0

@@ -71,6 +71,8 @@ export interface ReleasePipeline {
   stop(): void;
   /** Ends the worker threads; call once the job worker has stopped (a job still running would fail, retryably). */
   stopThreads(): Promise<void>;
+  /** Brings the GitOps working copy up to date ahead of the first promotion; never fails (the promotion would say why). */
+  warmGitops(): Promise<void>;
 }
 
 const abandonedSweepMs = 60_000;
@@ -162,6 +164,7 @@ export function wireReleasePipeline(deps: PipelineDeps): ReleasePipeline {
     signer: deps.signer,
     watchDeployments: deps.watchDeployments,
     onPromotionFinished: deps.onPromotionFinished,
+    resolveTag: (url, tagName) => sources.resolveTag(url, tagName),
   });
   worker.register(
     promotionJob,
@@ -212,5 +215,12 @@ export function wireReleasePipeline(deps: PipelineDeps): ReleasePipeline {
     ],
     stop: () => clearInterval(timer),
     stopThreads: () => releaseChecks.stop(),
+    warmGitops: () =>
+      writer.warm().catch((error: unknown) => {
+        logger.info(
+          { err: (error as Error).message },
+          "the GitOps repository could not be fetched at start-up; the first promotion fetches it",
+        );
+      }),
   };
 }
