@@ -3,6 +3,7 @@
 import { describe, expect, test } from "bun:test";
 import { type DoraPromotion, doraReport } from "../../src/domain/dora.ts";
 import { repoLinks } from "../../src/domain/repo-links.ts";
+import { renderPendingApprovals } from "../../src/http/dashboard/approvals.ts";
 import { renderDora } from "../../src/http/dashboard/dora-charts.ts";
 import { filteredApps, parseFilter, renderFilterForm } from "../../src/http/dashboard/filters.ts";
 import { markup } from "../../src/http/dashboard/format.ts";
@@ -99,6 +100,57 @@ describe("filters", () => {
     expect(form).toContain('<option value="failed" selected>failed</option>');
     expect(form).toContain('<a href="/">clear</a>');
     expect(render(renderFilterForm(apps, {}))).not.toContain("clear");
+  });
+});
+
+describe("approvals section and the filter", () => {
+  const waiting = promotion({
+    id: "prm_wait",
+    env: "prod",
+    status: "awaiting-approval",
+    actor: hostile,
+    approvalsRequired: 1,
+    approvals: [],
+  });
+
+  test("narrowed by app and environment: says so, and how many wait outside the filter", () => {
+    const page = render(
+      renderPendingApprovals(
+        { pending: [waiting], elsewhere: 2, filter: { app: "order-svc", env: "prod" } },
+        "c",
+      ),
+    );
+    expect(page).toContain(
+      '<h2 id="approvals">Awaiting approval <span class="muted">(order-svc · prod only)</span></h2>',
+    );
+    expect(page).toContain('data-promotion="prm_wait"');
+    expect(page).toContain('2 awaiting approval outside it (<a href="/">show all</a>)');
+    expect(page).not.toContain(hostile);
+  });
+
+  test("nothing for the filter but some elsewhere: no table, the count and the way back", () => {
+    const page = render(
+      renderPendingApprovals({ pending: [], elsewhere: "more", filter: { env: "staging" } }, undefined),
+    );
+    expect(page).not.toContain("<table");
+    expect(page).toContain("None for this filter; more awaiting approval outside it");
+    expect(renderPendingApprovals({ pending: [], elsewhere: 0, filter: { env: "staging" } }, undefined)).toBe(
+      "",
+    );
+  });
+
+  test("a status filter is the timeline's: the section says it is not applied here", () => {
+    const page = render(
+      renderPendingApprovals({ pending: [waiting], elsewhere: 0, filter: { status: "failed" } }, undefined),
+    );
+    expect(page).toContain(
+      "The status filter narrows the timeline only: everything here is awaiting-approval.",
+    );
+    expect(page).toContain('data-promotion="prm_wait"');
+    expect(page).not.toContain("outside it");
+    expect(
+      render(renderPendingApprovals({ pending: [waiting], elsewhere: 0, filter: {} }, undefined)),
+    ).not.toContain("status filter");
   });
 });
 

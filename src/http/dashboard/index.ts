@@ -29,7 +29,7 @@ import {
 } from "./approvals.ts";
 import { AuditChainStatus } from "./chain-status.ts";
 import { dashboardPolicy, renderDashboard } from "./dashboard-page.ts";
-import { filteredApps, parseFilter, renderFilterProblem } from "./filters.ts";
+import { type DashboardFilter, filteredApps, parseFilter, renderFilterProblem } from "./filters.ts";
 import type { DashboardLinks } from "./links.ts";
 import { pagePolicy } from "./page-style.ts";
 import { dashboardPath, releaseRoute } from "./paths.ts";
@@ -109,7 +109,7 @@ export function registerDashboard(app: RelbotApp, deps: DashboardDeps): void {
       chain: chain.current(),
       now,
       signedIn: getCookie(c, sessionCookie) !== undefined,
-      approvals: decideApproval ? pendingApprovals(c) : "",
+      approvals: decideApproval ? pendingApprovals(c, filter) : "",
     });
     c.header("Content-Security-Policy", dashboardPolicy);
     // Versions and actors are not secret from a read token holder, but they are from a shared browser cache.
@@ -166,10 +166,30 @@ export function registerDashboard(app: RelbotApp, deps: DashboardDeps): void {
     return { releaseTraces, promotionTraces };
   }
 
-  /** Protected environments: what waits for approval; buttons only for a session that may approve. */
-  function pendingApprovals(c: Context) {
-    const pending = listPromotions(deps.db, { status: "awaiting-approval" }, { limit: timelineLength }).rows;
+  /**
+   * Protected environments: what waits for approval in the filter's app and environment, and how many wait
+   * outside them; buttons only for a session that may approve.
+   */
+  function pendingApprovals(c: Context, filter: DashboardFilter) {
+    const waiting = { status: "awaiting-approval" as const };
+    const pending = listPromotions(
+      deps.db,
+      {
+        ...waiting,
+        ...(filter.app === undefined ? {} : { app: filter.app }),
+        ...(filter.env === undefined ? {} : { env: filter.env }),
+      },
+      { limit: timelineLength },
+    ).rows;
+    const narrowed = filter.app !== undefined || filter.env !== undefined;
+    // Counted up to a bound, like the list: past it the page says "more" rather than walking every row.
+    const all = narrowed ? listPromotions(deps.db, waiting, { limit: timelineLength }) : undefined;
+    const elsewhere =
+      all === undefined ? 0 : all.next ? ("more" as const) : Math.max(0, all.rows.length - pending.length);
     const approver = approverSession(deps.tokens, getCookie(c, sessionCookie));
-    return renderPendingApprovals(pending, approver ? csrf.tokenFor(approver.session) : undefined);
+    return renderPendingApprovals(
+      { pending, elsewhere, filter },
+      approver ? csrf.tokenFor(approver.session) : undefined,
+    );
   }
 }
