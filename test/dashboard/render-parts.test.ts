@@ -5,7 +5,7 @@ import { type DoraPromotion, doraReport } from "../../src/domain/dora.ts";
 import { repoLinks } from "../../src/domain/repo-links.ts";
 import { renderPendingApprovals } from "../../src/http/dashboard/approvals.ts";
 import { renderDora } from "../../src/http/dashboard/dora-charts.ts";
-import { filteredApps, parseFilter, renderFilterForm } from "../../src/http/dashboard/filters.ts";
+import { filteredApps, filterHref, parseFilter, renderFilterForm } from "../../src/http/dashboard/filters.ts";
 import { markup } from "../../src/http/dashboard/format.ts";
 import { renderGrid } from "../../src/http/dashboard/grid.ts";
 import { commitLink, type DashboardLinks, pullRequestLink, tagLink } from "../../src/http/dashboard/links.ts";
@@ -84,6 +84,34 @@ describe("filters", () => {
       const parsed = parseFilter(query(values), apps);
       expect("problem" in parsed && parsed.problem).toStartWith(problem);
     }
+  });
+
+  test("the DORA window is one of 7, 30 and 90 days; anything else is refused without echoing it", () => {
+    expect(parseFilter(query({ window: "7" }), apps)).toEqual({ filter: { window: 7 } });
+    expect(parseFilter(query({ window: "90", app: "order-svc" }), apps)).toEqual({
+      filter: { app: "order-svc", window: 90 },
+    });
+    expect(parseFilter(query({ window: "" }), apps)).toEqual({ filter: {} });
+    for (const bad of ["14", "7d", "07", "365", hostile, "30 "]) {
+      expect(parseFilter(query({ window: bad }), apps)).toEqual({
+        problem: "window: one of 7, 30, 90 (days)",
+      });
+    }
+  });
+
+  test("the window goes into the form and the links, keeping the other choices", () => {
+    const form = render(renderFilterForm(apps, { app: "order-svc", window: 90 }));
+    expect(form).toContain('<option value="90" selected>90 days</option>');
+    expect(form).not.toContain('<option value="30" selected>');
+    // Without a window the default (the API's, 30 days) is the one selected, and there is nothing to clear.
+    const plain = render(renderFilterForm(apps, {}));
+    expect(plain).toContain('<option value="30" selected>30 days</option>');
+    expect(plain).not.toContain("clear");
+    expect(render(renderFilterForm(apps, { window: 7 }))).toContain('<a href="/">clear</a>');
+    expect(filterHref({ app: "order-svc", status: "failed", window: 90 }, { window: 7 })).toBe(
+      "/?app=order-svc&status=failed&window=7",
+    );
+    expect(filterHref({})).toBe("/");
   });
 
   test("app and environment narrow the grid's rows and columns", () => {

@@ -29,7 +29,13 @@ import {
 } from "./approvals.ts";
 import { AuditChainStatus } from "./chain-status.ts";
 import { dashboardPolicy, renderDashboard } from "./dashboard-page.ts";
-import { type DashboardFilter, filteredApps, parseFilter, renderFilterProblem } from "./filters.ts";
+import {
+  type DashboardFilter,
+  defaultDoraWindowDays,
+  filteredApps,
+  parseFilter,
+  renderFilterProblem,
+} from "./filters.ts";
 import type { DashboardLinks } from "./links.ts";
 import { pagePolicy } from "./page-style.ts";
 import { dashboardPath, releaseRoute } from "./paths.ts";
@@ -53,6 +59,7 @@ export interface DashboardDeps {
 }
 
 const filterProblemPolicy = pagePolicy();
+const dayMs = 86_400_000;
 
 /** How many promotions the timeline shows; the API pages through the rest. */
 const timelineLength = 50;
@@ -85,8 +92,10 @@ export function registerDashboard(app: RelbotApp, deps: DashboardDeps): void {
     }
     const { filter } = parsed;
     const shown = filteredApps(apps, filter);
-    // GET /api/v1/dora's default window and the same computation, so the charts and the API agree.
-    const window = doraWindow({}, now);
+    // The window GET /api/v1/dora?since=<now - N days>&until=<now> reads, through the same computation, so the
+    // charts and the API agree (N = 30 is also the API's default).
+    const days = filter.window ?? defaultDoraWindowDays;
+    const window = doraWindow({ since: now - days * dayMs, until: now }, now);
     const records = doraPromotions(deps.db, {
       ...window,
       ...(filter.app === undefined ? {} : { app: filter.app }),
