@@ -3,10 +3,10 @@
 // validated against its swagger), GitHub's REST API, Slack's response_url and a Slack incoming webhook stood in.
 // The requester hears: pushed, degraded (a rollback is under way), and then, once, how the rollback ended, on the
 // channel they asked on; past Slack's 30 minutes for a response_url, in the channel that follows degraded
-// deployments, addressed to them. Exactly once across restarts.
+// deployments, addressed to them; when relbot made no rollback, why. Exactly once across restarts.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { eq } from "drizzle-orm";
-import { jobs } from "../../src/store/index.ts";
+import { jobs, promotions } from "../../src/store/index.ts";
 import { type ArgocdPipeline, createArgocdPipeline } from "../support/argocd-pipeline.ts";
 import { eventually } from "../support/eventually.ts";
 import { type GitHubApiStub, startGitHubApi } from "../support/github-api.ts";
@@ -32,15 +32,21 @@ let skewMs = 0;
 
 beforeAll(async () => {
   slack = await startGitHubApi();
-  slack.on("POST /actions/:team/:id/:token", { status: 200, body: "ok" });
+  // "slack-used" plays a response_url that has had its posts: Slack refuses the third (404 used_url).
+  let usedPosts = 0;
+  slack.on("POST /actions/:team/:id/:token", (_request, { id }) =>
+    id === "slack-used" && ++usedPosts > 2
+      ? { status: 404, headers: { "Content-Type": "text/plain" }, body: "used_url" }
+      : { status: 200, body: "ok" },
+  );
   channel = await startSlackWebhook();
   p = await createArgocdPipeline({
     environments: [
       { name: "dev", file: "envs/dev/order-svc.yaml", auto: true },
       { name: "staging", file: "envs/staging/order-svc.yaml", onDegraded: "rollback" },
-      { name: "prod", file: "envs/prod/order-svc.yaml" },
+      { name: "prod", file: "envs/prod/order-svc.yaml", onDegraded: "rollback" },
     ],
-    applications: ["dev", "staging"],
+    applications: ["dev", "staging", "prod"],
     configure: (raw) => {
       raw.slack = { signingSecretEnv: "SLACK_SIGNING_SECRET", users: slackUsers };
       raw.github.commandRepos = ["acme/order-svc"];
@@ -161,6 +167,36 @@ describe("the requester of a degraded release hears how relbot's rollback ended"
     expect(issueReplies().filter((body) => body.includes(`rollback-notice-${degraded.id}`))).toHaveLength(1);
   }, 90_000);
 
+  test("Slack refuses the response_url (used up): the channel following degraded deployments has it", async () => {
+    await p.healthyInDev("v1.6.5");
+    await slackText("promote order-svc v1.6.5 to staging", "slack-used");
+    const degraded = await p.promotionIn("staging", "v1.6.5", (row) => row.deploymentState === "pending");
+    p.sync("staging", "v1.6.5", "Degraded", "CrashLoopBackOff");
+    await eventually("the degraded notice", () => slackPosts("slack-used").length === 2);
+    const rollback = await p.promotionIn(
+      "staging",
+      "v1.4.0",
+      (row) =>
+        row.kind === "rollback" && row.createdAt > degraded.createdAt && row.deploymentState === "pending",
+    );
+    p.sync("staging", "v1.4.0", "Healthy");
+    const message = await eventually("the rollback notice in the channel", () =>
+      channel.accepted("releases").find((m) => m.text.includes(`(${degraded.id})`)),
+    );
+    expect(message.text).toStartWith(
+      `<@U0ALICE>: order-svc v1.6.5 turned degraded in staging (${degraded.id}); relbot rolled staging back to v1.4.0: `,
+    );
+    expect(message.text).toEndWith(`after the push. (${rollback.id})`);
+    // Tried once on the response_url (refused), then the channel: one message there.
+    expect(slackPosts("slack-used")).toHaveLength(3);
+    await eventually(
+      "the notice job's end",
+      () => rollbackNoticeJobs(degraded.id)[0]?.status === "succeeded",
+    );
+    await someWatchRounds();
+    expect(channel.accepted("releases").filter((m) => m.text.includes(`(${degraded.id})`))).toHaveLength(1);
+  }, 90_000);
+
   test("Slack past 30 minutes: the rollback's timeout goes to the channel following degraded deployments, to the requester", async () => {
     await p.healthyInDev("v1.7.0");
     await slackText("promote order-svc v1.7.0 to staging", "slack-3");
@@ -177,7 +213,7 @@ describe("the requester of a degraded release hears how relbot's rollback ended"
     // the response_url no longer takes posts.
     skewMs = 31 * 60_000;
     const message = await eventually("the rollback notice in the channel", () =>
-      channel.accepted("releases").find((m) => m.text.startsWith("<@U0ALICE>: ")),
+      channel.accepted("releases").find((m) => m.text.includes(`(${degraded.id})`)),
     );
     expect(message.text).toMatch(
       new RegExp(
@@ -195,6 +231,36 @@ describe("the requester of a degraded release hears how relbot's rollback ended"
     // Not tried on the stale response_url at all.
     expect(slackPosts("slack-3")).toHaveLength(2);
     await someWatchRounds();
-    expect(channel.accepted("releases").filter((m) => m.text.startsWith("<@U0ALICE>: "))).toHaveLength(1);
+    expect(channel.accepted("releases").filter((m) => m.text.includes(`(${degraded.id})`))).toHaveLength(1);
+  }, 90_000);
+
+  test("no rollback made (nothing else was ever healthy there): the requester is told why, once", async () => {
+    // v1.4.0 ran healthy in staging (the first test); prod has never run anything healthy.
+    expect(
+      (
+        await deliver(
+          p.relbot.url,
+          "issue_comment",
+          issueComment("/release promote order-svc v1.4.0 to prod", { login: "carol" }),
+        )
+      ).status,
+    ).toBe(202);
+    const degraded = await p.promotionIn("prod", "v1.4.0", (row) => row.deploymentState === "pending");
+    p.sync("prod", "v1.4.0", "Degraded", "ImagePullBackOff");
+    const notice = await eventually("the rollback notice", () =>
+      issueReplies().find((body) => body.includes(`rollback-notice-${degraded.id}`)),
+    );
+    expect(notice).toStartWith(
+      `@carol order-svc v1.4.0 turned degraded in prod (${degraded.id}), and relbot did not roll it back: no version other than v1.4.0 was ever healthy in prod.`,
+    );
+    expect(
+      p.relbot.database.db
+        .select()
+        .from(promotions)
+        .all()
+        .filter((row) => row.env === "prod" && row.kind === "rollback"),
+    ).toHaveLength(0);
+    await someWatchRounds();
+    expect(issueReplies().filter((body) => body.includes(`rollback-notice-${degraded.id}`))).toHaveLength(1);
   }, 90_000);
 });
