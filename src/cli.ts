@@ -2,13 +2,8 @@
 // The `relbot` command. Each subcommand parses its arguments and hands over to the composition root.
 import packageJson from "../package.json" with { type: "json" };
 import { findRuntimeProblems, findStartupProblems } from "./check.ts";
-import { runApproveCommand } from "./commands/approve.ts";
-import { runDemoCommand } from "./commands/demo.ts";
 import { commandHelp, type ParsedCommand, parseCommand, UsageError, usageLine } from "./commands/options.ts";
-import { runPromoteCommand } from "./commands/promote.ts";
-import { runReconcileCommand } from "./commands/reconcile.ts";
 import { type CommandName, commandSpecs, isCommandName } from "./commands/specs.ts";
-import { runVerifyTag } from "./commands/verify-tag.ts";
 import { ConfigError, configExists, loadConfig } from "./config/index.ts";
 import { closestMatch } from "./domain/suggest.ts";
 import { createLogger } from "./log.ts";
@@ -78,6 +73,11 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
   }
 }
 
+// The other commands' modules are imported when run: `relbot serve` is a long-lived process in a small pod, and
+// need not hold the demo's git server, the CLI's release checks (openpgp) and the like in memory.
+const runDemoCommand: typeof import("./commands/demo.ts").runDemoCommand = async (...args) =>
+  (await import("./commands/demo.ts")).runDemoCommand(...args);
+
 async function runCommand(
   command: CommandName,
   parsed: ParsedCommand,
@@ -103,17 +103,23 @@ async function runCommand(
     case "check":
       return await check(configFile, env);
     case "reconcile":
-      return await runReconcileCommand({ configFile, json: values.json === true }, env);
+      return await (await import("./commands/reconcile.ts")).runReconcileCommand(
+        { configFile, json: values.json === true },
+        env,
+      );
     case "verify-tag": {
       const [app, tag] = positionals as [string, string];
-      return await runVerifyTag({ app, tag, json: values.json === true, configFile }, env);
+      return await (await import("./commands/verify-tag.ts")).runVerifyTag(
+        { app, tag, json: values.json === true, configFile },
+        env,
+      );
     }
     case "promote":
     case "rollback":
-      return await runPromoteCommand(command, parsed, env);
+      return await (await import("./commands/promote.ts")).runPromoteCommand(command, parsed, env);
     case "approve":
     case "reject":
-      return await runApproveCommand(command, parsed, env);
+      return await (await import("./commands/approve.ts")).runApproveCommand(command, parsed, env);
   }
 }
 

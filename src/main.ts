@@ -122,7 +122,7 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
   recordConfigLoad(db, options.loaded, clock.now());
   let tracing: Tracing;
   try {
-    tracing = startTracing(
+    tracing = await startTracing(
       tracingSettingsFromEnv(options.otelEnv ?? process.env),
       logger,
       packageJson.version,

@@ -132,6 +132,8 @@ const pullRequestsSchema = z.strictObject({
     .url()
     .refine((url) => /^https?:\/\//i.test(url), "must be an http(s) URL")
     .optional(),
+  /** Delete relbot/<promotion-id> once its pull request is merged or closed (a durable job; 404/422 = gone). */
+  deleteBranches: z.boolean().default(true),
 });
 
 const tokenSchema = z.strictObject({

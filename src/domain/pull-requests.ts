@@ -171,3 +171,36 @@ function inert(text: string): string {
 function isComparable(version: string): boolean {
   return isValidVersion(version);
 }
+
+/**
+ * Whether relbot follows a pull request reopened after its promotion was cancelled: only while the change is still
+ * the newest for the environment. A promotion asked for (or landed) after this one took the environment over, and
+ * an environment already running this version or a newer one makes the change moot or a downgrade.
+ */
+export function reopenVerdict(args: {
+  /** What the promotion writes. */
+  writes: string;
+  kind: "promote" | "rollback";
+  /** What the environment runs now: the newest finished promotion's version (null: none recorded). */
+  current: string | null;
+  /** Promotions of the same app and environment asked for after this one and not ended unapplied. */
+  later: { id: string; toVersion: string; status: string }[];
+}): { follow: true } | { follow: false; reason: string } {
+  const later = args.later[0];
+  if (later) {
+    return {
+      follow: false,
+      reason: `promotion ${later.id} (${later.toVersion}, ${later.status}) was asked for after this one`,
+    };
+  }
+  if (
+    args.kind === "promote" &&
+    args.current !== null &&
+    isValidVersion(args.current) &&
+    isValidVersion(args.writes) &&
+    compareVersions(args.current, args.writes) >= 0
+  ) {
+    return { follow: false, reason: `the environment already runs ${args.current}` };
+  }
+  return { follow: true };
+}

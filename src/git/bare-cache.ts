@@ -3,10 +3,12 @@ import fs from "node:fs";
 import path from "node:path";
 import * as isogit from "isomorphic-git";
 import { normalizeRepoUrl } from "../domain/repo-url.ts";
+import type { Logger } from "../log.ts";
 import { type CommitFields, commitPayload, withSignature } from "./commit-object.ts";
 import { type GitCredential, gitAuthHeaders, redactUrl } from "./credentials.ts";
 import { parseCommit } from "./git-commit.ts";
 import { isTreeMode, treeEntries } from "./git-tree.ts";
+import { type CompactionResult, compactObjects, looseObjectIds } from "./object-compaction.ts";
 import { newObjectCache, ObjectStore } from "./object-store.ts";
 import { buildPack } from "./pack-builder.ts";
 import { indexPackFile } from "./pack-indexer.ts";
@@ -21,9 +23,15 @@ import { fetchPack, lsRefs, TooManyObjects } from "./upload-pack.ts";
  * ever re-cloned per promotion. Credentials travel only in request headers, never in a URL or on disk.
  *
  * Memory stays flat in the repository's size (see object-store.ts): packs are streamed to disk as they arrive
- * (upload-pack.ts) and indexed from the file (pack-indexer.ts); the first clone brings the tip's tree whole but
- * only the commit objects of the history the exactly-once check reads (`filter tree:0`), not every tree and
- * blob of 200 commits; a later fetch brings only what the new commits changed.
+ * (upload-pack.ts) and indexed from the file (pack-indexer.ts); a later fetch brings only what the new commits
+ * changed.
+ *
+ * The first clone is a partial one, as `git clone --filter=blob:none` makes: the tip's trees without their blobs
+ * (`filter blob:none`) and, at the same time, the commit objects alone of the history the exactly-once check
+ * reads (`filter tree:0`). A blob is fetched by id when something first reads it (readBlob), many in one request
+ * when a caller names them first (prefetchBlobs): a promotion reads one manifest, a drift pass a few thousand,
+ * never the 30,000-100,000 files of a monorepo's tip, whose download and indexing was most of a cold start. A
+ * server without partial clones sends the tip's tree whole, as before.
  */
 
 export interface BareCacheOptions {
@@ -37,6 +45,15 @@ export interface BareCacheOptions {
   maxPacks?: number;
   /** Bound of the inflated-object cache, in bytes (object-store.ts). */
   objectCacheBytes?: number;
+  /**
+   * Compaction (object-compaction.ts): once relbot's own commits have left this many loose objects, or fetches
+   * this many packs, they are written into one pack. Defaults 256 and 16.
+   */
+  compactAtLooseObjects?: number;
+  compactAtPacks?: number;
+  /** Test seam of the compaction: after the new pack is on disk, before anything is removed. */
+  onCompactionPackWritten?: () => void;
+  logger?: Logger;
 }
 
 export interface CommitInfo {
@@ -57,6 +74,9 @@ export interface LocalCommit {
   objects: string[];
 }
 
+/** Blobs asked for in one fetch request: a drift pass over thousands of manifests takes a handful of requests. */
+const blobsPerRequest = 2000;
+
 /** The object cache used while indexing a fetched pack (see fetchAndIndex). */
 const indexingCacheBytes = 2 * 1024 * 1024;
 
@@ -69,7 +89,15 @@ export class BareCache {
   private readonly credential: GitCredential | undefined;
   private readonly cloneDepth: number;
   private readonly maxPacks: number;
+  private readonly compactAtLoose: number;
+  private readonly compactAtPacks: number;
+  private readonly onCompactionPackWritten: (() => void) | undefined;
+  /** Loose objects in the cache: counted on first use, then each commit's objects added. */
+  private looseObjects: number | undefined;
+  /** Packs there were when a compaction failed: the next one waits for as many more. */
+  private packsAtFailure = 0;
   private loaded = false;
+  private readonly logger: Logger | undefined;
 
   constructor(opts: BareCacheOptions) {
     this.url = opts.url;
@@ -77,12 +105,32 @@ export class BareCache {
     this.credential = opts.credential;
     this.cloneDepth = opts.cloneDepth ?? 200;
     this.maxPacks = opts.maxPacks ?? 100;
+    this.compactAtLoose = opts.compactAtLooseObjects ?? 256;
+    this.compactAtPacks = opts.compactAtPacks ?? 16;
+    this.onCompactionPackWritten = opts.onCompactionPackWritten;
+    this.logger = opts.logger;
     this.gitdir = path.resolve(opts.cacheDir, cacheName(opts.url));
     this.store = new ObjectStore(this.gitdir, { cacheBytes: opts.objectCacheBytes });
   }
 
-  /** Fetches the branch and fast-forwards the local copy to it; returns the remote tip. */
+  /**
+   * Fetches the branch and fast-forwards the local copy to it; returns the remote tip. Compacts the cache first when
+   * loose objects or packs have piled up. Callers hold the repository lock (repo-lock.ts), as for every write.
+   */
   async sync(): Promise<string> {
+    const tip = await this.fetchTip();
+    try {
+      await this.compactIfDue();
+    } catch (error) {
+      // Nothing was removed (see object-compaction.ts): the cache reads as before. Tried again once as many
+      // objects or packs have piled up again, not at every sync.
+      this.looseObjects = 0;
+      this.logger?.warn({ err: error }, "compacting the GitOps cache failed; it stays readable as it was");
+    }
+    return tip;
+  }
+
+  private async fetchTip(): Promise<string> {
     if (!this.loaded) {
       this.store.refresh();
       this.loaded = true;
@@ -122,9 +170,36 @@ export class BareCache {
       fs.renameSync(fresh, this.gitdir);
       fs.rmSync(old, { recursive: true, force: true });
       this.store.refresh();
+      this.looseObjects = 0;
       return tip;
     } finally {
       fs.rmSync(fresh, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * Writes the loose objects and small packs into one pack (object-compaction.ts) once there are enough of them:
+   * relbot's own commits write a handful of loose objects each, every fetch leaves a pack. A failure leaves the
+   * cache as it was (readable, nothing removed) and is tried again at the next sync.
+   */
+  async compactIfDue(): Promise<CompactionResult | null> {
+    this.looseObjects ??= looseObjectIds(this.gitdir).length;
+    const packsDue = this.packCount() >= this.compactAtPacks + this.packsAtFailure;
+    if (this.looseObjects < this.compactAtLoose && !packsDue) return null;
+    return this.compact();
+  }
+
+  /** Compacts now, whatever the counts. */
+  async compact(): Promise<CompactionResult> {
+    try {
+      const result = await compactObjects(this.store, { afterPackWritten: this.onCompactionPackWritten });
+      this.packsAtFailure = 0;
+      return result;
+    } catch (error) {
+      this.packsAtFailure = this.packCount();
+      throw error;
+    } finally {
+      this.looseObjects = looseObjectIds(this.gitdir).length;
     }
   }
 
@@ -144,18 +219,36 @@ export class BareCache {
     await isogit.setConfig({ fs, gitdir, path: "remote.origin.fetch", value: branchSpec });
     const tip = await this.remoteTipOrLegacy();
     if (tip === null) return this.legacyFetch(gitdir, true);
-    // The tip's whole tree (what promotions edit and the drift read reads), then the commit objects alone of the
-    // history the exactly-once check scans: two small packs instead of 200 commits of trees and blobs.
-    await this.fetchAndIndex(gitdir, { wants: [tip], depth: 1 });
-    try {
-      await this.fetchAndIndex(gitdir, { wants: [tip], depth: this.cloneDepth, filter: "tree:0" });
-    } catch (error) {
-      if (refusedCredential(error)) throw error;
-      // A server that does not take partial-clone filters refuses the request: the history then comes whole.
-      await this.fetchAndIndex(gitdir, { wants: [tip], depth: this.cloneDepth });
-    }
+    // The tip's trees (what promotions and the drift read walk) and the commit objects alone of the history the
+    // exactly-once check scans, both asked at once: two small packs instead of the tip's every file and 200
+    // commits of trees and blobs. A server that does not take partial-clone filters refuses a filtered request;
+    // the same request then goes unfiltered (the tip's tree whole, the history with its trees).
+    const filtered = (request: { depth: number; filter: string }) =>
+      this.fetchAndIndex(gitdir, { wants: [tip], ...request }).catch((error: unknown) => {
+        if (refusedCredential(error)) throw error;
+        return this.fetchAndIndex(gitdir, { wants: [tip], depth: request.depth });
+      });
+    await Promise.all([
+      filtered({ depth: 1, filter: "blob:none" }),
+      filtered({ depth: this.cloneDepth, filter: "tree:0" }),
+    ]);
     await this.setLocalTip(gitdir, tip);
     return tip;
+  }
+
+  /**
+   * Fetches, in as few requests as possible, the blobs among `oids` that the cache does not hold (a partial
+   * clone leaves them on the server until read). Blobs are content-addressed: any id a tree names can be asked
+   * for directly (protocol v2 `want <oid>`), and the server sends exactly those objects.
+   */
+  async prefetchBlobs(oids: Iterable<string>): Promise<void> {
+    const missing = [...new Set(oids)].filter((oid) => !this.store.has(oid));
+    for (let start = 0; start < missing.length; start += blobsPerRequest) {
+      const wants = missing.slice(start, start + blobsPerRequest);
+      // Asked by id, nothing reaches beyond them: a pack of more objects than asked for is not what was asked.
+      await this.fetchAndIndex(this.gitdir, { wants, maxObjects: wants.length });
+      this.store.refresh();
+    }
   }
 
   /** Brings the local branch to the remote tip: nothing but one ls-refs when it has not moved. */
@@ -290,8 +383,9 @@ export class BareCache {
     return files;
   }
 
-  /** A blob's bytes (shared with the object cache: read, never modify). */
+  /** A blob's bytes (shared with the object cache: read, never modify); fetched first when the clone left it out. */
   async readBlob(oid: string): Promise<Uint8Array> {
+    if (!this.store.has(oid)) await this.prefetchBlobs([oid]);
     return this.store.readTyped(oid, "blob").content;
   }
 
@@ -340,7 +434,9 @@ export class BareCache {
             committer: signature,
           },
         });
-    return { oid, parent: opts.parent, objects: [oid, ...trees, ...new Set(blobs.values())] };
+    const objects = [oid, ...trees, ...new Set(blobs.values())];
+    if (this.looseObjects !== undefined) this.looseObjects += objects.length;
+    return { oid, parent: opts.parent, objects };
   }
 
   /**

@@ -48,6 +48,11 @@ export function neededAppPermissions(config: RelbotConfig, pushesToGitHub: boole
         level: "write",
         why: "open pull requests for via: pull-request environments",
       },
+      {
+        permission: "statuses",
+        level: "write",
+        why: "set the relbot/release-tag commit status on relbot's pull requests",
+      },
     );
   }
   if (environments.some((env) => env.approvers?.some((approver) => approver.startsWith("@")))) {

@@ -3,6 +3,7 @@
 // failures to two codes: refused (a 4xx that asking again will not change) or unavailable (5xx, network, rate limit).
 import type { Octokit } from "@octokit/rest";
 import { RelbotError } from "../errors.ts";
+import { createReleaseTagStatus, type ReleaseTagStatus } from "./commit-status.ts";
 
 export interface PullRequestRef {
   owner: string;
@@ -42,6 +43,10 @@ export interface PullRequests {
   get(number: number): Promise<PullRequestState>;
   comment(number: number, body: string): Promise<void>;
   close(number: number): Promise<void>;
+  /** Deletes `branch` (DELETE git/refs/heads/{branch}); "gone" when GitHub says it does not exist (404/422). */
+  deleteBranch(branch: string): Promise<"deleted" | "gone">;
+  /** Sets relbot's commit status on a pull request's head (commit-status.ts). */
+  setStatus(sha: string, status: ReleaseTagStatus): Promise<void>;
 }
 
 /** Parses gitops.pullRequests.repo ("owner/name"). */
@@ -96,6 +101,22 @@ export function createPullRequests(octokit: Octokit, where: PullRequestRef): Pul
       call(`close pull request #${number}`, async () => {
         await octokit.rest.pulls.update({ ...where, pull_number: number, state: "closed" });
       }),
+    deleteBranch: async (branch) => {
+      try {
+        await octokit.rest.git.deleteRef({ ...where, ref: `heads/${branch}` });
+        return "deleted";
+      } catch (error) {
+        // 422 "Reference does not exist" (GitHub's answer for a missing branch) or 404: deleted already, by an
+        // earlier attempt whose answer was lost or by the repository's "automatically delete head branches".
+        const status = (error as { status?: number }).status;
+        if (status === 404 || status === 422) return "gone";
+        throw pullRequestError(error, `delete the branch ${branch} in ${fullName}`);
+      }
+    },
+    setStatus: (sha, status) =>
+      call(`set the ${status.context} status on ${sha}`, () =>
+        createReleaseTagStatus(octokit, where, sha, status),
+      ),
   };
 }
 

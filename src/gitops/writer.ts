@@ -85,6 +85,10 @@ export interface GitopsWriterOptions {
   maxPacks?: number;
   /** Bound, in bytes, of the cache of inflated git objects (trees, blobs, delta bases). Default 8 MiB. */
   objectCacheBytes?: number;
+  /** The cache's loose objects (relbot's own commits) are packed once this many pile up. Default 256. */
+  compactAtLooseObjects?: number;
+  /** The cache's small packs (one per fetch) are folded into one once this many pile up. Default 16. */
+  compactAtPacks?: number;
   /** Application CRD (YAML) or JSON schema to validate against; defaults to the bundled one. */
   schemaPath?: string;
   hooks?: GitopsWriterHooks;
@@ -209,6 +213,7 @@ export class GitopsWriter {
       const results: (string | null)[] = [];
       // Object reads are synchronous: thousands of them give the event loop back between slices.
       const slices = new WorkSlices();
+      await this.prefetchManifests(tip, targets, slices);
       for (const target of targets) {
         results.push(await this.revisionAt(tip, target));
         await slices.next();
@@ -218,12 +223,40 @@ export class GitopsWriter {
     });
   }
 
+  /**
+   * The blobs of the manifests about to be read, fetched in one go (the first clone leaves every blob on the
+   * server). The drift read (`slices` given) skips those whose answer is memoised, so a pass where little moved
+   * fetches little. A target that cannot be read is skipped here and fails or answers null in the read itself.
+   */
+  private async prefetchManifests(
+    tip: string,
+    targets: readonly { file: string; repoUrl: string; application?: string }[],
+    slices?: WorkSlices,
+  ): Promise<void> {
+    const wanted: string[] = [];
+    for (const target of targets) {
+      try {
+        const entry = await this.manifestEntry(tip, manifestPath(target.file));
+        if (!slices || this.revisionByBlob.get(this.memoKey(entry.oid, target)) === undefined)
+          wanted.push(entry.oid);
+      } catch (error) {
+        if (!(error instanceof RelbotError)) throw error;
+      }
+      await slices?.next();
+    }
+    await this.cache.prefetchBlobs(wanted);
+  }
+
+  private memoKey(blob: string, target: { repoUrl: string; application?: string }): string {
+    return `${blob}\0${target.repoUrl}\0${target.application ?? ""}`;
+  }
+
   /** One manifest's targetRevision at `tip`; null when unreadable. Memoised by blob id: content-addressed. */
   private async revisionAt(tip: string, target: { file: string; repoUrl: string; application?: string }) {
     try {
       const path = manifestPath(target.file);
       const entry = await this.manifestEntry(tip, path);
-      const memoKey = `${entry.oid}\0${target.repoUrl}\0${target.application ?? ""}`;
+      const memoKey = this.memoKey(entry.oid, target);
       const known = this.revisionByBlob.get(memoKey);
       if (known !== undefined) return known;
       const text = manifestText(path, await this.cache.readBlob(entry.oid));
@@ -250,6 +283,7 @@ export class GitopsWriter {
   ): Promise<{ files: string[]; problems: (RelbotError | undefined)[] }> {
     return withRepoLock(this.cache.gitdir, async () => {
       const tip = await this.sync();
+      await this.prefetchManifests(tip, targets);
       const problems: (RelbotError | undefined)[] = [];
       for (const target of targets) {
         try {
@@ -464,6 +498,7 @@ export class GitopsWriter {
   private async edit(tip: string, changes: PromotionChange[]): Promise<EditedTree> {
     const texts: Record<string, string> = {};
     const named = changes.map((change) => ({ ...change, file: manifestPath(change.file) }));
+    if (named.length > 1) await this.prefetchManifests(tip, named);
     for (const { file } of named) texts[file] ??= await this.readManifest(tip, file);
     const edited = await (this.opts.editManifests ?? inProcess)({
       texts,

@@ -9,7 +9,13 @@ export {
   promotionJobKey,
 } from "./promotion-job.ts";
 export { type PromotionNoticePayload, promotionNoticeJob } from "./promotion-notice-job.ts";
+export {
+  type PullRequestBranchDeletePayload,
+  pullRequestBranchDeleteJob,
+} from "./pull-request-branch-job.ts";
 export { type PullRequestRebuildPayload, pullRequestRebuildJob } from "./pull-request-rebuild-job.ts";
+export { type PullRequestReopenedPayload, pullRequestReopenedJob } from "./pull-request-reopen-job.ts";
+export { type PullRequestTagMovedPayload, pullRequestTagMovedJob } from "./pull-request-tag-job.ts";
 export {
   claimNextJob,
   completeJob,

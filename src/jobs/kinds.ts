@@ -7,7 +7,10 @@ import { chatCommentJob } from "./chat-comment-job.ts";
 import type { JobKind } from "./define.ts";
 import { promotionJob } from "./promotion-job.ts";
 import { promotionNoticeJob } from "./promotion-notice-job.ts";
+import { pullRequestBranchDeleteJob } from "./pull-request-branch-job.ts";
 import { pullRequestRebuildJob } from "./pull-request-rebuild-job.ts";
+import { pullRequestReopenedJob } from "./pull-request-reopen-job.ts";
+import { pullRequestTagMovedJob } from "./pull-request-tag-job.ts";
 import { releaseJob } from "./release-job.ts";
 import { tagPinJob } from "./tag-pin-job.ts";
 
@@ -21,6 +24,9 @@ const jobKinds: readonly JobKind<unknown>[] = [
   degradedRollbackJob,
   channelNoticeJob,
   pullRequestRebuildJob,
+  pullRequestBranchDeleteJob,
+  pullRequestTagMovedJob,
+  pullRequestReopenedJob,
   githubDeploymentJob,
 ];
 

@@ -75,14 +75,7 @@ export function createPromotionJobHandler(deps: PromotionJobDeps): JobHandler<Pr
         finished = await openPullRequest(deps, rows, logger);
         signal.throwIfAborted();
         await notify(deps, finished, payload.replyTo, logger);
-        const first = finished.find((row) => row.id === promotion.id) ?? finished[0]!;
-        return {
-          promotionId: promotion.id,
-          promotions: ids,
-          status: first.status,
-          gitopsCommit: first.gitopsCommit,
-          pullRequest: first.pullRequestNumber,
-        };
+        return jobResult(promotion.id, ids, finished, "pull-request");
       }
       const outcome = await deps.writer.apply({
         requestId: promotion.requestId,
@@ -120,16 +113,22 @@ export function createPromotionJobHandler(deps: PromotionJobDeps): JobHandler<Pr
       throw error;
     }
     await notify(deps, finished, payload.replyTo, logger);
-    const first = finished.find((row) => row.id === promotion.id) ?? finished[0]!;
-    return {
-      promotionId: promotion.id,
-      promotions: ids,
-      status: first.status,
-      fromVersion: first.fromVersion,
-      toVersion: first.toVersion,
-      gitopsCommit: first.gitopsCommit,
-    };
+    return jobResult(promotion.id, ids, finished, "push");
   };
+}
+
+/** The job's result: the promotion the job was queued for (else the request's first) as it finished. */
+function jobResult(
+  promotionId: string,
+  ids: string[],
+  finished: PromotionRow[],
+  via: "push" | "pull-request",
+) {
+  const row = finished.find((candidate) => candidate.id === promotionId) ?? finished[0]!;
+  const result = { promotionId, promotions: ids, status: row.status, gitopsCommit: row.gitopsCommit };
+  return via === "pull-request"
+    ? { ...result, pullRequest: row.pullRequestNumber }
+    : { ...result, fromVersion: row.fromVersion, toVersion: row.toVersion };
 }
 
 /** `via: pull-request`: the commit goes to relbot/<id> and a pull request; the promotion waits there as pr-open. */

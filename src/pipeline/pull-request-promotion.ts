@@ -10,11 +10,12 @@ import type { RelbotConfig } from "../config/index.ts";
 import { countedApprovers } from "../domain/approvals.ts";
 import { pullRequestBody, pullRequestBranch } from "../domain/pull-requests.ts";
 import { RelbotError } from "../errors.ts";
+import { releaseTagStatus } from "../github/commit-status.ts";
 import { isAlreadyExists, type PullRequestState, type PullRequests } from "../github/pull-requests.ts";
 import type { CommitSigner, GitopsWriter, PromotionChange } from "../gitops/index.ts";
 import type { Logger } from "../log.ts";
 import type { Db, PromotionRow } from "../store/index.ts";
-import { releaseRecords } from "../store/queries/index.ts";
+import { releaseRecords, verifiedRelease } from "../store/queries/index.ts";
 import { recordPromotionsSucceeded, versionInFile } from "./promotion-records.ts";
 import { recordPullRequestOpened } from "./pull-request-records.ts";
 import { applyPullRequestState } from "./pull-request-state.ts";
@@ -109,7 +110,7 @@ export async function promoteViaPullRequest(
   try {
     pull = await deps.pulls.create({
       title,
-      body: pullRequestBodyFor(deps, rows, commit),
+      body: `${pullRequestBodyFor(deps, rows, commit)}\n\n${squashTrailers(made.message)}`,
       head: branch,
       base,
     });
@@ -150,7 +151,13 @@ async function recordFound(
   return opened.map(
     (row) =>
       applyPullRequestState(
-        { db: deps.db, apps: deps.config.apps, clock: deps.clock, watchDeployments: deps.watchDeployments },
+        {
+          db: deps.db,
+          apps: deps.config.apps,
+          clock: deps.clock,
+          watchDeployments: deps.watchDeployments,
+          deleteBranches: deps.config.gitops.pullRequests?.deleteBranches,
+        },
         row,
         pull,
         "reconcile",
@@ -171,12 +178,58 @@ async function labelAndRecord(
   } catch (error) {
     deps.logger?.warn({ err: error, pullRequest: pull.number }, "could not label the pull request");
   }
+  await markReleaseTagChecked(deps, rows, pull, commit);
   return recordPullRequestOpened(
     deps.db,
     rows,
     { number: pull.number, url: pull.url, commit },
     deps.clock.now(),
   );
+}
+
+/**
+ * `relbot/release-tag: success` on the head: the release tags were checked against what was verified right before the
+ * push. A branch protection rule can require it; relbot turns it to failure when a tag moves (pull-request-tag.ts).
+ * GitHub away: thrown, so the job's next attempt finds this pull request and sets it then. Refused (no statuses:
+ * write): logged; with the rule in place the merge then waits for it, which is the safe side.
+ */
+async function markReleaseTagChecked(
+  deps: PullRequestModeDeps,
+  rows: PromotionRow[],
+  pull: PullRequestState,
+  commit: string,
+): Promise<void> {
+  const tags = rows.map((row) => verifiedRelease(deps.db, row.app, row.toVersion)?.tagName ?? row.toVersion);
+  try {
+    await deps.pulls.setStatus(
+      commit,
+      releaseTagStatus("success", `${[...new Set(tags)].join(", ")} names the tag object relbot verified`),
+    );
+  } catch (error) {
+    if (error instanceof RelbotError && error.code === "pull_request.unavailable") throw error;
+    deps.logger?.warn(
+      { err: error, pullRequest: pull.number },
+      "could not set the relbot/release-tag status",
+    );
+  }
+}
+
+/**
+ * The commit's trailer paragraph, hidden in an HTML comment at the very end of the body. A squash merge whose message
+ * is the pull request's title and description (GitHub's setting "Default to pull request title and description")
+ * then still carries `Relbot-Promotion: <id>` in its last paragraph, so relbot's history scan recognises the squash
+ * commit as this promotion's. relbot's pull-request path itself never needs it: the merge is recorded from GitHub's
+ * merge_commit_sha (webhook or reconciler), whatever the merge method and message. The comment keeps the lines out of
+ * the rendered body (an actor's name there can mention no one).
+ */
+export function squashTrailers(message: string): string {
+  const trailers =
+    message
+      .trimEnd()
+      .split(/\n\s*\n/)
+      .at(-1) ?? "";
+  // Trailers are single lines without control characters, but an actor's name could hold "-->" and end it early.
+  return `<!-- relbot: trailers kept by a squash merge\n${trailers.replaceAll("-->", "- ->")}\n-->`;
 }
 
 function pullRequestBodyFor(deps: PullRequestModeDeps, rows: PromotionRow[], commit: string): string {

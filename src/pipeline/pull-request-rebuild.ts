@@ -6,21 +6,23 @@
 import type { RelbotConfig } from "../config/index.ts";
 import { judgePullRequest, pullRequestBranch, rebuildVerdict } from "../domain/pull-requests.ts";
 import { RelbotError } from "../errors.ts";
+import { releaseTagStatus } from "../github/commit-status.ts";
 import type { PullRequests } from "../github/pull-requests.ts";
 import type { GitopsWriter } from "../gitops/index.ts";
 import type { JobHandler } from "../jobs/index.ts";
 import type { PullRequestRebuildPayload } from "../jobs/pull-request-rebuild-job.ts";
 import type { PromotionRow } from "../store/index.ts";
-import { getPromotion } from "../store/queries/index.ts";
+import { getPromotion, verifiedRelease } from "../store/queries/index.ts";
 import { promotionChange } from "./promotion-job-handler.ts";
 import { versionInFile } from "./promotion-records.ts";
 import { recordPullRequestCancelled, recordPullRequestRebuilt } from "./pull-request-records.ts";
-import { applyPullRequestState, type PullRequestStateDeps } from "./pull-request-state.ts";
+import { applyPullRequestState, endOptions, type PullRequestStateDeps } from "./pull-request-state.ts";
+import { recordedTagMove } from "./pull-request-tag.ts";
 
 export interface PullRequestRebuildDeps extends PullRequestStateDeps {
   config: Pick<RelbotConfig, "apps">;
   writer: Pick<GitopsWriter, "pushPromotionBranch">;
-  pulls: Pick<PullRequests, "get" | "comment" | "close">;
+  pulls: Pick<PullRequests, "get" | "comment" | "close" | "setStatus">;
   notify(promotion: PromotionRow): Promise<void> | void;
 }
 
@@ -93,6 +95,7 @@ export function createPullRequestRebuildHandler(
         { promotionId, pullRequest, commit: outcome.commit, base: outcome.base },
         "pull request conflicted with its base: branch rebuilt on the new tip",
       );
+      await markRebuiltHead(deps, row, outcome.commit, logger);
       await comment(
         deps,
         pullRequest,
@@ -110,6 +113,15 @@ export function createPullRequestRebuildHandler(
     }
     // The environment moved, or already holds the version: the reviewed change is moot. Close, then record.
     const reason = superseded ?? `the branch already holds ${row.toVersion}`;
+    try {
+      // A protected branch requiring relbot/release-tag refuses it from now on, even if the close below fails.
+      await deps.pulls.setStatus(
+        pull.headSha,
+        releaseTagStatus("failure", "superseded, closed by relbot: do not merge"),
+      );
+    } catch (error) {
+      logger.warn({ err: error, pullRequest }, "could not set the relbot/release-tag status");
+    }
     await comment(deps, pullRequest, `relbot closes this pull request: ${reason}.`, logger);
     await deps.pulls.close(pullRequest);
     const cancelled = recordPullRequestCancelled(
@@ -117,10 +129,32 @@ export function createPullRequestRebuildHandler(
       row.id,
       { number: pullRequest, reason: `superseded: ${reason}`, via: "rebuild", by: "relbot" },
       deps.clock.now(),
+      endOptions(deps),
     );
     if (cancelled) await tell(deps, cancelled, logger);
     return { promotionId, cancelled: reason };
   };
+}
+
+/** The new head needs relbot/release-tag too (a required status is per commit): success unless the tag moved. */
+async function markRebuiltHead(
+  deps: PullRequestRebuildDeps,
+  row: PromotionRow,
+  commit: string,
+  logger: { warn(obj: object, msg: string): void },
+): Promise<void> {
+  const moved = recordedTagMove(deps.db, row.app, row.toVersion);
+  const tagName = verifiedRelease(deps.db, row.app, row.toVersion)?.tagName ?? row.toVersion;
+  try {
+    await deps.pulls.setStatus(
+      commit,
+      moved
+        ? releaseTagStatus("failure", `${moved.tagName} moved after relbot verified it: do not merge`)
+        : releaseTagStatus("success", `${tagName} names the tag object relbot verified`),
+    );
+  } catch (error) {
+    logger.warn({ err: error, commit }, "could not set the relbot/release-tag status on the rebuilt head");
+  }
 }
 
 async function comment(

@@ -2,13 +2,23 @@
 // merge commit) or cancelled (closed unmerged, or dropped because the environment moved), and each rebuild of the
 // branch. Every step is written with its audit event (and the work it starts) in one transaction, and only from
 // the state it leaves, so a webhook and the reconciler seeing the same merge record it once.
-import { and, eq, inArray } from "drizzle-orm";
+import { and, desc, eq, gt, inArray } from "drizzle-orm";
 import { appendAuditEvent } from "../audit/index.ts";
 import type { AppConfig } from "../config/index.ts";
 import { deploymentWatchStart } from "../deployment/records.ts";
+import { pullRequestBranch } from "../domain/pull-requests.ts";
+import { enqueueJob, pullRequestBranchDeleteJob, tagPinJob } from "../jobs/index.ts";
 import { promotionEventPayload } from "../promotion/index.ts";
 import { type Db, type PromotionRow, promotions } from "../store/index.ts";
+import { verifiedRelease } from "../store/queries/index.ts";
 import { queueNextAutoEnvironment } from "./auto-chain.ts";
+
+/** What a pull request's end also starts, in the same transaction. */
+export interface PullRequestEndOptions {
+  watchDeployments?: boolean;
+  /** gitops.pullRequests.deleteBranches: queue the deletion of relbot/<id> (default true). */
+  deleteBranches?: boolean;
+}
 
 export interface OpenedPullRequest {
   number: number;
@@ -76,7 +86,7 @@ export function recordPullRequestMerged(
   merge: { number: number; mergeCommit: string; via: "webhook" | "reconcile"; by?: string },
   apps: Record<string, AppConfig>,
   now: number,
-  options: { watchDeployments?: boolean } = {},
+  options: PullRequestEndOptions = {},
 ): PromotionRow | undefined {
   return db.transaction(
     (tx) => {
@@ -114,6 +124,85 @@ export function recordPullRequestMerged(
         now,
       );
       if (!options.watchDeployments) queueNextAutoEnvironment(tx, apps[row.app], row, now);
+      queueBranchDelete(tx, row, now, options);
+      return updated;
+    },
+    { behavior: "immediate" },
+  );
+}
+
+/**
+ * pr-open -> failed: merged, but the release's tag had moved (Argo CD deploys the tag name, so the environment would
+ * run unverified code). Recorded with the merge commit, as an alarm and not a success: no next environment, no
+ * deployment watch; the tag-pin job is queued so the environment is pinned to the commit relbot verified.
+ */
+export function recordPullRequestMergedMovedTag(
+  db: Db,
+  promotionId: string,
+  merge: {
+    number: number;
+    mergeCommit: string;
+    via: "webhook" | "reconcile";
+    by?: string;
+    reason: string;
+    movedTo: string;
+  },
+  now: number,
+  options: PullRequestEndOptions = {},
+): PromotionRow | undefined {
+  return db.transaction(
+    (tx) => {
+      const row = pendingPullRequest(tx, promotionId, merge.number);
+      if (!row) return undefined;
+      const updated = tx
+        .update(promotions)
+        .set({
+          status: "failed",
+          gitopsCommit: merge.mergeCommit,
+          error: merge.reason,
+          finishedAt: now,
+          updatedAt: now,
+        })
+        .where(and(eq(promotions.id, row.id), eq(promotions.status, "pr-open")))
+        .returning()
+        .get()!;
+      const event = appendAuditEvent(
+        tx,
+        {
+          kind: "promotion.failed",
+          actor: row.actor,
+          subject: `promotion:${row.id}`,
+          payload: {
+            ...promotionEventPayload(row),
+            code: "release.tag_moved",
+            error: merge.reason,
+            outcome: "merged-tag-moved",
+            gitopsCommit: merge.mergeCommit,
+            pullRequest: { number: merge.number, url: row.pullRequestUrl },
+            branchCommit: row.gitopsCommit,
+            seenBy: merge.via,
+            ...(merge.by ? { mergedBy: merge.by } : {}),
+          },
+        },
+        now,
+      );
+      const release = verifiedRelease(tx, row.app, row.toVersion);
+      if (release?.commit) {
+        enqueueJob(
+          tx,
+          tagPinJob.job({
+            app: row.app,
+            version: row.toVersion,
+            tagName: release.tagName,
+            verifiedTagObject: release.tagObject,
+            commit: release.commit,
+            movedTo: merge.movedTo,
+            movedEventSeq: event.seq,
+          }),
+          now,
+        );
+      }
+      queueBranchDelete(tx, row, now, options);
       return updated;
     },
     { behavior: "immediate" },
@@ -124,8 +213,14 @@ export function recordPullRequestMerged(
 export function recordPullRequestCancelled(
   db: Db,
   promotionId: string,
-  close: { number: number; reason: string; via: "webhook" | "reconcile" | "rebuild"; by?: string },
+  close: {
+    number: number;
+    reason: string;
+    via: "webhook" | "reconcile" | "rebuild" | "tag-moved" | "reopened";
+    by?: string;
+  },
   now: number,
+  options: PullRequestEndOptions = {},
 ): PromotionRow | undefined {
   return db.transaction(
     (tx) => {
@@ -152,6 +247,7 @@ export function recordPullRequestCancelled(
         },
         now,
       );
+      queueBranchDelete(tx, row, now, options);
       return updated;
     },
     { behavior: "immediate" },
@@ -199,6 +295,16 @@ export function recordPullRequestRebuilt(
   );
 }
 
+/** The pull request is over: its branch has done its work (unless gitops.pullRequests.deleteBranches is false). */
+function queueBranchDelete(tx: Db, row: PromotionRow, now: number, options: PullRequestEndOptions): void {
+  if (options.deleteBranches === false) return;
+  enqueueJob(
+    tx,
+    pullRequestBranchDeleteJob.job({ promotionId: row.id, branch: pullRequestBranch(row.id), endedAt: now }),
+    now,
+  );
+}
+
 /** The promotion, when it is pr-open with exactly this pull request: nothing else is moved by a pull request. */
 function pendingPullRequest(tx: Db, promotionId: string, number: number): PromotionRow | undefined {
   const row = tx.select().from(promotions).where(eq(promotions.id, promotionId)).get();
@@ -213,4 +319,81 @@ export function listOpenPullRequests(db: Db): PromotionRow[] {
     .where(eq(promotions.status, "pr-open"))
     .orderBy(promotions.createdAt, promotions.id)
     .all();
+}
+
+/**
+ * cancelled -> pr-open: its pull request was reopened and the change is still the newest for the environment
+ * (pull-request-reopen.ts). Only from cancelled with exactly this pull request.
+ */
+export function recordPullRequestReopened(
+  db: Db,
+  promotionId: string,
+  reopened: { number: number; commit: string; by?: string },
+  now: number,
+): PromotionRow | undefined {
+  return db.transaction(
+    (tx) => {
+      const row = tx.select().from(promotions).where(eq(promotions.id, promotionId)).get();
+      if (row?.status !== "cancelled" || row.pullRequestNumber !== reopened.number) return undefined;
+      const updated = tx
+        .update(promotions)
+        .set({
+          status: "pr-open",
+          gitopsCommit: reopened.commit,
+          error: null,
+          finishedAt: null,
+          updatedAt: now,
+        })
+        .where(and(eq(promotions.id, row.id), eq(promotions.status, "cancelled")))
+        .returning()
+        .get()!;
+      appendAuditEvent(
+        tx,
+        {
+          kind: "promotion.pr-reopened",
+          actor: reopened.by ?? row.actor,
+          subject: `promotion:${row.id}`,
+          payload: {
+            ...promotionEventPayload(row),
+            pullRequest: { number: reopened.number, url: row.pullRequestUrl },
+            branchCommit: reopened.commit,
+            cancelledBecause: row.error,
+          },
+        },
+        now,
+      );
+      return updated;
+    },
+    { behavior: "immediate" },
+  );
+}
+
+/** Promotions of the same app and environment asked for after `row` that took (or are taking) the environment over. */
+export function laterPromotionsOf(db: Db, row: PromotionRow): PromotionRow[] {
+  return db
+    .select()
+    .from(promotions)
+    .where(
+      and(
+        eq(promotions.app, row.app),
+        eq(promotions.env, row.env),
+        gt(promotions.createdAt, row.createdAt),
+        inArray(promotions.status, ["queued", "running", "succeeded", "pr-open", "awaiting-approval"]),
+      ),
+    )
+    .orderBy(desc(promotions.createdAt))
+    .all();
+}
+
+/** What the environment runs as far as relbot recorded: the version of its newest succeeded promotion. */
+export function currentVersionOf(db: Db, app: string, env: string): string | null {
+  return (
+    db
+      .select({ version: promotions.toVersion })
+      .from(promotions)
+      .where(and(eq(promotions.app, app), eq(promotions.env, env), eq(promotions.status, "succeeded")))
+      .orderBy(desc(promotions.finishedAt))
+      .limit(1)
+      .get()?.version ?? null
+  );
 }

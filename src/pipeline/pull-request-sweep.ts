@@ -10,9 +10,10 @@ import type { Logger } from "../log.ts";
 import type { PromotionRow } from "../store/index.ts";
 import { listOpenPullRequests } from "./pull-request-records.ts";
 import { applyPullRequestState, type PullRequestStateDeps } from "./pull-request-state.ts";
+import { closeForMovedTag, type ReleaseTagDeps, releaseTagMovedOrRecorded } from "./pull-request-tag.ts";
 
-export interface PullRequestSweepDeps extends PullRequestStateDeps {
-  pulls: Pick<PullRequests, "get">;
+export interface PullRequestSweepDeps extends PullRequestStateDeps, ReleaseTagDeps {
+  pulls: Pick<PullRequests, "get" | "comment" | "close" | "setStatus">;
   /** Tells the requester how it ended (the promotion job's outcome notice path). */
   notify(promotion: PromotionRow): Promise<void> | void;
   logger?: Logger;
@@ -22,19 +23,39 @@ export interface PullRequestSweep {
   open: number;
   merged: string[];
   cancelled: string[];
+  /** Closed by relbot because the release's tag moved while the pull request was open. */
+  tagMoved: string[];
+  /** Merged although the release's tag had moved: recorded failed, the environment being pinned. */
+  mergedTagMoved: string[];
   rebuilding: string[];
   failed: { promotionId: string; error: string }[];
 }
 
 export async function sweepOpenPullRequests(deps: PullRequestSweepDeps): Promise<PullRequestSweep> {
-  const report: PullRequestSweep = { open: 0, merged: [], cancelled: [], rebuilding: [], failed: [] };
+  const report: PullRequestSweep = {
+    open: 0,
+    merged: [],
+    cancelled: [],
+    tagMoved: [],
+    mergedTagMoved: [],
+    rebuilding: [],
+    failed: [],
+  };
   for (const row of listOpenPullRequests(deps.db)) {
     if (row.pullRequestNumber === null) continue;
     try {
       const pull = await deps.pulls.get(row.pullRequestNumber);
-      const transition = applyPullRequestState(deps, row, pull, "reconcile");
+      const movedAtMerge =
+        judgePullRequest(pull).verdict === "merged" ? await releaseTagMovedOrRecorded(deps, row) : undefined;
+      const transition = applyPullRequestState(deps, row, pull, "reconcile", undefined, movedAtMerge);
       if (transition) {
-        (transition.outcome === "merged" ? report.merged : report.cancelled).push(row.id);
+        report[
+          transition.outcome === "merged-tag-moved"
+            ? "mergedTagMoved"
+            : transition.outcome === "merged"
+              ? "merged"
+              : "cancelled"
+        ].push(row.id);
         deps.logger?.info(
           { promotionId: row.id, pullRequest: pull.number, outcome: transition.outcome },
           "pull request outcome found by the reconciler (its webhook was missed)",
@@ -44,6 +65,14 @@ export async function sweepOpenPullRequests(deps: PullRequestSweepDeps): Promise
         } catch (error) {
           deps.logger?.warn({ err: error, promotionId: row.id }, "could not tell the requester");
         }
+        continue;
+      }
+      // Still open: does the release's tag still name what was verified? (re-read on the source remote)
+      const moved = await releaseTagMovedOrRecorded(deps, row);
+      if (moved) {
+        const closed = await closeForMovedTag({ ...deps, logger: deps.logger }, row, moved, "reconcile");
+        if (closed)
+          report[closed.outcome === "merged-tag-moved" ? "mergedTagMoved" : "tagMoved"].push(row.id);
         continue;
       }
       if (judgePullRequest(pull).verdict === "rebuild") {

@@ -7,10 +7,12 @@ import { z } from "zod";
 import { promotionIdFromBranch } from "../domain/pull-requests.ts";
 import { RelbotError } from "../errors.ts";
 import { pullRequestState } from "../github/pull-requests.ts";
+import { enqueueJob, pullRequestReopenedJob } from "../jobs/index.ts";
 import type { PromotionRow } from "../store/index.ts";
 import { getPromotion } from "../store/queries/index.ts";
 import { describePayloadProblems } from "../webhooks/payloads.ts";
 import { applyPullRequestState, type PullRequestStateDeps } from "./pull-request-state.ts";
+import { type ReleaseTagDeps, releaseTagMovedOrRecorded } from "./pull-request-tag.ts";
 
 /** https://docs.github.com/en/webhooks/webhook-events-and-payloads#pull_request (the fields relbot reads). */
 const pullRequestEventSchema = z.object({
@@ -35,11 +37,13 @@ const pullRequestEventSchema = z.object({
   sender: z.object({ login: z.string() }).optional(),
 });
 
-export interface PullRequestWebhookDeps extends PullRequestStateDeps {
+export interface PullRequestWebhookDeps extends PullRequestStateDeps, ReleaseTagDeps {
   /** gitops.pullRequests.repo: the only repository whose pull requests count. */
   repo: string;
   /** Tells the requester how it ended (the promotion job's outcome notice path). */
   notify(promotion: PromotionRow): Promise<void> | void;
+  /** Wakes the job worker (a reopened pull request is judged by a job). */
+  onJobsQueued?: () => void;
 }
 
 export type PullRequestHook = (
@@ -49,7 +53,7 @@ export type PullRequestHook = (
 
 export function createPullRequestHook(deps: PullRequestWebhookDeps): PullRequestHook {
   const repo = deps.repo.toLowerCase();
-  return async (payload) => {
+  return async (payload, deliveryId) => {
     const parsed = pullRequestEventSchema.safeParse(payload);
     if (!parsed.success) {
       throw new RelbotError(
@@ -59,8 +63,8 @@ export function createPullRequestHook(deps: PullRequestWebhookDeps): PullRequest
     }
     const event = parsed.data;
     const pull = event.pull_request;
-    if (event.action !== "closed")
-      return { ignored: `relbot acts on closed pull requests only (${event.action})` };
+    if (event.action !== "closed" && event.action !== "reopened")
+      return { ignored: `relbot acts on closed and reopened pull requests only (${event.action})` };
     if (event.repository.full_name.toLowerCase() !== repo) {
       return {
         ignored: `pull requests of ${event.repository.full_name} are not relbot's (gitops.pullRequests.repo)`,
@@ -73,12 +77,27 @@ export function createPullRequestHook(deps: PullRequestWebhookDeps): PullRequest
       return { ignored: "the pull request comes from another repository (a fork)" };
     }
     const row = getPromotion(deps.db, promotionId);
+    if (event.action === "reopened") {
+      // Judged by a job (it asks GitHub and may close the pull request again): durable, never lost with the delivery.
+      if (row?.status !== "cancelled" || row.pullRequestNumber !== pull.number) {
+        return { ignored: `no cancelled promotion has pull request #${pull.number}` };
+      }
+      const job = enqueueJob(
+        deps.db,
+        pullRequestReopenedJob.job({ promotionId, pullRequest: pull.number, deliveryId }),
+        deps.clock.now(),
+      );
+      deps.onJobsQueued?.();
+      return { jobIds: [job.id] };
+    }
     if (row?.status !== "pr-open" || row.pullRequestNumber !== pull.number) {
       return { ignored: `no promotion waits on pull request #${pull.number}` };
     }
     const by = pull.merged_by?.login ?? event.sender?.login;
     const state = pullRequestState({ ...pull, merged: pull.merged ?? undefined });
-    const transition = applyPullRequestState(deps, row, state, "webhook", by);
+    // A merge: does the release tag still name what was verified? Re-read now (relbot may not have seen a move yet).
+    const moved = state.merged ? await releaseTagMovedOrRecorded(deps, row) : undefined;
+    const transition = applyPullRequestState(deps, row, state, "webhook", by, moved);
     if (!transition) return { ignored: `pull request #${pull.number} changed nothing (already recorded)` };
     try {
       await deps.notify(transition.promotion);

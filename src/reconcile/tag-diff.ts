@@ -19,7 +19,7 @@ export interface TagDiff {
   moved: { version: string; tagName: string; was: string; now: string }[];
   /** Verified releases whose tag is gone from the repository. */
   deleted: { version: string; tagName: string; was: string }[];
-  /** Releases marked moved or deleted whose tag points at the verified object again. */
+  /** Releases marked deleted whose tag points at the verified object again (a moved tag is never restored). */
   restored: { version: string; tagName: string }[];
 }
 
@@ -48,7 +48,9 @@ export function diffTags(
     } else if (now !== row.tagObject) {
       if (row.tagState !== "moved")
         diff.moved.push({ version: row.version, tagName: row.tagName, was: row.tagObject, now });
-    } else if (row.tagState !== "ok") {
+    } else if (row.tagState === "deleted") {
+      // A deleted tag back on the verified object is the same signed bytes: restored. A moved one stays moved for
+      // good, even if put back: whoever moved it can move it again, and its environments are pinned already.
       diff.restored.push({ version: row.version, tagName: row.tagName });
     }
   }

@@ -8,7 +8,7 @@ import type { AppConfig, RelbotConfig } from "../config/index.ts";
 import { maxGoModBytes } from "../domain/gomod.ts";
 import { RelbotError } from "../errors.ts";
 import type { SourceRepos } from "../git/index.ts";
-import { type FoundSbom, fetchSbom, findSbom, type SbomResult } from "../sbom/index.ts";
+import { fetchSbom, type SbomResult } from "../sbom/index.ts";
 import { maxTagObjectBytes, parseTagObject, TagObjectError, verifyTagSignature } from "../signing/index.ts";
 import { checkGoMod } from "./checks.ts";
 import type { ReleaseCheckFailure, TagVerdict } from "./verdict.ts";
@@ -94,25 +94,6 @@ export function localCheckWork(deps: {
         readFileAtCommit: (commit, file) => deps.sources.readFileAtCommit(app.repo, commit, file),
       });
     },
-  };
-}
-
-/** Finds an app's SBOM bytes (a release asset's download, a file at the commit) without judging them. */
-export function sbomFinder(deps: {
-  config: RelbotConfig;
-  sources: SourceRepos;
-  github?: Octokit;
-}): (request: { app: string; tagName: string; commit: string }) => Promise<FoundSbom> {
-  return (request) => {
-    const app = deps.config.apps[request.app];
-    if (!app) throw new RelbotError("app.unknown", `no app "${request.app}" in the config`);
-    return findSbom({
-      app,
-      tagName: request.tagName,
-      commit: request.commit,
-      github: deps.github,
-      readFileAtCommit: (commit, file) => deps.sources.readFileAtCommit(app.repo, commit, file),
-    });
   };
 }
 

@@ -1,14 +1,11 @@
 export { parseTagName } from "../domain/semver.ts";
 export { SourceRepos } from "../git/index.ts";
-export {
-  localCheckWork,
-  maxTaggerDateAheadMs,
-  type ReleaseCheckWork,
-  sbomFinder,
-  type TagObjectCheck,
-} from "./check-work.ts";
+// Types only from check-work.ts: its code (signature checks, openpgp) is loaded where the checks run, the worker
+// thread, and not by everything that imports this index on the main thread. Import localCheckWork from it directly.
+export type { ReleaseCheckWork, TagObjectCheck } from "./check-work.ts";
 export { checkGoMod, checkTagName } from "./checks.ts";
 export { type RecordExtra, recordRelease } from "./record.ts";
+export { sbomFinder } from "./sbom-finder.ts";
 export {
   type ReleaseCheckCode,
   type ReleaseCheckFailure,

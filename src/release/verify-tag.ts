@@ -11,7 +11,7 @@ import { type Logger, silentLogger } from "../log.ts";
 import { type Db, releases } from "../store/index.ts";
 import { inSpan } from "../telemetry/tracing.ts";
 import { checkSpan } from "./check-span.ts";
-import { localCheckWork, type ReleaseCheckWork } from "./check-work.ts";
+import type { ReleaseCheckWork } from "./check-work.ts";
 import { checkTagName } from "./checks.ts";
 import type { ReleaseCheckFailure, TagVerdict } from "./verdict.ts";
 
@@ -34,7 +34,11 @@ export async function verifyTag(deps: VerifyTagDeps, appName: string, tagName: s
     throw new RelbotError("app.unknown", `no app "${appName}" in the config (known: ${known})`);
   }
   const logger = (deps.logger ?? silentLogger).child({ app: appName, tag: tagName });
-  const work = "work" in deps ? deps.work : localCheckWork({ config: deps.config, sources: deps.sources });
+  // Without a `work` the checks run right here; their code (openpgp among it) is loaded only then.
+  const work =
+    "work" in deps
+      ? deps.work
+      : (await import("./check-work.ts")).localCheckWork({ config: deps.config, sources: deps.sources });
   const now = deps.now?.() ?? Date.now();
   const reasons: ReleaseCheckFailure[] = [];
   const verdict: TagVerdict = {

@@ -1,7 +1,9 @@
 // Fetch the app's SBOM for a tag (release asset or file at the tag), check its format, digest it.
 import type { Octokit } from "@octokit/rest";
 import type { AppConfig } from "../config/index.ts";
-import { gitHubRepository } from "../github/index.ts";
+// The module itself, not the github/ index: that pulls in the Octokit client and App auth, which the worker thread
+// (where this runs) never needs; the client arrives as `github`, built on the main thread.
+import { gitHubRepository } from "../github/repository.ts";
 import { parseSbom, type SbomFormat, sbomDigest } from "./parse.ts";
 import { downloadReleaseAsset } from "./release-asset.ts";
 

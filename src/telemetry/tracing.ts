@@ -1,6 +1,8 @@
 // OpenTelemetry tracing for one relbot process: an SDK tracer provider exporting over OTLP/HTTP when an endpoint is
 // configured, nothing at all otherwise. The code that makes spans asks `tracer()` and the helpers below, so it need
 // not know whether tracing is on: off, every helper is a plain call through (no context manager, no span objects).
+// The SDK and the OTLP exporters (otlp-export.ts) are imported only when an endpoint is configured: they are a large
+// part of a process's loaded code, and the worker threads (which export nothing) never load them.
 import {
   type Attributes,
   type Context,
@@ -16,10 +18,6 @@ import {
 } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { W3CTraceContextPropagator } from "@opentelemetry/core";
-import { OTLPTraceExporter as OtlpJsonExporter } from "@opentelemetry/exporter-trace-otlp-http";
-import { OTLPTraceExporter as OtlpProtoExporter } from "@opentelemetry/exporter-trace-otlp-proto";
-import { resourceFromAttributes } from "@opentelemetry/resources";
-import { BasicTracerProvider, BatchSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import type { Logger } from "../log.ts";
 import type { TracingSettings } from "./settings.ts";
 
@@ -41,7 +39,11 @@ export interface Tracing {
  * Starts exporting spans when settings name an endpoint. Process-wide by nature (the active context lives in one
  * AsyncLocalStorage), so the last relbot started in a process is the one whose spans are exported.
  */
-export function startTracing(settings: TracingSettings, logger: Logger, version: string): Tracing {
+export async function startTracing(
+  settings: TracingSettings,
+  logger: Logger,
+  version: string,
+): Promise<Tracing> {
   if (!settings.tracesUrl) return { enabled: false, shutdown: async () => undefined };
   if (!contextManagerSet) {
     // Carries the active span across await, timers and callbacks (Bun implements AsyncLocalStorage).
@@ -59,18 +61,8 @@ export function startTracing(settings: TracingSettings, logger: Logger, version:
     );
     contextManagerSet = true;
   }
-  const exporterOptions = { url: settings.tracesUrl, headers: settings.headers };
-  const exporter =
-    settings.protocol === "http/json"
-      ? new OtlpJsonExporter(exporterOptions)
-      : new OtlpProtoExporter(exporterOptions);
-  const provider = new BasicTracerProvider({
-    resource: resourceFromAttributes({
-      "service.name": settings.serviceName,
-      "service.version": version,
-    }),
-    spanProcessors: [new BatchSpanProcessor(exporter)],
-  });
+  const { otlpTracerProvider } = await import("./otlp-export.ts");
+  const provider = await otlpTracerProvider(settings, version);
   const tracer = provider.getTracer(instrumentationScope, version);
   active = tracer;
   logger.info({ endpoint: settings.tracesUrl, protocol: settings.protocol }, "exporting traces over OTLP");

@@ -1,14 +1,16 @@
 // The work that follows audit events (src/audit/followers.ts), for every process that appends them: channel
-// notifications, GitHub deployments and rollback notices, each queued as its own job in the event's transaction.
-// serve, and the CLI commands writing to the same database, bind this, so events they record are followed too;
-// only serve's worker runs the jobs.
+// notifications, GitHub deployments, rollback notices and pull-request tag checks, each queued as its own job in
+// the event's transaction. serve, and the CLI commands writing to the same database, bind this, so events they
+// record are followed too; only serve's worker runs the jobs.
 import { type AuditFollower, bindAuditFollower } from "../audit/index.ts";
 import type { RelbotConfig } from "../config/index.ts";
 import { rollbackNoticeFollower } from "../deployment/rollback-notice.ts";
 import { githubDeploymentFollower } from "../github/deployment-job.ts";
 import { channelNoticeFollower } from "../notifications/channel-notice.ts";
+import { pullRequestTagFollower } from "../pipeline/pull-request-tag.ts";
 import type { Db } from "../store/index.ts";
 import { appsWithGitHubDeployments } from "./github-deployments.ts";
+import { usesPullRequests } from "./pull-requests.ts";
 
 export function followAuditEvents(db: Db, config: RelbotConfig, onQueued?: () => void): void {
   const followers: AuditFollower[] = [];
@@ -20,6 +22,8 @@ export function followAuditEvents(db: Db, config: RelbotConfig, onQueued?: () =>
     app.environments.some((env) => env.onDegraded === "rollback"),
   );
   if (config.argocd && rollsBack) followers.push(rollbackNoticeFollower(onQueued));
+  // Pull-request mode: a release tag that moves closes the pull requests open for that version.
+  if (usesPullRequests(config)) followers.push(pullRequestTagFollower(onQueued));
   bindAuditFollower(
     db,
     followers.length === 0

@@ -160,6 +160,7 @@ export function wireReleasePipeline(deps: PipelineDeps): ReleasePipeline {
     signer: deps.signer,
     watchDeployments: deps.watchDeployments,
     onPromotionFinished: deps.onPromotionFinished,
+    resolveTag: (url, tagName) => sources.resolveTag(url, tagName),
   });
   worker.register(
     promotionJob,

@@ -11,12 +11,18 @@ import {
   type JobWorker,
   promotionJob,
   promotionJobKey,
+  pullRequestBranchDeleteJob,
   pullRequestRebuildJob,
+  pullRequestReopenedJob,
+  pullRequestTagMovedJob,
 } from "../jobs/index.ts";
 import type { Logger } from "../log.ts";
 import type { PromotionFinished, PromotionJobDeps } from "../pipeline/index.ts";
+import { createPullRequestBranchDeleteHandler } from "../pipeline/pull-request-branch.ts";
 import { createPullRequestRebuildHandler } from "../pipeline/pull-request-rebuild.ts";
+import { createPullRequestReopenedHandler } from "../pipeline/pull-request-reopen.ts";
 import { type PullRequestSweep, sweepOpenPullRequests } from "../pipeline/pull-request-sweep.ts";
+import { createPullRequestTagMovedHandler } from "../pipeline/pull-request-tag.ts";
 import { createPullRequestHook, type PullRequestHook } from "../pipeline/pull-request-webhook.ts";
 import type { ReplyTarget } from "../promotion/index.ts";
 import type { Db } from "../store/index.ts";
@@ -42,10 +48,12 @@ export function wirePullRequests(deps: {
   clock: Clock;
   logger: Logger;
   writer: Pick<GitopsWriter, "pushPromotionBranch">;
-  worker: Pick<JobWorker, "register">;
+  worker: Pick<JobWorker, "register" | "wake">;
   signer?: CommitSigner;
   watchDeployments?: boolean;
   onPromotionFinished?: PromotionFinished;
+  /** Re-reads a release tag on its source remote (the reconciler's pass checks open pull requests' tags). */
+  resolveTag?: (url: string, tagName: string) => Promise<string | null>;
 }): PullRequestWiring | undefined {
   const { config, github } = deps;
   const settings = config.gitops.pullRequests;
@@ -58,15 +66,29 @@ export function wirePullRequests(deps: {
     apps: config.apps,
     clock: deps.clock,
     watchDeployments: deps.watchDeployments,
+    deleteBranches: settings.deleteBranches,
   };
   const notify = (promotion: Parameters<PromotionFinished>[0]) =>
     deps.onPromotionFinished?.(promotion, replyTargetOf(deps.db, promotion.id));
+  const tagDeps = {
+    ...state,
+    pulls,
+    notify,
+    logger,
+    ...(deps.resolveTag ? { resolveTag: deps.resolveTag } : {}),
+  };
+  deps.worker.register(pullRequestTagMovedJob, createPullRequestTagMovedHandler(tagDeps));
+  deps.worker.register(pullRequestReopenedJob, createPullRequestReopenedHandler(tagDeps));
+  deps.worker.register(
+    pullRequestBranchDeleteJob,
+    createPullRequestBranchDeleteHandler({ db: deps.db, pulls }),
+  );
   deps.worker.register(
     pullRequestRebuildJob,
     createPullRequestRebuildHandler({ ...state, config, writer: deps.writer, pulls, notify }),
   );
   return {
-    sweep: () => sweepOpenPullRequests({ ...state, pulls, notify, logger }),
+    sweep: () => sweepOpenPullRequests(tagDeps),
     pulls,
     jobDeps: {
       pulls,
@@ -75,7 +97,11 @@ export function wirePullRequests(deps: {
       logger,
       ...(deps.signer ? { signer: deps.signer } : {}),
     },
-    onPullRequest: createPullRequestHook({ ...state, repo: settings.repo, notify }),
+    onPullRequest: createPullRequestHook({
+      ...tagDeps,
+      repo: settings.repo,
+      onJobsQueued: () => deps.worker.wake(),
+    }),
   };
 }
 

@@ -6,7 +6,8 @@ import type { RelbotConfig, RelbotSettings, Secrets } from "../config/index.ts";
 import type { SourceRepos } from "../git/index.ts";
 import type { ManifestEditor } from "../gitops/manifest-edits.ts";
 import type { Logger } from "../log.ts";
-import { localCheckWork, type ReleaseCheckWork, sbomFinder } from "../release/index.ts";
+import type { localCheckWork } from "../release/check-work.ts";
+import { type ReleaseCheckWork, sbomFinder } from "../release/index.ts";
 import { threadedCheckWork, type WorkTasks } from "../workers/index.ts";
 import { githubAccessFromConfig } from "./github.ts";
 
@@ -30,9 +31,13 @@ export function releaseCheckWorkFromConfig(deps: {
   crashAt?: ReleaseCheckThreadTask;
 }): { work: ReleaseCheckWork; editManifests?: ManifestEditor; stop(): Promise<void> } {
   const { config, secrets, logger } = deps;
-  const local = localCheckWork({ config, sources: deps.sources, github: deps.github });
   const threads = deps.settings.workerThreads ?? (workerThreadsAvailable() ? "on" : "off");
-  if (threads === "off") return { work: local, stop: async () => undefined };
+  if (threads === "off") {
+    return {
+      work: inProcessCheckWork({ config, sources: deps.sources, github: deps.github }),
+      stop: async () => undefined,
+    };
+  }
   const threaded = threadedCheckWork({
     config,
     cacheDir: deps.cacheDir,
@@ -43,4 +48,22 @@ export function releaseCheckWorkFromConfig(deps: {
   });
   logger.debug("release checks and manifest edits run on a worker thread");
   return { work: threaded, editManifests: threaded.editManifests, stop: () => threaded.stop() };
+}
+
+/**
+ * localCheckWork, its module (signature checks: openpgp, the largest package relbot loads) imported on the first
+ * check: with the checks on a worker thread the main thread never loads it.
+ */
+function inProcessCheckWork(deps: Parameters<typeof localCheckWork>[0]): ReleaseCheckWork {
+  let loading: Promise<ReleaseCheckWork> | undefined;
+  const work = () => {
+    loading ??= import("../release/check-work.ts").then((module) => module.localCheckWork(deps));
+    return loading;
+  };
+  return {
+    fetchTag: async (app, tagName) => (await work()).fetchTag(app, tagName),
+    checkTagObject: async (request) => (await work()).checkTagObject(request),
+    checkGoMod: async (request) => (await work()).checkGoMod(request),
+    fetchSbom: async (request) => (await work()).fetchSbom(request),
+  };
 }

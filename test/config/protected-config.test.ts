@@ -72,7 +72,11 @@ describe("pull-request mode in the config", () => {
     const { config } = parseConfig(text, "/etc/relbot/relbot.yaml", {});
     expect(config.apps["order-svc"]!.environments[2]!.via).toBe("pull-request");
     expect(config.apps["order-svc"]!.environments[0]!.via).toBeUndefined();
-    expect(config.gitops.pullRequests).toEqual({ repo: "acme/gitops", labels: ["release"] });
+    expect(config.gitops.pullRequests).toEqual({
+      repo: "acme/gitops",
+      labels: ["release"],
+      deleteBranches: true,
+    });
   });
 
   test("without gitops.pullRequests, or without GitHub credentials, the environment is named", () => {
@@ -113,6 +117,7 @@ describe("pull-request mode in the config", () => {
     const permissions = (config: typeof push) =>
       neededAppPermissions(config, false).map((need) => `${need.permission}:${need.level}`);
     expect(permissions(push)).not.toContain("pull_requests:write");
+    expect(permissions(push)).not.toContain("statuses:write");
     const pr = parseConfig(
       withChange((raw) => {
         raw.apps["order-svc"].environments[2].via = "pull-request";
@@ -121,7 +126,9 @@ describe("pull-request mode in the config", () => {
       "/etc/relbot/relbot.yaml",
       {},
     ).config;
-    expect(permissions(pr)).toEqual(expect.arrayContaining(["pull_requests:write", "contents:write"]));
+    expect(permissions(pr)).toEqual(
+      expect.arrayContaining(["pull_requests:write", "contents:write", "statuses:write"]),
+    );
     expect(
       missingAppPermissions(neededAppPermissions(pr, false), { contents: "write", metadata: "read" }),
     ).toEqual(

@@ -7,6 +7,7 @@ import {
   pullRequestBody,
   pullRequestBranch,
   rebuildVerdict,
+  reopenVerdict,
 } from "../../src/domain/pull-requests.ts";
 
 const id = "prm_01jhbx3v6m2k8c0000000000aa";
@@ -160,5 +161,27 @@ describe("the pull request body", () => {
     expect(body).not.toMatch(/(^|[^\u200b])@acme/);
     expect(body.split("\n").filter((line) => line.startsWith("| Approvals"))).toHaveLength(1);
     expect(body).toContain("| Requested by | mallory`  x (slack) |");
+  });
+});
+
+describe("reopenVerdict: is a reopened pull request followed again?", () => {
+  const base = { writes: "v1.5.0", kind: "promote" as const, current: "v1.4.0", later: [] };
+  test("still the newest: followed", () => {
+    expect(reopenVerdict(base)).toEqual({ follow: true });
+    expect(reopenVerdict({ ...base, current: null })).toEqual({ follow: true });
+  });
+  test("a promotion asked for after it (whatever its version): not followed, and named", () => {
+    expect(
+      reopenVerdict({ ...base, later: [{ id: "prm_later", toVersion: "v1.4.1", status: "queued" }] }),
+    ).toEqual({ follow: false, reason: "promotion prm_later (v1.4.1, queued) was asked for after this one" });
+  });
+  test("the environment already runs this version or a newer one: not followed", () => {
+    expect(reopenVerdict({ ...base, current: "v1.5.0" })).toEqual({
+      follow: false,
+      reason: "the environment already runs v1.5.0",
+    });
+    expect(reopenVerdict({ ...base, current: "v2.0.0" }).follow).toBe(false);
+    // A rollback goes to an older version on purpose: only a later promotion stops it.
+    expect(reopenVerdict({ ...base, kind: "rollback", current: "v2.0.0" })).toEqual({ follow: true });
   });
 });

@@ -1,6 +1,6 @@
-// The GitOps cache over a real git server: what the first clone and later fetches bring (the tip's tree whole,
-// history as commit objects only), following force-pushes, and an object cache that stays within its bytes
-// after reading every file of a generated repository.
+// The GitOps cache over a real git server: what the first clone and later fetches bring (the tip's trees, blobs
+// when first read, history as commit objects only), following force-pushes, and an object cache that stays within
+// its bytes after reading every file of a generated repository.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -49,19 +49,43 @@ function cacheFor(url: string, extra: Partial<ConstructorParameters<typeof BareC
 const treeOf = (bare: string, rev: string) => git(bare, ["rev-parse", `${rev}^{tree}`]);
 
 describe("first clone", () => {
-  test("brings the tip's whole tree and only the commit objects of the history the exactly-once check reads", async () => {
+  test("brings the tip's trees without blobs and only the commit objects of the history the exactly-once check reads", async () => {
     const { url, bare } = generated(server, 8, 40);
     const cache = cacheFor(url);
     const tip = await cache.sync();
     expect(tip).toBe(git(bare, ["rev-parse", "main"]));
     const files = await cache.listFiles(tip);
     expect(files.sort()).toEqual(git(bare, ["ls-tree", "-r", "--name-only", "main"]).split("\n").sort());
+    // Every tree of the tip is here, no blob: a blob is fetched when first read.
+    const blobs = git(bare, ["ls-tree", "-r", "--object-only", "main"]).split("\n");
+    expect(blobs.filter((oid) => cache.store.has(oid))).toEqual([]);
+    for (const tree of git(bare, ["ls-tree", "-r", "-d", "--object-only", "main"]).split("\n"))
+      expect(cache.store.has(tree)).toBe(true);
     const file = generatedFile("qa", 3);
     const entries = await cache.entriesAlongPath(tip, file);
+    const before = server.requests();
     // (the git helper trims its output)
     expect(Buffer.from(await cache.readBlob(entries.at(-1)!.oid)).toString()).toBe(
       `${git(bare, ["show", `main:${file}`])}\n`,
     );
+    expect(server.requests() - before).toBe(1);
+    expect(cache.store.has(entries.at(-1)!.oid)).toBe(true);
+    await cache.readBlob(entries.at(-1)!.oid);
+    expect(server.requests() - before).toBe(1);
+
+    // Many blobs named first come in one request, each byte for byte what the server holds.
+    const others = files.filter((name) => name !== file);
+    const oids = await Promise.all(
+      others.map(async (name) => (await cache.entriesAlongPath(tip, name)).at(-1)!.oid),
+    );
+    await cache.prefetchBlobs(oids);
+    expect(server.requests() - before).toBe(2);
+    for (const [i, name] of others.entries()) {
+      expect(Buffer.from(await cache.readBlob(oids[i]!)).toString()).toBe(
+        `${git(bare, ["show", `main:${name}`])}\n`,
+      );
+    }
+    expect(server.requests() - before).toBe(2);
 
     // 20 commits of history (cloneDepth), each readable for its trailers, none with its tree.
     let read = 0;
@@ -157,6 +181,10 @@ describe("bounded object cache", () => {
     const tip = await cache.sync();
     const files = await cache.listFiles(tip);
     expect(files).toHaveLength(apps * generatedEnvs.length);
+    // Named first, so the partial clone's blobs come in a few requests rather than one each.
+    await cache.prefetchBlobs(
+      await Promise.all(files.map(async (file) => (await cache.entriesAlongPath(tip, file)).at(-1)!.oid)),
+    );
     let bytesRead = 0;
     for (const file of files) {
       const entries = await cache.entriesAlongPath(tip, file);

@@ -109,6 +109,13 @@ async function release(tag: string) {
   return { tagObject, dev };
 }
 
+function branchExists(branch: string): boolean {
+  return (
+    spawnSync("git", ["rev-parse", "--verify", "--quiet", `refs/heads/${branch}`], { cwd: world.gitops.bare })
+      .status === 0
+  );
+}
+
 function verifyCommit(commit: string) {
   const allowed = path.join(path.dirname(world.configFile), "commit_signers");
   writeFileSync(allowed, `${world.sshKey.allowedSignersLine}\n`);
@@ -238,6 +245,20 @@ describe("a promotion into a via: pull-request environment", () => {
     expect(again.body.ignored).toContain("no promotion waits");
     expect(eventsOf(id).filter((e) => e.kind === "promotion.succeeded")).toHaveLength(1);
   });
+
+  test("its branch relbot/<id> is deleted once merged (the merge commit keeps the branch commit reachable)", async () => {
+    const branchCommit = eventsOf(id).find((e) => e.kind === "promotion.succeeded")!.payload as {
+      branchCommit: string;
+    };
+    await eventually("relbot/<id> deleted", () => !branchExists(`relbot/${id}`));
+    const deletes = pulls.requests("DELETE", "/repos/acme/gitops/git/refs/");
+    expect(deletes.map((r) => decodeURIComponent(r.path))).toContain(
+      `/repos/acme/gitops/git/refs/heads/relbot/${id}`,
+    );
+    expect(git(world.gitops.bare, ["merge-base", "--is-ancestor", branchCommit.branchCommit, "main"])).toBe(
+      "",
+    );
+  });
 });
 
 describe("exactly one pull request per promotion", () => {
@@ -283,6 +304,7 @@ describe("exactly one pull request per promotion", () => {
     );
     expect(eventsOf(row.id).map((e) => e.kind)).toContain("promotion.cancelled");
     expect(git(world.gitops.bare, ["rev-parse", "main"])).toBe(mainBefore);
+    await eventually("the closed pull request's branch deleted", () => !branchExists(`relbot/${row.id}`));
     expect(world.gitops.show("envs/staging/order-svc.yaml")).toContain("targetRevision: v1.4.0");
   });
 
@@ -297,7 +319,7 @@ describe("exactly one pull request per promotion", () => {
       "are not relbot's",
     );
     const opened = await deliver(relbot.url, "pull_request", pulls.event(1, "opened"));
-    expect(opened.body.ignored).toContain("closed pull requests only");
+    expect(opened.body.ignored).toContain("closed and reopened pull requests only");
   });
 });
 
@@ -385,7 +407,14 @@ describe("the reconciler's pass over open pull requests", () => {
     expect(pull.state).toBe("closed");
     expect(pull.merged).toBe(false);
     expect(pull.comments.at(-1)).toContain("relbot closes this pull request");
+    // Its head says so too: a branch protection requiring relbot/release-tag refuses the merge from then on.
+    expect(pulls.statuses(opened.gitopsCommit!).map((s) => `${s.context}:${s.state}`)).toEqual([
+      "relbot/release-tag:success",
+      "relbot/release-tag:failure",
+    ]);
     expect(world.gitops.show(stagingFile)).toContain("targetRevision: v1.9.9");
-    expect(git(world.gitops.bare, ["rev-parse", `refs/heads/relbot/${waiting}`])).toBe(opened.gitopsCommit!);
+    // The branch was never rebuilt over the moved environment; closed, it is deleted like any finished one.
+    expect(eventsOf(waiting).map((e) => e.kind)).not.toContain("promotion.pr-rebuilt");
+    await eventually("relbot/<id> deleted", () => !branchExists(`relbot/${waiting}`));
   });
 });

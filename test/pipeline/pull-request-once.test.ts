@@ -41,7 +41,10 @@ const config: Pick<RelbotConfig, "apps"> = {
     },
   },
 };
-const gitopsSettings = { branch: "main", pullRequests: { repo: "acme/gitops", labels: ["release"] } };
+const gitopsSettings = {
+  branch: "main",
+  pullRequests: { repo: "acme/gitops", labels: ["release"], deleteBranches: true },
+};
 
 let server: GitServer;
 let api: GitHubApiStub;

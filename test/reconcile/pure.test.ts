@@ -48,7 +48,16 @@ describe("tag diff", () => {
     expect(diff.unseen).toEqual([{ tagName: "v1.0.0", tagObject: "z" }]);
   });
 
-  test("moved and deleted are raised once, then restored when the tag comes back", () => {
+  test("a moved tag put back on its verified object stays moved: it is never restored", () => {
+    const diff = diffTags(
+      [{ tagName: "v1.0.0", tagObject: "a" }],
+      [known("v1.0.0", "a", { tagState: "moved" })],
+      isAppTag,
+    );
+    expect(diff).toEqual({ unseen: [], moved: [], deleted: [], restored: [] });
+  });
+
+  test("moved and deleted are raised once; a deleted tag is restored when it comes back", () => {
     expect(
       diffTags(
         [{ tagName: "v1.0.0", tagObject: "z" }],

@@ -4,6 +4,7 @@
 // (docs.github.com/en/rest/pulls/pulls: "Get a pull request"; webhooks "pull_request" event), trimmed to the fields
 // a client may read, with the same names, types and nullability.
 import { spawnSync } from "node:child_process";
+import type { RestEndpointMethodTypes } from "@octokit/rest";
 import { git } from "./git.ts";
 import type { GitHubApiStub, RecordedRequest } from "./github-api.ts";
 
@@ -38,7 +39,26 @@ export interface PullsStandIn {
   /** The REST answer for the pull request (GET /repos/{owner}/{repo}/pulls/{number}). */
   restShape(number: number): Record<string, unknown>;
   requests(method: string, pathPart: string): RecordedRequest[];
+  /** The commit statuses posted on `sha`, oldest first (POST /repos/{owner}/{repo}/statuses/{sha}). */
+  statuses(sha: string): CommitStatus[];
+  /**
+   * Branch protection's "require status checks to pass": merge() and squashMerge() then refuse (as GitHub's merge
+   * button and PUT .../merge do, 405) unless the head's newest status in `context` is success.
+   */
+  requireStatus(context: string): void;
+  /** Why the merge button is disabled now by a required status (undefined: it is not). */
+  mergeRefusal(number: number): string | undefined;
+  /** Squash and merge: ONE new commit on the base with the head's tree, its message as GitHub composes it. */
+  squashMerge(number: number, message?: string): string;
+  /** Reopens a closed, unmerged pull request (GitHub refuses when its head branch is gone). */
+  reopen(number: number): void;
+  /** The next DELETE git/refs answers `status` without deleting anything. */
+  failNextBranchDelete(status: number): void;
 }
+
+/** A commit status as GitHub answers it, typed by @octokit's generated endpoint types. */
+export type CommitStatus = RestEndpointMethodTypes["repos"]["createCommitStatus"]["response"]["data"];
+const statusStates: readonly CommitStatus["state"][] = ["error", "failure", "pending", "success"];
 
 const user = (login: string, id: number) => ({
   login,
@@ -52,6 +72,23 @@ const user = (login: string, id: number) => ({
   site_admin: false,
 });
 
+/** GitHub's full "simple-user" shape (what the statuses API answers with). */
+const simpleUser = (login: string, id: number) => {
+  const api = `https://api.github.com/users/${encodeURIComponent(login)}`;
+  return {
+    ...user(login, id),
+    followers_url: `${api}/followers`,
+    following_url: `${api}/following{/other_user}`,
+    gists_url: `${api}/gists{/gist_id}`,
+    starred_url: `${api}/starred{/owner}{/repo}`,
+    subscriptions_url: `${api}/subscriptions`,
+    organizations_url: `${api}/orgs`,
+    repos_url: `${api}/repos`,
+    events_url: `${api}/events{/privacy}`,
+    received_events_url: `${api}/received_events`,
+  };
+};
+
 export function standInPulls(
   api: GitHubApiStub,
   options: { owner: string; repo: string; bare: string; login?: string },
@@ -62,6 +99,9 @@ export function standInPulls(
   const pulls: StoodInPull[] = [];
   let loseAnswer = false;
   let away = false;
+  const statuses = new Map<string, CommitStatus[]>();
+  const requiredContexts: string[] = [];
+  let branchDeleteFault: number | undefined;
   let clock = Date.UTC(2025, 0, 14, 10, 0, 0);
   const time = () => {
     clock += 1000;
@@ -291,8 +331,133 @@ export function standInPulls(
     };
   });
 
+  // https://docs.github.com/en/rest/commits/statuses#create-a-commit-status
+  api.on("POST /repos/:owner/:repo/statuses/:sha", (request, params) => {
+    if (!ours(params)) return notFound;
+    const body = request.json as {
+      state?: string;
+      context?: string;
+      description?: string;
+      target_url?: string;
+    };
+    const state = statusStates.find((known) => known === body.state);
+    const exists = spawnSync("git", ["cat-file", "-e", `${params.sha}^{commit}`], { cwd: bare }).status === 0;
+    if (!state || !exists || (body.description ?? "").length > 140) {
+      return {
+        status: 422,
+        body: {
+          message: exists ? "Validation Failed" : `No commit found for SHA: ${params.sha}`,
+          documentation_url: "https://docs.github.com/rest/commits/statuses#create-a-commit-status",
+        },
+      };
+    }
+    const list = statuses.get(params.sha!) ?? [];
+    const at = time();
+    const status: CommitStatus = {
+      url: `https://api.github.com/repos/${fullName}/statuses/${params.sha}`,
+      avatar_url: "https://avatars.githubusercontent.com/in/15368?v=4",
+      id: 8_000_000 + list.length,
+      node_id: `SC_kwDOK8eWVc${list.length}`,
+      state,
+      description: body.description ?? null,
+      target_url: body.target_url ?? null,
+      context: body.context ?? "default",
+      created_at: at,
+      updated_at: at,
+      creator: simpleUser(relbotLogin, 41898282),
+    };
+    list.push(status);
+    statuses.set(params.sha!, list);
+    return { status: 201, body: status };
+  });
+
+  // https://docs.github.com/en/rest/git/refs#delete-a-reference: 204, or 422 "Reference does not exist".
+  api.on("DELETE /repos/:owner/:repo/git/refs/:ref", (_request, params) => {
+    if (!ours(params)) return notFound;
+    if (branchDeleteFault !== undefined) {
+      const status = branchDeleteFault;
+      branchDeleteFault = undefined;
+      return { status, body: { message: status >= 500 ? "Server Error" : "Refused" } };
+    }
+    const ref = `refs/${params.ref}`;
+    if (!ref.startsWith("refs/heads/") || !branchSha(ref.slice("refs/heads/".length))) {
+      return {
+        status: 422,
+        body: {
+          message: "Reference does not exist",
+          documentation_url: "https://docs.github.com/rest/git/refs#delete-a-reference",
+        },
+      };
+    }
+    git(bare, ["update-ref", "-d", ref]);
+    return { status: 204 };
+  });
+
+  const refusal = (pull: StoodInPull): string | undefined => {
+    const head = branchSha(pull.head) ?? pull.headSha;
+    for (const context of requiredContexts) {
+      const newest = (statuses.get(head) ?? []).filter((s) => s.context === context).at(-1);
+      if (newest?.state !== "success") {
+        return `405 Required status check "${context}" is ${newest ? newest.state : "expected"}: pull request #${pull.number} cannot be merged`;
+      }
+    }
+    return undefined;
+  };
+  const checkRequired = (pull: StoodInPull) => {
+    const reason = refusal(pull);
+    if (reason) throw new Error(reason);
+  };
+
   return {
     pulls,
+    statuses: (sha) => [...(statuses.get(sha) ?? [])],
+    requireStatus(context) {
+      requiredContexts.push(context);
+    },
+    mergeRefusal(number) {
+      const pull = find(number);
+      if (!pull) throw new Error(`no pull request #${number}`);
+      return refusal(pull);
+    },
+    failNextBranchDelete(status) {
+      branchDeleteFault = status;
+    },
+    squashMerge(number, message) {
+      const pull = find(number);
+      if (pull?.state !== "open") throw new Error(`pull request #${number} is not open`);
+      checkRequired(pull);
+      const tree = git(bare, ["merge-tree", "--write-tree", pull.base, pull.head]).split("\n")[0]!;
+      const base = branchSha(pull.base)!;
+      pull.headSha = branchSha(pull.head)!;
+      // GitHub's default squash message for "pull request title and description": the title with (#N), the body.
+      const text = message ?? `${pull.title} (#${number})\n\n${pull.body}`;
+      const commit = git(bare, [
+        "-c",
+        "user.name=GitHub",
+        "-c",
+        "user.email=noreply@github.com",
+        "commit-tree",
+        tree,
+        "-p",
+        base,
+        "-m",
+        text,
+      ]);
+      git(bare, ["update-ref", `refs/heads/${pull.base}`, commit, base]);
+      pull.state = "closed";
+      pull.merged = true;
+      pull.mergeCommitSha = commit;
+      pull.closedAt = time();
+      return commit;
+    },
+    reopen(number) {
+      const pull = find(number);
+      if (pull?.state !== "closed" || pull.merged)
+        throw new Error(`pull request #${number} is not closed unmerged`);
+      if (!branchSha(pull.head)) throw new Error(`422 the head branch ${pull.head} of #${number} is gone`);
+      pull.state = "open";
+      pull.closedAt = null;
+    },
     loseNextCreateAnswer() {
       loseAnswer = true;
     },
@@ -302,6 +467,7 @@ export function standInPulls(
     merge(number) {
       const pull = find(number);
       if (pull?.state !== "open") throw new Error(`pull request #${number} is not open`);
+      checkRequired(pull);
       const tree = git(bare, ["merge-tree", "--write-tree", pull.base, pull.head]).split("\n")[0]!;
       const base = branchSha(pull.base)!;
       pull.headSha = branchSha(pull.head)!;

@@ -189,7 +189,7 @@ describe("outgoing requests carry the trace context", () => {
     const base = `http://127.0.0.1:${gitServer.port}`;
     const slack = createResponseUrlPoster({ clock: systemClock, logger: silentLogger });
     const argocd = new ArgocdClient({ url: base, token: "argocd-token" });
-    const tracing = startTracing(
+    const tracing = await startTracing(
       tracingSettingsFromEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url }),
       silentLogger,
       "0",

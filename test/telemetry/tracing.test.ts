@@ -60,7 +60,7 @@ describe("OTEL_* settings", () => {
 
 describe("tracing off", () => {
   test("no tracer, no span objects, no ids in logs, nothing stored with jobs", async () => {
-    const tracing = startTracing(tracingSettingsFromEnv({}), silentLogger, "0.0.0");
+    const tracing = await startTracing(tracingSettingsFromEnv({}), silentLogger, "0.0.0");
     expect(tracing.enabled).toBe(false);
     expect(tracingEnabled()).toBe(false);
     const lines: string[] = [];
@@ -81,7 +81,7 @@ for (const protocol of ["http/protobuf", "http/json"] as const) {
     let tracing: Tracing;
     beforeEach(async () => {
       receiver = await startOtlpReceiver();
-      tracing = startTracing(
+      tracing = await startTracing(
         tracingSettingsFromEnv({
           OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
           OTEL_EXPORTER_OTLP_PROTOCOL: protocol,

@@ -1,4 +1,3 @@
-import { openpgpCommitSigner } from "./openpgp-signer.ts";
 import { type CommitSigner, SigningKeyError } from "./signer.ts";
 import { sshCommitSigner } from "./sshsig-signer.ts";
 
@@ -20,7 +19,10 @@ export async function loadCommitSigner(
   const where = `gitops.signing.${kind}.keyEnv`;
   if (!keyText) throw new SigningKeyError(`${where}: environment variable ${setting.keyEnv} is not set`);
   try {
-    return kind === "openpgp" ? await openpgpCommitSigner(keyText) : sshCommitSigner(keyText);
+    if (kind === "ssh") return sshCommitSigner(keyText);
+    // openpgp is the largest package relbot loads: imported only when an OpenPGP signing key is configured.
+    const { openpgpCommitSigner } = await import("./openpgp-signer.ts");
+    return await openpgpCommitSigner(keyText);
   } catch (error) {
     const message =
       error instanceof SigningKeyError ? error.message : `unusable key: ${(error as Error).message}`;
