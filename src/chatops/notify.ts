@@ -4,6 +4,7 @@
 // GitHub being briefly away is retried, and a promotion job that runs twice still sends one notice.
 import type { Octokit } from "@octokit/rest";
 import type { Clock } from "../clock.ts";
+import { lastHealthyVersion } from "../deployment/records.ts";
 import { degradedRollbackJob } from "../deployment/rollback-job.ts";
 import { countedApprovers } from "../domain/approvals.ts";
 import {
@@ -191,7 +192,9 @@ async function sendRollbackOnSlack(
  */
 function rollbackQueued(db: Db, promotion: PromotionRow): boolean {
   if (promotion.deploymentState !== "degraded") return false;
-  return findJobByKey(db, degradedRollbackJob.dedupKey({ promotionId: promotion.id })) !== undefined;
+  if (!findJobByKey(db, degradedRollbackJob.dedupKey({ promotionId: promotion.id }))) return false;
+  // Nothing else was ever healthy there: the rollback job will make none (the rollback notice then says why).
+  return lastHealthyVersion(db, promotion.app, promotion.env, promotion.toVersion) !== undefined;
 }
 
 // --- Protected environments: telling the requester how the approval wait ended ---

@@ -247,6 +247,12 @@ describe("the requester of a degraded release hears how relbot's rollback ended"
     ).toBe(202);
     const degraded = await p.promotionIn("prod", "v1.4.0", (row) => row.deploymentState === "pending");
     p.sync("prod", "v1.4.0", "Degraded", "ImagePullBackOff");
+    // The degraded notice does not promise a rollback relbot cannot make.
+    const degradedNotice = await eventually("the degraded notice", () =>
+      issueReplies().find((body) => body.includes(`deployment-notice-${degraded.id}`)),
+    );
+    expect(degradedNotice).toContain("order-svc v1.4.0 in prod is degraded");
+    expect(degradedNotice).not.toContain("rolling");
     const notice = await eventually("the rollback notice", () =>
       issueReplies().find((body) => body.includes(`rollback-notice-${degraded.id}`)),
     );
