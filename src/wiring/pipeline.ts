@@ -89,6 +89,7 @@ export function sourceReposFromConfig(config: RelbotConfig, secrets: Secrets, lo
     // github.tokenEnv's token or the GitHub App's installation token.
     credential: githubAccessFromConfig(config, secrets, logger)?.gitCredential,
     logger,
+    packLimits: config.git,
   });
 }
 
@@ -111,6 +112,7 @@ export function gitopsWriterFromConfig(
     author: config.gitops.author,
     cacheDir: path.resolve(config.gitops.cacheDir),
     logger,
+    packLimits: config.git,
     ...extra,
   });
 }
