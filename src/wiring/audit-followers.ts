@@ -6,6 +6,7 @@ import { type AuditFollower, bindAuditFollower } from "../audit/index.ts";
 import type { RelbotConfig } from "../config/index.ts";
 import { githubDeploymentFollower } from "../github/deployment-job.ts";
 import { channelNoticeFollower } from "../notifications/channel-notice.ts";
+import { movedTagPinFollower } from "../pipeline/moved-tag-follower.ts";
 import { pullRequestTagFollower } from "../pipeline/pull-request-tag.ts";
 import type { Db } from "../store/index.ts";
 import { appsWithGitHubDeployments } from "./github-deployments.ts";
@@ -16,6 +17,8 @@ export function followAuditEvents(db: Db, config: RelbotConfig, onQueued?: () =>
   if (config.notifications.length > 0) followers.push(channelNoticeFollower(config.notifications, onQueued));
   const deploymentApps = appsWithGitHubDeployments(config);
   if (deploymentApps.size > 0) followers.push(githubDeploymentFollower(deploymentApps, onQueued));
+  // A release tag moved, seen first by a release check: pin the environments naming it (as the reconciler does).
+  followers.push(movedTagPinFollower(onQueued));
   // Pull-request mode: a release tag that moves closes the pull requests open for that version.
   if (usesPullRequests(config)) followers.push(pullRequestTagFollower(onQueued));
   bindAuditFollower(
