@@ -14,8 +14,10 @@ export interface RelbotProcess {
 export async function spawnRelbot(
   configFile: string,
   env: Record<string, string> = {},
+  /** Runtime flags for the relbot process (e.g. `--cpu-prof-md`), before the script. */
+  bunFlags: string[] = [],
 ): Promise<RelbotProcess> {
-  const server = Bun.spawn([process.execPath, "src/cli.ts", "serve", "--config", configFile], {
+  const server = Bun.spawn([process.execPath, ...bunFlags, "src/cli.ts", "serve", "--config", configFile], {
     cwd: path.join(import.meta.dir, ".."),
     env: { ...process.env, RELBOT_LOG_LEVEL: "silent", PORT: "0", ...env },
     stdout: "pipe",

@@ -5,6 +5,11 @@
 //   --worker-busy N: the first N tags exist on a local git server, gpg-signed, so the job worker runs real release
 //   checks (fetch, pack, signature, go.mod) during the measurement; --worker-threads on|off sets
 //   RELBOT_WORKER_THREADS (where those checks run).
+//   --cpu-window-ms N: how long to watch, after the deliveries, the CPU one release check costs (default 8000).
+//   --cpu-prof DIR: relbot writes a CPU profile of its main thread (Bun's --cpu-prof, .cpuprofile and markdown)
+//   into DIR when it stops.
+// Main-thread CPU per answered delivery (during the burst) and per release check (after it) come from
+// /proc/<pid>/task/<pid>/schedstat: nanoseconds the thread that answers webhooks ran, whatever else the machine runs.
 import { Database as BunDatabase } from "bun:sqlite";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -23,6 +28,7 @@ const { values } = parseArgs({
     "worker-busy": { type: "string", default: "0" },
     "worker-threads": { type: "string" },
     "cpu-window-ms": { type: "string" },
+    "cpu-prof": { type: "string" },
   },
 });
 const busyTags = Number(values["worker-busy"]);
@@ -92,10 +98,48 @@ for (let i = 0; plan.length < total; i++) {
   }
 }
 
-const relbot = await spawnRelbot(configFile, {
-  BENCH_WEBHOOK_SECRET: secret,
-  ...(values["worker-threads"] ? { RELBOT_WORKER_THREADS: values["worker-threads"] } : {}),
-});
+const profileDir = values["cpu-prof"] ? path.resolve(values["cpu-prof"]) : undefined;
+const relbot = await spawnRelbot(
+  configFile,
+  {
+    BENCH_WEBHOOK_SECRET: secret,
+    ...(values["worker-threads"] ? { RELBOT_WORKER_THREADS: values["worker-threads"] } : {}),
+  },
+  profileDir ? ["--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${profileDir}`] : [],
+);
+/**
+ * relbot's main thread, the one whose event loop answers webhooks (Linux schedstat): ns it ran, and ns it was ready
+ * to run but waited for a core (the machine's other work: this load generator, the git server, other processes).
+ */
+const mainThread = () => {
+  const [run, wait] = readFileSync(`/proc/${relbot.pid}/task/${relbot.pid}/schedstat`, "utf8").split(" ");
+  return { run: Number(run), wait: Number(wait) };
+};
+const mainThreadNs = () => mainThread().run;
+const verifiedNow = () => {
+  const db = new BunDatabase(dbFile, { readonly: true });
+  // Verified releases only: a check of a tag past the first N (not on the server) is cheap and not counted.
+  const n = db
+    .query<{ n: number }, []>("select count(*) as n from releases where status = 'verified'")
+    .get()!.n;
+  db.close();
+  return n;
+};
+/** CPU ms of this process (load generator and, with --worker-busy, the git server) and of its reaped children (git). */
+const benchCpu = () => {
+  const fields = readFileSync("/proc/self/stat", "utf8").split(") ")[1]!.split(" ");
+  const usage = process.cpuUsage();
+  return {
+    self: (usage.user + usage.system) / 1000,
+    children: (Number(fields[13]) + Number(fields[14])) * 10,
+  };
+};
+/** CPU ms of every relbot thread (clock ticks of 10 ms). */
+const relbotCpu = () => {
+  const fields = readFileSync(`/proc/${relbot.pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+};
+const burstStart = { ...mainThread(), checks: verifiedNow(), relbot: relbotCpu(), bench: benchCpu() };
 const times: number[] = [];
 const statuses = new Map<number, number>();
 let next = 0;
@@ -122,6 +166,9 @@ await Promise.all(
   }),
 );
 const seconds = (performance.now() - started) / 1000;
+const burstEnd = { ...mainThread(), checks: verifiedNow(), relbot: relbotCpu(), bench: benchCpu() };
+const perAckMs = (burstEnd.run - burstStart.run) / 1e6 / plan.length;
+const waitedForCoreMs = (burstEnd.wait - burstStart.wait) / 1e6;
 const memory = relbot.memory();
 // What the worker finished while the deliveries came in (read before stopping it).
 const during = new BunDatabase(dbFile, { readonly: true });
@@ -135,28 +182,18 @@ during.close();
 // webhooks, whatever else the machine runs (CPU time, not wall time). Linux: /proc/<pid>/task/<tid>/stat.
 let perCheck: { main: number; all: number; checks: number } | undefined;
 if (source) {
-  const ticks = (tid?: number) => {
-    const file = tid ? `/proc/${relbot.pid}/task/${tid}/stat` : `/proc/${relbot.pid}/stat`;
-    const fields = readFileSync(file, "utf8").split(") ")[1]!.split(" ");
-    return Number(fields[11]) + Number(fields[12]); // utime + stime, in clock ticks (1/100 s)
+  const processTicks = () => {
+    const fields = readFileSync(`/proc/${relbot.pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return Number(fields[11]) + Number(fields[12]); // utime + stime, in clock ticks (1/100 s), every thread
   };
-  const recorded = () => {
-    const db = new BunDatabase(dbFile, { readonly: true });
-    // Verified releases only: a check of a tag past the first N (not on the server) is cheap and not counted.
-    const n = db
-      .query<{ n: number }, []>("select count(*) as n from releases where status = 'verified'")
-      .get()!.n;
-    db.close();
-    return n;
-  };
-  const before = { main: ticks(relbot.pid), all: ticks(), checks: recorded() };
+  const before = { main: mainThreadNs(), all: processTicks(), checks: verifiedNow() };
   await Bun.sleep(Number(values["cpu-window-ms"] ?? 8000));
-  const after = { main: ticks(relbot.pid), all: ticks(), checks: recorded() };
+  const after = { main: mainThreadNs(), all: processTicks(), checks: verifiedNow() };
   const checks = after.checks - before.checks;
   if (after.checks >= busyTags)
     console.log("note: every signed tag was checked before the window ended; raise --worker-busy");
   perCheck = {
-    main: ((after.main - before.main) * 10) / checks,
+    main: (after.main - before.main) / 1e6 / checks,
     all: ((after.all - before.all) * 10) / checks,
     checks,
   };
@@ -204,6 +241,17 @@ console.log(
   `answer time: p50 ${percentile(times, 50).toFixed(2)} ms, p99 ${percentile(times, 99).toFixed(2)} ms, max ${Math.max(...times).toFixed(2)} ms`,
 );
 console.log(
+  `main-thread CPU during the deliveries: ${perAckMs.toFixed(2)} ms per answer (${burstEnd.checks - burstStart.checks} release checks finished meanwhile); ran ${((burstEnd.run - burstStart.run) / 1e6).toFixed(0)} ms, waited ${waitedForCoreMs.toFixed(0)} ms for a core (${((100 * waitedForCoreMs) / (seconds * 1000)).toFixed(0)} % of the ${(seconds * 1000).toFixed(0)} ms)`,
+);
+{
+  // Who had the two cores during the deliveries: what p99 is made of when relbot's own work per answer is small.
+  const mainMs = (burstEnd.run - burstStart.run) / 1e6;
+  const ms = (n: number) => `${n.toFixed(0)} ms`;
+  console.log(
+    `CPU during the deliveries (${ms(seconds * 2000)} on 2 cores): relbot main thread ${ms(mainMs)}, relbot's other threads ${ms(Math.max(0, burstEnd.relbot - burstStart.relbot - mainMs))}, this load generator${source ? " and its git server" : ""} ${ms(burstEnd.bench.self - burstStart.bench.self)}, their git processes ${ms(burstEnd.bench.children - burstStart.bench.children)}`,
+  );
+}
+console.log(
   `stored: ${stored} deliveries, ${jobs} release jobs; lost ${missing}, doubled ${doubled}; relbot peak RSS ${(memory.peak / 2 ** 20).toFixed(0)} MB`,
 );
 console.log(`the worker made ${workerAttempts} job attempts meanwhile (release checks of the queued tags)`);
@@ -215,7 +263,7 @@ if (source)
   );
 if (perCheck)
   console.log(
-    `afterwards, intake idle: ${perCheck.checks} release checks; CPU per check: main thread ${perCheck.main.toFixed(1)} ms, whole process ${perCheck.all.toFixed(1)} ms`,
+    `afterwards, intake idle: ${perCheck.checks} release checks; CPU per check: main thread ${perCheck.main.toFixed(2)} ms, whole process ${perCheck.all.toFixed(1)} ms`,
   );
 const ok =
   stored === unique.length &&

@@ -1,10 +1,11 @@
-// Regenerates schemas/argocd-application.schema.json from an Argo CD Application CRD.
+// Regenerates schemas/argocd-application.schema.json from an Argo CD Application CRD, and from it
+// schemas/argocd-application.validate.cjs (ajv's standalone validation code, what relbot loads instead of compiling).
 // Usage: bun scripts/generate-argocd-schema.ts [CRD_YAML] [UPSTREAM_COMMIT]
 // (defaults: test/fixtures/argocd/application-crd.yaml, vendored at the commit its README names).
 // Then `npx biome format --write schemas`.
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { applicationSchemaFromCrd } from "../src/gitops/application-schema.ts";
+import { applicationSchemaFromCrd, standaloneValidatorFile } from "../src/gitops/application-schema.ts";
 
 const root = path.resolve(import.meta.dir, "..");
 const crdPath = process.argv[2] ?? path.join(root, "test/fixtures/argocd/application-crd.yaml");
@@ -16,3 +17,6 @@ const schema = {
 const out = path.join(root, "schemas/argocd-application.schema.json");
 writeFileSync(out, `${JSON.stringify(schema, null, 2)}\n`);
 console.log(`wrote ${path.relative(root, out)} from ${crdPath}`);
+const validatorOut = path.join(root, "schemas/argocd-application.validate.cjs");
+writeFileSync(validatorOut, standaloneValidatorFile(schema));
+console.log(`wrote ${path.relative(root, validatorOut)}`);

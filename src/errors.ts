@@ -126,6 +126,17 @@ export const errorCodes = {
   // Pull-request mode: GitHub refused the pull request call (4xx) / was away (5xx, network, rate limit).
   "pull_request.refused": { kind: "upstream", retryable: false },
   "pull_request.unavailable": { kind: "upstream", retryable: true },
+  // Packs a git server sent (src/git/upload-pack.ts, pack-indexer.ts); the refused pack is deleted, no ref moves.
+  // Cut short or failing its SHA-1 trailer: damaged on the way (a dropped connection, a proxy), so fetching again can
+  // heal it, and each try costs at most git.maxPackBytes of disk, deleted after. A pack whose trailer holds but whose
+  // content is wrong (unknown type, a delta on a missing base, counts that disagree, bad zlib) is what the server
+  // built: asking again brings the same bytes, so it fails at once. Over relbot's limits (git.maxPackBytes,
+  // git.maxObjectBytes): the same repository sends the same until an operator raises the limit.
+  "git.pack_truncated": { kind: "upstream", retryable: true },
+  "git.pack_corrupt": { kind: "upstream", retryable: true },
+  "git.pack_malformed": { kind: "upstream", retryable: false },
+  "git.pack_too_large": { kind: "upstream", retryable: false },
+  "git.object_too_large": { kind: "upstream", retryable: false },
   // Worker threads (src/workers): the thread running a task died, or relbot is stopping it. Both are retried: the
   // job runs again on a fresh thread (or in the next relbot).
   "worker.crashed": { kind: "internal", retryable: true },

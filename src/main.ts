@@ -15,6 +15,7 @@ import { createMetrics, type RelbotMetrics } from "./metrics.ts";
 import type { Reconciler } from "./reconcile/reconciler.ts";
 import type { ReleaseCheckWork } from "./release/index.ts";
 import { type Database, openDatabase, takeInstanceLock } from "./store/index.ts";
+import { startWalCheckpointer } from "./store/wal-checkpointer.ts";
 import { observeLeadTime } from "./telemetry/lead-time.ts";
 import { tracingSettingsFromEnv } from "./telemetry/settings.ts";
 import { startTracing, type Tracing } from "./telemetry/tracing.ts";
@@ -273,7 +274,12 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
     if ((error as { code?: unknown }).code === "EADDRINUSE") throw new PortInUseError(port);
     throw error;
   }
+  // SQLite's log checkpoints (two fsyncs each) on a thread of their own, not inside an intake commit.
+  const checkpointer = startWalCheckpointer(database, config.database.path, { logger });
   worker.start();
+  // The GitOps working copy is cloned (or brought up to date) while relbot waits for its first webhook, instead of
+  // inside the first promotion, where on a big monorepo it was most of the time after a cold start.
+  const gitopsWarmed = pipeline?.warmGitops();
   deployments?.watch.start();
   // A pass at start-up catches up on what was missed while relbot was down; reconcile.interval 0 turns it off.
   if (config.reconcile.interval > 0) reconciler?.start();
@@ -300,11 +306,12 @@ export async function startRelbot(options: RelbotOptions): Promise<RunningRelbot
         const deploymentsStopped = deployments?.watch.stop();
         pipeline?.stop();
         await server.stop();
-        await Promise.all([workerStopped, reconcilerStopped, deploymentsStopped]);
+        await Promise.all([workerStopped, reconcilerStopped, deploymentsStopped, gitopsWarmed]);
         // After the job worker: a release check still running has been handed back, not failed by the thread's end.
         await pipeline?.stopThreads();
         // Last: the spans of the jobs that just finished are exported before the process goes.
         await tracing.shutdown();
+        await checkpointer.stop();
         database.close();
         lock.release();
       })();

@@ -1,6 +1,6 @@
 import { createHash, createHmac } from "node:crypto";
 import { asc, desc, eq, gt, sql } from "drizzle-orm";
-import { type AuditEventRow, auditEvents, type Db } from "../store/index.ts";
+import { type AuditEventRow, auditEvents, type Db, prepared } from "../store/index.ts";
 import { type AuditKey, boundAuditKey } from "./audit-key.ts";
 import { canonicalJson } from "./canonical-json.ts";
 import { boundAuditFollower } from "./followers.ts";
@@ -45,35 +45,48 @@ export function hashEvent(
  * so neither exists without the other.
  */
 export function appendAuditEvent(db: Db, event: AuditEventInput, now: number): AuditEventRow {
-  const last = db
-    .select({ seq: auditEvents.seq, hash: auditEvents.hash })
-    .from(auditEvents)
-    .orderBy(desc(auditEvents.seq))
-    .limit(1)
-    .get();
+  const last = lastEvent(db);
   const seq = (last?.seq ?? 0) + 1;
   const prevHash = last?.hash ?? genesisHash;
   const row = { seq, time: now, ...event, payload: event.payload ?? null };
   const hash = hashEvent(prevHash, row, boundAuditKey(db));
-  const appended = db
-    .insert(auditEvents)
-    .values({ ...row, prevHash, hash })
-    .returning()
-    .get();
+  const appended: AuditEventRow = { ...row, prevHash, hash };
+  // Prepared once per connection (every release check and promotion appends); the row written is the one built
+  // here, so nothing is read back.
+  prepared(db, "audit.append", (d) =>
+    d
+      .insert(auditEvents)
+      .values({
+        seq: sql.placeholder("seq"),
+        time: sql.placeholder("time"),
+        kind: sql.placeholder("kind"),
+        actor: sql.placeholder("actor"),
+        subject: sql.placeholder("subject"),
+        payload: sql.placeholder("payload"),
+        prevHash: sql.placeholder("prevHash"),
+        hash: sql.placeholder("hash"),
+      })
+      .prepare(),
+  ).run(appended);
   // Channel notifications and the like: queued in this transaction, so they exist exactly when the event does.
   boundAuditFollower(db)?.(db, appended);
   return appended;
 }
 
+function lastEvent(db: Db): Pick<AuditEventRow, "seq" | "hash"> | undefined {
+  return prepared(db, "audit.last", (d) =>
+    d
+      .select({ seq: auditEvents.seq, hash: auditEvents.hash })
+      .from(auditEvents)
+      .orderBy(desc(auditEvents.seq))
+      .limit(1)
+      .prepare(),
+  ).get();
+}
+
 /** The newest event's hash: what a GitOps commit anchors (Relbot-Audit-Head). */
 export function auditHead(db: Db): string {
-  const last = db
-    .select({ hash: auditEvents.hash })
-    .from(auditEvents)
-    .orderBy(desc(auditEvents.seq))
-    .limit(1)
-    .get();
-  return last?.hash ?? genesisHash;
+  return lastEvent(db)?.hash ?? genesisHash;
 }
 
 /** The key id the chain is keyed with now (the last audit.keyed event), or undefined for an unkeyed chain. */

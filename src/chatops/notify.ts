@@ -4,6 +4,7 @@
 // GitHub being briefly away is retried, and a promotion job that runs twice still sends one notice.
 import type { Octokit } from "@octokit/rest";
 import type { Clock } from "../clock.ts";
+import { lastHealthyVersion } from "../deployment/records.ts";
 import { degradedRollbackJob } from "../deployment/rollback-job.ts";
 import { countedApprovers } from "../domain/approvals.ts";
 import {
@@ -19,7 +20,7 @@ import {
 import type { ReplyTarget } from "../promotion/request.ts";
 import type { Db, PromotionRow } from "../store/index.ts";
 import { getPromotion } from "../store/queries/index.ts";
-import { formatDeploymentResult } from "./deployment-replies.ts";
+import { formatDeploymentResult, formatRollbackResult } from "./deployment-replies.ts";
 import { findMarkedReply, replyMarker, replyToIssue } from "./github-comments.ts";
 import { gitHubJobError } from "./github-errors.ts";
 import { formatApprovalResult, formatPromotionResult, formatPullRequestOpened } from "./replies.ts";
@@ -88,11 +89,23 @@ export interface PromotionNoticeDeps {
   responseUrl: ResponseUrlPoster;
   /** Without a GitHub client (no github section in the config) notices for issues cannot be sent. */
   github?: Octokit;
+  clock: Clock;
+  /**
+   * A rollback notice whose Slack response_url is past its use (30 minutes, 5 posts): posts it to the channel that
+   * hears about the app's degraded deployments instead; resolves to how many took it (0: none configured).
+   */
+  channelFallback?: (promotion: PromotionRow, text: string) => Promise<number>;
 }
+
+/**
+ * Slack takes posts on a response_url for 30 minutes after the command. The promotion was recorded within seconds
+ * of it; a minute's margin keeps relbot from posting into a URL about to expire.
+ */
+export const responseUrlLifetimeMs = 29 * 60_000;
 
 /** The "promotion-notice" job: reads the promotion as recorded now and sends its result where it was asked for. */
 export function createPromotionNoticeHandler(deps: PromotionNoticeDeps): JobHandler<PromotionNoticePayload> {
-  return async ({ promotionId, replyTo, about, approval }, job) => {
+  return async ({ promotionId, replyTo, about, approval, rollback }, job) => {
     const promotion = getPromotion(deps.db, promotionId);
     if (!promotion) throw new PermanentJobError(`promotion ${promotionId} is not recorded`);
     const text =
@@ -101,7 +114,15 @@ export function createPromotionNoticeHandler(deps: PromotionNoticeDeps): JobHand
         ? formatDeploymentResult(promotion, { rollingBack: rollbackQueued(deps.db, promotion) })
         : about === "pull-request"
           ? formatPullRequestOpened(promotion)
-          : formatPromotionResult(promotion));
+          : about === "rollback"
+            ? formatRollbackResult(promotion, {
+                rollback: rollback?.promotionId ? getPromotion(deps.db, rollback.promotionId) : undefined,
+                skipped: rollback?.skipped,
+              })
+            : formatPromotionResult(promotion));
+    if (replyTo.kind === "slack" && about === "rollback") {
+      return sendRollbackOnSlack(deps, promotion, replyTo.responseUrl, text, job.attempts);
+    }
     if (replyTo.kind === "slack") {
       // No retry: the poster already spent one of the response_url's five posts, and the URL expires anyway.
       if (
@@ -127,6 +148,7 @@ export function createPromotionNoticeHandler(deps: PromotionNoticeDeps): JobHand
       if (job.attempts > 1 && (await findMarkedReply(deps.github, issue, marker, job.createdAt))) {
         return { sent: "github", repeated: true };
       }
+      // A rollback notice is about the degraded promotion (promotionId), so it mentions that one's requester.
       const mention = promotion.source === "github" ? `@${promotion.actor} ` : "";
       const commentId = await replyToIssue(deps.github, issue, `${mention}${text}\n\n${marker}`);
       return { sent: "github", commentId };
@@ -137,12 +159,42 @@ export function createPromotionNoticeHandler(deps: PromotionNoticeDeps): JobHand
 }
 
 /**
+ * The rollback notice comes long after the command (the release's deployment, then the rollback's, each up to
+ * argocd.timeout), so its response_url may be past Slack's 30 minutes or its 5 posts: then, and when Slack refuses
+ * it, the notice goes to the channel that hears about the app's degraded deployments. A retry (the channel was
+ * briefly away) goes straight there: the response_url was tried once already.
+ */
+async function sendRollbackOnSlack(
+  deps: PromotionNoticeDeps,
+  degraded: PromotionRow,
+  responseUrl: string,
+  text: string,
+  attempts: number,
+): Promise<Record<string, unknown>> {
+  const fresh = deps.clock.now() - degraded.createdAt < responseUrlLifetimeMs;
+  if (fresh && attempts <= 1) {
+    const posted = await deps.responseUrl.post(responseUrl, { ...ephemeral(text), replace_original: false });
+    if (posted) return { sent: "slack" };
+  }
+  const why = fresh ? "Slack's response_url did not take it" : "Slack's response_url is past its 30 minutes";
+  const channels = deps.channelFallback ? await deps.channelFallback(degraded, text) : 0;
+  if (channels === 0) {
+    throw new PermanentJobError(
+      `${why}, and no notifications channel hears about ${degraded.app}'s deployment.degraded: the requester was not told`,
+    );
+  }
+  return { sent: "slack-channel", channels, why };
+}
+
+/**
  * Whether relbot queued the rollback of this degraded release (`onDegraded: rollback`): it is queued with the
  * degraded step, before this notice, so the requester learns in the same message that it is being undone.
  */
 function rollbackQueued(db: Db, promotion: PromotionRow): boolean {
   if (promotion.deploymentState !== "degraded") return false;
-  return findJobByKey(db, degradedRollbackJob.dedupKey({ promotionId: promotion.id })) !== undefined;
+  if (!findJobByKey(db, degradedRollbackJob.dedupKey({ promotionId: promotion.id }))) return false;
+  // Nothing else was ever healthy there: the rollback job will make none (the rollback notice then says why).
+  return lastHealthyVersion(db, promotion.app, promotion.env, promotion.toVersion) !== undefined;
 }
 
 // --- Protected environments: telling the requester how the approval wait ended ---

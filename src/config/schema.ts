@@ -187,6 +187,23 @@ const securitySettings = {
 /** Ref listings one reconcile pass runs at once: 500 repositories at ~100 ms a listing take 3 s at 16. */
 const reconcileConcurrency = z.number().int().min(1).max(64).default(16);
 
+// --- Packs a git server sends (issue 17, hostile or broken servers): GitOps and source repositories alike ---
+/**
+ * relbot fetches shallow (a tip's tree, the commit objects of its history, single blobs): a GitOps repository of
+ * 100,000 manifests packs to tens of MB. The pack cap stops a server that streams without end from filling
+ * the disk; the object cap stops one pack entry from making relbot allocate gigabytes (GitHub refuses files over
+ * 100 MiB, so no host serves a larger object).
+ */
+export const gitPackDefaults = { maxPackBytes: 1024 * 1024 * 1024, maxObjectBytes: 100 * 1024 * 1024 };
+const gitPackLimitsSchema = z
+  .strictObject({
+    /** Bytes of one pack streamed to disk; past them the download stops and the partial file is deleted. */
+    maxPackBytes: z.number().int().min(1024).default(gitPackDefaults.maxPackBytes),
+    /** Largest object (inflated, deltas applied) one pack entry may announce; larger is refused unallocated. */
+    maxObjectBytes: z.number().int().min(1024).default(gitPackDefaults.maxObjectBytes),
+  })
+  .default(gitPackDefaults);
+
 // --- Channel notifications (issue 16): a Slack incoming webhook per entry, the events it hears, an app filter ---
 const notificationChannelSchema = z.strictObject({
   /** The webhook URL is a secret (it alone lets anyone post to the channel): the variable holding it. */
@@ -298,6 +315,8 @@ export const configSchema = z
     releaseChecks: z
       .strictObject({ maxTagAge: durationSchema.default(720 * 3_600_000) })
       .default({ maxTagAge: 720 * 3_600_000 }),
+    // --- packs a git server sends (issue 17): caps checked while they stream in ---
+    git: gitPackLimitsSchema,
     api: z.strictObject({ tokens: z.array(tokenSchema).default([]) }).default({ tokens: [] }),
     argocd: argocdSchema.optional(),
     signers: z.record(z.string(), signerSetSchema),

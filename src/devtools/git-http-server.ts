@@ -23,9 +23,11 @@ export interface GitServerOptions {
   intercept?: (req: IncomingMessage) => { status: number; body: string } | undefined;
   /**
    * Serve partial clones as GitHub does (`uploadpack.allowFilter`, any object id in `want`); true by default.
-   * false plays a host without them (relbot then fetches whole trees with isomorphic-git).
+   * false plays a host without them (relbot then fetches whole trees).
    */
   partialClone?: boolean;
+  /** false plays a server without protocol v2: the `Git-Protocol` header is ignored, every answer is v0. */
+  protocolV2?: boolean;
 }
 
 export interface GitServer {
@@ -67,7 +69,7 @@ export async function startGitServer(options: GitServerOptions = {}): Promise<Gi
       return;
     }
     if (!serveAdvertisement(root, req, res))
-      serveWithHttpBackend(root, req, res, options.partialClone ?? true);
+      serveWithHttpBackend(root, req, res, options.partialClone ?? true, options.protocolV2 ?? true);
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -159,6 +161,7 @@ function serveWithHttpBackend(
   req: IncomingMessage,
   res: ServerResponse,
   partialClone: boolean,
+  protocolV2: boolean,
 ): void {
   const url = new URL(req.url ?? "/", "http://localhost");
   const partial = partialClone
@@ -183,7 +186,7 @@ function serveWithHttpBackend(
       REQUEST_METHOD: req.method ?? "GET",
       CONTENT_TYPE: req.headers["content-type"] ?? "",
       HTTP_CONTENT_ENCODING: String(req.headers["content-encoding"] ?? ""),
-      GIT_PROTOCOL: String(req.headers["git-protocol"] ?? ""),
+      GIT_PROTOCOL: protocolV2 ? String(req.headers["git-protocol"] ?? "") : "",
       SERVER_PROTOCOL: "HTTP/1.1",
     },
   });

@@ -3,6 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import * as isogit from "isomorphic-git";
 import { normalizeRepoUrl } from "../domain/repo-url.ts";
+import { RelbotError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { type CommitFields, commitPayload, withSignature } from "./commit-object.ts";
 import { type GitCredential, gitAuthHeaders, redactUrl } from "./credentials.ts";
@@ -13,9 +14,10 @@ import { newObjectCache, ObjectStore } from "./object-store.ts";
 import { buildPack } from "./pack-builder.ts";
 import { indexPackFile } from "./pack-indexer.ts";
 import { updateRef } from "./receive-pack.ts";
+import { readAdvertisement } from "./ref-advertisement.ts";
 import { http } from "./traced-http.ts";
 import { entriesAlongPath, type PathEntry, replaceBlobs } from "./tree-edit.ts";
-import { fetchPack, lsRefs, TooManyObjects } from "./upload-pack.ts";
+import { fetchPack, lsRefs, type PackLimits, TooManyObjects } from "./upload-pack.ts";
 
 /**
  * The persistent local copy of one remote branch: a bare repository (no checkout, no index) under the cache
@@ -54,6 +56,8 @@ export interface BareCacheOptions {
   /** Test seam of the compaction: after the new pack is on disk, before anything is removed. */
   onCompactionPackWritten?: () => void;
   logger?: Logger;
+  /** git.maxPackBytes / git.maxObjectBytes: what one fetched pack may hold (upload-pack.ts, pack-indexer.ts). */
+  packLimits?: PackLimits;
 }
 
 export interface CommitInfo {
@@ -96,6 +100,7 @@ export class BareCache {
   private looseObjects: number | undefined;
   /** Packs there were when a compaction failed: the next one waits for as many more. */
   private packsAtFailure = 0;
+  private readonly packLimits: PackLimits;
   private loaded = false;
   private readonly logger: Logger | undefined;
 
@@ -109,6 +114,7 @@ export class BareCache {
     this.compactAtPacks = opts.compactAtPacks ?? 16;
     this.onCompactionPackWritten = opts.onCompactionPackWritten;
     this.logger = opts.logger;
+    this.packLimits = opts.packLimits ?? {};
     this.gitdir = path.resolve(opts.cacheDir, cacheName(opts.url));
     this.store = new ObjectStore(this.gitdir, { cacheBytes: opts.objectCacheBytes });
   }
@@ -280,10 +286,17 @@ export class BareCache {
       haves?: string[];
       clientShallows?: string[];
       maxObjects?: number;
+      protocolV0?: { capabilities: readonly string[] };
     },
   ): Promise<void> {
     const fetched = await transport(async () =>
-      fetchPack({ url: this.url, headers: await gitAuthHeaders(this.credential), gitdir, ...request }),
+      fetchPack({
+        url: this.url,
+        headers: await gitAuthHeaders(this.credential),
+        gitdir,
+        maxPackBytes: this.packLimits.maxPackBytes,
+        ...request,
+      }),
     );
     if (!("packFile" in fetched)) throw new Error("upload-pack refused the pack");
     // A delta's base may sit in an earlier pack only in a thin pack, which relbot never asks for; the store
@@ -293,6 +306,7 @@ export class BareCache {
       fetched.packFile,
       newObjectCache(indexingCacheBytes),
       gitdir === this.gitdir ? this.store : undefined,
+      this.packLimits,
     );
   }
 
@@ -320,8 +334,8 @@ export class BareCache {
 
   /**
    * The remote tip, asked in protocol v2 (ls-refs), which every current host speaks, so no advertisement is read
-   * first; only when that fails is the advertisement read, to tell a server without v2 (null: isomorphic-git
-   * fetches) from a real failure (thrown).
+   * first; only when that fails is the advertisement read, to tell a server without v2 (null: relbot then
+   * fetches in protocol v0) from a real failure (thrown).
    */
   private async remoteTipOrLegacy(): Promise<string | null> {
     try {
@@ -343,24 +357,26 @@ export class BareCache {
   }
 
   /**
-   * A server without protocol v2 (rare today): isomorphic-git's fetch, which holds each pack in memory while
-   * indexing it. Its packs and indexes are ordinary ones, read by the store like any other.
+   * A server without protocol v2 (rare today): the same streamed fetch in protocol v0 (upload-pack.ts), after one ref
+   * advertisement for the tip and the capabilities. No partial-clone filter there: the history comes whole.
    */
   private async legacyFetch(gitdir: string, shallow: boolean): Promise<string> {
-    const result = await isogit.fetch({
-      fs,
-      http,
-      gitdir,
-      url: this.url,
-      ref: this.branch,
-      singleBranch: true,
-      tags: false,
-      headers: await gitAuthHeaders(this.credential),
-      cache: {},
-      ...(shallow ? { depth: this.cloneDepth } : {}),
-    });
-    const tip = result.fetchHead;
+    const ref = `refs/heads/${this.branch}`;
+    const advertised = await transport(async () =>
+      readAdvertisement(this.url, { headers: await gitAuthHeaders(this.credential), prefix: ref }),
+    );
+    const tip = advertised.refs.get(ref);
     if (!tip) throw new Error(`the remote has no branch ${this.branch}`);
+    const local = shallow ? undefined : await this.localTip(gitdir);
+    if (tip !== local) {
+      const protocolV0 = { capabilities: advertised.capabilities };
+      await this.fetchAndIndex(
+        gitdir,
+        local
+          ? { wants: [tip], haves: [local], clientShallows: [local], protocolV0 }
+          : { wants: [tip], depth: this.cloneDepth, protocolV0 },
+      );
+    }
     await this.setLocalTip(gitdir, tip);
     if (gitdir === this.gitdir) this.store.refresh();
     return tip;
@@ -524,6 +540,8 @@ async function transport<T>(call: () => Promise<T>): Promise<T> {
     return await call();
   } catch (error) {
     if (error instanceof TooManyObjects || !(error instanceof Error) || !("code" in error)) throw error;
+    // A refused pack (git.pack_*, git.object_too_large) keeps its code: it says whether a retry can help.
+    if (error instanceof RelbotError && error.code.startsWith("git.")) throw error;
     const data = (error as { data?: unknown }).data;
     throw Object.assign(new Error(error.message), data === undefined ? {} : { data });
   }

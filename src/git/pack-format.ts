@@ -2,6 +2,15 @@
 // reads a whole pack file into memory on first use, keeps it, and caches every inflated delta base it ever met, so
 // a GitOps repository of 30,000 files cost hundreds of MB. These helpers work on one pack entry at a time.
 import { createHash } from "node:crypto";
+import { RelbotError } from "../errors.ts";
+
+/**
+ * A pack whose content breaks the format (its checksum may hold: the server built it so). Every refusal of a
+ * pack's structure goes through here, so a caller sees one code (git.pack_malformed) whatever the fault.
+ */
+export function malformedPack(message: string): RelbotError {
+  return new RelbotError("git.pack_malformed", `the git server sent a malformed pack: ${message}`);
+}
 
 export type ObjectType = "commit" | "tree" | "blob" | "tag";
 
@@ -29,7 +38,7 @@ const typeNumbers: Record<ObjectType, number> = { commit: 1, tree: 2, blob: 3, t
 
 export function typeName(type: number): ObjectType {
   const name = typeNames[type];
-  if (!name) throw new Error(`not a git object type: ${type}`);
+  if (!name) throw malformedPack(`not a git object type: ${type}`);
   return name;
 }
 
@@ -56,7 +65,7 @@ export const MAX_ENTRY_HEADER = 32;
 export function parseEntryHeader(bytes: Buffer, offset: number): EntryHeader {
   let at = 0;
   const next = () => {
-    if (at >= bytes.length) throw new Error(`pack entry at ${offset}: header cut short`);
+    if (at >= bytes.length) throw malformedPack(`pack entry at ${offset}: header cut short`);
     return bytes[at++]!;
   };
   let byte = next();
@@ -67,7 +76,7 @@ export function parseEntryHeader(bytes: Buffer, offset: number): EntryHeader {
     byte = next();
     size += (byte & 0x7f) * 2 ** shift;
     shift += 7;
-    if (shift > 53) throw new Error(`pack entry at ${offset}: size too large`);
+    if (shift > 53) throw malformedPack(`pack entry at ${offset}: size too large`);
   }
   if (type === OBJ_OFS_DELTA) {
     // A big-endian varint where each continuation adds one (gitformat-pack "offset encoding").
@@ -77,18 +86,18 @@ export function parseEntryHeader(bytes: Buffer, offset: number): EntryHeader {
       byte = next();
       distance = (distance + 1) * 128 + (byte & 0x7f);
       if (distance > Number.MAX_SAFE_INTEGER / 256)
-        throw new Error(`pack entry at ${offset}: bad base offset`);
+        throw malformedPack(`pack entry at ${offset}: bad base offset`);
     }
     if (distance <= 0 || distance > offset)
-      throw new Error(`pack entry at ${offset}: base offset out of the pack`);
+      throw malformedPack(`pack entry at ${offset}: base offset out of the pack`);
     return { type, size, length: at, baseOffset: offset - distance };
   }
   if (type === OBJ_REF_DELTA) {
-    if (at + 20 > bytes.length) throw new Error(`pack entry at ${offset}: header cut short`);
+    if (at + 20 > bytes.length) throw malformedPack(`pack entry at ${offset}: header cut short`);
     const baseOid = bytes.toString("hex", at, at + 20);
     return { type, size, length: at + 20, baseOid };
   }
-  if (!typeNames[type]) throw new Error(`pack entry at ${offset}: unknown type ${type}`);
+  if (!typeNames[type]) throw malformedPack(`pack entry at ${offset}: unknown type ${type}`);
   return { type, size, length: at };
 }
 
@@ -100,15 +109,20 @@ export function maxCompressedBytes(size: number): number {
   return size + 5 * Math.ceil(size / 16_383) + 64;
 }
 
-/** Applies a git delta (gitformat-pack "deltified representation") to `base`. */
-export function applyDelta(base: Buffer, delta: Buffer): Buffer {
+/**
+ * Applies a git delta (gitformat-pack "deltified representation") to `base`. The result's size is announced at
+ * the start of the delta, before any of it is made: over `maxResultBytes` the delta is refused unallocated, so one
+ * tiny entry cannot make relbot allocate gigabytes.
+ */
+export function applyDelta(base: Buffer, delta: Buffer, maxResultBytes = Number.MAX_SAFE_INTEGER): Buffer {
   let at = 0;
   const varint = () => {
     let value = 0;
     let shift = 0;
     let byte: number;
     do {
-      if (at >= delta.length) throw new Error("delta cut short");
+      if (at >= delta.length) throw malformedPack("delta cut short");
+      if (shift > 49) throw malformedPack("delta announces a size too large");
       byte = delta[at++]!;
       value += (byte & 0x7f) * 2 ** shift;
       shift += 7;
@@ -117,33 +131,67 @@ export function applyDelta(base: Buffer, delta: Buffer): Buffer {
   };
   const baseSize = varint();
   if (baseSize !== base.length)
-    throw new Error(`delta expects a base of ${baseSize} bytes, got ${base.length}`);
+    throw malformedPack(`delta expects a base of ${baseSize} bytes, got ${base.length}`);
   const resultSize = varint();
+  if (resultSize > maxResultBytes) throw objectTooLarge(resultSize, maxResultBytes);
   const result = Buffer.allocUnsafe(resultSize);
   let out = 0;
   while (at < delta.length) {
     const op = delta[at++]!;
     if (op & 0x80) {
+      // One byte per bit set in the low 7 bits of the opcode follows it.
+      let needed = 0;
+      for (let bit = 0; bit < 7; bit++) if (op & (1 << bit)) needed++;
+      if (at + needed > delta.length) throw malformedPack("delta cut short");
       let copyOffset = 0;
       let copySize = 0;
       for (let bit = 0; bit < 4; bit++) if (op & (1 << bit)) copyOffset += delta[at++]! * 2 ** (8 * bit);
       for (let bit = 0; bit < 3; bit++) if (op & (0x10 << bit)) copySize += delta[at++]! * 2 ** (8 * bit);
       if (copySize === 0) copySize = 0x10000;
       if (copyOffset + copySize > base.length || out + copySize > resultSize)
-        throw new Error("delta copies out of range");
+        throw malformedPack("delta copies out of range");
       base.copy(result, out, copyOffset, copyOffset + copySize);
       out += copySize;
     } else if (op > 0) {
-      if (at + op > delta.length || out + op > resultSize) throw new Error("delta inserts out of range");
+      if (at + op > delta.length || out + op > resultSize) throw malformedPack("delta inserts out of range");
       delta.copy(result, out, at, at + op);
       at += op;
       out += op;
     } else {
-      throw new Error("delta has a reserved opcode");
+      throw malformedPack("delta has a reserved opcode");
     }
   }
-  if (out !== resultSize) throw new Error(`delta made ${out} bytes, announced ${resultSize}`);
+  if (out !== resultSize) throw malformedPack(`delta made ${out} bytes, announced ${resultSize}`);
   return result;
+}
+
+/** The result size a delta announces (its second varint), read without applying it. */
+export function deltaResultSize(delta: Buffer): number {
+  let at = 0;
+  let result = 0;
+  for (let field = 0; field < 2; field++) {
+    let value = 0;
+    let shift = 0;
+    let byte: number;
+    do {
+      if (at >= delta.length) throw malformedPack("delta cut short");
+      if (shift > 49) throw malformedPack("delta announces a size too large");
+      byte = delta[at++]!;
+      value += (byte & 0x7f) * 2 ** shift;
+      shift += 7;
+    } while (byte & 0x80);
+    result = value;
+  }
+  return result;
+}
+
+/** An object larger than relbot takes (git.maxObjectBytes), refused from its announced size before it is made. */
+export function objectTooLarge(size: number, limit: number): RelbotError {
+  return new RelbotError(
+    "git.object_too_large",
+    `the git server sent an object of ${size} bytes, over the ${limit}-byte limit (git.maxObjectBytes in the config raises it)`,
+    { size, limit },
+  );
 }
 
 /** The object id: sha1 over "<type> <size>\0" and the content. */

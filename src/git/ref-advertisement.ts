@@ -18,6 +18,14 @@ export async function listAdvertisedRefs(
   url: string,
   options: { headers?: Record<string, string>; prefix: string; maxBytes?: number },
 ): Promise<Map<string, string>> {
+  return (await readAdvertisement(url, options)).refs;
+}
+
+/** The advertisement's refs under `prefix` and the capabilities the server offers (what a v0 fetch may ask for). */
+export async function readAdvertisement(
+  url: string,
+  options: { headers?: Record<string, string>; prefix: string; maxBytes?: number },
+): Promise<Advertisement> {
   const response = await fetch(`${url.replace(/\/+$/, "")}/info/refs?service=git-upload-pack`, {
     headers: { ...options.headers, ...traceHeaders(), "User-Agent": "git/relbot" },
   });
@@ -31,7 +39,12 @@ export async function listAdvertisedRefs(
     throw new Error(`not a smart git HTTP server (Content-Type: ${type.slice(0, 80) || "none"})`);
   }
   const body = await readCapped(response, options.maxBytes ?? maxAdvertisementBytes);
-  return parseAdvertisement(body, options.prefix);
+  return parseAdvertisementWithCapabilities(body, options.prefix);
+}
+
+export interface Advertisement {
+  refs: Map<string, string>;
+  capabilities: string[];
 }
 
 async function readCapped(response: Response, maxBytes: number): Promise<Uint8Array> {
@@ -55,7 +68,12 @@ async function readCapped(response: Response, maxBytes: number): Promise<Uint8Ar
 
 /** The smart HTTP v1 advertisement: `# service=...` and a flush, then one pkt-line per ref, then a flush. */
 export function parseAdvertisement(body: Uint8Array, prefix: string): Map<string, string> {
+  return parseAdvertisementWithCapabilities(body, prefix).refs;
+}
+
+function parseAdvertisementWithCapabilities(body: Uint8Array, prefix: string): Advertisement {
   const refs = new Map<string, string>();
+  let capabilities: string[] = [];
   const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   let position = 0;
   let flushes = 0;
@@ -81,7 +99,15 @@ export function parseAdvertisement(body: Uint8Array, prefix: string): Map<string
       continue;
     }
     const nul = line.indexOf("\0");
-    if (nul !== -1) line = line.slice(0, nul); // the first ref carries the capabilities
+    if (nul !== -1) {
+      // The first ref carries the capabilities (an empty repository: a zero id named `capabilities^{}`).
+      capabilities = line
+        .slice(nul + 1)
+        .trim()
+        .split(" ")
+        .filter(Boolean);
+      line = line.slice(0, nul);
+    }
     if (line.endsWith("\n")) line = line.slice(0, -1);
     const space = line.indexOf(" ");
     const oid = line.slice(0, space);
@@ -89,5 +115,5 @@ export function parseAdvertisement(body: Uint8Array, prefix: string): Map<string
     if (space !== 40 || !oidPattern.test(oid)) throw new Error("ref advertisement: malformed ref line");
     if (name.startsWith(prefix) && !name.endsWith("^{}")) refs.set(name, oid);
   }
-  return refs;
+  return { refs, capabilities };
 }

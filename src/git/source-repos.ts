@@ -15,9 +15,9 @@ import { isTreeMode } from "./git-tree.ts";
 import { objectSize } from "./object-size.ts";
 import { newObjectCache, ObjectStore } from "./object-store.ts";
 import { indexPackFile } from "./pack-indexer.ts";
-import { listAdvertisedRefs } from "./ref-advertisement.ts";
+import { listAdvertisedRefs, readAdvertisement } from "./ref-advertisement.ts";
 import { http } from "./traced-http.ts";
-import { fetchPack, oversizedEntry, packTypes } from "./upload-pack.ts";
+import { fetchPack, oversizedEntry, type PackLimits, packTypes } from "./upload-pack.ts";
 
 export interface GitObject {
   type: "commit" | "tag" | "tree" | "blob";
@@ -47,13 +47,25 @@ export class SourceRepos {
   /** One writer per cache directory: two fetches into the same bare repository must not interleave. */
   private readonly queues = new Map<string, Promise<unknown>>();
   private readonly initialised = new Map<string, Promise<string>>();
-  /** Per URL: whether the server takes partial-clone filters (then blobs are fetched one by one, size first). */
-  private readonly filters = new Map<string, Promise<boolean>>();
+  /**
+   * Per URL: whether the server speaks protocol v2, and takes partial-clone filters (then blobs are fetched one by
+   * one, size first).
+   */
+  private readonly features = new Map<string, Promise<{ v2: boolean; filters: boolean }>>();
   /** Objects refused at fetch time for their size (object id -> size): never stored, so never read. */
   private readonly refused = new Map<string, number>();
 
-  constructor(opts: { cacheDir: string; credential?: GitCredential; logger?: Logger }) {
+  /** git.maxPackBytes / git.maxObjectBytes: what one pack fetched from a source repository may hold. */
+  private readonly packLimits: PackLimits;
+
+  constructor(opts: {
+    cacheDir: string;
+    credential?: GitCredential;
+    logger?: Logger;
+    packLimits?: PackLimits;
+  }) {
     this.cacheDir = path.resolve(opts.cacheDir);
+    this.packLimits = opts.packLimits ?? {};
     this.credential = opts.credential;
     this.logger = opts.logger ?? silentLogger;
   }
@@ -107,6 +119,7 @@ export class SourceRepos {
             url,
             headers: await this.authHeaders(),
             gitdir,
+            maxPackBytes: this.packLimits.maxPackBytes,
             wants: [objectId],
             shallow: true,
             filter: "tree:0",
@@ -125,6 +138,7 @@ export class SourceRepos {
             url,
             headers: await this.authHeaders(),
             gitdir,
+            maxPackBytes: this.packLimits.maxPackBytes,
             wants: [await this.peel(gitdir, objectId)],
             shallow: true,
             filter: "blob:none",
@@ -133,20 +147,30 @@ export class SourceRepos {
         });
         if (this.refused.has(objectId)) return;
       } else
-        await this.remote(url, async () =>
-          isogit.fetch({
-            fs,
-            http,
-            gitdir,
+        await this.remote(url, async () => {
+          // No partial clones: the tag with its commit's whole tree, streamed to disk like any other pack (in
+          // protocol v0 when the server has no v2, with the capabilities its advertisement lists).
+          const protocolV0 = (await this.speaksV2(url))
+            ? undefined
+            : {
+                capabilities: (
+                  await readAdvertisement(url, {
+                    headers: await this.authHeaders(),
+                    prefix: `refs/tags/${tagName}`,
+                  })
+                ).capabilities,
+              };
+          const pack = await fetchPack({
             url,
-            ref: `refs/tags/${tagName}`,
-            singleBranch: true,
-            depth: 1,
-            tags: false,
             headers: await this.authHeaders(),
-            cache: {},
-          }),
-        );
+            gitdir,
+            maxPackBytes: this.packLimits.maxPackBytes,
+            wants: [objectId],
+            shallow: true,
+            ...(protocolV0 ? { protocolV0 } : {}),
+          });
+          if ("packFile" in pack) await this.indexPack(gitdir, pack.packFile);
+        });
       this.store(gitdir).refresh();
       this.logger.debug(
         { repo: redactUrl(url), tag: tagName, ms: Math.round(performance.now() - started) },
@@ -242,6 +266,7 @@ export class SourceRepos {
           url,
           headers: await this.authHeaders(),
           gitdir,
+          maxPackBytes: this.packLimits.maxPackBytes,
           wants: [oid],
           maxFirstObjectBytes: maxBytes,
         }),
@@ -264,7 +289,7 @@ export class SourceRepos {
   /** Indexes a fetched pack from the file (pack-indexer.ts: flat memory whatever its size) and opens it. */
   private async indexPack(gitdir: string, packFile: string): Promise<void> {
     const store = this.store(gitdir);
-    await indexPackFile(packFile, newObjectCache(1024 * 1024), store);
+    await indexPackFile(packFile, newObjectCache(1024 * 1024), store, this.packLimits);
     store.refresh();
   }
 
@@ -287,18 +312,28 @@ export class SourceRepos {
   }
 
   /** Whether the server advertises protocol v2 `fetch` with `filter` (GitHub, GitLab and git with allowFilter do). */
-  private takesFilters(url: string): Promise<boolean> {
-    let known = this.filters.get(url);
+  private async takesFilters(url: string): Promise<boolean> {
+    return (await this.serverFeatures(url)).filters;
+  }
+
+  /** Whether the server speaks protocol v2 at all (else relbot fetches in v0). */
+  private async speaksV2(url: string): Promise<boolean> {
+    return (await this.serverFeatures(url)).v2;
+  }
+
+  /** What the server speaks, asked once per URL (one v2 capability advertisement). */
+  private serverFeatures(url: string): Promise<{ v2: boolean; filters: boolean }> {
+    let known = this.features.get(url);
     if (!known) {
       known = this.remote(url, async () =>
         isogit.getRemoteInfo2({ http, url, headers: await this.authHeaders(), protocolVersion: 2 }),
       ).then((info) => {
-        if (info.protocolVersion !== 2) return false;
+        if (info.protocolVersion !== 2) return { v2: false, filters: false };
         const features = String(info.capabilities.fetch ?? "").split(" ");
-        return features.includes("filter") && features.includes("shallow");
+        return { v2: true, filters: features.includes("filter") && features.includes("shallow") };
       });
-      known.catch(() => this.filters.delete(url));
-      this.filters.set(url, known);
+      known.catch(() => this.features.delete(url));
+      this.features.set(url, known);
     }
     return known;
   }
@@ -378,6 +413,9 @@ export class SourceRepos {
     try {
       return await call();
     } catch (error) {
+      // A pack the server sent and relbot refused (git.pack_*, git.object_too_large): logged with its code.
+      if (error instanceof RelbotError && error.code.startsWith("git."))
+        this.logger.warn({ code: error.code, repo: redactUrl(url), err: error }, "source pack refused");
       if (error instanceof RelbotError) throw error;
       throw new RelbotError(
         "source.unreachable",

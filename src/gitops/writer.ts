@@ -3,6 +3,7 @@ import { RelbotError } from "../errors.ts";
 import { BareCache, zeroOid } from "../git/bare-cache.ts";
 import type { GitCredential } from "../git/credentials.ts";
 import { withRepoLock } from "../git/repo-lock.ts";
+import type { PackLimits } from "../git/upload-pack.ts";
 import { WorkSlices } from "../git/work-slices.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import { inSpan } from "../telemetry/tracing.ts";
@@ -89,6 +90,8 @@ export interface GitopsWriterOptions {
   compactAtLooseObjects?: number;
   /** The cache's small packs (one per fetch) are folded into one once this many pile up. Default 16. */
   compactAtPacks?: number;
+  /** git.maxPackBytes / git.maxObjectBytes: what one pack fetched from the GitOps server may hold. */
+  packLimits?: PackLimits;
   /** Application CRD (YAML) or JSON schema to validate against; defaults to the bundled one. */
   schemaPath?: string;
   hooks?: GitopsWriterHooks;
@@ -167,6 +170,17 @@ export class GitopsWriter {
     this.now = opts.now ?? Date.now;
     this.maxPushAttempts = opts.maxPushAttempts ?? 5;
     this.schemaPath = opts.schemaPath ?? defaultApplicationSchemaPath;
+  }
+
+  /**
+   * Start-up: the first clone (or the fetch of what moved while relbot was down) and the exactly-once history scan,
+   * done while relbot waits for its first webhook rather than inside the first promotion. A promotion that comes
+   * meanwhile waits for it on the repository lock and then finds the work done.
+   */
+  warm(): Promise<void> {
+    return withRepoLock(this.cache.gitdir, async () => {
+      await this.applied.find(await this.sync(), []);
+    });
   }
 
   apply(request: PromotionCommitRequest): Promise<GitopsCommitOutcome> {
@@ -539,7 +553,14 @@ export class GitopsWriter {
         span?.setAttribute("relbot.gitops.tip", tip);
         return tip;
       } catch (error) {
-        throw gitopsError(error, "fetch from");
+        const failure = gitopsError(error, "fetch from");
+        // A pack the server sent and relbot refused (git.pack_*, git.object_too_large): logged with its code.
+        if (failure.code.startsWith("git."))
+          this.log.warn(
+            { code: failure.code, retryable: failure.retryable, err: failure },
+            "GitOps pack refused",
+          );
+        throw failure;
       }
     });
   }

@@ -18,6 +18,7 @@ export { type PullRequestReopenedPayload, pullRequestReopenedJob } from "./pull-
 export { type PullRequestTagMovedPayload, pullRequestTagMovedJob } from "./pull-request-tag-job.ts";
 export {
   claimNextJob,
+  claimStatementsSql,
   completeJob,
   defaultMaxAttempts,
   enqueueJob,

@@ -18,6 +18,11 @@ export const promotionJob = defineJob({
     requestId: z.string(),
     /** Where the requester is told the result (Slack response_url, a GitHub issue). */
     replyTo: replyTargetSchema.optional(),
+    /**
+     * relbot's own rollback of a degraded release (onDegraded: rollback): the promotion it undoes, whose requester
+     * is told how this rollback ended (src/deployment/rollback-notice.ts).
+     */
+    undoes: z.string().optional(),
   }),
   dedupKey: (payload) => promotionJobKey(payload.promotionId),
   // A person asked for it (promotion or rollback): the urgent lane, ahead of any backlog of release checks.
@@ -32,12 +37,13 @@ export type PromotionJobPayload = z.infer<typeof promotionJob.payload>;
 export function enqueuePromotionJob(
   tx: Db,
   promotion: PromotionRow,
-  context: { replyTo?: ReplyTarget; now: number },
+  context: { replyTo?: ReplyTarget; undoes?: string; now: number },
 ): string {
   const job = promotionJob.job({
     promotionId: promotion.id,
     requestId: promotion.requestId,
     ...(context.replyTo ? { replyTo: context.replyTo } : {}),
+    ...(context.undoes ? { undoes: context.undoes } : {}),
   });
   return enqueueJob(tx, job, context.now).id;
 }

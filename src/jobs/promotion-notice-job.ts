@@ -13,9 +13,16 @@ export const promotionNoticeJob = defineJob({
     approval: z.object({ key: z.string(), text: z.string() }).optional(),
     /**
      * A second notice, once Argo CD ran the promotion healthy (or not), or the first of a pull-request promotion
-     * (its pull request is open); absent: the promotion's own result.
+     * (its pull request is open), or the third of a degraded one (how relbot's rollback of it ended); absent: the
+     * promotion's own result.
      */
-    about: z.enum(["deployment", "pull-request"]).optional(),
+    about: z.enum(["deployment", "pull-request", "rollback"]).optional(),
+    /**
+     * about "rollback": relbot's rollback of the (degraded) promotion, told to that promotion's requester once the
+     * rollback ended: the rollback promotion (failed, refused, or pushed and then healthy, degraded or timed out), or
+     * why none was made.
+     */
+    rollback: z.object({ promotionId: z.string().optional(), skipped: z.string().optional() }).optional(),
   }),
   // One notice of each sort per promotion, however often its job ran: the key returns the first notice job.
   dedupKey: ({ promotionId, about, approval }) =>

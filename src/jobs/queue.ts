@@ -122,24 +122,21 @@ export function claimNextJob(
   leaseMs: number,
   kinds?: readonly string[],
 ): JobRow | undefined {
-  const ofKinds = kinds ? inArray(jobs.kind, [...kinds]) : undefined;
+  const params = { owner, now, leaseUntil: now + leaseMs, kinds: kinds ? JSON.stringify(kinds) : null };
   // Two lookups that each walk an index in order and stop at the first row, instead of one OR query that sorts
   // every due job: a burst of thousands of queued jobs must not make each claim cost thousands of rows.
-  const expiredLease = and(eq(jobs.status, "running"), lt(jobs.leaseUntil, now), ofKinds);
   // One lookup per lane (status and priority fixed): each walks jobs_claim_lane in run_at order and stops at the
   // first due row, so the urgent lane is answered at once however many release checks wait behind it.
-  const oldestDueIn = (lane: JobLane) =>
-    and(eq(jobs.status, "queued"), eq(jobs.priority, lane), lte(jobs.runAt, now), ofKinds);
   const claimDue = () => {
     for (const lane of lanesInClaimOrder) {
-      const claimed = claimFirst(db, oldestDueIn(lane), [asc(jobs.runAt), asc(jobs.id)], owner, now, leaseMs);
+      const claimed = claimStatements(db).due.get({ ...params, lane });
       if (claimed) return claimed;
     }
     return undefined;
   };
   for (;;) {
     // A job whose worker died goes first: it has waited longest.
-    const claimed = claimFirst(db, expiredLease, [asc(jobs.leaseUntil)], owner, now, leaseMs) ?? claimDue();
+    const claimed = claimStatements(db).expired.get(params) ?? claimDue();
     if (!claimed) return undefined;
     if (claimed.attempts <= claimed.maxAttempts) return claimed;
     // Re-claimed after its last allowed attempt died with its worker: give up rather than loop forever.
@@ -150,15 +147,40 @@ export function claimNextJob(
   }
 }
 
+const p = sql.placeholder;
+
+/**
+ * The claim statements, prepared once per connection: the worker claims after every job, and building and preparing
+ * the UPDATE anew each time was most of what a claim cost the thread that answers webhooks. The kinds filter is one
+ * JSON array parameter (null: any kind), so one statement serves every worker whatever kinds it handles.
+ */
+function claimStatements(db: Db) {
+  const ofKinds = () =>
+    sql`(${p("kinds")} is null or ${jobs.kind} in (select value from json_each(${p("kinds")})))`;
+  return {
+    expired: prepared(db, "jobs.claimExpired", (d) =>
+      claimFirst(d, and(eq(jobs.status, "running"), lt(jobs.leaseUntil, p("now")), ofKinds()), [
+        asc(jobs.leaseUntil),
+      ]),
+    ),
+    due: prepared(db, "jobs.claimDue", (d) =>
+      claimFirst(
+        d,
+        and(eq(jobs.status, "queued"), eq(jobs.priority, p("lane")), lte(jobs.runAt, p("now")), ofKinds()),
+        [asc(jobs.runAt), asc(jobs.id)],
+      ),
+    ),
+  };
+}
+
+/** The claim statements' SQL, for tests that read their query plans. */
+export function claimStatementsSql(db: Db): { expired: string; due: string } {
+  const statements = claimStatements(db);
+  return { expired: statements.expired.getQuery().sql, due: statements.due.getQuery().sql };
+}
+
 /** One UPDATE ... WHERE id IN (SELECT ... LIMIT 1): SQLite's write lock makes the pick and the claim one step. */
-function claimFirst(
-  db: Db,
-  where: SQL | undefined,
-  order: SQL[],
-  owner: string,
-  now: number,
-  leaseMs: number,
-): JobRow | undefined {
+function claimFirst(db: Db, where: SQL | undefined, order: SQL[]) {
   const next = db
     .select({ id: jobs.id })
     .from(jobs)
@@ -170,40 +192,42 @@ function claimFirst(
     .set({
       status: "running",
       attempts: sql`${jobs.attempts} + 1`,
-      leaseOwner: owner,
-      leaseUntil: now + leaseMs,
+      leaseOwner: sql`${p("owner")}`,
+      leaseUntil: sql`${p("leaseUntil")}`,
       // Say why an attempt vanished: otherwise a crash mid-job leaves no trace in the job's history.
       lastError: sql`case when ${jobs.status} = 'running'
         then 'lease of ' || coalesce(${jobs.leaseOwner}, '?') || ' expired before the attempt finished'
         else ${jobs.lastError} end`,
-      updatedAt: now,
+      updatedAt: sql`${p("now")}`,
     })
     .where(inArray(jobs.id, next))
     .returning()
-    .get();
+    .prepare();
 }
+
+/**
+ * The finishing writes (complete, fail, hand back, renew) share this guard: they count only while this worker still
+ * holds the running job, so a worker that lost its lease cannot overwrite the outcome of the one that took the job
+ * over.
+ */
+const heldBy = () => and(eq(jobs.id, p("id")), eq(jobs.status, "running"), eq(jobs.leaseOwner, p("owner")));
+
+const leaseEnded = { leaseOwner: null, leaseUntil: null };
 
 /** Extends the lease of a job `owner` still holds; false when it lost it (expired and taken by another). */
 export function renewLease(db: Db, id: string, owner: string, now: number, leaseMs: number): boolean {
-  const row = db
-    .update(jobs)
-    .set({ leaseUntil: now + leaseMs, updatedAt: now })
-    .where(heldBy(id, owner))
-    .returning({ id: jobs.id })
-    .get();
+  const row = prepared(db, "jobs.renewLease", (d) =>
+    d
+      .update(jobs)
+      .set({ leaseUntil: sql`${p("leaseUntil")}`, updatedAt: sql`${p("now")}` })
+      .where(heldBy())
+      .returning({ id: jobs.id })
+      .prepare(),
+  ).get({ id, owner, now, leaseUntil: now + leaseMs });
   return row !== undefined;
 }
 
 /** Marks the job done with its result; undefined when `owner` no longer holds it (its outcome is not ours to write). */
-/**
- * The finishing writes (complete, fail, hand back) share this guard: they count only while this worker still holds
- * the running job, so a worker that lost its lease cannot overwrite the outcome of the one that took the job over.
- */
-const heldBy = (id: string, owner: string) =>
-  and(eq(jobs.id, id), eq(jobs.status, "running"), eq(jobs.leaseOwner, owner));
-
-const leaseEnded = { leaseOwner: null, leaseUntil: null };
-
 export function completeJob(
   db: Db,
   id: string,
@@ -211,17 +235,20 @@ export function completeJob(
   result: unknown,
   now: number,
 ): JobRow | undefined {
-  return db
-    .update(jobs)
-    .set({
-      status: "succeeded",
-      result: result ?? null,
-      ...leaseEnded,
-      updatedAt: now,
-    })
-    .where(heldBy(id, owner))
-    .returning()
-    .get();
+  return prepared(db, "jobs.complete", (d) =>
+    d
+      .update(jobs)
+      .set({
+        status: "succeeded",
+        // Serialised here: a raw placeholder skips the JSON column's encoder.
+        result: sql`${p("result")}`,
+        ...leaseEnded,
+        updatedAt: sql`${p("now")}`,
+      })
+      .where(heldBy())
+      .returning()
+      .prepare(),
+  ).get({ id, owner, now, result: result === undefined || result === null ? null : JSON.stringify(result) });
 }
 
 export interface FailOptions {
@@ -242,20 +269,28 @@ export function failJob(
   options: FailOptions,
 ): JobRow | undefined {
   const final = isPermanentFailure(error) || job.attempts >= job.maxAttempts;
-  return db
-    .update(jobs)
-    .set({
-      status: final ? "failed" : "queued",
-      lastError: describeFailure(error),
-      runAt: final
-        ? sql`${jobs.runAt}`
-        : now + retryDelayMs(job.attempts, options.random, options.backoff ?? defaultBackoff),
-      ...leaseEnded,
-      updatedAt: now,
-    })
-    .where(heldBy(job.id, owner))
-    .returning()
-    .get();
+  return prepared(db, "jobs.fail", (d) =>
+    d
+      .update(jobs)
+      .set({
+        status: sql`${p("status")}`,
+        lastError: sql`${p("lastError")}`,
+        // null keeps the run time of a job that ends here.
+        runAt: sql`coalesce(${p("runAt")}, ${jobs.runAt})`,
+        ...leaseEnded,
+        updatedAt: sql`${p("now")}`,
+      })
+      .where(heldBy())
+      .returning()
+      .prepare(),
+  ).get({
+    id: job.id,
+    owner,
+    now,
+    status: final ? "failed" : "queued",
+    lastError: describeFailure(error),
+    runAt: final ? null : now + retryDelayMs(job.attempts, options.random, options.backoff ?? defaultBackoff),
+  });
 }
 
 /**
@@ -263,18 +298,20 @@ export function failJob(
  * attempt is not counted, since it was interrupted rather than failed.
  */
 export function handBackJob(db: Db, id: string, owner: string, now: number): JobRow | undefined {
-  return db
-    .update(jobs)
-    .set({
-      status: "queued",
-      attempts: sql`max(${jobs.attempts} - 1, 0)`,
-      runAt: now,
-      ...leaseEnded,
-      updatedAt: now,
-    })
-    .where(heldBy(id, owner))
-    .returning()
-    .get();
+  return prepared(db, "jobs.handBack", (d) =>
+    d
+      .update(jobs)
+      .set({
+        status: "queued",
+        attempts: sql`max(${jobs.attempts} - 1, 0)`,
+        runAt: sql`${p("now")}`,
+        ...leaseEnded,
+        updatedAt: sql`${p("now")}`,
+      })
+      .where(heldBy())
+      .returning()
+      .prepare(),
+  ).get({ id, owner, now });
 }
 
 /**

@@ -9,6 +9,14 @@ import type { JobContext, JobHandler, JobKind } from "./define.ts";
 import { claimNextJob, completeJob, failJob, handBackJob, renewLease } from "./queue.ts";
 import { type BackoffPolicy, describeFailure, isPermanentFailure, PermanentJobError } from "./retry.ts";
 
+/**
+ * Resolves after one turn of the event loop, past the I/O waiting in it. The worker shares its thread with the HTTP
+ * server: without this, finishing one job, claiming the next and starting its checks ran as one uninterrupted chunk
+ * (awaits of settled promises never leave the microtask queue), and every webhook queued meanwhile waited for all of
+ * it.
+ */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** A registered kind's handler, taking the stored row: the payload is checked against the kind's schema first. */
 type RowHandler = (job: JobRow, context: JobContext) => Promise<unknown>;
 
@@ -139,6 +147,9 @@ export class JobWorker {
   /** Claims and runs one due job; returns what became of it, or undefined when nothing was due. */
   async runOnce(): Promise<{ job: JobRow; outcome: JobOutcome } | undefined> {
     if (this.loop.stopping || this.handlers.size === 0) return undefined;
+    // The claim is a write of its own: let the requests that arrived meanwhile in first (see nextTurn).
+    await nextTurn();
+    if (this.loop.stopping) return undefined;
     const { db } = this.options;
     const job = claimNextJob(db, this.owner, this.clock.now(), this.leaseMs, this.kinds);
     if (!job) return undefined;
@@ -188,6 +199,9 @@ export class JobWorker {
         },
         () => handler(job, { signal: controller.signal, logger }),
       );
+      // The handler's last step was synchronous database work (recording a release): a turn of the event loop
+      // before the next write, so webhook acks queued behind it do not also wait for the job's completion.
+      await nextTurn();
       if (running.released) outcome = "released";
       else {
         row = completeJob(db, job.id, this.owner, result, this.clock.now());

@@ -40,6 +40,8 @@ export interface PromotionRequest {
   replyTo?: ReplyTarget;
   /** relbot acting on a setting of the environment itself (onDegraded: rollback): the config is the approval. */
   orderedByConfig?: boolean;
+  /** onDegraded: rollback: the degraded promotion this rollback undoes (its requester hears how it ended). */
+  undoes?: string;
 }
 
 /**
@@ -50,7 +52,7 @@ export interface PromotionRequest {
 export type EnqueuePromotion = (
   tx: Db,
   promotion: PromotionRow,
-  context: { replyTo?: ReplyTarget; now: number },
+  context: { replyTo?: ReplyTarget; undoes?: string; now: number },
 ) => string;
 
 export interface RequestPromotionDeps {
@@ -190,7 +192,11 @@ export async function requestPromotion(
           approvers: envConfig.approvers ?? [],
         };
       }
-      const jobId = deps.enqueue(tx, row, { replyTo: request.replyTo, now });
+      const jobId = deps.enqueue(tx, row, {
+        replyTo: request.replyTo,
+        ...(request.undoes ? { undoes: request.undoes } : {}),
+        now,
+      });
       appendAuditEvent(
         tx,
         {

@@ -2,6 +2,7 @@
 import { and, eq, ne } from "drizzle-orm";
 import { appendAuditEvent } from "../audit/index.ts";
 import { type Db, type ReleaseRow, releases } from "../store/index.ts";
+import { insertRelease, releaseOfTagObject } from "../store/queries/index.ts";
 import type { TagVerdict } from "./verdict.ts";
 
 export interface RecordExtra {
@@ -54,13 +55,7 @@ export function recordRelease(db: Db, verdict: TagVerdict, extra: RecordExtra, n
     },
   };
   return db.transaction((tx) => {
-    const existing = tx
-      .select()
-      .from(releases)
-      .where(
-        and(eq(releases.app, verdict.app), eq(releases.version, version), eq(releases.tagObject, tagObject)),
-      )
-      .get();
+    const existing = releaseOfTagObject(tx, verdict.app, version, tagObject);
     if (verdict.reasons.some((r) => r.code === "tag.moved")) {
       tx.update(releases)
         .set({ tagState: "moved", updatedAt: now })
@@ -88,11 +83,13 @@ export function recordRelease(db: Db, verdict: TagVerdict, extra: RecordExtra, n
       appendAuditEvent(tx, event, now);
       return row;
     }
-    const row = tx
-      .insert(releases)
-      .values({ ...fields, firstSeenAt: verdict.firstSeenAt ?? now, createdAt: now, updatedAt: now })
-      .returning()
-      .get();
+    const row = insertRelease(tx, {
+      ...fields,
+      tagState: "ok",
+      firstSeenAt: verdict.firstSeenAt ?? now,
+      createdAt: now,
+      updatedAt: now,
+    });
     appendAuditEvent(tx, event, now);
     return row;
   });

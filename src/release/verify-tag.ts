@@ -3,12 +3,12 @@
 // one exception: go.mod is read only once the tag object and its signature pass (an unsigned tag must not make
 // relbot read a file of the pusher's choosing). Sizes are capped before anything is read or parsed.
 // Rejections are verdicts; only trouble reaching the repository or reading the config throws (the caller retries).
-import { and, eq } from "drizzle-orm";
 import type { RelbotConfig } from "../config/index.ts";
 import { RelbotError } from "../errors.ts";
 import type { SourceRepos } from "../git/index.ts";
 import { type Logger, silentLogger } from "../log.ts";
-import { type Db, releases } from "../store/index.ts";
+import type { Db } from "../store/index.ts";
+import { releaseOfTagObject, verifiedRecordsOfVersion } from "../store/queries/index.ts";
 import { inSpan } from "../telemetry/tracing.ts";
 import { checkSpan } from "./check-span.ts";
 import type { ReleaseCheckWork } from "./check-work.ts";
@@ -110,15 +110,10 @@ export async function verifyTag(deps: VerifyTagDeps, appName: string, tagName: s
   return verdict;
 }
 
-/** When relbot first saw this tag object as this version: the oldest release row's first-seen time, if any. */
+/** When relbot first saw this tag object as this version: its release row's first-seen time, if it has one. */
 function firstSeenAt(db: Db, app: string, version: string, objectId: string): number | null {
-  const rows = db
-    .select({ firstSeenAt: releases.firstSeenAt, createdAt: releases.createdAt })
-    .from(releases)
-    .where(and(eq(releases.app, app), eq(releases.version, version), eq(releases.tagObject, objectId)))
-    .all();
-  const times = rows.map((r) => r.firstSeenAt ?? r.createdAt);
-  return times.length === 0 ? null : Math.min(...times);
+  const row = releaseOfTagObject(db, app, version, objectId);
+  return row ? (row.firstSeenAt ?? row.createdAt) : null;
 }
 
 /** Check 3: a version verified once keeps its tag object forever. */
@@ -130,11 +125,7 @@ function checkImmutability(
   verdict: TagVerdict,
   logger: Logger,
 ): ReleaseCheckFailure[] {
-  const verified = db
-    .select({ tagObject: releases.tagObject, commit: releases.commit })
-    .from(releases)
-    .where(and(eq(releases.app, app), eq(releases.version, version), eq(releases.status, "verified")))
-    .all();
+  const verified = verifiedRecordsOfVersion(db, app, version);
   verdict.alreadyVerified = verified.some((r) => r.tagObject === objectId);
   const earlier = verified.find((r) => r.tagObject !== objectId);
   if (!earlier) return [];

@@ -1,8 +1,9 @@
 // OpenTelemetry tracing for one relbot process: an SDK tracer provider exporting over OTLP/HTTP when an endpoint is
 // configured, nothing at all otherwise. The code that makes spans asks `tracer()` and the helpers below, so it need
 // not know whether tracing is on: off, every helper is a plain call through (no context manager, no span objects).
-// The SDK and the OTLP exporters (otlp-export.ts) are imported only when an endpoint is configured: they are a large
-// part of a process's loaded code, and the worker threads (which export nothing) never load them.
+// The SDK and the OTLP exporters (otlp-export.ts) are imported only when an endpoint is configured, and the W3C
+// propagator and context manager only then or when a worker thread's first traced task arrives: they are a large
+// part of a process's loaded code, and a relbot without tracing never needs them.
 import {
   type Attributes,
   type Context,
@@ -13,19 +14,19 @@ import {
   type Span,
   type SpanKind,
   SpanStatusCode,
+  type TextMapPropagator,
   type Tracer,
   trace,
 } from "@opentelemetry/api";
-import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
-import { W3CTraceContextPropagator } from "@opentelemetry/core";
 import type { Logger } from "../log.ts";
 import type { TracingSettings } from "./settings.ts";
 
 export const instrumentationScope = "relbot";
 
-const propagator = new W3CTraceContextPropagator();
+/** The W3C trace-context propagator, once propagation() has loaded it (never while tracing is off everywhere). */
+let propagator: TextMapPropagator | undefined;
 let active: Tracer | undefined;
-let contextManagerSet = false;
+let diagSet = false;
 /** A worker thread passing on the main thread's trace context (propagateFromMainThread). */
 let propagating = false;
 
@@ -45,9 +46,8 @@ export async function startTracing(
   version: string,
 ): Promise<Tracing> {
   if (!settings.tracesUrl) return { enabled: false, shutdown: async () => undefined };
-  if (!contextManagerSet) {
-    // Carries the active span across await, timers and callbacks (Bun implements AsyncLocalStorage).
-    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  await propagation();
+  if (!diagSet) {
     // An export that fails (collector down) is a warning in relbot's log, never an error that stops anything.
     diag.setLogger(
       {
@@ -59,7 +59,7 @@ export async function startTracing(
       },
       DiagLogLevel.WARN,
     );
-    contextManagerSet = true;
+    diagSet = true;
   }
   const { otlpTracerProvider } = await import("./otlp-export.ts");
   const provider = await otlpTracerProvider(settings, version);
@@ -132,7 +132,8 @@ export function recordError(span: Span, error: unknown): void {
 
 /** The active trace context as W3C headers (`traceparent`, `tracestate`); empty when off or outside a span. */
 export function traceHeaders(from: Context = context.active()): Record<string, string> {
-  if (!active && !propagating) return {};
+  // No propagator loaded: no span was ever started or taken over in this thread, so there is nothing to pass on.
+  if (!propagator || (!active && !propagating)) return {};
   const carrier: Record<string, string> = {};
   propagator.inject(from, carrier, {
     set: (c, key, value) => {
@@ -149,18 +150,36 @@ export function traceHeaders(from: Context = context.active()): Record<string, s
  */
 export function propagateFromMainThread(): void {
   propagating = true;
-  if (contextManagerSet) return;
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  contextManagerSet = true;
 }
 
-/** Runs `work` with `headers` (traceHeaders() of the main thread) as the active context; as is without them. */
-export function withRemoteParent<T>(
+/**
+ * The W3C propagator, and the context manager that carries the active span across await, timers and callbacks (Bun
+ * implements AsyncLocalStorage), loaded and installed on first use.
+ */
+async function propagation(): Promise<TextMapPropagator> {
+  if (propagator) return propagator;
+  const [{ W3CTraceContextPropagator }, { AsyncLocalStorageContextManager }] = await Promise.all([
+    import("@opentelemetry/core"),
+    import("@opentelemetry/context-async-hooks"),
+  ]);
+  if (!propagator) {
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    propagator = new W3CTraceContextPropagator();
+  }
+  return propagator;
+}
+
+/**
+ * Runs `work` with `headers` (traceHeaders() of the main thread) as the active context; as is without them. A
+ * thread loads propagation with the first task that carries a trace (the main thread sends none while tracing is
+ * off).
+ */
+export async function withRemoteParent<T>(
   headers: Record<string, string> | undefined,
   work: () => Promise<T>,
 ): Promise<T> {
   if (!headers?.traceparent || (!active && !propagating)) return work();
-  const parent = propagator.extract(ROOT_CONTEXT, headers, {
+  const parent = (await propagation()).extract(ROOT_CONTEXT, headers, {
     get: (carrier, key) => carrier[key],
     keys: (carrier) => Object.keys(carrier),
   });
@@ -175,7 +194,7 @@ export function captureTraceContext(): string | null {
 
 /** W3C headers (an incoming request's, or a stored job's) as a parent context; malformed ones are ignored. */
 export function contextFromHeaders(get: (name: string) => string | undefined): Context {
-  if (!active) return ROOT_CONTEXT;
+  if (!active || !propagator) return ROOT_CONTEXT;
   return propagator.extract(ROOT_CONTEXT, undefined, {
     get: (_carrier, key) => get(key),
     keys: () => ["traceparent", "tracestate"],

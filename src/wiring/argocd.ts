@@ -69,7 +69,12 @@ export function wireDeploymentWatch(deps: DeploymentWiringDeps): DeploymentWirin
   });
   worker.register(
     degradedRollbackJob,
-    createDegradedRollbackHandler({ db, requestPromotion: deps.promotions.request }),
+    createDegradedRollbackHandler({
+      db,
+      clock,
+      requestPromotion: deps.promotions.request,
+      onNoticeQueued: wake,
+    }),
   );
   const secret = secrets.get("argocdWebhookSecret");
   const argocdWebhook = argocdWebhookHandler({

@@ -21,6 +21,8 @@ import type { RelbotConfig, Secrets } from "../config/index.ts";
 import { RelbotError } from "../errors.ts";
 import { chatCommentJob, type JobWorker, promotionNoticeJob } from "../jobs/index.ts";
 import type { Logger } from "../log.ts";
+import { createRequesterChannelFallback } from "../notifications/requester-fallback.ts";
+import { createSlackWebhookPoster } from "../notifications/slack-webhook.ts";
 import { loadEnvironmentStatus, loadPromotionHistory } from "../promotion/status.ts";
 import type { Db } from "../store/index.ts";
 import { rememberSlackRequest } from "../store/queries/index.ts";
@@ -82,7 +84,22 @@ export function wireChatops(deps: ChatopsWiringDeps): ChatopsWiring {
       }),
     );
   }
-  worker.register(promotionNoticeJob, createPromotionNoticeHandler({ db, responseUrl, github }));
+  worker.register(
+    promotionNoticeJob,
+    createPromotionNoticeHandler({
+      db,
+      responseUrl,
+      github,
+      clock,
+      channelFallback: createRequesterChannelFallback({
+        channels: config.notifications,
+        slackUsers: config.slack?.users ?? {},
+        webhookUrl: (webhookEnv) =>
+          secrets.notificationWebhooks.find((hook) => hook.envName === webhookEnv)?.secret,
+        post: createSlackWebhookPoster(),
+      }),
+    }),
+  );
 
   // Comment commands need someone to answer as: the token's user or the GitHub App.
   const answerable = github && (secrets.get("githubToken") !== undefined || config.github?.app !== undefined);

@@ -71,6 +71,8 @@ export interface ReleasePipeline {
   stop(): void;
   /** Ends the worker threads; call once the job worker has stopped (a job still running would fail, retryably). */
   stopThreads(): Promise<void>;
+  /** Brings the GitOps working copy up to date ahead of the first promotion; never fails (the promotion would say why). */
+  warmGitops(): Promise<void>;
 }
 
 const abandonedSweepMs = 60_000;
@@ -87,6 +89,7 @@ export function sourceReposFromConfig(config: RelbotConfig, secrets: Secrets, lo
     // github.tokenEnv's token or the GitHub App's installation token.
     credential: githubAccessFromConfig(config, secrets, logger)?.gitCredential,
     logger,
+    packLimits: config.git,
   });
 }
 
@@ -109,6 +112,7 @@ export function gitopsWriterFromConfig(
     author: config.gitops.author,
     cacheDir: path.resolve(config.gitops.cacheDir),
     logger,
+    packLimits: config.git,
     ...extra,
   });
 }
@@ -211,5 +215,12 @@ export function wireReleasePipeline(deps: PipelineDeps): ReleasePipeline {
     ],
     stop: () => clearInterval(timer),
     stopThreads: () => releaseChecks.stop(),
+    warmGitops: () =>
+      writer.warm().catch((error: unknown) => {
+        logger.info(
+          { err: (error as Error).message },
+          "the GitOps repository could not be fetched at start-up; the first promotion fetches it",
+        );
+      }),
   };
 }

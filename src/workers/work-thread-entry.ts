@@ -18,6 +18,7 @@ serveTasks<WorkThreadSetup>((setup, host) => {
           ? credential.fixed
           : async () => (await host.ask("git-credential")) as string | undefined,
     logger: host.logger,
+    packLimits: setup.config.git,
   });
   const work = localCheckWork({ config: setup.config, sources });
   const timed =

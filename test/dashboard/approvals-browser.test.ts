@@ -1,7 +1,9 @@
+// biome-ignore-all lint/performance/useDomNodeTextContent: the rendered text (innerText) is what a person reads, on purpose
 // Approving from the dashboard in a real browser (Debian's chromium driven by playwright-core) against a real
 // relbot: a signed-in approver sees the promotion awaiting approval and approves it with the button (a form POST
 // with the session's CSRF token); the same POST without the token, or with another session's, is refused; the
-// requester's own approval is refused as in chat.
+// requester's own approval is refused as in chat. The section follows the dashboard's app and environment filter
+// (and says the status filter is the timeline's).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, rmSync } from "node:fs";
 import path from "node:path";
@@ -22,6 +24,7 @@ describe.skipIf(!haveChromium)("approvals on the dashboard", () => {
   let configFile: string;
   let browser: Browser;
   let promotionId: string;
+  let billingId: string;
 
   beforeAll(async () => {
     configFile = writeTestConfig({
@@ -31,6 +34,9 @@ describe.skipIf(!haveChromium)("approvals on the dashboard", () => {
         "order-svc": offlineApp("order-svc", [
           { name: "staging", file: "envs/staging/order-svc.yaml" },
           { name: "prod", file: "envs/prod/order-svc.yaml", approvers: ["alice", "bob"], approvals: 1 },
+        ]),
+        "billing-svc": offlineApp("billing-svc", [
+          { name: "prod", file: "envs/prod/billing-svc.yaml", approvers: ["alice", "bob"], approvals: 1 },
         ]),
       },
       extra: {
@@ -57,6 +63,18 @@ describe.skipIf(!haveChromium)("approvals on the dashboard", () => {
     });
     expect(asked.status).toBe(202);
     promotionId = ((await asked.json()) as { id: string }).id;
+    billingId = insertPromotion(relbot, {
+      createdAt: t0 + 1000,
+      app: "billing-svc",
+      env: "prod",
+      toVersion: "v0.3.0",
+      actor: "carol",
+      source: "slack",
+      status: "awaiting-approval",
+      finishedAt: null,
+      approvalsRequired: 1,
+      approvals: [],
+    }).id;
     browser = await chromium.launch({
       executablePath: chromiumPath,
       args: [
@@ -95,6 +113,46 @@ describe.skipIf(!haveChromium)("approvals on the dashboard", () => {
       const row = page.locator(`table.approvals tr[data-promotion="${promotionId}"]`);
       expect(await row.textContent()).toContain("alice");
       expect(await row.locator("button").count()).toBe(0);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test("the section follows the app and environment filter; the status filter is the timeline's", async () => {
+    const context = await signedIn(tokens.bob);
+    try {
+      const page = context.pages()[0]!;
+      const shown = () =>
+        page
+          .locator("table.approvals tr[data-promotion]")
+          .evaluateAll((rows) => rows.map((row) => row.getAttribute("data-promotion")));
+      expect((await shown()).sort()).toEqual([billingId, promotionId].sort());
+      await page.selectOption('select[name="app"]', "billing-svc");
+      await Promise.all([page.waitForURL(/\?/), page.getByRole("button", { name: "Filter" }).click()]);
+      expect(await shown()).toEqual([billingId]);
+      expect(await page.locator("#approvals").innerText()).toBe("Awaiting approval (billing-svc only)");
+      expect(await page.locator("#approvals-elsewhere").innerText()).toBe(
+        "1 awaiting approval outside it (show all).",
+      );
+      // The filtered row still approves with its own button.
+      expect(
+        await page.locator(`tr[data-promotion="${billingId}"] button[data-action="approve"]`).isVisible(),
+      ).toBe(true);
+
+      await page.goto(`${relbot.url}/?env=staging`);
+      expect(await page.locator("table.approvals").count()).toBe(0);
+      expect(await page.locator("#approvals-elsewhere").innerText()).toBe(
+        "None for this filter; 2 awaiting approval outside it (show all).",
+      );
+      await Promise.all([page.waitForURL(`${relbot.url}/`), page.locator("#approvals-elsewhere a").click()]);
+      expect(await shown()).toHaveLength(2);
+
+      await page.goto(`${relbot.url}/?status=failed`);
+      expect(await page.locator("#approvals-status-note").isVisible()).toBe(true);
+      expect(await page.locator("#approvals-status-note").innerText()).toBe(
+        "The status filter narrows the timeline only: everything here is awaiting-approval.",
+      );
+      expect(await shown()).toHaveLength(2);
     } finally {
       await context.close();
     }

@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { type Browser, chromium, type Page } from "playwright-core";
+import { dashboardPolicy } from "../../src/http/dashboard/dashboard-page.ts";
 import { promotionJobKey, releaseJobKey } from "../../src/jobs/index.ts";
 import { appendEvent, hour, insertPromotion, insertRelease, t0 } from "../http/api/harness.ts";
 import {
@@ -381,7 +382,8 @@ describe.skipIf(!haveChromium)("dashboard in chromium", () => {
     await page.selectOption('select[name="env"]', "prod");
     await page.selectOption('select[name="status"]', "failed");
     await Promise.all([page.waitForURL(/\?/), page.getByRole("button", { name: "Filter" }).click()]);
-    expect(new URL(page.url()).search).toBe("?app=billing-svc&env=prod&status=failed");
+    // The DORA window is always chosen in the form (the default, 30 days, unless changed).
+    expect(new URL(page.url()).search).toBe("?app=billing-svc&env=prod&status=failed&window=30");
     expect(await page.locator("table.grid thead th").allInnerTexts()).toEqual(["app", "prod"]);
     expect(await page.locator('table.grid th[scope="row"]').count()).toBe(1);
     expect(await page.locator("table.timeline tbody tr").count()).toBe(1);
@@ -408,6 +410,100 @@ describe.skipIf(!haveChromium)("dashboard in chromium", () => {
       );
       expect(await other.content()).not.toContain("nope");
       expect((await other.goto(`${server.relbot.url}/?status=shipped`))?.status()).toBe(400);
+    } finally {
+      await other.close();
+    }
+    await page.goto(`${server.relbot.url}/`);
+  });
+
+  test("a 7- or 90-day DORA window: the bars and figures are GET /api/v1/dora's for the same window", async () => {
+    type Report = {
+      window: { since: string; until: string; days: number };
+      daily: { day: string; deployments: number; failures: number }[];
+      groups: { app: string; env: string; deployments: { count: number } }[];
+    };
+    const dora = async (days: number) => {
+      const since = new Date(now - days * 24 * hour).toISOString();
+      const answer = await fetch(
+        `${server.relbot.url}/api/v1/dora?since=${since}&until=${new Date(now).toISOString()}`,
+        { headers: { Authorization: `Bearer ${dashboardTokens.viewer}` } },
+      );
+      expect(answer.status).toBe(200);
+      return (await answer.json()) as Report;
+    };
+    const drawnBars = () =>
+      page.locator("svg#dora-daily g[data-day]").evaluateAll((els) =>
+        els.map((el) => ({
+          day: el.getAttribute("data-day"),
+          deployments: Number(el.getAttribute("data-deployments")),
+          failures: Number(el.getAttribute("data-failures")),
+        })),
+      );
+    const tableRows = () =>
+      page
+        .locator("table.dora tbody tr[data-app]")
+        .evaluateAll((els) =>
+          els.map((el) => `${el.getAttribute("data-app")} ${el.getAttribute("data-env")}`),
+        );
+    const thirty = await drawnBars();
+
+    // A link beside the DORA heading, keeping the page's other choices.
+    await Promise.all([
+      page.waitForURL(/window=7$/),
+      page.locator('nav.dora-window a[data-window="7"]').click(),
+    ]);
+    expect(new URL(page.url()).search).toBe("?window=7");
+    const week = await dora(7);
+    expect(await page.locator("#dora").innerText()).toBe("Delivery (DORA), last 7 days");
+    expect(await page.locator('nav.dora-window a[aria-current="page"]').innerText()).toBe("7 days");
+    expect(await drawnBars()).toEqual(week.daily);
+    expect(week.daily.length).toBeLessThan(thirty.length);
+    expect(week.daily.find((d) => d.day === "2024-05-01")).toEqual({
+      day: "2024-05-01",
+      deployments: 4,
+      failures: 2,
+    });
+    expect(await tableRows()).toEqual(week.groups.map((g) => `${g.app} ${g.env}`));
+    const counts = await page.locator('table.dora tbody td[data-label="deployments"]').allInnerTexts();
+    expect(counts.map((text) => Number(text.split(" ")[0]))).toEqual(
+      week.groups.map((g) => g.deployments.count),
+    );
+
+    // The form's select, with an app: the charts are the API's for that app and window.
+    await page.selectOption('select[name="app"]', "billing-svc");
+    await page.selectOption('select[name="window"]', "90");
+    await Promise.all([page.waitForURL(/window=90/), page.getByRole("button", { name: "Filter" }).click()]);
+    expect(new URL(page.url()).search).toBe("?app=billing-svc&env=&status=&window=90");
+    const since = new Date(now - 90 * 24 * hour).toISOString();
+    const quarter = (await (
+      await fetch(
+        `${server.relbot.url}/api/v1/dora?app=billing-svc&since=${since}&until=${new Date(now).toISOString()}`,
+        {
+          headers: { Authorization: `Bearer ${dashboardTokens.viewer}` },
+        },
+      )
+    ).json()) as Report;
+    expect(quarter.window.days).toBe(90);
+    expect(await drawnBars()).toEqual(quarter.daily);
+    expect(quarter.daily.length).toBeGreaterThan(thirty.length);
+    expect(await tableRows()).toEqual(quarter.groups.map((g) => `${g.app} ${g.env}`));
+    expect(await page.locator('nav.dora-window a[data-window="30"]').getAttribute("href")).toBe(
+      "/?app=billing-svc&window=30",
+    );
+
+    // A window outside the set is refused and not echoed; the page keeps its one Content-Security-Policy.
+    const other = await browser.newPage();
+    try {
+      for (const bad of ["14", "%3Cscript%3Enope"]) {
+        const refused = await other.goto(`${server.relbot.url}/?window=${bad}`);
+        expect(refused?.status()).toBe(400);
+        expect(await other.locator("#filter-problem").innerText()).toBe(
+          "Bad filter: window: one of 7, 30, 90 (days).",
+        );
+        expect(await other.content()).not.toContain("nope");
+      }
+      const served = await other.goto(`${server.relbot.url}/?window=7`);
+      expect(served?.headers()["content-security-policy"]).toBe(dashboardPolicy);
     } finally {
       await other.close();
     }

@@ -3,8 +3,9 @@
 import { describe, expect, test } from "bun:test";
 import { type DoraPromotion, doraReport } from "../../src/domain/dora.ts";
 import { repoLinks } from "../../src/domain/repo-links.ts";
+import { renderPendingApprovals } from "../../src/http/dashboard/approvals.ts";
 import { renderDora } from "../../src/http/dashboard/dora-charts.ts";
-import { filteredApps, parseFilter, renderFilterForm } from "../../src/http/dashboard/filters.ts";
+import { filteredApps, filterHref, parseFilter, renderFilterForm } from "../../src/http/dashboard/filters.ts";
 import { markup } from "../../src/http/dashboard/format.ts";
 import { renderGrid } from "../../src/http/dashboard/grid.ts";
 import { commitLink, type DashboardLinks, pullRequestLink, tagLink } from "../../src/http/dashboard/links.ts";
@@ -85,6 +86,34 @@ describe("filters", () => {
     }
   });
 
+  test("the DORA window is one of 7, 30 and 90 days; anything else is refused without echoing it", () => {
+    expect(parseFilter(query({ window: "7" }), apps)).toEqual({ filter: { window: 7 } });
+    expect(parseFilter(query({ window: "90", app: "order-svc" }), apps)).toEqual({
+      filter: { app: "order-svc", window: 90 },
+    });
+    expect(parseFilter(query({ window: "" }), apps)).toEqual({ filter: {} });
+    for (const bad of ["14", "7d", "07", "365", hostile, "30 "]) {
+      expect(parseFilter(query({ window: bad }), apps)).toEqual({
+        problem: "window: one of 7, 30, 90 (days)",
+      });
+    }
+  });
+
+  test("the window goes into the form and the links, keeping the other choices", () => {
+    const form = render(renderFilterForm(apps, { app: "order-svc", window: 90 }));
+    expect(form).toContain('<option value="90" selected>90 days</option>');
+    expect(form).not.toContain('<option value="30" selected>');
+    // Without a window the default (the API's, 30 days) is the one selected, and there is nothing to clear.
+    const plain = render(renderFilterForm(apps, {}));
+    expect(plain).toContain('<option value="30" selected>30 days</option>');
+    expect(plain).not.toContain("clear");
+    expect(render(renderFilterForm(apps, { window: 7 }))).toContain('<a href="/">clear</a>');
+    expect(filterHref({ app: "order-svc", status: "failed", window: 90 }, { window: 7 })).toBe(
+      "/?app=order-svc&status=failed&window=7",
+    );
+    expect(filterHref({})).toBe("/");
+  });
+
   test("app and environment narrow the grid's rows and columns", () => {
     expect(filteredApps(apps, { env: "staging" })).toEqual([
       { name: "order-svc", environments: ["staging"] },
@@ -99,6 +128,57 @@ describe("filters", () => {
     expect(form).toContain('<option value="failed" selected>failed</option>');
     expect(form).toContain('<a href="/">clear</a>');
     expect(render(renderFilterForm(apps, {}))).not.toContain("clear");
+  });
+});
+
+describe("approvals section and the filter", () => {
+  const waiting = promotion({
+    id: "prm_wait",
+    env: "prod",
+    status: "awaiting-approval",
+    actor: hostile,
+    approvalsRequired: 1,
+    approvals: [],
+  });
+
+  test("narrowed by app and environment: says so, and how many wait outside the filter", () => {
+    const page = render(
+      renderPendingApprovals(
+        { pending: [waiting], elsewhere: 2, filter: { app: "order-svc", env: "prod" } },
+        "c",
+      ),
+    );
+    expect(page).toContain(
+      '<h2 id="approvals">Awaiting approval <span class="muted">(order-svc · prod only)</span></h2>',
+    );
+    expect(page).toContain('data-promotion="prm_wait"');
+    expect(page).toContain('2 awaiting approval outside it (<a href="/">show all</a>)');
+    expect(page).not.toContain(hostile);
+  });
+
+  test("nothing for the filter but some elsewhere: no table, the count and the way back", () => {
+    const page = render(
+      renderPendingApprovals({ pending: [], elsewhere: "more", filter: { env: "staging" } }, undefined),
+    );
+    expect(page).not.toContain("<table");
+    expect(page).toContain("None for this filter; more awaiting approval outside it");
+    expect(renderPendingApprovals({ pending: [], elsewhere: 0, filter: { env: "staging" } }, undefined)).toBe(
+      "",
+    );
+  });
+
+  test("a status filter is the timeline's: the section says it is not applied here", () => {
+    const page = render(
+      renderPendingApprovals({ pending: [waiting], elsewhere: 0, filter: { status: "failed" } }, undefined),
+    );
+    expect(page).toContain(
+      "The status filter narrows the timeline only: everything here is awaiting-approval.",
+    );
+    expect(page).toContain('data-promotion="prm_wait"');
+    expect(page).not.toContain("outside it");
+    expect(
+      render(renderPendingApprovals({ pending: [waiting], elsewhere: 0, filter: {} }, undefined)),
+    ).not.toContain("status filter");
   });
 });
 

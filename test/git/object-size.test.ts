@@ -28,3 +28,36 @@ test("loose, packed and deltified objects report the size git reports", async ()
   for (const oid of oids) expect(await objectSize(dir, oid)).toBe(gitSize(oid));
   expect(await objectSize(dir, "0".repeat(40))).toBeNull();
 });
+
+test("the index is searched on disk: each of 3,000 packed objects, its slice read at once or probed id by id", async () => {
+  const repo = mkdtempSync(path.join(tmpdir(), "relbot-object-size-many-"));
+  try {
+    const run = (args: string[], input?: string) =>
+      execFileSync("git", args, { cwd: repo, input, encoding: "utf8", maxBuffer: 1 << 26 }).trim();
+    run(["init", "-q", "--bare", "."]);
+    // 3,000 blobs of varied sizes, many deltas of one another: fast-import writes them as one pack and its index.
+    const stream = Array.from({ length: 3000 }, (_, i) => {
+      const blob = `${"manifest line\n".repeat(i % 50)}version ${i}\n`;
+      return `blob\ndata ${Buffer.byteLength(blob)}\n${blob}\n`;
+    }).join("");
+    run(["fast-import", "--quiet"], stream);
+    expect(readdirSync(path.join(repo, "objects/pack")).filter((f) => f.endsWith(".idx")).length).toBe(1);
+    const sizes = new Map(
+      run(["cat-file", "--batch-all-objects", "--batch-check=%(objectname) %(objectsize)"])
+        .split("\n")
+        .map((line) => line.split(" ") as [string, string]),
+    );
+    expect(sizes.size).toBe(3000);
+    const absent = [...sizes.keys()].map((oid) => `${oid.slice(0, 39)}${oid[39] === "0" ? "1" : "0"}`);
+    for (const sliceIds of [4096, 1]) {
+      for (const [oid, size] of sizes) {
+        expect([oid, await objectSize(repo, oid, { sliceIds })]).toEqual([oid, Number(size)]);
+      }
+      for (const oid of absent.slice(0, 200)) {
+        if (!sizes.has(oid)) expect(await objectSize(repo, oid, { sliceIds })).toBeNull();
+      }
+    }
+  } finally {
+    rmSync(repo, { recursive: true, force: true });
+  }
+});

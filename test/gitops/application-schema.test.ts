@@ -2,7 +2,11 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parse } from "yaml";
-import { applicationSchemaFromCrd } from "../../src/gitops/application-schema.ts";
+import {
+  applicationSchemaFromCrd,
+  defaultApplicationValidatorPath,
+  standaloneValidatorFile,
+} from "../../src/gitops/application-schema.ts";
 import { defaultApplicationSchemaPath, validateApplication } from "../../src/gitops/index.ts";
 import { annotatedApplication, argocdFixtures, singleSourceApp } from "./fixtures.ts";
 
@@ -13,6 +17,12 @@ describe("Argo CD Application schema", () => {
     const { $comment, ...bundled } = JSON.parse(readFileSync(defaultApplicationSchemaPath, "utf8"));
     expect($comment).toContain("37ee0097cf851bc2dd7665fc081bbce61a7e836e");
     expect(bundled).toEqual(applicationSchemaFromCrd(readFileSync(crdPath, "utf8")));
+  });
+
+  test("the bundled validator is ajv's standalone code for the bundled schema (regenerate with scripts/generate-argocd-schema.ts)", () => {
+    // relbot loads this module instead of compiling the bundled schema; it must be that schema's code exactly.
+    const bundled = JSON.parse(readFileSync(defaultApplicationSchemaPath, "utf8"));
+    expect(readFileSync(defaultApplicationValidatorPath, "utf8")).toBe(standaloneValidatorFile(bundled));
   });
 
   test("the upstream annotated example validates, with the bundled schema and with the CRD itself", () => {

@@ -3,6 +3,7 @@ import path from "node:path";
 import { sql } from "drizzle-orm";
 import {
   claimNextJob,
+  claimStatementsSql,
   completeJob,
   enqueueJob,
   failJob,
@@ -209,14 +210,27 @@ describe("lanes", () => {
     expect(claimNextJob(db, "w", t0 + 10, lease)?.id).toBe(due.id);
   });
 
-  test("each lane's claim walks the jobs_claim_lane index and sorts nothing", () => {
-    const plan = database.db.all<{ detail: string }>(
-      sql`explain query plan select id from jobs where status = 'queued' and priority = 1 and run_at <= 5
-          and kind in ('release', 'promotion') order by run_at, id limit 1`,
-    );
-    const details = plan.map((p) => p.detail).join(" | ");
-    expect(details).toContain("jobs_claim_lane");
-    expect(details).not.toContain("TEMP B-TREE");
+  test("each claim walks its index in order and sorts nothing (the prepared statements themselves)", () => {
+    const plan = (statement: string) =>
+      database.db
+        .all<{ detail: string }>(sql.raw(`explain query plan ${statement}`))
+        .map((p) => p.detail)
+        .join(" | ");
+    const statements = claimStatementsSql(database.db);
+    const due = plan(statements.due);
+    expect(due).toContain("jobs_claim_lane (status=? AND priority=? AND run_at<?)");
+    expect(due).not.toContain("TEMP B-TREE");
+    const expired = plan(statements.expired);
+    expect(expired).toContain("jobs_status_lease (status=? AND lease_until<?)");
+    expect(expired).not.toContain("TEMP B-TREE");
+  });
+
+  test("a claim takes only the kinds the worker handles; without kinds, any kind", () => {
+    enqueueJob(database.db, { kind: "promotion", payload: 1 }, t0);
+    enqueueJob(database.db, { kind: "release", payload: 2 }, t0 + 1);
+    expect(claimNextJob(database.db, "w1", t0 + 5, lease, ["release", "tag-pin"])?.kind).toBe("release");
+    expect(claimNextJob(database.db, "w1", t0 + 5, lease, ["tag-pin"])).toBeUndefined();
+    expect(claimNextJob(database.db, "w1", t0 + 5, lease)?.kind).toBe("promotion");
   });
 });
 

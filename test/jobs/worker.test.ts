@@ -205,4 +205,32 @@ describe("job worker", () => {
     expect(getJob(database.db, job.id)).toMatchObject({ status: "failed", attempts: 1 });
     expect(getJob(database.db, job.id)!.lastError).toContain("the stored release payload is not valid");
   });
+  test("gives the event loop a turn before recording a job's outcome and before claiming the next", async () => {
+    // What else runs on the thread (a webhook's request) is stood in for by setImmediate callbacks: they run only
+    // when the worker leaves the microtask queue, as the HTTP server's I/O does.
+    const ended = endedAttempts();
+    const order: string[] = [];
+    worker = new JobWorker({
+      db: database.db,
+      clock,
+      pollMs: 60_000,
+      onJobEnded: (job, outcome) => {
+        ended.record(job, outcome);
+        if ((job.payload as { tagName?: string }).tagName === "v1")
+          setImmediate(() => order.push("a turn after v1 ended"));
+      },
+    });
+    worker.register(releaseKind, async (payload, job) => {
+      order.push(`run ${payload.tagName}`);
+      if (payload.tagName === "v1")
+        setImmediate(() => order.push(`a turn sees v1 ${getJob(database.db, job.id)!.status}`));
+      return null;
+    });
+    // v1 first: due a millisecond earlier.
+    enqueueJob(database.db, { kind: "release", payload: { tagName: "v1" } }, clock.now() - 1);
+    enqueueJob(database.db, { kind: "release", payload: { tagName: "v2" } }, clock.now());
+    worker.start();
+    await ended.next(2);
+    expect(order).toEqual(["run v1", "a turn sees v1 running", "a turn after v1 ended", "run v2"]);
+  });
 });

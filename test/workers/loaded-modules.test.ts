@@ -1,7 +1,8 @@
 // What `relbot serve` and its worker thread load at start-up. Module code is most of a relbot process's memory (the
 // main thread's modules alone are ~65 MB RSS; the worker thread loads its own copy of what it imports), so packages
 // that only some configs need are imported when that config asks for them (a dynamic `import()`), never statically:
-// - the OpenTelemetry SDK and OTLP exporters: only with an OTLP endpoint (telemetry/otlp-export.ts);
+// - the OpenTelemetry SDK and OTLP exporters: only with an OTLP endpoint (telemetry/otlp-export.ts); the W3C
+//   propagator and context manager also on a worker thread's first traced task (telemetry/tracing.ts);
 // - openpgp on the main thread: only with an OpenPGP commit-signing key (gitops/commit-signing), or where release
 //   checks run in process (release/check-work.ts: the CLI, RELBOT_WORKER_THREADS=off);
 // - on the worker thread, the Octokit client and GitHub App auth (the main thread downloads SBOM assets).
@@ -65,6 +66,9 @@ function reached(packages: Map<string, string[]>, names: string[]): string[] {
 }
 
 const tracingExport = [
+  // The W3C propagator and the AsyncLocalStorage context manager: loaded when a span is first made or taken over.
+  "@opentelemetry/core",
+  "@opentelemetry/context-async-hooks",
   "@opentelemetry/exporter-trace-otlp-http",
   "@opentelemetry/exporter-trace-otlp-proto",
   "@opentelemetry/sdk-trace-base",

@@ -13,6 +13,7 @@ import type { RelbotApp } from "../app.ts";
 import type { TokenRegistry } from "../auth.ts";
 import { errorBody } from "../errors.ts";
 import { sessionCookie } from "./access.ts";
+import type { DashboardFilter } from "./filters.ts";
 import { versionLink } from "./links.ts";
 import { dashboardPath } from "./paths.ts";
 
@@ -39,8 +40,29 @@ export function approverSession(tokens: TokenRegistry, session: string | undefin
   return token?.scopes.includes("promote") ? { name: token.name, session } : undefined;
 }
 
-export function renderPendingApprovals(pending: readonly PromotionRow[], csrfToken: string | undefined) {
-  if (pending.length === 0) return "";
+/**
+ * What waits for approval within the dashboard's filter (app and environment), and how many wait outside it (an
+ * approver who filtered on one app still sees that others wait). The status filter is the timeline's: everything
+ * here has the status awaiting-approval, so a note says it is not applied rather than emptying the section.
+ */
+export interface ApprovalsView {
+  pending: readonly PromotionRow[];
+  /** Promotions awaiting approval that the app/environment filter leaves out; "more" when past the count's bound. */
+  elsewhere: number | "more";
+  filter: DashboardFilter;
+}
+
+export function renderPendingApprovals(view: ApprovalsView, csrfToken: string | undefined) {
+  const { pending, elsewhere, filter } = view;
+  if (pending.length === 0 && elsewhere === 0) return "";
+  const narrowed = [filter.app, filter.env].filter((v) => v !== undefined).join(" · ");
+  const outside =
+    elsewhere === 0
+      ? ""
+      : html`<p class="muted" id="approvals-elsewhere">${pending.length === 0 ? "None for this filter; " : ""}${elsewhere === "more" ? "more" : elsewhere} awaiting approval outside it (<a href="${dashboardPath}">show all</a>).</p>`;
+  const statusNote = filter.status
+    ? html`<p class="muted" id="approvals-status-note">The status filter narrows the timeline only: everything here is awaiting-approval.</p>`
+    : "";
   const rows = pending.map((p) => {
     const approvers = countedApprovers({ requester: p.actor, approvals: p.approvals ?? [] });
     const buttons = csrfToken
@@ -49,10 +71,14 @@ export function renderPendingApprovals(pending: readonly PromotionRow[], csrfTok
       : html`<span class="muted">sign in with a promote token to approve</span>`;
     return html`<tr data-promotion="${p.id}"><td data-label="app">${p.app}</td><td data-label="env">${p.env}</td><td data-label="version">${versionLink(p.app, p.toVersion)}</td><td data-label="requested by">${p.actor}</td><td data-label="approvals">${approvers.length} of ${p.approvalsRequired ?? 0}${approvers.length > 0 ? ` (${approvers.join(", ")})` : ""}</td><td class="decide">${buttons}</td></tr>`;
   });
+  const table =
+    pending.length === 0
+      ? ""
+      : html`<div class="scroll"><table class="approvals stack"><thead><tr><th>app</th><th>env</th><th>version</th><th>requested by</th><th>approvals</th><th></th></tr></thead>
+<tbody>${rows}</tbody></table></div>`;
   return html`<section aria-labelledby="approvals">
-<h2 id="approvals">Awaiting approval</h2>
-<div class="scroll"><table class="approvals stack"><thead><tr><th>app</th><th>env</th><th>version</th><th>requested by</th><th>approvals</th><th></th></tr></thead>
-<tbody>${rows}</tbody></table></div>
+<h2 id="approvals">Awaiting approval${narrowed ? html` <span class="muted">(${narrowed} only)</span>` : ""}</h2>
+${statusNote}${table}${outside}
 </section>`;
 }
 

@@ -4,7 +4,13 @@ import type { PromotionRow, ReleaseRow } from "../../store/index.ts";
 import type { BoardApp, BoardCell } from "../../store/queries/index.ts";
 import type { CheckedChain } from "./chain-status.ts";
 import { renderDora } from "./dora-charts.ts";
-import { type DashboardFilter, renderFilterForm } from "./filters.ts";
+import {
+  type DashboardFilter,
+  defaultDoraWindowDays,
+  doraWindowDays,
+  filterHref,
+  renderFilterForm,
+} from "./filters.ts";
 import { markup, timeElement, utcTime } from "./format.ts";
 import { renderGrid } from "./grid.ts";
 import type { DashboardLinks } from "./links.ts";
@@ -67,6 +73,17 @@ function chainBadge({ verdict, checkedAt }: CheckedChain, now: number) {
   return html`<span class="chain broken" data-chain="broken">audit chain broken at event ${verdict.firstBadSeq ?? "?"}</span> <span>${verdict.problem ?? ""}</span> ${checked}`;
 }
 
+/** Plain links to the other DORA windows, keeping the rest of the filter (no script: the CSP stays as it is). */
+function renderWindowLinks(filter: DashboardFilter) {
+  const current = filter.window ?? defaultDoraWindowDays;
+  const links = doraWindowDays.map((days) =>
+    days === current
+      ? html`<a href="${filterHref(filter, { window: days })}" aria-current="page" data-window="${days}">${days} days</a>`
+      : html`<a href="${filterHref(filter, { window: days })}" data-window="${days}">${days} days</a>`,
+  );
+  return html`<nav class="dora-window" aria-label="DORA window">Window: ${links.map((link, i) => (i === 0 ? link : html` · ${link}`))}</nav>`;
+}
+
 export function renderDashboard(view: DashboardView): string {
   const signOut = view.signedIn
     ? html`<form method="post" action="${signOutPath}"><button type="submit">Sign out</button></form>`
@@ -90,6 +107,7 @@ ${renderGrid(view.apps, view.board, view.now, view.rejected, view.links)}
 </section>
 <section aria-labelledby="dora">
 <h2 id="dora">Delivery (DORA), last ${view.dora.window.days} days</h2>
+${renderWindowLinks(view.filter)}
 ${renderDora(view.dora)}
 </section>
 <section aria-labelledby="promotions">

@@ -6,14 +6,22 @@ import { pageHead } from "./page-style.ts";
 import { dashboardPath } from "./paths.ts";
 
 /**
- * What the dashboard is narrowed to: one app and one environment (grid, DORA and timeline), one promotion status
- * (the timeline's: the grid always shows what runs where).
+ * What the dashboard is narrowed to: one app and one environment (grid, approvals, DORA and timeline), one
+ * promotion status (the timeline's: the grid always shows what runs where), and the DORA window in days.
  */
 export interface DashboardFilter {
   app?: string;
   env?: string;
   status?: PromotionStatus;
+  /** The DORA charts' and figures' window, the days before now; absent: the default. */
+  window?: DoraWindowDays;
 }
+
+/** The DORA windows the dashboard offers (`?window=`): a closed set, so a query cannot ask for a year's walk. */
+export const doraWindowDays = [7, 30, 90] as const;
+export type DoraWindowDays = (typeof doraWindowDays)[number];
+/** GET /api/v1/dora's default window, so the page and the API agree when neither is told otherwise. */
+export const defaultDoraWindowDays: DoraWindowDays = 30;
 
 /**
  * The filter from the query string, each value checked against what is configured (apps, their environments, the
@@ -42,6 +50,12 @@ export function parseFilter(
       return { problem: `status: one of ${promotionStatuses.join(", ")}` };
     }
     filter.status = status as PromotionStatus;
+  }
+  const window = query("window");
+  if (window) {
+    const days = doraWindowDays.find((d) => String(d) === window);
+    if (days === undefined) return { problem: `window: one of ${doraWindowDays.join(", ")} (days)` };
+    filter.window = days;
   }
   return { filter };
 }
@@ -76,9 +90,22 @@ function select(name: string, label: string, values: readonly string[], chosen: 
   )}</select></label>`;
 }
 
+/** The filter as a dashboard URL, with `change` applied (the DORA window links keep the other choices). */
+export function filterHref(filter: DashboardFilter, change: Partial<DashboardFilter> = {}): string {
+  const chosen = { ...filter, ...change };
+  const query = new URLSearchParams();
+  for (const name of ["app", "env", "status", "window"] as const) {
+    const value = chosen[name];
+    if (value !== undefined) query.set(name, String(value));
+  }
+  const search = query.toString();
+  return search ? `${dashboardPath}?${search}` : dashboardPath;
+}
+
 /** A plain GET form: works without script, and the URL of a filtered view can be shared. */
 export function renderFilterForm(apps: readonly BoardApp[], filter: DashboardFilter) {
   const envs = [...new Set(apps.flatMap((a) => a.environments))];
+  const days = filter.window ?? defaultDoraWindowDays;
   return html`<form class="filters" method="get" action="${dashboardPath}">
 ${select(
   "app",
@@ -88,7 +115,10 @@ ${select(
 )}
 ${select("env", "environment", envs, filter.env)}
 ${select("status", "timeline status", promotionStatuses, filter.status)}
+<label>DORA window <select name="window">${doraWindowDays.map(
+    (d) => html`<option value="${d}"${d === days ? html` selected` : ""}>${d} days</option>`,
+  )}</select></label>
 <button type="submit">Filter</button>
-${filter.app || filter.env || filter.status ? html`<a href="${dashboardPath}">clear</a>` : ""}
+${filter.app || filter.env || filter.status || filter.window ? html`<a href="${dashboardPath}">clear</a>` : ""}
 </form>`;
 }

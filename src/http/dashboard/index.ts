@@ -29,7 +29,13 @@ import {
 } from "./approvals.ts";
 import { AuditChainStatus } from "./chain-status.ts";
 import { dashboardPolicy, renderDashboard } from "./dashboard-page.ts";
-import { filteredApps, parseFilter, renderFilterProblem } from "./filters.ts";
+import {
+  type DashboardFilter,
+  defaultDoraWindowDays,
+  filteredApps,
+  parseFilter,
+  renderFilterProblem,
+} from "./filters.ts";
 import type { DashboardLinks } from "./links.ts";
 import { pagePolicy } from "./page-style.ts";
 import { dashboardPath, releaseRoute } from "./paths.ts";
@@ -53,6 +59,7 @@ export interface DashboardDeps {
 }
 
 const filterProblemPolicy = pagePolicy();
+const dayMs = 86_400_000;
 
 /** How many promotions the timeline shows; the API pages through the rest. */
 const timelineLength = 50;
@@ -85,8 +92,10 @@ export function registerDashboard(app: RelbotApp, deps: DashboardDeps): void {
     }
     const { filter } = parsed;
     const shown = filteredApps(apps, filter);
-    // GET /api/v1/dora's default window and the same computation, so the charts and the API agree.
-    const window = doraWindow({}, now);
+    // The window GET /api/v1/dora?since=<now - N days>&until=<now> reads, through the same computation, so the
+    // charts and the API agree (N = 30 is also the API's default).
+    const days = filter.window ?? defaultDoraWindowDays;
+    const window = doraWindow({ since: now - days * dayMs, until: now }, now);
     const records = doraPromotions(deps.db, {
       ...window,
       ...(filter.app === undefined ? {} : { app: filter.app }),
@@ -109,7 +118,7 @@ export function registerDashboard(app: RelbotApp, deps: DashboardDeps): void {
       chain: chain.current(),
       now,
       signedIn: getCookie(c, sessionCookie) !== undefined,
-      approvals: decideApproval ? pendingApprovals(c) : "",
+      approvals: decideApproval ? pendingApprovals(c, filter) : "",
     });
     c.header("Content-Security-Policy", dashboardPolicy);
     // Versions and actors are not secret from a read token holder, but they are from a shared browser cache.
@@ -166,10 +175,30 @@ export function registerDashboard(app: RelbotApp, deps: DashboardDeps): void {
     return { releaseTraces, promotionTraces };
   }
 
-  /** Protected environments: what waits for approval; buttons only for a session that may approve. */
-  function pendingApprovals(c: Context) {
-    const pending = listPromotions(deps.db, { status: "awaiting-approval" }, { limit: timelineLength }).rows;
+  /**
+   * Protected environments: what waits for approval in the filter's app and environment, and how many wait
+   * outside them; buttons only for a session that may approve.
+   */
+  function pendingApprovals(c: Context, filter: DashboardFilter) {
+    const waiting = { status: "awaiting-approval" as const };
+    const pending = listPromotions(
+      deps.db,
+      {
+        ...waiting,
+        ...(filter.app === undefined ? {} : { app: filter.app }),
+        ...(filter.env === undefined ? {} : { env: filter.env }),
+      },
+      { limit: timelineLength },
+    ).rows;
+    const narrowed = filter.app !== undefined || filter.env !== undefined;
+    // Counted up to a bound, like the list: past it the page says "more" rather than walking every row.
+    const all = narrowed ? listPromotions(deps.db, waiting, { limit: timelineLength }) : undefined;
+    const elsewhere =
+      all === undefined ? 0 : all.next ? ("more" as const) : Math.max(0, all.rows.length - pending.length);
     const approver = approverSession(deps.tokens, getCookie(c, sessionCookie));
-    return renderPendingApprovals(pending, approver ? csrf.tokenFor(approver.session) : undefined);
+    return renderPendingApprovals(
+      { pending, elsewhere, filter },
+      approver ? csrf.tokenFor(approver.session) : undefined,
+    );
   }
 }

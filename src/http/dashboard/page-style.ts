@@ -67,6 +67,8 @@ th .problem { font-weight: normal; white-space: normal; }
 .chart svg { display: block; width: 100%; height: auto; }
 .chart text { font-size: 12px; fill: var(--muted); }
 .chart figcaption { color: var(--muted); font-size: 12.5px; margin-top: 4px; }
+.dora-window { margin: -4px 0 10px; font-size: 14px; color: var(--muted); }
+.dora-window a[aria-current] { color: var(--ink); font-weight: 600; text-decoration: none; }
 .axis { stroke: var(--line); }
 .bar-deploy, .key-deploy::before { fill: #0969da; background: #0969da; }
 .bar-fail, .key-fail::before { fill: #cf222e; background: #cf222e; }

@@ -20,11 +20,15 @@ export {
 export { type BoardApp, type BoardCell, releaseBoard } from "./release-board.ts";
 export {
   appHasReleases,
+  insertRelease,
   latestRejectedReleases,
   listReleases,
+  type NewReleaseRow,
   type ReleaseKey,
+  releaseOfTagObject,
   releaseRecords,
   releasesWithTagTrouble,
+  verifiedRecordsOfVersion,
 } from "./releases.ts";
 export { rememberSlackRequest } from "./slack-requests.ts";
 export { type VerifiedRelease, verifiedRelease, verifiedVersionsAtCommit } from "./verified-releases.ts";

@@ -108,3 +108,89 @@ export function latestRejectedReleases(db: Db, apps: readonly string[]): Release
     )
     .all();
 }
+
+// The release checks' own reads and write, prepared once per connection: every check runs them on the thread that
+// answers webhooks, and building and preparing them anew was most of what a check cost that thread.
+
+/** The record of one tag object as one version (at most one: releases_app_version_object is unique). */
+export function releaseOfTagObject(
+  db: Db,
+  app: string,
+  version: string,
+  tagObject: string,
+): ReleaseRow | undefined {
+  return prepared(db, "releases.ofTagObject", (d) =>
+    d
+      .select()
+      .from(releases)
+      .where(
+        and(
+          eq(releases.app, sql.placeholder("app")),
+          eq(releases.version, sql.placeholder("version")),
+          eq(releases.tagObject, sql.placeholder("tagObject")),
+        ),
+      )
+      .prepare(),
+  ).get({ app, version, tagObject });
+}
+
+/** The verified records of a version (one, unless its tag was moved after it): the tag object and commit of each. */
+export function verifiedRecordsOfVersion(
+  db: Db,
+  app: string,
+  version: string,
+): Pick<ReleaseRow, "tagObject" | "commit">[] {
+  return prepared(db, "releases.verifiedOfVersion", (d) =>
+    d
+      .select({ tagObject: releases.tagObject, commit: releases.commit })
+      .from(releases)
+      .where(
+        and(
+          eq(releases.app, sql.placeholder("app")),
+          eq(releases.version, sql.placeholder("version")),
+          eq(releases.status, "verified"),
+        ),
+      )
+      .prepare(),
+  ).all({ app, version });
+}
+
+/** A new release record: every column but the id, nullable ones as null. */
+export type NewReleaseRow = Omit<ReleaseRow, "id">;
+
+const releaseColumns = [
+  "app",
+  "module",
+  "version",
+  "tagName",
+  "tagObject",
+  "commit",
+  "signatureFormat",
+  "signer",
+  "keyFingerprint",
+  "sbomDigest",
+  "sbomFormat",
+  "status",
+  "reasons",
+  "tagState",
+  "source",
+  "deliveryId",
+  "firstSeenAt",
+  "createdAt",
+  "updatedAt",
+] as const satisfies readonly (keyof NewReleaseRow)[];
+
+export function insertRelease(db: Db, row: NewReleaseRow): ReleaseRow {
+  return prepared(db, "releases.insert", (d) =>
+    d
+      .insert(releases)
+      .values(
+        Object.fromEntries(releaseColumns.map((column) => [column, sql.placeholder(column)])) as Record<
+          (typeof releaseColumns)[number],
+          ReturnType<typeof sql.placeholder>
+        > as unknown as typeof releases.$inferInsert,
+      )
+      .returning()
+      .prepare(),
+  ).get(row)!;
+}
