@@ -1,6 +1,6 @@
 // The work that follows audit events (src/audit/followers.ts), for every process that appends them: channel
-// notifications, GitHub deployments, rollback notices, moved-tag pins and pull-request tag checks, each queued as its own job in
-// the event's transaction. serve, and the CLI commands writing to the same database, bind this, so events they
+// notifications, GitHub deployments, rollback notices, moved-tag pins and pull-request tag checks, each queued as
+// its own job in the event's transaction. serve, and the CLI commands writing to the same database, bind this, so events they
 // record are followed too; only serve's worker runs the jobs.
 import { type AuditFollower, bindAuditFollower } from "../audit/index.ts";
 import type { RelbotConfig } from "../config/index.ts";
