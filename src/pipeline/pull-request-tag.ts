@@ -16,11 +16,12 @@ import type { AppConfig } from "../config/index.ts";
 import { RelbotError } from "../errors.ts";
 import { releaseTagStatus } from "../github/commit-status.ts";
 import type { PullRequestState, PullRequests } from "../github/pull-requests.ts";
-import { enqueueJob, type JobHandler, pullRequestTagMovedJob, tagPinJob } from "../jobs/index.ts";
+import { enqueueJob, type JobHandler, pullRequestTagMovedJob } from "../jobs/index.ts";
 import type { PullRequestTagMovedPayload } from "../jobs/pull-request-tag-job.ts";
 import type { Logger } from "../log.ts";
 import { type Db, type PromotionRow, promotions } from "../store/index.ts";
 import { releaseRecords, verifiedRelease } from "../store/queries/index.ts";
+import { tagMoveOf } from "./moved-tag-follower.ts";
 import { recordPullRequestCancelled } from "./pull-request-records.ts";
 import {
   applyPullRequestState,
@@ -202,52 +203,15 @@ export function openPullRequestsOf(db: Db, app: string, version: string): Promot
     .all();
 }
 
-/** Is this audit event relbot recording that a release's tag moved? (either detection path) */
-function recordsTagMove(kind: string, payload: unknown): boolean {
-  if (kind === "tag.moved") return true;
-  if (kind !== "release.rejected") return false;
-  const reasons = (payload as { reasons?: { code?: unknown }[] } | null)?.reasons;
-  return Array.isArray(reasons) && reasons.some((reason) => reason?.code === "tag.moved");
-}
-
 /**
- * Follows the audit log: a recorded tag move for a version some pull request is open for queues the job that closes
- * them, in the same transaction (so the move is never recorded without the job).
- *
- * A move first seen by the push webhook's release check (release.rejected, code tag.moved) also queues the tag-pin
- * job, as the reconciler does for the moves it finds: the reconciler reports a tag's state only when it changes, so
- * after the release check had marked the tag moved it would never pin the environments naming it, among them one a
- * pull request was merged into before relbot saw the move.
+ * Follows the audit log: a recorded tag move (tagMoveOf) for a version some pull request is open for queues the job
+ * that closes them, in the same transaction (so the move is never recorded without the job).
  */
 export function pullRequestTagFollower(onQueued?: () => void): AuditFollower {
   return (tx, event) => {
-    if (!recordsTagMove(event.kind, event.payload)) return;
-    const at = event.subject.indexOf("@");
-    if (at <= 0) return;
-    const app = event.subject.slice(0, at);
-    const version = event.subject.slice(at + 1);
-    if (event.kind === "release.rejected") {
-      const release = verifiedRelease(tx, app, version);
-      const movedTo = (event.payload as { tagObject?: unknown }).tagObject;
-      if (release?.commit && typeof movedTo === "string") {
-        enqueueJob(
-          tx,
-          tagPinJob.job({
-            app,
-            version,
-            tagName: release.tagName,
-            verifiedTagObject: release.tagObject,
-            commit: release.commit,
-            movedTo,
-            movedEventSeq: event.seq,
-          }),
-          event.time,
-        );
-        onQueued?.();
-      }
-    }
-    if (openPullRequestsOf(tx, app, version).length === 0) return;
-    enqueueJob(tx, pullRequestTagMovedJob.job({ app, version, seq: event.seq }), event.time);
+    const moved = tagMoveOf(event);
+    if (!moved || openPullRequestsOf(tx, moved.app, moved.version).length === 0) return;
+    enqueueJob(tx, pullRequestTagMovedJob.job({ ...moved, seq: event.seq }), event.time);
     onQueued?.();
   };
 }

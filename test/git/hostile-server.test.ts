@@ -11,6 +11,7 @@ import pino from "pino";
 import { RelbotError } from "../../src/errors.ts";
 import { BareCache } from "../../src/git/bare-cache.ts";
 import { SourceRepos } from "../../src/git/index.ts";
+import { gitopsWriterFor } from "../gitops/fixtures.ts";
 import { generateGitopsHistory } from "../support/generated-gitops.ts";
 import { commitFiles, git, makeWorkRepo } from "../support/git.ts";
 import { gitAsync } from "../support/git-async.ts";
@@ -175,6 +176,51 @@ describe("a GitOps server that sends a damaged pack", () => {
   }
 });
 
+describe("the GitOps writer over a server that sends a damaged pack", () => {
+  test("fails the fetch with the pack's code and logs it with the code", async () => {
+    const { server, proxy } = servers.find((s) => s.protocol === "v2")!;
+    const name = `writer-${++seq}.git`;
+    server.createRepo(name);
+    const bare = server.repoPath(name);
+    generateGitopsHistory(bare, 3, 3);
+    const logged = logSink();
+    const writer = gitopsWriterFor({ url: `${proxy.url}/${name}` }, { logger: pino(logged.sink) });
+    proxy.damage = "none";
+    await writer.warm();
+    generateGitopsHistory(bare, 3, 3, git(bare, ["rev-parse", "main"]));
+    proxy.damage = "cut-short";
+    const error = await writer.warm().then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    proxy.damage = "none";
+    expect(error).toBeInstanceOf(RelbotError);
+    expect((error as RelbotError).code as string).toBe("git.pack_truncated");
+    const line = logged.lines().find((l) => l.msg === "GitOps pack refused");
+    expect(line).toMatchObject({ code: "git.pack_truncated", retryable: true });
+    await writer.warm();
+  });
+});
+
+/** pino lines written to memory, parsed back. */
+function logSink() {
+  let text = "";
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      text += String(chunk);
+      done();
+    },
+  });
+  return {
+    sink,
+    lines: () =>
+      text
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
+  };
+}
+
 describe("a source repository server that sends a damaged pack", () => {
   test("the tag fetch fails with git.pack_corrupt, logged with its code, and the cache keeps no pack", async () => {
     const { server, proxy } = servers.find((s) => s.protocol === "v2")!;
@@ -184,15 +230,9 @@ describe("a source repository server that sends a damaged pack", () => {
     commitFiles(work, { "go.mod": "module example.com/svc\n" });
     git(work, ["tag", "v1.0.0"]);
     await gitAsync(work, ["push", "--quiet", url, "main", "--tags"]);
-    let logged = "";
-    const sink = new Writable({
-      write(chunk, _encoding, done) {
-        logged += String(chunk);
-        done();
-      },
-    });
+    const logged = logSink();
     const cacheDir = tempDir("relbot-hostile-source-");
-    const sources = new SourceRepos({ cacheDir, logger: pino(sink) });
+    const sources = new SourceRepos({ cacheDir, logger: pino(logged.sink) });
     const proxied = `${proxy.url}/${name}`;
     const tags = await sources.listTags(proxied);
     proxy.damage = "flip-a-byte";
@@ -203,9 +243,8 @@ describe("a source repository server that sends a damaged pack", () => {
     proxy.damage = "none";
     expect(error).toBeInstanceOf(RelbotError);
     expect((error as RelbotError).code as string).toBe("git.pack_corrupt");
-    const line = logged.split("\n").find((l) => l.includes("source pack refused"));
-    expect(line).toBeDefined();
-    expect(JSON.parse(line!)).toMatchObject({ code: "git.pack_corrupt", repo: proxied });
+    const line = logged.lines().find((l) => l.msg === "source pack refused");
+    expect(line).toMatchObject({ code: "git.pack_corrupt", repo: proxied });
     const [dir] = readdirSync(cacheDir);
     expect(readdirSync(path.join(cacheDir, dir!, "objects", "pack"))).toEqual([]);
     // Honest again: the same tag is fetched.
