@@ -6,12 +6,20 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { execFileSync } from "node:child_process";
 import { readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { Writable } from "node:stream";
+import pino from "pino";
+import { loadConfig } from "../../src/config/index.ts";
 import { SourceRepos } from "../../src/git/index.ts";
 import { geometricFoldBytes } from "../../src/git/source-compaction.ts";
+import { sourceCacheDir } from "../../src/wiring/pipeline.ts";
+import type { ThreadedCheckWork } from "../../src/workers/index.ts";
+import { settledJob } from "../support/eventually.ts";
 import { commitFiles, makeWorkRepo } from "../support/git.ts";
 import { gitAsync } from "../support/git-async.ts";
 import { type GitServer, startGitServer } from "../support/git-server.ts";
 import { makeSshKey, type SshKey, signedTag } from "../support/keys.ts";
+import { deliver } from "../support/relbot-webhooks.ts";
+import { createPipelineWorld, type PipelineWorld, startPipelineRelbot } from "../support/release-pipeline.ts";
 import { tempDir } from "../support/temp-dir.ts";
 
 /** Releases fetched one after another into one cache. */
@@ -194,4 +202,60 @@ describe("geometricFoldBytes", () => {
       for (let i = 1; i < all.length; i++) expect(all[i]!).toBeGreaterThanOrEqual(2 * all[i - 1]!);
     }
   });
+});
+
+describe("source caches compact inside relbot", () => {
+  let world: PipelineWorld;
+  beforeAll(async () => {
+    world = await createPipelineWorld();
+  });
+  afterAll(async () => {
+    await world?.dispose();
+  });
+
+  // On the worker thread (the default) and in process (RELBOT_WORKER_THREADS=off): each is its own SourceRepos.
+  for (const threads of ["on", "off"] as const) {
+    test(`release checks with worker threads ${threads} compact the repository's cache`, async () => {
+      const lines: Record<string, unknown>[] = [];
+      const sink = new Writable({
+        write(chunk, _encoding, done) {
+          for (const line of String(chunk).split("\n").filter(Boolean)) lines.push(JSON.parse(line));
+          done();
+        },
+      });
+      const loaded = loadConfig({
+        file: world.configFile,
+        env: { ...world.env, RELBOT_WORKER_THREADS: threads },
+      });
+      const relbot = await startPipelineRelbot(world, { logger: pino({ level: "debug" }, sink), loaded });
+      const checkThread =
+        threads === "on" ? (relbot.releaseChecks as ThreadedCheckWork).thread.threadId : undefined;
+      try {
+        expect("thread" in relbot.releaseChecks!).toBe(threads === "on");
+        // Two packs or more a release (tag and commit, trees): 10 releases pass the 16 packs compaction starts at.
+        for (let i = 0; i < 10; i++) {
+          const tag = `v1.${(threads === "on" ? 10 : 30) + i}.0`;
+          commitFiles(world.source.work, { [`release-${threads}-${i}.txt`]: `${i}\n` }, tag);
+          world.publishGitHubRelease(tag);
+          const tagObject = await world.releaseTag(tag);
+          const answer = await deliver(relbot.url, "push", world.pushEvent(tag, tagObject));
+          const job = await settledJob(relbot.database.db, answer.body.jobIds[0]);
+          expect(job.result).toMatchObject({ status: "verified", version: tag });
+        }
+      } finally {
+        await relbot.stop();
+      }
+      const compactions = lines.filter((l) => l.msg === "compacted a source cache");
+      expect(compactions.length).toBeGreaterThanOrEqual(1);
+      // On the thread, the thread's own SourceRepos compacts (its log lines carry the thread's id).
+      if (checkThread !== undefined) for (const line of compactions) expect(line.thread).toBe(checkThread);
+      expect(lines.filter((l) => l.msg?.toString().startsWith("compacting a source cache failed"))).toEqual(
+        [],
+      );
+      const gitdir = cacheOf(sourceCacheDir(loaded.config));
+      expect(packCount(gitdir)).toBeLessThanOrEqual(16);
+      const packed = execFileSync("git", ["--git-dir", gitdir, "count-objects", "-v"], { encoding: "utf8" });
+      expect(packed).toContain("size-garbage: 0");
+    }, 120_000);
+  }
 });
