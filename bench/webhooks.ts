@@ -141,6 +141,22 @@ const relbotCpu = () => {
   const fields = readFileSync(`/proc/${relbot.pid}/stat`, "utf8").split(") ")[1]!.split(" ");
   return (Number(fields[11]) + Number(fields[12])) * 10;
 };
+/** One signed `push` delivery to relbot's webhook endpoint; resolves to the answer's status once its body is read. */
+async function post(delivery: { id: string; body: string; signature: string }): Promise<number> {
+  const response = await fetch(`${relbot.url}/webhooks/github`, {
+    method: "POST",
+    headers: {
+      "Content-Type": "application/json",
+      "X-GitHub-Event": "push",
+      "X-GitHub-Delivery": delivery.id,
+      "X-Hub-Signature-256": delivery.signature,
+    },
+    body: delivery.body,
+  });
+  await response.arrayBuffer();
+  return response.status;
+}
+
 // --warmup N: N deliveries of tags that are not on the server before the measured ones, and their (quickly failing)
 // checks finished, so the measurement starts on a warm process (JIT, first queries, the worker thread started), as a
 // relbot that has been running meets its deliveries. Without it the first concurrent batch meets a cold process.
@@ -166,21 +182,7 @@ if (warmupCount > 0) {
     }),
   );
   for (let i = 0; i < warmups.length; i += concurrency) {
-    await Promise.all(
-      warmups.slice(i, i + concurrency).map(async (delivery) => {
-        const response = await fetch(`${relbot.url}/webhooks/github`, {
-          method: "POST",
-          headers: {
-            "Content-Type": "application/json",
-            "X-GitHub-Event": "push",
-            "X-GitHub-Delivery": delivery.id,
-            "X-Hub-Signature-256": delivery.signature,
-          },
-          body: delivery.body,
-        });
-        await response.arrayBuffer();
-      }),
-    );
+    await Promise.all(warmups.slice(i, i + concurrency).map(post));
   }
   const pendingWarmups = () => {
     const db = new BunDatabase(dbFile, { readonly: true });
@@ -204,19 +206,9 @@ await Promise.all(
     while (next < plan.length) {
       const delivery = plan[next++]!;
       const sent = performance.now();
-      const response = await fetch(`${relbot.url}/webhooks/github`, {
-        method: "POST",
-        headers: {
-          "Content-Type": "application/json",
-          "X-GitHub-Event": "push",
-          "X-GitHub-Delivery": delivery.id,
-          "X-Hub-Signature-256": delivery.signature,
-        },
-        body: delivery.body,
-      });
-      await response.arrayBuffer();
+      const status = await post(delivery);
       times.push(performance.now() - sent);
-      statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+      statuses.set(status, (statuses.get(status) ?? 0) + 1);
     }
   }),
 );
