@@ -12,10 +12,12 @@ import { type Logger, silentLogger } from "../log.ts";
 import { type GitCredential, gitAuthHeaders, redactUrl } from "./credentials.ts";
 import { parseCommit } from "./git-commit.ts";
 import { isTreeMode } from "./git-tree.ts";
+import { compactObjects } from "./object-compaction.ts";
 import { objectSize } from "./object-size.ts";
 import { newObjectCache, ObjectStore } from "./object-store.ts";
 import { indexPackFile } from "./pack-indexer.ts";
 import { listAdvertisedRefs, readAdvertisement } from "./ref-advertisement.ts";
+import { geometricFoldBytes } from "./source-compaction.ts";
 import { http } from "./traced-http.ts";
 import { fetchPack, oversizedEntry, type PackLimits, packTypes } from "./upload-pack.ts";
 
@@ -32,6 +34,8 @@ export type CappedRead<T> = { found: T } | { tooLarge: number } | { missing: tru
 const sourceObjectCacheBytes = 4 * 1024 * 1024;
 /** Source caches kept open at once: a reconcile pass reads hundreds of repositories, one after another. */
 const maxOpenStores = 32;
+/** Indexed packs in one source cache that start a compaction (as the GitOps cache's compactAtPacks). */
+const defaultCompactAtPacks = 16;
 
 export class SourceRepos {
   private readonly cacheDir: string;
@@ -57,14 +61,24 @@ export class SourceRepos {
 
   /** git.maxPackBytes / git.maxObjectBytes: what one pack fetched from a source repository may hold. */
   private readonly packLimits: PackLimits;
+  private readonly compactAtPacks: number;
+  private readonly onCompactionPackWritten: (() => void) | undefined;
+  /** Per cache directory: packs there were when its compaction failed; the next try waits for as many more. */
+  private readonly packsAtFailure = new Map<string, number>();
 
   constructor(opts: {
     cacheDir: string;
     credential?: GitCredential;
     logger?: Logger;
     packLimits?: PackLimits;
+    /** Indexed packs in one cache that start its compaction (default 16; Infinity: never, for comparisons). */
+    compactAtPacks?: number;
+    /** Test seam of the compaction: after the new pack is on disk, before anything is removed (a crash there). */
+    onCompactionPackWritten?: () => void;
   }) {
     this.cacheDir = path.resolve(opts.cacheDir);
+    this.compactAtPacks = opts.compactAtPacks ?? defaultCompactAtPacks;
+    this.onCompactionPackWritten = opts.onCompactionPackWritten;
     this.packLimits = opts.packLimits ?? {};
     this.credential = opts.credential;
     this.logger = opts.logger ?? silentLogger;
@@ -176,6 +190,7 @@ export class SourceRepos {
         { repo: redactUrl(url), tag: tagName, ms: Math.round(performance.now() - started) },
         "fetched tag",
       );
+      await this.compactIfDue(gitdir);
       if (!(await this.hasObjectAndTarget(gitdir, objectId))) {
         throw new RelbotError(
           "source.tag-changed",
@@ -203,7 +218,7 @@ export class SourceRepos {
     const gitdir = await this.gitdir(url);
     const fetched = await this.fetchMissingBlob(url, gitdir, oid, maxBytes);
     if (fetched) return fetched;
-    const size = await objectSize(gitdir, oid);
+    const size = await sizeInCache(gitdir, oid);
     if (size !== null && size > maxBytes) return { tooLarge: size };
     const object = await this.readObject(url, oid);
     if (object.content.byteLength > maxBytes) return { tooLarge: object.content.byteLength };
@@ -258,9 +273,9 @@ export class SourceRepos {
     oid: string,
     maxBytes: number,
   ): Promise<{ tooLarge: number } | null> {
-    if ((await objectSize(gitdir, oid)) !== null || !(await this.takesFilters(url))) return null;
+    if ((await sizeInCache(gitdir, oid)) !== null || !(await this.takesFilters(url))) return null;
     return this.serialised(gitdir, async () => {
-      if ((await objectSize(gitdir, oid)) !== null) return null;
+      if ((await sizeInCache(gitdir, oid)) !== null) return null;
       const fetched = await this.remote(url, async () =>
         fetchPack({
           url,
@@ -273,8 +288,43 @@ export class SourceRepos {
       );
       if ("tooLarge" in fetched) return fetched;
       await this.indexPack(gitdir, fetched.packFile);
+      await this.compactIfDue(gitdir);
       return null;
     });
+  }
+
+  /**
+   * Folds the cache's packs together (object-compaction.ts: the new pack is flushed and checked before anything is
+   * removed, crash leftovers go first) once compactAtPacks have piled up, choosing them by size
+   * (source-compaction.ts). Runs inside `serialised`, the cache directory's one writer. A failure leaves the cache
+   * readable as it was and is logged; it is tried again once as many packs have piled up again.
+   */
+  private async compactIfDue(gitdir: string): Promise<void> {
+    const packs = indexedPackSizes(gitdir);
+    if (packs.length < this.compactAtPacks + (this.packsAtFailure.get(gitdir) ?? 0)) return;
+    const smallPackBytes = geometricFoldBytes(packs);
+    if (smallPackBytes === 0) return;
+    // A store of its own: the shared one may be closed meanwhile (maxOpenStores) by reads of other repositories.
+    const store = new ObjectStore(gitdir, { cacheBytes: 1024 * 1024 });
+    try {
+      store.refresh();
+      const result = await compactObjects(store, {
+        smallPackBytes,
+        afterPackWritten: this.onCompactionPackWritten,
+      });
+      this.packsAtFailure.delete(gitdir);
+      this.logger.debug({ cache: path.basename(gitdir), ...result }, "compacted a source cache");
+    } catch (error) {
+      this.packsAtFailure.set(gitdir, packs.length);
+      this.logger.warn(
+        { cache: path.basename(gitdir), err: error },
+        "compacting a source cache failed; it stays readable as it was",
+      );
+    } finally {
+      store.close();
+      // Readers pick up the new pack (and let go of the removed ones) at once.
+      this.stores.get(gitdir)?.refresh();
+    }
   }
 
   /** What a tag object points at (its `object` header); a commit id is its own target. */
@@ -423,4 +473,39 @@ export class SourceRepos {
       );
     }
   }
+}
+
+/**
+ * objectSize, read while a compaction of the same cache may run (reads take no lock): a pack removed between
+ * finding the object in its index and reading its entry is read again from the pack that replaced it, which is in
+ * place before anything is removed.
+ */
+async function sizeInCache(gitdir: string, oid: string): Promise<number | null> {
+  try {
+    return await objectSize(gitdir, oid);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    return objectSize(gitdir, oid);
+  }
+}
+
+/** The sizes of the cache's indexed packs (a pack without its index is a leftover nothing reads). */
+function indexedPackSizes(gitdir: string): number[] {
+  const dir = path.join(gitdir, "objects", "pack");
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const sizes: number[] = [];
+  for (const name of names) {
+    if (!name.endsWith(".idx")) continue;
+    try {
+      sizes.push(fs.statSync(path.join(dir, `${name.slice(0, -4)}.pack`)).size);
+    } catch {
+      // an index without its pack is not read (object-store.ts), so not counted
+    }
+  }
+  return sizes;
 }
