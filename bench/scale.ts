@@ -3,9 +3,9 @@
 // pushed commit), against the git CLI script a team would run instead, in the same run on the same server.
 //
 // Per size it prints: the cold first promotion (process start -> listening -> webhook accepted -> pushed commit,
-// start-up reconcile pass and first GitOps clone included), the warm promotion time (webhook sent -> pushed commit,
-// median of several), relbot's peak RSS (VmHWM from /proc), and the git CLI baseline (clone --depth 1, edit,
-// commit, push).
+// first GitOps clone included; the start-up reconcile pass is off, see the config below), the warm promotion time
+// (webhook sent -> pushed commit, median of several), relbot's peak RSS (VmHWM from /proc), and the git CLI
+// baseline (clone --depth 1, edit, commit, push).
 //
 // Run: npm run bench:scale -- [--sizes 5k/2k,30k/20k,100k/50k] [--warm 7] [--baseline 3] [--fresh]
 // Fixtures are built once and cached (see gitops-fixture.ts: $RELBOT_BENCH_FIXTURES or <tmpdir>/relbot-bench-fixtures).
@@ -84,7 +84,7 @@ async function measure(label: string, shape: GitopsShape): Promise<SizeResult> {
     );
 
     const raw = parse(readFileSync(world.configFile, "utf8"));
-    raw.reconcile = { interval: 0 }; // the start-up pass only
+    raw.reconcile = { interval: 0 }; // no reconcile pass at all (0 also turns off the start-up one): promotions only
     raw.gitops.url = url;
     raw.apps = {
       "order-svc": { ...raw.apps["order-svc"], environments: [{ name: "dev", file, auto: true }] },

@@ -4,7 +4,8 @@
 // Run: node_modules/.bin/bun bench/webhooks.ts [--deliveries N] [--concurrency N] [--repeat-percent N]
 //   --worker-busy N: the first N tags exist on a local git server, gpg-signed, so the job worker runs real release
 //   checks (fetch, pack, signature, go.mod) during the measurement; --worker-threads on|off sets
-//   RELBOT_WORKER_THREADS (where those checks run).
+//   RELBOT_WORKER_THREADS (where those checks run); --warmup N: N other deliveries first, their checks done, so the
+//   measurement meets a warm process.
 //   --cpu-window-ms N: how long to watch, after the deliveries, the CPU one release check costs (default 8000).
 //   --cpu-prof DIR: relbot writes a CPU profile of its main thread (Bun's --cpu-prof, .cpuprofile and markdown)
 //   into DIR when it stops.
@@ -29,6 +30,7 @@ const { values } = parseArgs({
     "worker-threads": { type: "string" },
     "cpu-window-ms": { type: "string" },
     "cpu-prof": { type: "string" },
+    warmup: { type: "string", default: "0" },
   },
 });
 const busyTags = Number(values["worker-busy"]);
@@ -139,6 +141,61 @@ const relbotCpu = () => {
   const fields = readFileSync(`/proc/${relbot.pid}/stat`, "utf8").split(") ")[1]!.split(" ");
   return (Number(fields[11]) + Number(fields[12])) * 10;
 };
+/** One signed `push` delivery to relbot's webhook endpoint; resolves to the answer's status once its body is read. */
+async function post(delivery: { id: string; body: string; signature: string }): Promise<number> {
+  const response = await fetch(`${relbot.url}/webhooks/github`, {
+    method: "POST",
+    headers: {
+      "Content-Type": "application/json",
+      "X-GitHub-Event": "push",
+      "X-GitHub-Delivery": delivery.id,
+      "X-Hub-Signature-256": delivery.signature,
+    },
+    body: delivery.body,
+  });
+  await response.arrayBuffer();
+  return response.status;
+}
+
+// --warmup N: N deliveries of tags that are not on the server before the measured ones, and their (quickly failing)
+// checks finished, so the measurement starts on a warm process (JIT, first queries, the worker thread started), as a
+// relbot that has been running meets its deliveries. Without it the first concurrent batch meets a cold process.
+const warmupCount = Number(values.warmup);
+if (warmupCount > 0) {
+  const warmups = await Promise.all(
+    Array.from({ length: warmupCount }, async (_, i) => {
+      const body = JSON.stringify({
+        ...template,
+        ref: `refs/tags/v0.0.${i}`,
+        after: (i + 1).toString(16).padStart(40, "f"),
+        ...(source
+          ? {
+              repository: {
+                ...(template.repository as object),
+                clone_url: repo,
+                html_url: repo.replace(/\.git$/, ""),
+              },
+            }
+          : {}),
+      });
+      return { id: crypto.randomUUID(), body, signature: await sign(secret, body) };
+    }),
+  );
+  for (let i = 0; i < warmups.length; i += concurrency) {
+    await Promise.all(warmups.slice(i, i + concurrency).map(post));
+  }
+  const pendingWarmups = () => {
+    const db = new BunDatabase(dbFile, { readonly: true });
+    const n = db
+      .query<{ n: number }, []>("select count(*) as n from jobs where status in ('queued', 'running')")
+      .get()!.n;
+    db.close();
+    return n;
+  };
+  const deadline = performance.now() + 60_000;
+  while (pendingWarmups() > 0 && performance.now() < deadline) await Bun.sleep(100);
+  console.log(`warm-up: ${warmupCount} deliveries answered and their checks finished before the measurement`);
+}
 const burstStart = { ...mainThread(), checks: verifiedNow(), relbot: relbotCpu(), bench: benchCpu() };
 const times: number[] = [];
 const statuses = new Map<number, number>();
@@ -149,19 +206,9 @@ await Promise.all(
     while (next < plan.length) {
       const delivery = plan[next++]!;
       const sent = performance.now();
-      const response = await fetch(`${relbot.url}/webhooks/github`, {
-        method: "POST",
-        headers: {
-          "Content-Type": "application/json",
-          "X-GitHub-Event": "push",
-          "X-GitHub-Delivery": delivery.id,
-          "X-Hub-Signature-256": delivery.signature,
-        },
-        body: delivery.body,
-      });
-      await response.arrayBuffer();
+      const status = await post(delivery);
       times.push(performance.now() - sent);
-      statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+      statuses.set(status, (statuses.get(status) ?? 0) + 1);
     }
   }),
 );
@@ -266,8 +313,8 @@ if (perCheck)
     `afterwards, intake idle: ${perCheck.checks} release checks; CPU per check: main thread ${perCheck.main.toFixed(2)} ms, whole process ${perCheck.all.toFixed(1)} ms`,
   );
 const ok =
-  stored === unique.length &&
-  jobs === unique.length &&
+  stored === unique.length + warmupCount &&
+  jobs === unique.length + warmupCount &&
   missing === 0 &&
   doubled === 0 &&
   accepted === unique.length;

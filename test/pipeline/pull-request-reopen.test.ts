@@ -4,107 +4,31 @@
 // the real git server, real signed tags; GitHub's pull requests stood in over the GitOps repository (the head
 // branch restored first, as GitHub requires before a reopen once relbot deleted it).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
-import path from "node:path";
-import { eq } from "drizzle-orm";
-import { parse, stringify } from "yaml";
 import type { RunningRelbot } from "../../src/main.ts";
-import { auditEvents, type PromotionRow } from "../../src/store/index.ts";
 import { eventually } from "../support/eventually.ts";
 import { git } from "../support/git.ts";
-import { type PullsStandIn, standInPulls } from "../support/github-pulls.ts";
+import type { PullsStandIn } from "../support/github-pulls.ts";
+import { type PullRequestWorld, stagingFile, startPullRequestWorld } from "../support/pull-request-world.ts";
 import { deliver } from "../support/relbot-webhooks.ts";
-import {
-  createPipelineWorld,
-  type PipelineWorld,
-  promotionsOf,
-  reconcileOnDemand,
-  startPipelineRelbot,
-} from "../support/release-pipeline.ts";
+import { type PipelineWorld, promotionsOf } from "../support/release-pipeline.ts";
 
-const deployToken = "pr-reopen-deployer-token";
-const stagingFile = "envs/staging/order-svc.yaml";
+let pr: PullRequestWorld;
 let world: PipelineWorld;
 let relbot: RunningRelbot;
 let pulls: PullsStandIn;
 
 beforeAll(async () => {
-  world = await createPipelineWorld({
-    apps: (sourceUrl) => ({
-      "order-svc": {
-        repo: sourceUrl,
-        module: "github.com/acme/order-svc",
-        signers: "release-team",
-        sbom: { asset: "*.spdx.json", required: true },
-        environments: [
-          { name: "dev", file: "envs/dev/order-svc.yaml", auto: true },
-          { name: "staging", file: stagingFile, via: "pull-request" },
-        ],
-      },
-    }),
-  });
-  reconcileOnDemand(world, deployToken);
-  const raw = parse(readFileSync(world.configFile, "utf8"));
-  raw.gitops.pullRequests = { repo: "acme/gitops", labels: [] };
-  writeFileSync(world.configFile, stringify(raw));
-  pulls = standInPulls(world.github, { owner: "acme", repo: "gitops", bare: world.gitops.bare });
-  relbot = await startPipelineRelbot(world, { worker: { pollMs: 50, backoff: { baseMs: 10, maxMs: 10 } } });
+  pr = await startPullRequestWorld({ deployToken: "pr-reopen-deployer-token" });
+  ({ world, relbot, pulls } = pr);
 });
-afterAll(async () => {
-  await relbot?.stop();
-  await world?.dispose();
-  if (world) rmSync(path.dirname(world.configFile), { recursive: true, force: true });
-});
-
-const promotion = (id: string) =>
-  promotionsOf(relbot.database.db, "order-svc").find((p) => p.id === id) as PromotionRow;
-const settledAs = (id: string, statuses: string[]) =>
-  eventually(`promotion ${id} to be ${statuses.join(" or ")}`, () => {
-    const row = promotion(id);
-    return row && statuses.includes(row.status) ? row : undefined;
-  });
-const eventsOf = (id: string) =>
-  relbot.database.db
-    .select()
-    .from(auditEvents)
-    .where(eq(auditEvents.subject, `promotion:${id}`))
-    .all();
-const branchExists = (branch: string) => {
-  try {
-    git(world.gitops.bare, ["rev-parse", "--verify", "--quiet", `refs/heads/${branch}`]);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
-async function openPullRequestFor(tag: string) {
-  world.publishGitHubRelease(tag);
-  const tagObject = await world.releaseTag(tag);
-  expect((await deliver(relbot.url, "push", world.pushEvent(tag, tagObject))).status).toBe(202);
-  await eventually(`${tag} in dev`, () =>
-    promotionsOf(relbot.database.db, "order-svc").find(
-      (p) => p.env === "dev" && p.toVersion === tag && p.status === "succeeded",
-    ),
-  );
-  const response = await fetch(`${relbot.url}/api/v1/promotions`, {
-    method: "POST",
-    headers: { Authorization: `Bearer ${deployToken}`, "Content-Type": "application/json" },
-    body: JSON.stringify({ app: "order-svc", version: tag, env: "staging" }),
-  });
-  expect(response.status).toBe(202);
-  const id = ((await response.json()) as { id: string }).id;
-  const row = await settledAs(id, ["pr-open", "failed"]);
-  expect(row.status).toBe("pr-open");
-  return { id, number: row.pullRequestNumber!, head: row.gitopsCommit! };
-}
+afterAll(() => pr?.dispose());
 
 /** Closed unmerged on GitHub, the webhook seen, the branch deleted by relbot. */
 async function closeUnmerged(id: string, number: number) {
   pulls.close(number);
   expect((await deliver(relbot.url, "pull_request", pulls.event(number, "closed"))).status).toBe(202);
-  expect(promotion(id).status).toBe("cancelled");
-  await eventually("the branch deleted", () => !branchExists(`relbot/${id}`));
+  expect(pr.promotion(id).status).toBe("cancelled");
+  await eventually("the branch deleted", () => !pr.branchExists(`relbot/${id}`));
 }
 
 /** GitHub's "Restore branch", then "Reopen pull request", and the webhook it sends. */
@@ -122,13 +46,13 @@ const statesOn = (sha: string) =>
 
 describe("a pull request reopened after its promotion was cancelled", () => {
   test("still the newest, tag unchanged: followed again (pr-open), and its merge is recorded as succeeded", async () => {
-    const { id, number, head } = await openPullRequestFor("v1.4.0");
+    const { id, number, head } = await pr.openPullRequestFor("v1.4.0");
     await closeUnmerged(id, number);
     const answered = await reopen(id, number, head);
     expect(answered.status).toBe(202);
-    const followed = await settledAs(id, ["pr-open"]);
+    const followed = await pr.settledAs(id, ["pr-open"]);
     expect(followed).toMatchObject({ pullRequestNumber: number, gitopsCommit: head, error: null });
-    const event = eventsOf(id).find((e) => e.kind === "promotion.pr-reopened");
+    const event = pr.eventsOf(id).find((e) => e.kind === "promotion.pr-reopened");
     expect(event?.payload).toMatchObject({
       pullRequest: { number },
       branchCommit: head,
@@ -143,14 +67,14 @@ describe("a pull request reopened after its promotion was cancelled", () => {
 
     const mergeCommit = pulls.merge(number);
     expect((await deliver(relbot.url, "pull_request", pulls.event(number, "closed"))).status).toBe(202);
-    expect(promotion(id)).toMatchObject({ status: "succeeded", gitopsCommit: mergeCommit });
+    expect(pr.promotion(id)).toMatchObject({ status: "succeeded", gitopsCommit: mergeCommit });
     expect(world.gitops.show(stagingFile)).toContain("targetRevision: v1.4.0");
   });
 
   test("a newer promotion came after it: closed again with a comment saying why, still cancelled", async () => {
-    const older = await openPullRequestFor("v1.5.0");
+    const older = await pr.openPullRequestFor("v1.5.0");
     await closeUnmerged(older.id, older.number);
-    const newer = await openPullRequestFor("v1.6.0");
+    const newer = await pr.openPullRequestFor("v1.6.0");
     const answered = await reopen(older.id, older.number, older.head);
     expect(answered.status).toBe(202);
     const pull = await eventually("closed again", () => {
@@ -162,9 +86,9 @@ describe("a pull request reopened after its promotion was cancelled", () => {
       `relbot closes this reopened pull request again: promotion ${newer.id} (v1.6.0, pr-open) was asked for after this one. Ask for the promotion again if it is still wanted.`,
     );
     expect(statesOn(older.head).at(-1)).toBe("failure");
-    expect(promotion(older.id).status).toBe("cancelled");
-    expect(eventsOf(older.id).map((e) => e.kind)).not.toContain("promotion.pr-reopened");
-    expect(promotion(newer.id).status).toBe("pr-open");
+    expect(pr.promotion(older.id).status).toBe("cancelled");
+    expect(pr.eventsOf(older.id).map((e) => e.kind)).not.toContain("promotion.pr-reopened");
+    expect(pr.promotion(newer.id).status).toBe("pr-open");
   });
 
   test("its release tag moved meanwhile: closed again, the tag named as the reason", async () => {
@@ -184,13 +108,13 @@ describe("a pull request reopened after its promotion was cancelled", () => {
     expect(pull.comments.at(-1)).toContain(
       `relbot closes this reopened pull request again: tag moved: the tag v1.6.0 of order-svc now names ${movedTo}`,
     );
-    expect(promotion(row.id).status).toBe("cancelled");
+    expect(pr.promotion(row.id).status).toBe("cancelled");
   });
 
   test("a reopened event for a pull request relbot follows, or for no promotion, changes nothing", async () => {
-    const { id, number } = await openPullRequestFor("v1.7.0");
+    const { id, number } = await pr.openPullRequestFor("v1.7.0");
     const answer = await deliver(relbot.url, "pull_request", pulls.event(number, "reopened"));
     expect(answer.body.ignored).toContain(`no cancelled promotion has pull request #${number}`);
-    expect(promotion(id).status).toBe("pr-open");
+    expect(pr.promotion(id).status).toBe("pr-open");
   });
 });

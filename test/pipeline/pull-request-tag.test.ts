@@ -5,95 +5,26 @@
 // the reconciler's pass) sets `failure`, closes the pull request with a comment and records the promotion cancelled.
 // A merge that happens anyway is recorded failed (not succeeded) and the environment is pinned to the verified commit.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
-import path from "node:path";
-import { eq } from "drizzle-orm";
-import { parse, stringify } from "yaml";
 import type { RunningRelbot } from "../../src/main.ts";
-import { auditEvents, type PromotionRow } from "../../src/store/index.ts";
 import { eventually } from "../support/eventually.ts";
 import { git } from "../support/git.ts";
-import { type PullsStandIn, standInPulls } from "../support/github-pulls.ts";
+import type { PullsStandIn } from "../support/github-pulls.ts";
+import { type PullRequestWorld, stagingFile, startPullRequestWorld } from "../support/pull-request-world.ts";
 import { deliver } from "../support/relbot-webhooks.ts";
-import {
-  createPipelineWorld,
-  type PipelineWorld,
-  promotionsOf,
-  reconcileOnDemand,
-  startPipelineRelbot,
-} from "../support/release-pipeline.ts";
+import { type PipelineWorld, promotionsOf } from "../support/release-pipeline.ts";
 
-const deployToken = "pr-tag-deployer-token";
-const stagingFile = "envs/staging/order-svc.yaml";
+let pr: PullRequestWorld;
 let world: PipelineWorld;
 let relbot: RunningRelbot;
 let pulls: PullsStandIn;
 let sourceBare: string;
 
 beforeAll(async () => {
-  world = await createPipelineWorld({
-    apps: (sourceUrl) => ({
-      "order-svc": {
-        repo: sourceUrl,
-        module: "github.com/acme/order-svc",
-        signers: "release-team",
-        sbom: { asset: "*.spdx.json", required: true },
-        environments: [
-          { name: "dev", file: "envs/dev/order-svc.yaml", auto: true },
-          { name: "staging", file: stagingFile, via: "pull-request" },
-        ],
-      },
-    }),
-  });
-  reconcileOnDemand(world, deployToken);
-  const raw = parse(readFileSync(world.configFile, "utf8"));
-  raw.gitops.pullRequests = { repo: "acme/gitops", labels: ["release"] };
-  writeFileSync(world.configFile, stringify(raw));
-  pulls = standInPulls(world.github, { owner: "acme", repo: "gitops", bare: world.gitops.bare });
+  pr = await startPullRequestWorld({ deployToken: "pr-tag-deployer-token", labels: ["release"] });
+  ({ world, relbot, pulls } = pr);
   sourceBare = world.server.repoPath("acme/order-svc.git");
-  relbot = await startPipelineRelbot(world, { worker: { pollMs: 50, backoff: { baseMs: 10, maxMs: 10 } } });
 });
-afterAll(async () => {
-  await relbot?.stop();
-  await world?.dispose();
-  if (world) rmSync(path.dirname(world.configFile), { recursive: true, force: true });
-});
-
-const promotion = (id: string) =>
-  promotionsOf(relbot.database.db, "order-svc").find((p) => p.id === id) as PromotionRow;
-const settledAs = (id: string, statuses: string[]) =>
-  eventually(`promotion ${id} to be ${statuses.join(" or ")}`, () => {
-    const row = promotion(id);
-    return row && statuses.includes(row.status) ? row : undefined;
-  });
-const eventsOf = (id: string) =>
-  relbot.database.db
-    .select()
-    .from(auditEvents)
-    .where(eq(auditEvents.subject, `promotion:${id}`))
-    .all();
-
-/** Releases a signed tag through a real webhook, waits for dev, then asks for staging: a pull request opens. */
-async function openPullRequestFor(tag: string) {
-  world.publishGitHubRelease(tag);
-  const tagObject = await world.releaseTag(tag);
-  expect((await deliver(relbot.url, "push", world.pushEvent(tag, tagObject))).status).toBe(202);
-  await eventually(`${tag} in dev`, () =>
-    promotionsOf(relbot.database.db, "order-svc").find(
-      (p) => p.env === "dev" && p.toVersion === tag && p.status === "succeeded",
-    ),
-  );
-  const response = await fetch(`${relbot.url}/api/v1/promotions`, {
-    method: "POST",
-    headers: { Authorization: `Bearer ${deployToken}`, "Content-Type": "application/json" },
-    body: JSON.stringify({ app: "order-svc", version: tag, env: "staging" }),
-  });
-  expect(response.status).toBe(202);
-  const id = ((await response.json()) as { id: string }).id;
-  const row = await settledAs(id, ["pr-open", "failed"]);
-  expect(row.status).toBe("pr-open");
-  return { id, tagObject, number: row.pullRequestNumber!, head: row.gitopsCommit! };
-}
+afterAll(() => pr?.dispose());
 
 /** Someone moves the tag on the source remote: a new annotated tag object of the same name (unsigned). */
 function moveTag(tag: string): string {
@@ -109,7 +40,7 @@ const statesOn = (sha: string) =>
 
 describe("a release tag moved while its pull request is open", () => {
   test("opened: relbot/release-tag is success on the head, so a protection rule requiring it lets the merge through", async () => {
-    const { number, head } = await openPullRequestFor("v1.4.0");
+    const { number, head } = await pr.openPullRequestFor("v1.4.0");
     expect(statesOn(head)).toEqual(["success"]);
     expect(pulls.statuses(head)[0]!.description).toBe("v1.4.0 names the tag object relbot verified");
     pulls.requireStatus("relbot/release-tag");
@@ -120,14 +51,14 @@ describe("a release tag moved while its pull request is open", () => {
     const row = promotionsOf(relbot.database.db, "order-svc").find(
       (p) => p.env === "staging" && p.toVersion === "v1.4.0",
     )!;
-    const verified = eventsOf(row.id).find((e) => e.kind === "promotion.pr-opened")!;
+    const verified = pr.eventsOf(row.id).find((e) => e.kind === "promotion.pr-opened")!;
     expect(verified).toBeDefined();
     const was = git(world.source.work, ["rev-parse", "refs/tags/v1.4.0"]);
     const moved = moveTag("v1.4.0");
     expect(moved).not.toBe(was);
     expect((await deliver(relbot.url, "push", world.pushEvent("v1.4.0", moved))).status).toBe(202);
 
-    const cancelled = await settledAs(row.id, ["cancelled", "failed", "succeeded"]);
+    const cancelled = await pr.settledAs(row.id, ["cancelled", "failed", "succeeded"]);
     expect(cancelled.status).toBe("cancelled");
     expect(cancelled.error).toBe(
       `tag moved: the tag v1.4.0 of order-svc now names ${moved}, not the tag object ${was} that relbot verified; merging would deploy unverified code, so release a new version`,
@@ -137,7 +68,7 @@ describe("a release tag moved while its pull request is open", () => {
     const pull = pulls.pulls.find((p) => p.number === row.pullRequestNumber)!;
     expect(pull).toMatchObject({ state: "closed", merged: false });
     expect(pull.comments.at(-1)).toBe(`relbot closes this pull request: ${cancelled.error}.`);
-    const event = eventsOf(row.id).find((e) => e.kind === "promotion.cancelled");
+    const event = pr.eventsOf(row.id).find((e) => e.kind === "promotion.cancelled");
     expect(event?.actor).toBe("relbot");
     expect(event?.payload).toMatchObject({ reason: cancelled.error, seenBy: "tag-moved" });
     // The GitOps branch never got it.
@@ -145,16 +76,16 @@ describe("a release tag moved while its pull request is open", () => {
   });
 
   test("the reconciler's pass (no webhook): the same, found by re-reading the tag", async () => {
-    const { id, number, head } = await openPullRequestFor("v1.5.0");
+    const { id, number, head } = await pr.openPullRequestFor("v1.5.0");
     const moved = moveTag("v1.5.0");
     const report = await relbot.reconciler!.runOnce();
-    const cancelled = await settledAs(id, ["cancelled", "failed", "succeeded"]);
+    const cancelled = await pr.settledAs(id, ["cancelled", "failed", "succeeded"]);
     expect(cancelled.status).toBe("cancelled");
     expect(cancelled.error).toContain(`tag moved: the tag v1.5.0 of order-svc now names ${moved}`);
     // Seen by the pass itself, or by the job the pass's tag.moved record queued: one of them, once.
     const closedBy = [...(report.pullRequests?.tagMoved ?? []), ...report.moved.map((m) => m.version)];
     expect(closedBy.length).toBeGreaterThan(0);
-    expect(eventsOf(id).filter((e) => e.kind === "promotion.cancelled")).toHaveLength(1);
+    expect(pr.eventsOf(id).filter((e) => e.kind === "promotion.cancelled")).toHaveLength(1);
     expect(statesOn(head).at(-1)).toBe("failure");
     expect(pulls.pulls.find((p) => p.number === number)).toMatchObject({ state: "closed", merged: false });
   });
@@ -162,7 +93,7 @@ describe("a release tag moved while its pull request is open", () => {
 
 describe("merged anyway, before relbot saw the move", () => {
   test("recorded failed with the merge commit, not succeeded; the environment is pinned to the verified commit", async () => {
-    const { id, number, tagObject } = await openPullRequestFor("v1.6.0");
+    const { id, number, tagObject } = await pr.openPullRequestFor("v1.6.0");
     const verifiedCommit = git(world.source.work, ["rev-parse", "v1.6.0^{commit}"]);
     const moved = moveTag("v1.6.0");
     // The reviewer merges in the window before relbot hears of the move (the status still says success).
@@ -173,12 +104,12 @@ describe("merged anyway, before relbot saw the move", () => {
     // Then relbot hears of it: the tag's push webhook, then the merge's.
     expect((await deliver(relbot.url, "push", world.pushEvent("v1.6.0", moved))).status).toBe(202);
     await deliver(relbot.url, "pull_request", pulls.event(number, "closed"));
-    const failed = await settledAs(id, ["failed", "succeeded", "cancelled"]);
+    const failed = await pr.settledAs(id, ["failed", "succeeded", "cancelled"]);
     expect(failed.status).toBe("failed");
     expect(failed.gitopsCommit).toBe(mergeCommit);
     expect(failed.error).toContain("merged after its tag moved: the tag v1.6.0 of order-svc");
     expect(failed.error).toContain(`not the tag object ${tagObject}`);
-    const events = eventsOf(id);
+    const events = pr.eventsOf(id);
     expect(events.map((e) => e.kind)).not.toContain("promotion.succeeded");
     expect(events.find((e) => e.kind === "promotion.failed")?.payload).toMatchObject({
       code: "release.tag_moved",
