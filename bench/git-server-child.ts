@@ -5,6 +5,8 @@ import { createInterface } from "node:readline";
 
 export interface GitServerChild {
   url: string;
+  /** The server process (its git http-backend children are reaped by it, so their CPU shows in its /proc stat). */
+  pid: number;
   /** Requests served so far: in total and per repository path (e.g. `/acme/svc.git`). */
   counts(): Promise<{ total: number; byRepo: Record<string, number> }>;
   close(): Promise<void>;
@@ -23,6 +25,7 @@ export async function startGitServerChild(root: string): Promise<GitServerChild>
   const { url } = (await next()) as { url: string };
   return {
     url,
+    pid: child.pid!,
     async counts() {
       child.stdin!.write("counts\n");
       return next();

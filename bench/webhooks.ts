@@ -127,14 +127,18 @@ const verifiedNow = () => {
   db.close();
   return n;
 };
-/** CPU ms of this process (load generator and, with --worker-busy, the git server) and of its reaped children (git). */
+/**
+ * CPU ms of this process (the load generator), and of the --worker-busy git server process with the git processes it
+ * ran and reaped.
+ */
 const benchCpu = () => {
-  const fields = readFileSync("/proc/self/stat", "utf8").split(") ")[1]!.split(" ");
   const usage = process.cpuUsage();
-  return {
-    self: (usage.user + usage.system) / 1000,
-    children: (Number(fields[13]) + Number(fields[14])) * 10,
-  };
+  let gitServer = 0;
+  if (source) {
+    const fields = readFileSync(`/proc/${source.server.pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    gitServer = (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) * 10;
+  }
+  return { self: (usage.user + usage.system) / 1000, gitServer };
 };
 /** CPU ms of every relbot thread (clock ticks of 10 ms). */
 const relbotCpu = () => {
@@ -295,7 +299,7 @@ console.log(
   const mainMs = (burstEnd.run - burstStart.run) / 1e6;
   const ms = (n: number) => `${n.toFixed(0)} ms`;
   console.log(
-    `CPU during the deliveries (${ms(seconds * 2000)} on 2 cores): relbot main thread ${ms(mainMs)}, relbot's other threads ${ms(Math.max(0, burstEnd.relbot - burstStart.relbot - mainMs))}, this load generator${source ? " and its git server" : ""} ${ms(burstEnd.bench.self - burstStart.bench.self)}, their git processes ${ms(burstEnd.bench.children - burstStart.bench.children)}`,
+    `CPU during the deliveries (${ms(seconds * 2000)} on 2 cores): relbot main thread ${ms(mainMs)}, relbot's other threads ${ms(Math.max(0, burstEnd.relbot - burstStart.relbot - mainMs))}, this load generator ${ms(burstEnd.bench.self - burstStart.bench.self)}${source ? `, the git server process and its git processes ${ms(burstEnd.bench.gitServer - burstStart.bench.gitServer)}` : ""}`,
   );
 }
 console.log(
