@@ -417,4 +417,17 @@ describe("the reconciler's pass over open pull requests", () => {
     expect(eventsOf(waiting).map((e) => e.kind)).not.toContain("promotion.pr-rebuilt");
     await eventually("relbot/<id> deleted", () => !branchExists(`relbot/${waiting}`));
   });
+
+  test("POST /api/v1/reconcile answers the pull-request part of its report, as its OpenAPI schema describes", async () => {
+    const response = await fetch(`${relbot.url}/api/v1/reconcile`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${deployToken}` },
+    });
+    expect(response.status).toBe(200);
+    const report = (await response.json()) as { pullRequests?: Record<string, unknown> };
+    expect(report.pullRequests).toBeDefined();
+    const openapi = (await (await fetch(`${relbot.url}/openapi.json`)).json()) as any;
+    const documented = openapi.components.schemas.ReconcileReport.properties.pullRequests;
+    expect(Object.keys(documented.properties).sort()).toEqual(Object.keys(report.pullRequests!).sort());
+  });
 });

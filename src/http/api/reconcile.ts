@@ -16,7 +16,18 @@ const ReportSchema = z
     deferred: z
       .array(z.object({ repo: z.string(), tags: z.number().int() }))
       .openapi({ description: "New tags over reconcile.maxQueuedPerRepo, left for the next passes" }),
-    moved: z.array(z.object({ app: z.string(), version: z.string(), was: z.string(), now: z.string() })),
+    moved: z.array(
+      z.object({
+        app: z.string(),
+        version: z.string(),
+        was: z.string(),
+        now: z.string(),
+        pinJobId: z
+          .string()
+          .optional()
+          .openapi({ description: "The job pinning the environments running it" }),
+      }),
+    ),
     deleted: z.array(z.object({ app: z.string(), version: z.string(), was: z.string() })),
     restored: z.array(z.object({ app: z.string(), version: z.string() })),
     drift: z.array(
@@ -28,6 +39,30 @@ const ReportSchema = z
       }),
     ),
     driftError: z.string().optional(),
+    pullRequests: z
+      .object({
+        open: z.number().int().openapi({ description: "pr-open promotions looked at" }),
+        merged: z
+          .array(z.string())
+          .openapi({ description: "Promotions whose pull request was merged: succeeded" }),
+        cancelled: z.array(z.string()).openapi({ description: "Closed unmerged, or superseded: cancelled" }),
+        tagMoved: z
+          .array(z.string())
+          .openapi({
+            description: "Closed by relbot: the release tag moved while the pull request was open",
+          }),
+        mergedTagMoved: z
+          .array(z.string())
+          .openapi({
+            description: "Merged although the tag had moved: recorded failed, the environment pinned",
+          }),
+        rebuilding: z
+          .array(z.string())
+          .openapi({ description: "Base moved and conflicting: the branch is rebuilt" }),
+        failed: z.array(z.object({ promotionId: z.string(), error: z.string() })),
+      })
+      .optional()
+      .openapi({ description: "Pull-request mode only: what the pass found about pr-open promotions" }),
   })
   .openapi("ReconcileReport");
 
