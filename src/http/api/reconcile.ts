@@ -46,16 +46,12 @@ const ReportSchema = z
           .array(z.string())
           .openapi({ description: "Promotions whose pull request was merged: succeeded" }),
         cancelled: z.array(z.string()).openapi({ description: "Closed unmerged, or superseded: cancelled" }),
-        tagMoved: z
-          .array(z.string())
-          .openapi({
-            description: "Closed by relbot: the release tag moved while the pull request was open",
-          }),
-        mergedTagMoved: z
-          .array(z.string())
-          .openapi({
-            description: "Merged although the tag had moved: recorded failed, the environment pinned",
-          }),
+        tagMoved: z.array(z.string()).openapi({
+          description: "Closed by relbot: the release tag moved while the pull request was open",
+        }),
+        mergedTagMoved: z.array(z.string()).openapi({
+          description: "Merged although the tag had moved: recorded failed, the environment pinned",
+        }),
         rebuilding: z
           .array(z.string())
           .openapi({ description: "Base moved and conflicting: the branch is rebuilt" }),
