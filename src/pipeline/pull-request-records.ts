@@ -88,47 +88,29 @@ export function recordPullRequestMerged(
   now: number,
   options: PullRequestEndOptions = {},
 ): PromotionRow | undefined {
-  return db.transaction(
-    (tx) => {
-      const row = pendingPullRequest(tx, promotionId, merge.number);
-      if (!row) return undefined;
-      const updated = tx
-        .update(promotions)
-        .set({
-          status: "succeeded",
-          gitopsCommit: merge.mergeCommit,
-          error: null,
-          finishedAt: now,
-          updatedAt: now,
-          ...(options.watchDeployments ? deploymentWatchStart(now) : {}),
-        })
-        .where(and(eq(promotions.id, row.id), eq(promotions.status, "pr-open")))
-        .returning()
-        .get()!;
-      appendAuditEvent(
-        tx,
-        {
-          kind: "promotion.succeeded",
-          actor: row.actor,
-          subject: `promotion:${row.id}`,
-          payload: {
-            ...promotionEventPayload(row),
-            gitopsCommit: merge.mergeCommit,
-            outcome: "merged",
-            pullRequest: { number: merge.number, url: row.pullRequestUrl },
-            branchCommit: row.gitopsCommit,
-            seenBy: merge.via,
-            ...(merge.by ? { mergedBy: merge.by } : {}),
-          },
-        },
-        now,
-      );
+  return movePromotion(db, promotionId, merge.number, now, {
+    from: "pr-open",
+    set: {
+      status: "succeeded",
+      gitopsCommit: merge.mergeCommit,
+      error: null,
+      finishedAt: now,
+      updatedAt: now,
+      ...(options.watchDeployments ? deploymentWatchStart(now) : {}),
+    },
+    kind: "promotion.succeeded",
+    payload: (row) => ({
+      gitopsCommit: merge.mergeCommit,
+      outcome: "merged",
+      branchCommit: row.gitopsCommit,
+      seenBy: merge.via,
+      ...(merge.by ? { mergedBy: merge.by } : {}),
+    }),
+    after: (tx, row) => {
       if (!options.watchDeployments) queueNextAutoEnvironment(tx, apps[row.app], row, now);
       queueBranchDelete(tx, row, now, options);
-      return updated;
     },
-    { behavior: "immediate" },
-  );
+  });
 }
 
 /**
@@ -150,42 +132,26 @@ export function recordPullRequestMergedMovedTag(
   now: number,
   options: PullRequestEndOptions = {},
 ): PromotionRow | undefined {
-  return db.transaction(
-    (tx) => {
-      const row = pendingPullRequest(tx, promotionId, merge.number);
-      if (!row) return undefined;
-      const updated = tx
-        .update(promotions)
-        .set({
-          status: "failed",
-          gitopsCommit: merge.mergeCommit,
-          error: merge.reason,
-          finishedAt: now,
-          updatedAt: now,
-        })
-        .where(and(eq(promotions.id, row.id), eq(promotions.status, "pr-open")))
-        .returning()
-        .get()!;
-      const event = appendAuditEvent(
-        tx,
-        {
-          kind: "promotion.failed",
-          actor: row.actor,
-          subject: `promotion:${row.id}`,
-          payload: {
-            ...promotionEventPayload(row),
-            code: "release.tag_moved",
-            error: merge.reason,
-            outcome: "merged-tag-moved",
-            gitopsCommit: merge.mergeCommit,
-            pullRequest: { number: merge.number, url: row.pullRequestUrl },
-            branchCommit: row.gitopsCommit,
-            seenBy: merge.via,
-            ...(merge.by ? { mergedBy: merge.by } : {}),
-          },
-        },
-        now,
-      );
+  return movePromotion(db, promotionId, merge.number, now, {
+    from: "pr-open",
+    set: {
+      status: "failed",
+      gitopsCommit: merge.mergeCommit,
+      error: merge.reason,
+      finishedAt: now,
+      updatedAt: now,
+    },
+    kind: "promotion.failed",
+    payload: (row) => ({
+      code: "release.tag_moved",
+      error: merge.reason,
+      outcome: "merged-tag-moved",
+      gitopsCommit: merge.mergeCommit,
+      branchCommit: row.gitopsCommit,
+      seenBy: merge.via,
+      ...(merge.by ? { mergedBy: merge.by } : {}),
+    }),
+    after: (tx, row, eventSeq) => {
       const release = verifiedRelease(tx, row.app, row.toVersion);
       if (release?.commit) {
         enqueueJob(
@@ -197,16 +163,14 @@ export function recordPullRequestMergedMovedTag(
             verifiedTagObject: release.tagObject,
             commit: release.commit,
             movedTo: merge.movedTo,
-            movedEventSeq: event.seq,
+            movedEventSeq: eventSeq,
           }),
           now,
         );
       }
       queueBranchDelete(tx, row, now, options);
-      return updated;
     },
-    { behavior: "immediate" },
-  );
+  });
 }
 
 /** pr-open -> cancelled: closed unmerged (by a person), or closed by relbot because the environment moved. */
@@ -222,36 +186,14 @@ export function recordPullRequestCancelled(
   now: number,
   options: PullRequestEndOptions = {},
 ): PromotionRow | undefined {
-  return db.transaction(
-    (tx) => {
-      const row = pendingPullRequest(tx, promotionId, close.number);
-      if (!row) return undefined;
-      const updated = tx
-        .update(promotions)
-        .set({ status: "cancelled", error: close.reason, finishedAt: now, updatedAt: now })
-        .where(and(eq(promotions.id, row.id), eq(promotions.status, "pr-open")))
-        .returning()
-        .get()!;
-      appendAuditEvent(
-        tx,
-        {
-          kind: "promotion.cancelled",
-          actor: close.by ?? row.actor,
-          subject: `promotion:${row.id}`,
-          payload: {
-            ...promotionEventPayload(row),
-            pullRequest: { number: close.number, url: row.pullRequestUrl },
-            reason: close.reason,
-            seenBy: close.via,
-          },
-        },
-        now,
-      );
-      queueBranchDelete(tx, row, now, options);
-      return updated;
-    },
-    { behavior: "immediate" },
-  );
+  return movePromotion(db, promotionId, close.number, now, {
+    from: "pr-open",
+    set: { status: "cancelled", error: close.reason, finishedAt: now, updatedAt: now },
+    kind: "promotion.cancelled",
+    actor: close.by,
+    payload: () => ({ reason: close.reason, seenBy: close.via }),
+    after: (tx, row) => queueBranchDelete(tx, row, now, options),
+  });
 }
 
 /** The branch was rebuilt on the moved base: the pull request now carries `commit`. */
@@ -261,34 +203,67 @@ export function recordPullRequestRebuilt(
   rebuilt: { number: number; commit: string; replaced: string; base: string; fromVersion: string | null },
   now: number,
 ): PromotionRow | undefined {
+  return movePromotion(db, promotionId, rebuilt.number, now, {
+    from: "pr-open",
+    // fromVersion: what the file held on the new tip (an older version may have landed meanwhile).
+    set: { gitopsCommit: rebuilt.commit, fromVersion: rebuilt.fromVersion, updatedAt: now },
+    kind: "promotion.pr-rebuilt",
+    actor: "relbot",
+    payload: () => ({
+      branchCommit: rebuilt.commit,
+      replaced: rebuilt.replaced,
+      base: rebuilt.base,
+      fromVersion: rebuilt.fromVersion,
+    }),
+  });
+}
+
+type PromotionUpdate = Partial<typeof promotions.$inferInsert>;
+
+/**
+ * One step of a pull request's promotion, in one immediate transaction: only from `from` with exactly this pull
+ * request, the row updated, its audit event (the given kind and payload, after the promotion's own fields and the
+ * pull request) appended, then `after` (the work the step starts). undefined: not in that state, nothing written.
+ */
+function movePromotion(
+  db: Db,
+  promotionId: string,
+  number: number,
+  now: number,
+  step: {
+    from: "pr-open" | "cancelled";
+    set: PromotionUpdate;
+    kind: string;
+    actor?: string;
+    payload: (row: PromotionRow) => Record<string, unknown>;
+    after?: (tx: Db, row: PromotionRow, eventSeq: number) => void;
+  },
+): PromotionRow | undefined {
   return db.transaction(
     (tx) => {
-      const row = pendingPullRequest(tx, promotionId, rebuilt.number);
-      if (!row) return undefined;
+      const row = tx.select().from(promotions).where(eq(promotions.id, promotionId)).get();
+      if (row?.status !== step.from || row.pullRequestNumber !== number) return undefined;
       const updated = tx
         .update(promotions)
-        // fromVersion: what the file held on the new tip (an older version may have landed meanwhile).
-        .set({ gitopsCommit: rebuilt.commit, fromVersion: rebuilt.fromVersion, updatedAt: now })
-        .where(and(eq(promotions.id, row.id), eq(promotions.status, "pr-open")))
+        .set(step.set)
+        .where(and(eq(promotions.id, row.id), eq(promotions.status, step.from)))
         .returning()
         .get()!;
-      appendAuditEvent(
+      const event = appendAuditEvent(
         tx,
         {
-          kind: "promotion.pr-rebuilt",
-          actor: "relbot",
+          kind: step.kind,
+          actor: step.actor ?? row.actor,
           subject: `promotion:${row.id}`,
           payload: {
             ...promotionEventPayload(row),
-            pullRequest: { number: rebuilt.number, url: row.pullRequestUrl },
-            branchCommit: rebuilt.commit,
-            replaced: rebuilt.replaced,
-            base: rebuilt.base,
-            fromVersion: rebuilt.fromVersion,
+            pullRequest: { number, url: row.pullRequestUrl },
+            ...step.payload(row),
           },
         },
         now,
       );
+      step.after?.(tx, row, event.seq);
       return updated;
     },
     { behavior: "immediate" },
@@ -303,12 +278,6 @@ function queueBranchDelete(tx: Db, row: PromotionRow, now: number, options: Pull
     pullRequestBranchDeleteJob.job({ promotionId: row.id, branch: pullRequestBranch(row.id), endedAt: now }),
     now,
   );
-}
-
-/** The promotion, when it is pr-open with exactly this pull request: nothing else is moved by a pull request. */
-function pendingPullRequest(tx: Db, promotionId: string, number: number): PromotionRow | undefined {
-  const row = tx.select().from(promotions).where(eq(promotions.id, promotionId)).get();
-  return row?.status === "pr-open" && row.pullRequestNumber === number ? row : undefined;
 }
 
 /** Every promotion waiting on its pull request, oldest first (the reconciler asks GitHub about each). */
@@ -331,41 +300,13 @@ export function recordPullRequestReopened(
   reopened: { number: number; commit: string; by?: string },
   now: number,
 ): PromotionRow | undefined {
-  return db.transaction(
-    (tx) => {
-      const row = tx.select().from(promotions).where(eq(promotions.id, promotionId)).get();
-      if (row?.status !== "cancelled" || row.pullRequestNumber !== reopened.number) return undefined;
-      const updated = tx
-        .update(promotions)
-        .set({
-          status: "pr-open",
-          gitopsCommit: reopened.commit,
-          error: null,
-          finishedAt: null,
-          updatedAt: now,
-        })
-        .where(and(eq(promotions.id, row.id), eq(promotions.status, "cancelled")))
-        .returning()
-        .get()!;
-      appendAuditEvent(
-        tx,
-        {
-          kind: "promotion.pr-reopened",
-          actor: reopened.by ?? row.actor,
-          subject: `promotion:${row.id}`,
-          payload: {
-            ...promotionEventPayload(row),
-            pullRequest: { number: reopened.number, url: row.pullRequestUrl },
-            branchCommit: reopened.commit,
-            cancelledBecause: row.error,
-          },
-        },
-        now,
-      );
-      return updated;
-    },
-    { behavior: "immediate" },
-  );
+  return movePromotion(db, promotionId, reopened.number, now, {
+    from: "cancelled",
+    set: { status: "pr-open", gitopsCommit: reopened.commit, error: null, finishedAt: null, updatedAt: now },
+    kind: "promotion.pr-reopened",
+    actor: reopened.by,
+    payload: (row) => ({ branchCommit: reopened.commit, cancelledBecause: row.error }),
+  });
 }
 
 /** Promotions of the same app and environment asked for after `row` that took (or are taking) the environment over. */
